@@ -1,0 +1,138 @@
+"""Settings: a TOML file overridden by CHATSUP_* environment variables.
+
+The file is `--config PATH`, else `config.toml` in the user config dir
+(platformdirs). Nested keys use `__` in the environment:
+`CHATSUP_SMTP__HOST=mail.example.com`. Every key is documented in
+`config.example.toml` at the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "chatsup"
+
+
+def user_config_file() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    # Client IPs are taken from X-Forwarded-For only when the peer is one of these.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    max_body_chars: int = Field(10_000, ge=1)
+    # Widget rate limits: requests per minute per visitor token and per IP.
+    rate_per_visitor: int = Field(120, ge=1)
+    rate_per_ip: int = Field(600, ge=1)
+    sessions_per_ip: int = Field(60, ge=1)
+
+
+class StoreSettings(BaseModel):
+    path: Path = Field(default_factory=lambda: user_data_dir() / "chatsup.db")
+    # "full" makes an acknowledged write durable against power loss; "normal"
+    # keeps it durable against a crash of the process only, and is faster.
+    synchronous: str = "full"
+    event_retention_days: int = Field(30, ge=1)
+
+    @field_validator("synchronous")
+    @classmethod
+    def _sync(cls, v: str) -> str:
+        v = v.lower()
+        if v not in {"full", "normal", "off"}:
+            raise ValueError("synchronous must be full, normal or off")
+        return v
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    # "starttls", "tls" (implicit, port 465) or "none".
+    tls: str = "starttls"
+    sender: str = "chatsup@localhost"
+    supervisor_address: str | None = None
+    outbox: Path = Field(default_factory=lambda: user_data_dir() / "outbox")
+
+
+class GeoSettings(BaseModel):
+    mmdb_path: Path | None = None
+
+
+class ConsoleSettings(BaseModel):
+    url: str = "http://127.0.0.1:8765"
+    token: str | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHATSUP_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+    toml_path: ClassVar[Path | None] = None
+
+    timezone: str = "UTC"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    geo: GeoSettings = Field(default_factory=GeoSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = cls.toml_path
+        if path is not None and path.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read settings: explicit overrides > environment > TOML file > defaults."""
+    path = Path(config) if config else Path(os.environ.get("CHATSUP_CONFIG", user_config_file()))
+    if config and not path.exists():
+        raise FileNotFoundError(f"config file not found: {path}")
+
+    class _Bound(Settings):
+        toml_path: ClassVar[Path | None] = path
+
+    return _Bound(**overrides)

@@ -1,0 +1,1 @@
+"""The wire schema and the rules both sides share. Imports no side."""

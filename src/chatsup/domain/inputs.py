@@ -1,0 +1,90 @@
+"""Request bodies of the v1 API, shared by the server (validation) and the
+clients (widget simulator, agent console). Unknown fields are refused so a
+typo is a 422 naming the field rather than silently ignored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatsup.domain.models import Presence
+
+ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class MediaIn(In):
+    name: str = Field(min_length=1, max_length=255)
+    type: str = Field(min_length=1, max_length=127)
+    size: int = Field(ge=0, le=1 << 40)
+    url: str = Field(min_length=1, max_length=2048)
+
+
+class WidgetSessionIn(In):
+    site_key: str = Field(min_length=1, max_length=128)
+    user_agent: str | None = Field(None, max_length=1024)
+    webrtc: bool | None = None
+    referrer: str | None = Field(None, max_length=2048)
+    visitor_token: str | None = Field(None, max_length=128)
+    url: str | None = Field(None, max_length=2048)
+
+
+class PageViewIn(In):
+    url: str = Field(min_length=1, max_length=2048)
+    title: str | None = Field(None, max_length=512)
+
+
+class MessageIn(In):
+    body: str = Field(max_length=100_000)
+    media: MediaIn | None = None
+    client_id: str | None = ClientId
+
+
+class OfflineMessageIn(In):
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    body: str = Field(min_length=1, max_length=100_000)
+
+
+class PresenceIn(In):
+    status: Presence
+
+
+class CallIn(In):
+    visitor_id: int
+    conversation_id: int | None = None
+
+
+class CallPatch(In):
+    state: Literal["answered", "missed", "rejected", "failed", "ended"]
+    end_reason: str | None = Field(None, max_length=64)
+
+
+class SmsIn(In):
+    visitor_id: int
+    phone: str = Field(min_length=1, max_length=40)
+    body: str = Field(min_length=1, max_length=2000)
+
+
+class CallbackIn(In):
+    visitor_id: int
+    phone: str = Field(min_length=1, max_length=40)
+    scheduled_for: datetime | None = None
+
+
+class SitePatch(In):
+    offline_enabled: bool
+
+
+class MailIn(In):
+    to: str | None = Field(None, max_length=320)
+
+
+class ConversationEnd(In):
+    pass

@@ -1,0 +1,273 @@
+"""The wire schema: what the server answers and the client parses.
+
+Both sides import these models; this module imports neither side. Times are
+timezone-aware datetimes (ISO 8601 with offset on the wire), durations are
+seconds as floats. Field names follow `shared/design/API.md`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["supervisor", "agent", "visitor"]
+Presence = Literal["online", "away", "offline"]
+Sender = Literal["visitor", "agent", "system"]
+ConversationStatus = Literal["open", "unanswered", "answered", "ended"]
+CallState = Literal["ringing", "answered", "missed", "rejected", "failed", "ended"]
+CALL_STATES: tuple[str, ...] = ("ringing", "answered", "missed", "rejected", "failed", "ended")
+END_REASONS: tuple[str, ...] = (
+    "visitor_hangup",
+    "agent_hangup",
+    "no_answer",
+    "rejected",
+    "busy",
+    "network_error",
+    "timeout",
+)
+OfflineStatus = Literal["new", "read", "handled"]
+CallbackStatus = Literal["pending", "done", "cancelled"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+T = TypeVar("T")
+
+
+class Page(Model, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class Ref(Model):
+    """A short reference to a site or agent: id and display name."""
+
+    id: int
+    name: str
+
+
+class VisitorRef(Model):
+    id: int
+    number: int
+    name: str | None = None
+
+
+class Site(Model):
+    id: int
+    name: str
+    domain: str
+    key: str
+    offline_enabled: bool
+    opening_hours: str | None = None
+
+
+class Agent(Model):
+    id: int
+    name: str
+    email: str
+    presence: Presence
+
+
+class Media(Model):
+    name: str
+    type: str
+    size: int = Field(ge=0)
+    url: str
+
+
+class LastMessage(Model):
+    at: datetime
+    sender: Sender
+    preview: str
+
+
+class ConversationItem(Model):
+    id: int
+    started_at: datetime
+    ended_at: datetime | None = None
+    site: Ref
+    agent: Ref | None = None
+    visitor: VisitorRef
+    message_count: int
+    first_response_s: float | None = None
+    status: ConversationStatus
+    last_message: LastMessage | None = None
+    snippet: str | None = None
+
+
+class Message(Model):
+    id: int
+    conversation_id: int
+    at: datetime
+    sender: Sender
+    agent: Ref | None = None
+    body: str
+    media: Media | None = None
+
+
+class ConversationDetail(Model):
+    conversation: ConversationItem
+    messages: list[Message]
+
+
+class OfflineMessage(Model):
+    id: int
+    at: datetime
+    site: Ref
+    visitor: VisitorRef | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    body: str
+    handled_by: Ref | None = None
+    status: OfflineStatus
+
+
+class CallParty(Model):
+    id: int
+    nickname: str | None = None
+
+
+class Call(Model):
+    id: int
+    conversation_id: int | None = None
+    started_at: datetime
+    duration_s: float | None = None
+    caller: CallParty
+    called: CallParty | None = None
+    state: CallState
+    end_reason: str | None = None
+
+
+class CallSummary(Model):
+    total: int
+    answered: int
+    missed: int
+    total_duration_s: float
+    avg_duration_s: float | None = None
+
+
+class CallPage(Page[Call]):
+    summary: CallSummary
+
+
+class VisitorItem(Model):
+    id: int
+    number: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    site: Ref | None = None
+    presented_agent: Ref | None = None
+    name: str | None = None
+    page_views: int
+    country: str | None = None
+    online: bool
+
+
+class Profile(Model):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notes: str | None = None
+    updated_at: datetime | None = None
+
+
+class ProfileIn(Model):
+    """What a supervisor may send to PUT /v1/visitors/{id}/profile."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class Location(Model):
+    country: str | None = None
+    country_code: str | None = None
+    city: str | None = None
+
+
+class SessionInfo(Model):
+    id: int
+    started_at: datetime
+    ended_at: datetime | None = None
+    site: Ref
+    agent: Ref | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    os: str | None = None
+    browser: str | None = None
+    webrtc: bool | None = None
+    referrer: str | None = None
+    location: Location | None = None
+
+
+class PageView(Model):
+    id: int
+    session_id: int
+    url: str
+    title: str | None = None
+    at: datetime
+
+
+class VisitorDetail(Model):
+    visitor: VisitorItem
+    profile: Profile | None = None
+    sessions: list[SessionInfo]
+    page_views: list[PageView]
+    conversations: list[ConversationItem]
+    media: list[Media]
+    location: Location | None = None
+
+
+class Contact(Model):
+    id: int
+    number: int
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notes: str | None = None
+    updated_at: datetime | None = None
+    last_seen_at: datetime | None = None
+
+
+class Sms(Model):
+    id: int
+    at: datetime
+    visitor_id: int
+    agent: Ref | None = None
+    phone: str
+    body: str
+
+
+class Callback(Model):
+    id: int
+    visitor_id: int
+    phone: str
+    requested_at: datetime
+    scheduled_for: datetime | None = None
+    status: CallbackStatus
+
+
+class Event(Model):
+    id: int
+    type: str
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class MailResult(Model):
+    status: Literal["sent", "saved"]
+    to: str
+    path: str | None = None
+    message_id: str | None = None
+
+
+class Health(Model):
+    status: str
+    version: str

@@ -1,0 +1,70 @@
+"""One place for the rules about untrusted text.
+
+`visible()` is what every renderer of visitor-typed text calls before drawing
+it: terminals act on raw ESC/C1 bytes even when Rich markup is off, so control
+characters become visible placeholders and invisible format characters (bidi
+overrides, zero-width) are shown as `<U+XXXX>`. `spreadsheet_safe()` is what
+every export calls on a cell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 controls except TAB and LF become the Unicode "control pictures" (U+2400
+# block), DEL becomes ␡, C1 controls become <XX> hex placeholders.
+_C0_PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
+_TABLE: dict[int, str] = {**_C0_PICTURES, 0x7F: "\u2421"}
+_TABLE.update({c: f"<{c:02X}>" for c in range(0x80, 0xA0)})
+
+# Unicode format characters that reorder or hide text.
+_FORMAT = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+# Runs of combining marks longer than this are cut ("Zalgo" floods).
+_MAX_COMBINING = 4
+_COMBINING_RUN = re.compile("([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{%d})[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+" % _MAX_COMBINING)  # noqa: E501
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def visible(text: str | None, *, single_line: bool = False) -> str:
+    """Text made safe to draw on a terminal, with every control made visible."""
+    if not text:
+        return ""
+    out = text.translate(_TABLE)
+    out = _FORMAT.sub(lambda m: f"<U+{ord(m.group()):04X}>", out)
+    out = _SURROGATE.sub("\ufffd", out)
+    out = _COMBINING_RUN.sub(r"\1", out)
+    if single_line:
+        out = out.replace("\n", " \u21b5 ").replace("\t", " ")
+    return out
+
+
+def preview(text: str | None, width: int = 80) -> str:
+    """A one-line visible preview, cut to `width` characters."""
+    out = visible(text, single_line=True)
+    return out if len(out) <= width else out[: width - 1] + "\u2026"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell that a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def has_bad_codepoints(text: str) -> str | None:
+    """Why a string cannot be stored as typed (NUL, lone surrogates), or None."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if _SURROGATE.search(text):
+        return "contains a lone surrogate"
+    return None
+
+
+def is_printable_name(text: str) -> bool:
+    return all(unicodedata.category(c)[0] != "C" for c in text)
