@@ -95,6 +95,7 @@ class ConversationItem(Model):
     message_count: int
     first_response_s: float | None = None
     status: ConversationStatus
+    unanswered: bool = False
     last_message: LastMessage | None = None
     snippet: str | None = None
 
@@ -107,6 +108,7 @@ class Message(Model):
     agent: Ref | None = None
     body: str
     media: Media | None = None
+    response_s: float | None = None
 
 
 class ConversationDetail(Model):

@@ -1,0 +1,154 @@
+"""Helpers every query module shares: time formatting, keyset cursors, the
+list filter, and turning a user's search text into a safe FTS5 query."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+MAX_LIMIT = 500
+SNIPPET_OPEN = "«"
+SNIPPET_CLOSE = "»"
+
+
+class BadInput(ValueError):
+    """A request value the store cannot use; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+def iso(ts: float | None, tz: ZoneInfo) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
+
+
+def ref(id_: int | None, name: str | None) -> dict[str, Any] | None:
+    return None if id_ is None else {"id": id_, "name": name or f"#{id_}"}
+
+
+# -- keyset cursors -----------------------------------------------------------
+
+
+def encode_cursor(*key: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
+    """The key a cursor holds, checked against the expected shape."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = orjson.loads(raw)
+    except (ValueError, orjson.JSONDecodeError) as e:
+        raise BadInput("cursor", "not a cursor this server issued") from e
+    if not isinstance(key, list) or len(key) != len(shape):
+        raise BadInput("cursor", "not a cursor for this list")
+    for value, kind in zip(key, shape, strict=True):
+        ok = isinstance(value, int | float) if kind is float else isinstance(value, kind)
+        if not ok or isinstance(value, bool):
+            raise BadInput("cursor", "not a cursor for this list")
+    return key
+
+
+# -- filters ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """The filters every list and report shares, resolved to epoch bounds."""
+
+    since: float | None = None
+    until: float | None = None  # exclusive
+    agent_id: int | None = None
+    site_id: int | None = None
+    visitor_id: int | None = None
+    q: str | None = None
+    status: str | None = None
+    has_profile: bool | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+    def where(
+        self,
+        *,
+        time_col: str,
+        agent_col: str | None = None,
+        site_col: str | None = None,
+        visitor_col: str | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """SQL conditions and parameters for the shared filters."""
+        conds: list[str] = []
+        params: list[Any] = []
+        if self.since is not None:
+            conds.append(f"{time_col} >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            conds.append(f"{time_col} < ?")
+            params.append(self.until)
+        for col, value in ((agent_col, self.agent_id), (site_col, self.site_id),
+                           (visitor_col, self.visitor_id)):
+            if col is not None and value is not None:
+                conds.append(f"{col} = ?")
+                params.append(value)
+        return conds, params
+
+
+def keyset(
+    f: ListFilter, time_col: str, id_col: str
+) -> tuple[list[str], list[Any]]:
+    """The condition that continues a newest-first list after the cursor."""
+    key = decode_cursor(f.cursor, (float, int))
+    if key is None:
+        return [], []
+    return [f"({time_col} < ? OR ({time_col} = ? AND {id_col} < ?))"], [key[0], key[0], key[1]]
+
+
+def page(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
+    """Cut one extra row off and make the cursor from the last kept one."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(*key(rows[-1]))
+    return rows, None
+
+
+def and_(conds: list[str]) -> str:
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str | None) -> str | None:
+    """The user's words as an FTS5 query: every word must match, as a token.
+
+    Quotes, operators and column filters typed by the user are taken as
+    words, never as FTS5 syntax, so no input can make the query fail. A word
+    ending in `*` is a prefix search.
+    """
+    if not text:
+        return None
+    terms: list[str] = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        prefix = text[m.end():m.end() + 1] == "*"
+        terms.append(f'"{word}"' + ("*" if prefix else ""))
+        if len(terms) >= 16:
+            break
+    return " ".join(terms) if terms else None

@@ -1,0 +1,231 @@
+"""Conversation lists (with full-text search), details and transcripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatsup.server.store.common import (
+    MAX_LIMIT,
+    SNIPPET_CLOSE,
+    SNIPPET_OPEN,
+    BadInput,
+    ListFilter,
+    NotFound,
+    and_,
+    decode_cursor,
+    encode_cursor,
+    fts_query,
+    iso,
+    keyset,
+    page,
+    ref,
+)
+from chatsup.server.store.db import Rx
+
+ITEM_SELECT = """
+SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
+       c.agent_id, a.name AS agent_name, c.visitor_id, v.number, p.name AS visitor_name,
+       c.message_count, c.first_response_s, c.visitor_messages, c.agent_messages,
+       m.at AS lm_at, m.sender AS lm_sender, substr(m.body, 1, 200) AS lm_body
+FROM conversations c
+JOIN sites s ON s.id = c.site_id
+JOIN visitors v ON v.id = c.visitor_id
+LEFT JOIN agents a ON a.id = c.agent_id
+LEFT JOIN profiles p ON p.visitor_id = c.visitor_id
+LEFT JOIN messages m ON m.id = c.last_message_id
+"""
+
+STATUSES = ("open", "ended", "answered", "unanswered")
+# How many search hits one page may scan before it answers with what it has
+# (and a cursor to go on): keeps a page's latency bounded for rare filters.
+SCAN_BUDGET = 20_000
+
+
+def status_of(ended_at: float | None, visitor_messages: int, agent_messages: int) -> str:
+    if ended_at is not None:
+        return "ended"
+    if agent_messages > 0:
+        return "answered"
+    return "unanswered" if visitor_messages > 0 else "open"
+
+
+def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
+    last = None
+    if row["lm_at"] is not None:
+        last = {"at": iso(row["lm_at"], tz), "sender": row["lm_sender"], "preview": row["lm_body"]}
+    out = {
+        "id": row["id"],
+        "started_at": iso(row["started_at"], tz),
+        "ended_at": iso(row["ended_at"], tz),
+        "site": ref(row["site_id"], row["site_name"]),
+        "agent": ref(row["agent_id"], row["agent_name"]),
+        "visitor": {"id": row["visitor_id"], "number": row["number"], "name": row["visitor_name"]},
+        "message_count": row["message_count"],
+        "first_response_s": row["first_response_s"],
+        "status": status_of(row["ended_at"], row["visitor_messages"], row["agent_messages"]),
+        "unanswered": row["visitor_messages"] > 0 and row["agent_messages"] == 0,
+        "last_message": last,
+    }
+    if snippet is not None:
+        out["snippet"] = snippet
+    return out
+
+
+def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
+    conds, params = f.where(
+        time_col="c.started_at", agent_col="c.agent_id", site_col="c.site_id",
+        visitor_col="c.visitor_id",
+    )
+    if f.status is not None:
+        if f.status not in STATUSES:
+            raise BadInput("status", f"must be one of {', '.join(STATUSES)}")
+        conds.append({
+            "open": "c.ended_at IS NULL",
+            "ended": "c.ended_at IS NOT NULL",
+            "answered": "c.agent_messages > 0",
+            "unanswered": "c.visitor_messages > 0 AND c.agent_messages = 0",
+        }[f.status])
+    return conds, params
+
+
+def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    if fts_query(f.q):
+        return _search(rx, f)
+    conds, params = _conditions(f)
+    kc, kp = keyset(f, "c.started_at", "c.id")
+    limit = min(f.limit, MAX_LIMIT)
+    rows = rx.execute(
+        ITEM_SELECT + and_(conds + kc) + " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
+        [*params, *kp, limit + 1],
+    ).fetchall()
+    rows, nxt = page(rows, limit, lambda r: (r["started_at"], r["id"]))
+    return {"items": [item(r, rx.tz) for r in rows], "next_cursor": nxt}
+
+
+def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Conversations with a matching message, newest matching message first.
+
+    A conversation belongs to the page of its newest matching message, so it
+    shows once across pages. The MATCH runs first on its own, newest rowid
+    first, in chunks; joins and filters apply to those few rows only.
+    """
+    match = fts_query(f.q)
+    key = decode_cursor(f.cursor, (int,))
+    below = key[0] if key else None
+    limit = min(f.limit, MAX_LIMIT)
+    conds, params = _conditions(f)
+    found: list[tuple[int, int]] = []  # (message id, conversation id)
+    seen: set[int] = set()
+    scanned = 0
+    chunk = max(limit * 4, 200)
+    exhausted = False
+    while len(found) < limit and scanned < SCAN_BUDGET:
+        bound = "" if below is None else " AND rowid < ?"
+        ids = [h[0] for h in rx.execute(
+            f"SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{bound}"
+            " ORDER BY rowid DESC LIMIT ?",
+            [match, *([] if below is None else [below]), chunk],
+        ).fetchall()]
+        scanned += len(ids)
+        marks = ",".join("?" * len(ids))
+        rows = rx.execute(
+            f"SELECT m.id, m.conversation_id FROM messages m JOIN conversations c"
+            f" ON c.id = m.conversation_id WHERE m.id IN ({marks})"
+            + "".join(" AND " + c for c in conds) + " ORDER BY m.id DESC",
+            [*ids, *params],
+        ).fetchall() if ids else []
+        for mid, cid in rows:
+            if cid in seen:
+                continue
+            seen.add(cid)
+            if key is not None and _matched_above(rx, match, cid, key[0]):
+                continue
+            found.append((mid, cid))
+            if len(found) == limit:
+                break
+        if len(found) == limit:
+            break
+        if len(ids) < chunk:
+            exhausted = True
+            break
+        below = ids[-1]
+    if exhausted:
+        nxt = None
+    elif len(found) == limit:
+        nxt = encode_cursor(found[-1][0])
+    else:  # scan budget spent: go on below the last hit scanned
+        nxt = encode_cursor(below) if below is not None else None
+    items: list[dict[str, Any]] = []
+    for mid, cid in found:
+        row = rx.one(ITEM_SELECT + " WHERE c.id = ?", (cid,))
+        snip = rx.scalar(
+            "SELECT snippet(messages_fts, 0, ?, ?, '…', 12) FROM messages_fts"
+            " WHERE messages_fts MATCH ? AND rowid = ?",
+            (SNIPPET_OPEN, SNIPPET_CLOSE, match, mid),
+        )
+        items.append(item(row, rx.tz, snip or ""))
+    return {"items": items, "next_cursor": nxt}
+
+
+def _matched_above(rx: Rx, match: str, conversation_id: int, message_id: int) -> bool:
+    """Whether the conversation has a matching message at or after `message_id`
+    (then an earlier page already showed it)."""
+    later = rx.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? AND id >= ?",
+        (conversation_id, message_id),
+    ).fetchall()
+    for (mid,) in later:
+        if rx.scalar(
+            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?", (match, mid)
+        ):
+            return True
+    return False
+
+
+def conversation_item(rx: Rx, conversation_id: int) -> dict[str, Any]:
+    row = rx.one(ITEM_SELECT + " WHERE c.id = ?", (conversation_id,))
+    if row is None:
+        raise NotFound("conversation")
+    return item(row, rx.tz)
+
+
+def message_dict(row: Any, tz: Any) -> dict[str, Any]:
+    media = None
+    if row["media_url"] is not None:
+        media = {"name": row["media_name"], "type": row["media_type"],
+                 "size": row["media_size"], "url": row["media_url"]}
+    return {
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "at": iso(row["at"], tz),
+        "sender": row["sender"],
+        "agent": ref(row["agent_id"], row["agent_name"]),
+        "body": row["body"],
+        "media": media,
+        "response_s": row["response_s"],
+    }
+
+
+MESSAGE_SELECT = """
+SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
+       m.media_name, m.media_type, m.media_size, m.media_url, m.response_s
+FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
+"""
+
+
+def conversation_detail(rx: Rx, conversation_id: int) -> dict[str, Any]:
+    conv = conversation_item(rx, conversation_id)
+    rows = rx.execute(
+        MESSAGE_SELECT + " WHERE m.conversation_id = ? ORDER BY m.id", (conversation_id,)
+    ).fetchall()
+    return {"conversation": conv, "messages": [message_dict(r, rx.tz) for r in rows]}
+
+
+def conversation_owner(rx: Rx, conversation_id: int) -> dict[str, Any]:
+    row = rx.one(
+        "SELECT id, visitor_id, agent_id, site_id, ended_at FROM conversations WHERE id = ?",
+        (conversation_id,),
+    )
+    if row is None:
+        raise NotFound("conversation")
+    return dict(row)

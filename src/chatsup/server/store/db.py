@@ -1,0 +1,306 @@
+"""The SQLite store: one writer thread with group commit, a pool of readers.
+
+Writes are functions `fn(tx, *args)` run on the writer thread. The writer
+takes every write waiting in its queue, runs them in one `BEGIN IMMEDIATE`
+transaction (each inside its own SAVEPOINT, so one failing write does not
+undo the others), commits once, and only then resolves the callers' futures
+and publishes the events the writes appended to the log. An acknowledged
+write is therefore a committed one, and with `synchronous=FULL` a durable one.
+
+Reads are functions `fn(rx, *args)` run on a small thread pool, each thread
+with its own read-only connection: a request does all of its database work in
+one hop to a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from chatsup.server.store.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MAX_BATCH = 512
+
+
+@dataclass
+class PendingEvent:
+    id: int
+    type: str
+    at: float
+    data: dict[str, Any]
+
+
+@dataclass
+class Tx:
+    """What a write function gets: the connection and the event log."""
+
+    conn: sqlite3.Connection
+    now: float
+    tz: ZoneInfo
+    log_events: bool = True
+    events: list[PendingEvent] = field(default_factory=list)
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
+        """Append an event to the log in this transaction; returns its id."""
+        if not self.log_events:
+            return None
+        at = self.now if at is None else at
+        cur = self.conn.execute(
+            "INSERT INTO events(at, type, data) VALUES (?, ?, ?)",
+            (at, type_, orjson.dumps(data)),
+        )
+        eid = int(cur.lastrowid or 0)
+        self.events.append(PendingEvent(eid, type_, at, data))
+        return eid
+
+
+@dataclass
+class Rx:
+    """What a read function gets: a read-only connection and the time zone."""
+
+    conn: sqlite3.Connection
+    tz: ZoneInfo
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+def _connect(path: Path, synchronous: str, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute("PRAGMA mmap_size = 268435456")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations not yet applied; returns the schema version."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, sql in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration into statements (triggers contain semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Store:
+    """The embedded store. Open with `Store.open(path)`; close when done."""
+
+    def __init__(self, path: Path, *, tz: ZoneInfo, synchronous: str = "full") -> None:
+        self.path = Path(path)
+        self.tz = tz
+        self.synchronous = synchronous
+        self.on_commit: Callable[[list[PendingEvent]], None] | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="chatsup-read"
+        )
+        self._writer = threading.Thread(target=self._run_writer, name="chatsup-write", daemon=True)
+        self._wconn: sqlite3.Connection | None = None
+        self._closed = False
+
+    @classmethod
+    def open(cls, path: Path | str, *, tz: ZoneInfo | None = None, synchronous: str = "full") -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous)
+        conn = _connect(path, synchronous)
+        migrate(conn)
+        store._wconn = conn
+        store._writer.start()
+        return store
+
+    # -- writes ---------------------------------------------------------------
+
+    def submit(
+        self, fn: Callable[..., R], *args: Any, log_events: bool = True
+    ) -> concurrent.futures.Future[R]:
+        if self._closed:
+            raise RuntimeError("store is closed")
+        fut: concurrent.futures.Future[R] = concurrent.futures.Future()
+        self._queue.put((fn, args, fut, log_events))
+        return fut
+
+    async def write(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run a write on the writer thread; returns once it is committed."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def write_sync(self, fn: Callable[..., R], *args: Any, log_events: bool = True) -> R:
+        return self.submit(fn, *args, log_events=log_events).result()
+
+    def _run_writer(self) -> None:
+        conn = self._wconn
+        assert conn is not None
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._commit_batch(conn, batch)
+            if stop:
+                break
+        conn.close()
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        events: list[PendingEvent] = []
+        now = time.time()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            for _fn, _args, fut, _le in batch:
+                fut.set_exception(e)
+            return
+        for fn, args, fut, log_events in batch:
+            if not fut.set_running_or_notify_cancel():
+                continue
+            tx = Tx(conn, now, self.tz, log_events)
+            conn.execute("SAVEPOINT w")
+            try:
+                result = fn(tx, *args)
+            except BaseException as e:  # the caller gets it; the others go on
+                conn.execute("ROLLBACK TO w")
+                conn.execute("RELEASE w")
+                outcomes.append((fut, None, e))
+                continue
+            conn.execute("RELEASE w")
+            events.extend(tx.events)
+            outcomes.append((fut, result, None))
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            log.exception("commit failed")
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            for fut, _r, _e in outcomes:
+                fut.set_exception(e)
+            return
+        if events and self.on_commit is not None:
+            try:
+                self.on_commit(events)
+            except Exception:  # publishing must never lose an acknowledged write
+                log.exception("publishing events failed")
+        for fut, result, exc in outcomes:
+            if exc is None:
+                fut.set_result(result)
+            else:
+                fut.set_exception(exc)
+
+    # -- reads ----------------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, self.synchronous, readonly=True)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read_sync(self, fn: Callable[..., R], *args: Any) -> R:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return fn(Rx(conn, self.tz), *args)
+        finally:
+            conn.execute("COMMIT")
+
+    async def read(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run a read (all of a request's queries) in one hop to a thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.read_sync, fn, *args)
+
+    # -- life -----------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._writer.join(timeout=30)
+        self._pool.shutdown(wait=True)
+        with self._readers_lock:
+            for conn in self._readers:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._readers.clear()
