@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-PRESETS: tuple[str, ...] = ("today", "yesterday", "last 7 days", "last 30 days", "this month", "all")
+PRESETS: tuple[str, ...] = (
+    "today", "yesterday", "last 7 days", "last 30 days", "this month", "all",
+)
 
 
 def parse_when(value: str) -> date | datetime:

@@ -165,7 +165,9 @@ class Store:
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path | str, *, tz: ZoneInfo | None = None, synchronous: str = "full") -> Store:
+    def open(
+        cls, path: Path | str, *, tz: ZoneInfo | None = None, synchronous: str = "full"
+    ) -> Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous)

@@ -141,7 +141,8 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
     tz = rx.tz
     sessions = [
         {
-            "id": s["id"], "started_at": iso(s["started_at"], tz), "ended_at": iso(s["ended_at"], tz),
+            "id": s["id"], "started_at": iso(s["started_at"], tz),
+            "ended_at": iso(s["ended_at"], tz),
             "site": ref(s["site_id"], s["site_name"]),
             "agent": ref(s["presented_agent_id"], s["agent_name"]),
             "ip": s["ip"], "user_agent": s["user_agent"], "os": s["os"], "browser": s["browser"],

@@ -316,7 +316,10 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
         if exists.fetchone() is None:
             raise NotFound("conversation")
         return False
-    tx.emit("conversation.ended", {"conversation_id": conversation_id, "at": iso(at, tx.tz)}, at)
+    row = tx.execute("SELECT visitor_id, agent_id FROM conversations WHERE id = ?",
+                     (conversation_id,)).fetchone()
+    tx.emit("conversation.ended", {"conversation_id": conversation_id, "visitor_id": row[0],
+                                   "agent_id": row[1], "at": iso(at, tx.tz)}, at)
     return True
 
 

@@ -1,0 +1,198 @@
+"""The `chatsup` command. Each admin command prints the value a script needs
+on its own last line (a site key, a token)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from chatsup.config import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = load_settings(getattr(args, "config", None))
+    if getattr(args, "db", None):
+        s.store.path = Path(args.db)
+    return s
+
+
+def _store(settings: Settings) -> Any:
+    from chatsup.server.store import Store
+
+    return Store.open(settings.store.path, tz=settings.tz, synchronous=settings.store.synchronous)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatsup.server.run import serve
+
+    s = _settings(args)
+    if args.host:
+        s.server.host = args.host
+    if args.port is not None:
+        s.server.port = args.port
+    print(f"chatsup server on http://{s.server.host}:{s.server.port}  (docs: /docs)"
+          f"  database: {s.store.path}", file=sys.stderr)
+    serve(s)
+    return 0
+
+
+def cmd_site_add(args: argparse.Namespace) -> int:
+    from chatsup.server.store import writes as w
+
+    store = _store(_settings(args))
+    try:
+        site = store.write_sync(w.create_site, args.name, args.domain)
+    finally:
+        store.close()
+    print(f"site {site['id']} {args.name} ({args.domain}); widget key:", file=sys.stderr)
+    print(site["key"])
+    return 0
+
+
+def create_token(store: Any, role: str, name: str | None, subject_id: int | None) -> str:
+    from chatsup.server.auth import digest, new_token
+    from chatsup.server.store import writes as w
+
+    token = new_token(role)
+    store.write_sync(w.add_token, digest(token), role, name, subject_id)
+    return token
+
+
+def cmd_agent_add(args: argparse.Namespace) -> int:
+    from chatsup.server.store import writes as w
+
+    store = _store(_settings(args))
+    try:
+        agent_id = store.write_sync(w.create_agent, args.name, args.email)
+        token = create_token(store, "agent", args.name, agent_id)
+    finally:
+        store.close()
+    print(f"agent {agent_id} {args.name} <{args.email}>; token (shown once):", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    store = _store(_settings(args))
+    try:
+        token = create_token(store, args.role, args.name, args.subject)
+    finally:
+        store.close()
+    print(f"{args.role} token for {args.name} (shown once):", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from chatsup.server.seed import seed_demo
+
+    settings = _settings(args)
+    store = _store(settings)
+    t0 = time.perf_counter()
+    try:
+        report = seed_demo(store, days=args.days, scale=args.scale, seed=args.seed,
+                           progress=lambda s: print(s, file=sys.stderr))
+        token = create_token(store, "supervisor", "demo supervisor", None)
+    finally:
+        store.close()
+    print(f"seeded {settings.store.path} in {time.perf_counter() - t0:.1f} s: {report}",
+          file=sys.stderr)
+    print("supervisor token (shown once):", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    try:
+        from chatsup.tui.app import run_console
+    except ImportError:
+        print("the console is not built yet; run `chatsup serve` and open /docs",
+              file=sys.stderr)
+        return 1
+    s = _settings(args)
+    return run_console(url=args.url or s.console.url, token=args.token or s.console.token,
+                       settings=s)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from chatsup.demo import run_demo
+
+    return run_demo(_settings(args), fresh=args.fresh)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chatsup", description=__doc__)
+    p.add_argument("--config", help="TOML config file (default: user config dir)")
+    p.add_argument("--url", help="server URL for the console")
+    p.add_argument("--token", help="supervisor token for the console")
+    p.set_defaults(func=cmd_console)
+    sub = p.add_subparsers(dest="command")
+
+    def db(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--db", help="SQLite database path (default from config)")
+        sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
+
+    sp = sub.add_parser("serve", help="run the chat server")
+    db(sp)
+    sp.add_argument("--host")
+    sp.add_argument("--port", type=int)
+    sp.set_defaults(func=cmd_serve)
+
+    site = sub.add_parser("site", help="manage sites").add_subparsers(dest="action", required=True)
+    sp = site.add_parser("add", help="add a site; prints its widget key")
+    sp.add_argument("name")
+    sp.add_argument("--domain", required=True)
+    db(sp)
+    sp.set_defaults(func=cmd_site_add)
+
+    agent = sub.add_parser("agent", help="manage agents").add_subparsers(dest="action",
+                                                                          required=True)
+    sp = agent.add_parser("add", help="add an agent; prints its token")
+    sp.add_argument("name")
+    sp.add_argument("--email", required=True)
+    db(sp)
+    sp.set_defaults(func=cmd_agent_add)
+
+    token = sub.add_parser("token", help="manage tokens").add_subparsers(dest="action",
+                                                                          required=True)
+    sp = token.add_parser("create", help="create a token; prints it")
+    sp.add_argument("--role", choices=["supervisor", "agent", "visitor"], default="supervisor")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--subject", type=int, help="agent or visitor id the token belongs to")
+    db(sp)
+    sp.set_defaults(func=cmd_token_create)
+
+    sp = sub.add_parser("seed", help="fill a database with demo data")
+    sp.add_argument("--demo", action="store_true", help="the demo data set (the default)")
+    sp.add_argument("--days", type=int, default=90)
+    sp.add_argument("--scale", type=float, default=1.0)
+    sp.add_argument("--seed", type=int, default=7)
+    db(sp)
+    sp.set_defaults(func=cmd_seed)
+
+    sp = sub.add_parser("demo", help="seed, serve, simulate traffic and open the console")
+    sp.add_argument("--fresh", action="store_true", help="start from a new demo database")
+    sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "token" and args.role in ("agent", "visitor") and args.subject is None:
+        print("--subject is required for agent and visitor tokens", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (FileNotFoundError, ValueError) as e:
+        print(f"chatsup: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

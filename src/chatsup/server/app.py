@@ -1,0 +1,87 @@
+"""The ASGI app: FastAPI routes over the store, the live hub and enrichment.
+
+The lifespan owns the store, the hub and the GeoIP reader; a background
+task prunes the event log to its retention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import Response
+
+from chatsup import __version__
+from chatsup.config import Settings
+from chatsup.server import errors
+from chatsup.server.auth import Authenticator
+from chatsup.server.enrich import GeoLookup
+from chatsup.server.hub import Hub
+from chatsup.server.params import json
+from chatsup.server.ratelimit import RateLimiter
+from chatsup.server.routes import agent, exports, supervisor, widget
+from chatsup.server.store import Store
+from chatsup.server.store import writes as w
+from chatsup.server.store.admin import log_bounds
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 3600.0
+
+
+async def _prune_loop(store: Store, days: int) -> None:
+    while True:
+        try:
+            await store.write(w.prune_events, time.time() - days * 86400)
+        except Exception:
+            log.exception("pruning the event log failed")
+        await asyncio.sleep(PRUNE_EVERY_S)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(settings.store.path, tz=settings.tz,
+                           synchronous=settings.store.synchronous)
+        hub = Hub(settings.tz)
+        hub.loop = asyncio.get_running_loop()
+        store.on_commit = hub.publish_threadsafe
+        hub.latest_id = (await store.read(log_bounds))[1]
+        # Agents seen online before a restart have no socket any more.
+        app.state.store = store
+        app.state.hub = hub
+        app.state.auth = Authenticator(store)
+        app.state.geo = GeoLookup(settings.geo.mmdb_path)
+        app.state.agent_sockets = {}
+        s = settings.server
+        app.state.ip_limiter = RateLimiter(s.rate_per_ip)
+        app.state.visitor_limiter = RateLimiter(s.rate_per_visitor)
+        app.state.session_limiter = RateLimiter(s.sessions_per_ip)
+        pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
+        try:
+            yield
+        finally:
+            pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruner
+            app.state.geo.close()
+            store.on_commit = None
+            await asyncio.to_thread(store.close)
+
+    app = FastAPI(title="chatsup", version=__version__, lifespan=lifespan,
+                  description="Live chat server: widget, agent and supervisor API (v1).")
+    app.state.settings = settings
+    errors.install(app)
+    for r in (widget.router, agent.router, supervisor.router, exports.router):
+        app.include_router(r)
+
+    @app.get("/v1/health", tags=["operator"])
+    async def health() -> Response:
+        return json({"status": "ok", "version": __version__})
+
+    return app

@@ -1,0 +1,70 @@
+"""Query-string filters shared by every list, report and export, and the
+checks every piece of incoming text passes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from fastapi import Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from chatsup.domain import timerange
+from chatsup.domain.text import has_bad_codepoints
+from chatsup.server.store import BadInput, ListFilter
+from chatsup.server.store.common import MAX_LIMIT
+
+
+def json(data: Any, status: int = 200) -> Response:
+    """Hot responses skip pydantic: the store already built the wire shape."""
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _when(field: str, value: str | None) -> date | datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return timerange.parse_when(value)
+    except ValueError as e:
+        raise BadInput(field, "must be a date (YYYY-MM-DD) or an ISO 8601 datetime") from e
+
+
+def check_text(field: str, value: str | None) -> None:
+    if value is not None:
+        why = has_bad_codepoints(value)
+        if why:
+            raise BadInput(field, why)
+
+
+def check_model(model: BaseModel, prefix: str = "") -> None:
+    """Refuse NUL bytes and lone surrogates anywhere in a request body."""
+    for name, value in model:
+        field = f"{prefix}{name}"
+        if isinstance(value, str):
+            check_text(field, value)
+        elif isinstance(value, BaseModel):
+            check_model(value, field + ".")
+
+
+def list_filter(
+    request: Request,
+    since: str | None = Query(None, description="date (company time zone) or ISO datetime"),
+    until: str | None = Query(None, description="inclusive when a date"),
+    agent_id: int | None = Query(None, ge=1),
+    site_id: int | None = Query(None, ge=1),
+    visitor_id: int | None = Query(None, ge=1),
+    q: str | None = Query(None, max_length=500, description="full-text search"),
+    status: str | None = Query(None, max_length=32),
+    has_profile: bool | None = Query(None),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    cursor: str | None = Query(None, max_length=512),
+) -> ListFilter:
+    check_text("q", q)
+    tz = request.app.state.settings.tz
+    lo, hi = timerange.resolve(_when("since", since), _when("until", until), tz)
+    if lo is not None and hi is not None and hi < lo:
+        raise BadInput("until", "is before since")
+    return ListFilter(lo, hi, agent_id, site_id, visitor_id, q or None, status, has_profile,
+                      limit, cursor)

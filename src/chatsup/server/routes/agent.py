@@ -1,0 +1,108 @@
+"""Agents' endpoints (token role `agent`): presence, replies, calls, SMS,
+callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket
+from starlette.responses import Response
+
+from chatsup.domain.inputs import CallbackIn, CallIn, CallPatch, MessageIn, PresenceIn, SmsIn
+from chatsup.domain.models import END_REASONS
+from chatsup.server import live_sockets
+from chatsup.server.auth import Principal, require
+from chatsup.server.errors import ApiError
+from chatsup.server.params import check_model, json
+from chatsup.server.store import BadInput
+from chatsup.server.store import writes as w
+from chatsup.server.store.records import call_row
+
+router = APIRouter(tags=["agent"])
+
+
+async def agent(request: Request) -> Principal:
+    return await require(request, "agent")
+
+
+@router.post("/v1/agent/presence", status_code=204)
+async def presence(body: PresenceIn, request: Request) -> Response:
+    p = await agent(request)
+    await request.app.state.store.write(w.set_presence, p.subject_id, body.status)
+    return Response(status_code=204)
+
+
+async def send_agent_message(
+    app: Any, p: Principal, conversation_id: int, body: MessageIn
+) -> dict[str, Any]:
+    check_model(body)
+    limit_chars = app.state.settings.server.max_body_chars
+    if len(body.body) > limit_chars:
+        raise ApiError(413, "too_large", f"body: longer than {limit_chars} characters", "body")
+    if not body.body.strip() and body.media is None:
+        raise BadInput("body", "empty message")
+    key = f"a{p.subject_id}:{body.client_id}" if body.client_id else None
+    media = body.media.model_dump() if body.media else None
+    out: dict[str, Any] = await app.state.store.write(
+        w.agent_message, p.subject_id, conversation_id, w.NewMessage(body.body, media, key)
+    )
+    return {k: out[k] for k in ("conversation_id", "message_id", "event_id")}
+
+
+@router.post("/v1/agent/conversations/{conversation_id}/messages", status_code=201)
+async def reply(conversation_id: int, body: MessageIn, request: Request) -> Response:
+    """The first agent message assigns the conversation if unassigned."""
+    p = await agent(request)
+    return json(await send_agent_message(request.app, p, conversation_id, body), 201)
+
+
+@router.post("/v1/agent/conversations/{conversation_id}/end", status_code=200)
+async def end(conversation_id: int, request: Request) -> Response:
+    await agent(request)
+    ended = await request.app.state.store.write(w.end_conversation, conversation_id)
+    return json({"conversation_id": conversation_id, "ended": ended})
+
+
+@router.post("/v1/calls", status_code=201)
+async def start_call(body: CallIn, request: Request) -> Response:
+    p = await agent(request)
+    store = request.app.state.store
+    cid = await store.write(w.start_call, body.visitor_id, p.subject_id, body.conversation_id)
+    return json(await store.read(call_row, cid), 201)
+
+
+@router.patch("/v1/calls/{call_id}")
+async def update_call(call_id: int, body: CallPatch, request: Request) -> Response:
+    """ringing → answered/missed/rejected/failed; answered → ended/failed.
+    The server times the call."""
+    p = await agent(request)
+    check_model(body)
+    if body.end_reason is not None and body.end_reason not in END_REASONS:
+        raise BadInput("end_reason", f"must be one of {', '.join(END_REASONS)}")
+    store = request.app.state.store
+    await store.write(w.update_call, call_id, body.state, body.end_reason, p.subject_id)
+    return json(await store.read(call_row, call_id))
+
+
+@router.post("/v1/sms", status_code=201)
+async def sms(body: SmsIn, request: Request) -> Response:
+    p = await agent(request)
+    check_model(body)
+    sid = await request.app.state.store.write(
+        w.add_sms, body.visitor_id, p.subject_id, body.phone, body.body)
+    return json({"id": sid}, 201)
+
+
+@router.post("/v1/callbacks", status_code=201)
+async def callback(body: CallbackIn, request: Request) -> Response:
+    p = await agent(request)
+    check_model(body)
+    when = body.scheduled_for.timestamp() if body.scheduled_for else None
+    cid = await request.app.state.store.write(
+        w.add_callback, body.visitor_id, p.subject_id, body.phone, when)
+    return json({"id": cid}, 201)
+
+
+@router.websocket("/v1/agent/ws")
+async def agent_ws(ws: WebSocket) -> None:
+    await live_sockets.agent_socket(ws)

@@ -1,0 +1,157 @@
+"""Streamed CSV/JSONL exports of what the filters select.
+
+Rows are read page by page with the same keyset cursors as the lists, so
+memory stays flat whatever the size. Every CSV cell passes the one
+spreadsheet rule (`spreadsheet_safe`): a cell starting with = + - @ tab or
+CR gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import StreamingResponse
+
+from chatsup.domain.text import spreadsheet_safe
+from chatsup.server.auth import require
+from chatsup.server.errors import ApiError
+from chatsup.server.params import list_filter
+from chatsup.server.store import ListFilter, Rx, conversations, records, visitors
+from chatsup.server.store.common import iso
+
+router = APIRouter(tags=["supervisor"])
+
+PAGE = 500
+
+
+def _name(ref: dict[str, Any] | None) -> str | None:
+    return None if ref is None else ref.get("name")
+
+
+def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """A page of conversations, as one row per message."""
+    pg = conversations.list_conversations(rx, f)
+    convs = {c["id"]: c for c in pg["items"]}
+    rows: list[dict[str, Any]] = []
+    if convs:
+        marks = ",".join("?" * len(convs))
+        by_conv: dict[int, list[Any]] = {cid: [] for cid in convs}
+        for r in rx.execute(
+            "SELECT m.id, m.conversation_id, m.at, m.sender, a.name AS agent_name, m.body,"
+            " m.media_url FROM messages m LEFT JOIN agents a ON a.id = m.agent_id"
+            f" WHERE m.conversation_id IN ({marks}) ORDER BY m.conversation_id, m.id",
+            list(convs),
+        ):
+            by_conv[r["conversation_id"]].append(r)
+        for cid, c in convs.items():
+            for r in by_conv[cid]:
+                rows.append({
+                    "conversation_id": cid, "conversation_started_at": c["started_at"],
+                    "site": _name(c["site"]), "advisor": _name(c["agent"]),
+                    "visitor_number": c["visitor"]["number"], "visitor_name": c["visitor"]["name"],
+                    "status": c["status"], "first_response_s": c["first_response_s"],
+                    "message_id": r["id"], "at": iso(r["at"], rx.tz), "sender": r["sender"],
+                    "sender_name": r["agent_name"] if r["sender"] == "agent" else None,
+                    "body": r["body"], "media_url": r["media_url"],
+                })
+    return {"items": rows, "next_cursor": pg["next_cursor"]}
+
+
+def _flat(list_fn: Callable[[Rx, ListFilter], dict[str, Any]],
+          shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def read(rx: Rx, f: ListFilter) -> dict[str, Any]:
+        pg = list_fn(rx, f)
+        return {"items": [shape(i) for i in pg["items"]], "next_cursor": pg["next_cursor"]}
+    return read
+
+
+KINDS: dict[str, Callable[..., dict[str, Any]]] = {
+    "conversations": _conversation_rows,
+    "offline-messages": _flat(records.list_offline, lambda i: {
+        "id": i["id"], "at": i["at"], "site": _name(i["site"]),
+        "visitor_number": (i["visitor"] or {}).get("number"), "name": i["name"],
+        "email": i["email"], "phone": i["phone"], "body": i["body"],
+        "handled_by": _name(i["handled_by"]), "status": i["status"]}),
+    "calls": _flat(records.list_calls, lambda i: {
+        "id": i["id"], "conversation_id": i["conversation_id"], "started_at": i["started_at"],
+        "duration_s": i["duration_s"], "caller_id": i["caller"]["id"],
+        "caller_nickname": i["caller"]["nickname"],
+        "called_id": (i["called"] or {}).get("id"),
+        "called_nickname": (i["called"] or {}).get("nickname"),
+        "state": i["state"], "end_reason": i["end_reason"]}),
+    "visitors": _flat(visitors.list_visitors, lambda i: {
+        "id": i["id"], "number": i["number"], "first_seen_at": i["first_seen_at"],
+        "last_seen_at": i["last_seen_at"], "site": _name(i["site"]),
+        "presented_agent": _name(i["presented_agent"]), "name": i["name"],
+        "page_views": i["page_views"], "country": i["country"]}),
+    "contacts": _flat(visitors.list_contacts, lambda i: {
+        k: i[k] for k in ("id", "number", "name", "email", "phone", "notes", "updated_at",
+                          "last_seen_at")}),
+}
+
+# Reports register their exports here (daily, monthly) when they exist.
+REPORTS: dict[str, Callable[..., Iterable[dict[str, Any]]]] = {}
+
+
+async def _pages(request: Request, reader: Callable[..., dict[str, Any]],
+                 f: ListFilter) -> AsyncIterator[list[dict[str, Any]]]:
+    store = request.app.state.store
+    f = replace(f, limit=PAGE, cursor=None)
+    while True:
+        pg = await store.read(reader, f)
+        if pg["items"]:
+            yield pg["items"]
+        if not pg["next_cursor"]:
+            return
+        f = replace(f, cursor=pg["next_cursor"])
+
+
+async def _csv(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
+    buf = io.StringIO()
+    writer: Any = None
+    yield "\ufeff".encode()  # so spreadsheets read UTF-8 as such
+    async for items in pages:
+        for row in items:
+            if writer is None:
+                writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\r\n")
+                writer.writeheader()
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
+
+
+async def _jsonl(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
+    async for items in pages:
+        yield b"".join(orjson.dumps(row) + b"\n" for row in items)
+
+
+@router.get("/v1/export/{kind}")
+async def export(
+    kind: str, request: Request, f: ListFilter = Depends(list_filter),
+    format: str = Query("csv", pattern="^(csv|jsonl)$"),
+) -> StreamingResponse:
+    """A streamed file of what the filters select: conversations (one row per
+    message), offline-messages, calls, visitors, contacts, daily, monthly."""
+    await require(request, "supervisor")
+    if kind in KINDS:
+        pages = _pages(request, KINDS[kind], f)
+    elif kind in REPORTS:
+        rows = await request.app.state.store.read(REPORTS[kind], f)
+
+        async def one() -> AsyncIterator[list[dict[str, Any]]]:
+            yield list(rows)
+        pages = one()
+    else:
+        raise ApiError(404, "not_found", f"no export named {kind!r}", "kind")
+    body = _csv(pages) if format == "csv" else _jsonl(pages)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    filename = f"chatsup-{kind}.{format}"
+    return StreamingResponse(body, media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,190 @@
+"""Supervisors' endpoints: everything the console reads and edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, Depends, Request, WebSocket
+from starlette.responses import Response
+
+from chatsup.domain import models as m
+from chatsup.domain.inputs import MailIn, SitePatch
+from chatsup.domain.models import ProfileIn
+from chatsup.server import live_sockets
+from chatsup.server.auth import require
+from chatsup.server.errors import ApiError
+from chatsup.server.params import check_model, json, list_filter
+from chatsup.server.store import BadInput, ListFilter, admin, conversations, records, visitors
+from chatsup.server.store import writes as w
+
+router = APIRouter(tags=["supervisor"])
+
+
+async def supervisor(request: Request) -> None:
+    await require(request, "supervisor")
+
+
+sup = [Depends(supervisor)]
+
+
+@router.get("/v1/conversations", response_model=m.Page[m.ConversationItem], dependencies=sup)
+async def list_conversations(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
+    """Every chat, newest first. With `q`: conversations with a matching
+    message, newest match first, each with a `snippet` (matches in « »).
+    `status`: open, ended, answered or unanswered."""
+    return json(await request.app.state.store.read(conversations.list_conversations, f))
+
+
+@router.get("/v1/conversations/{conversation_id}", response_model=m.ConversationDetail,
+            dependencies=sup)
+async def conversation(conversation_id: int, request: Request) -> Response:
+    return json(await request.app.state.store.read(conversations.conversation_detail,
+                                                   conversation_id))
+
+
+def _transcript_source(rx: Any, conversation_id: int) -> dict[str, Any]:
+    return conversations.conversation_detail(rx, conversation_id)
+
+
+@router.post("/v1/conversations/{conversation_id}/mail", status_code=202,
+             response_model=m.MailResult, dependencies=sup)
+async def mail(conversation_id: int, request: Request, body: MailIn | None = None) -> Response:
+    """Mails the transcript to `to`, or to the configured supervisor address.
+    Without SMTP configured, the mail is written to the outbox folder and the
+    answer says where."""
+    from chatsup.server.mail import (
+        MailError,
+        Transcript,
+        build_transcript_email,
+        deliver,
+        validate_address,
+    )
+
+    settings = request.app.state.settings
+    to = (body.to if body else None) or settings.smtp.supervisor_address
+    if not to:
+        raise BadInput("to", "no address given and no supervisor address configured")
+    try:
+        to = validate_address(to)
+    except ValueError as e:
+        raise BadInput("to", str(e)) from e
+    detail = m.ConversationDetail.model_validate(
+        await request.app.state.store.read(_transcript_source, conversation_id))
+    c = detail.conversation
+    visitor = f"#{c.visitor.number}" + (f" {c.visitor.name}" if c.visitor.name else "")
+    t = Transcript(conversation_id=c.id, site=c.site.name, visitor=visitor,
+                   advisor=c.agent.name if c.agent else None, started_at=c.started_at,
+                   ended_at=c.ended_at, messages=detail.messages)
+    msg = build_transcript_email(t, sender=settings.smtp.sender, to=to)
+    try:
+        result = await deliver(msg, settings.smtp)
+    except MailError as e:
+        raise ApiError(502, "mail_failed", str(e)) from e
+    return json(result.model_dump(), 202)
+
+
+@router.get("/v1/offline-messages", response_model=m.Page[m.OfflineMessage], dependencies=sup)
+async def offline_messages(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
+    """Messages left while no advisor was online. `agent_id` = handled by."""
+    return json(await request.app.state.store.read(records.list_offline, f))
+
+
+@router.get("/v1/sites", dependencies=sup)
+async def sites(request: Request) -> Response:
+    return json({"items": await request.app.state.store.read(admin.list_sites)})
+
+
+@router.patch("/v1/sites/{site_id}", response_model=m.Site, dependencies=sup)
+async def patch_site(site_id: int, body: SitePatch, request: Request) -> Response:
+    """Switch offline messages on or off for a site."""
+    store = request.app.state.store
+    await store.write(w.set_site_offline, site_id, body.offline_enabled)
+    return json(await store.read(admin.get_site, site_id))
+
+
+@router.get("/v1/agents", dependencies=sup)
+async def agents(request: Request) -> Response:
+    return json({"items": await request.app.state.store.read(admin.list_agents)})
+
+
+@router.get("/v1/calls", response_model=m.CallPage, dependencies=sup)
+async def calls(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
+    """The call log with a summary of everything the filters select.
+    Duration is talk time (answered → ended); `status` filters on state."""
+    return json(await request.app.state.store.read(records.list_calls, f))
+
+
+@router.get("/v1/visitors", response_model=m.Page[m.VisitorItem], dependencies=sup)
+async def list_visitors(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
+    """Most recently seen first. Date range, `agent_id` (presented) and
+    `site_id` select visitors with a session matching them."""
+    return json(await request.app.state.store.read(visitors.list_visitors, f))
+
+
+@router.get("/v1/visitors/{visitor_id}", response_model=m.VisitorDetail, dependencies=sup)
+async def visitor(visitor_id: int, request: Request) -> Response:
+    """Session details: profile, sessions, page views, discussions, media,
+    location."""
+    return json(await request.app.state.store.read(visitors.visitor_detail, visitor_id))
+
+
+def _clean_profile(body: ProfileIn) -> dict[str, str | None]:
+    check_model(body)
+    out: dict[str, str | None] = {}
+    for k, v in body.model_dump().items():
+        v = v.strip() if isinstance(v, str) else v
+        out[k] = v or None
+    if out["email"]:
+        try:
+            out["email"] = validate_email(out["email"], check_deliverability=False).normalized
+        except EmailNotValidError as e:
+            raise BadInput("email", str(e)) from e
+    if out["phone"]:
+        digits = [c for c in out["phone"] if c.isdigit()]
+        allowed = set("0123456789+-. ()")
+        if not set(out["phone"]) <= allowed or not 6 <= len(digits) <= 15:
+            raise BadInput("phone", "must be 6 to 15 digits, with + - . ( ) and spaces only")
+    for k in ("name",):
+        if out[k] and any(c in out[k] for c in "\r\n"):
+            raise BadInput(k, "must be one line")
+    if not any(out.values()):
+        raise BadInput("name", "a profile needs at least one of name, email, phone, notes")
+    return out
+
+
+@router.put("/v1/visitors/{visitor_id}/profile", response_model=m.Profile, dependencies=sup)
+async def put_profile(visitor_id: int, body: ProfileIn, request: Request) -> Response:
+    """Create or edit a profile. A bad email or phone is a 422 naming it."""
+    fields = _clean_profile(body)
+    return json(await request.app.state.store.write(w.put_profile, visitor_id, fields))
+
+
+@router.delete("/v1/visitors/{visitor_id}/profile", status_code=204, dependencies=sup)
+async def delete_profile(visitor_id: int, request: Request) -> Response:
+    """Remove a profile; the visitor stays, anonymous."""
+    await request.app.state.store.write(w.delete_profile, visitor_id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/contacts", response_model=m.Page[m.Contact], dependencies=sup)
+async def contacts(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
+    """Visitors with a profile, most recently edited first; `q` searches
+    name, email, phone and notes."""
+    return json(await request.app.state.store.read(visitors.list_contacts, f))
+
+
+@router.get("/v1/events", response_model=m.Page[m.Event], dependencies=sup)
+async def events(request: Request, after: int = 0, limit: int = 100) -> Response:
+    """The event log, oldest first."""
+    if limit < 1 or limit > 5000:
+        raise BadInput("limit", "must be 1 to 5000")
+    items = await request.app.state.store.read(admin.events_after, after, limit)
+    nxt = str(items[-1]["id"]) if len(items) == limit else None
+    return json({"items": items, "next_cursor": nxt})
+
+
+@router.websocket("/v1/live")
+async def live(ws: WebSocket) -> None:
+    """Every event after `after`, replayed from the log, then live."""
+    await live_sockets.live_socket(ws)

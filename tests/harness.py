@@ -1,0 +1,126 @@
+"""A real chatsup server on a free loopback port, for tests.
+
+uvicorn runs in a thread with its own event loop, so sync tests, async tests
+and Textual pilot tests can all talk to it over real HTTP and WebSocket, and
+a test can stop and start it again on the same database (a restart).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from chatsup.cli import create_token
+from chatsup.config import Settings
+from chatsup.server.run import uvicorn_config
+from chatsup.server.store import Store
+from chatsup.server.store import writes as w
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_settings(tmp: Path, **overrides: Any) -> Settings:
+    data: dict[str, Any] = {
+        "timezone": "Europe/Paris",
+        "store": {"path": tmp / "chatsup.db", "synchronous": "normal"},
+        "smtp": {"outbox": tmp / "outbox", "supervisor_address": "boss@example.com"},
+        "server": {"host": "127.0.0.1", "port": 0},
+    }
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(data.get(k), dict):
+            data[k] = {**data[k], **v}
+        else:
+            data[k] = v
+    return Settings(**data)
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> RunningServer:
+        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=15)
+            self.server = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class World:
+    """A server with one site, two agents and a supervisor token."""
+
+    def __init__(self, tmp: Path, **overrides: Any) -> None:
+        self.settings = make_settings(tmp, **overrides)
+        store = Store.open(self.settings.store.path, tz=self.settings.tz)
+        try:
+            site = store.write_sync(w.create_site, "Shop", "shop.example")
+            self.site_id: int = site["id"]
+            self.site_key: str = site["key"]
+            site2 = store.write_sync(w.create_site, "Blog", "blog.example")
+            self.site2_id: int = site2["id"]
+            self.site2_key: str = site2["key"]
+            self.agent_id: int = store.write_sync(w.create_agent, "Alice", "alice@example.com")
+            self.agent2_id: int = store.write_sync(w.create_agent, "Bob", "bob@example.com")
+            self.agent_token = create_token(store, "agent", "Alice", self.agent_id)
+            self.agent2_token = create_token(store, "agent", "Bob", self.agent2_id)
+            self.sup_token = create_token(store, "supervisor", "Boss", None)
+        finally:
+            store.close()
+        self.server = RunningServer(self.settings).start()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def http(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+    def sup(self) -> httpx.Client:
+        return self.http(self.sup_token)
+
+    def visitor(
+        self, site_key: str | None = None, **kw: Any
+    ) -> tuple[httpx.Client, dict[str, Any]]:
+        """A new visitor: its session answer and a client holding its token."""
+        with self.http() as c:
+            r = c.post("/v1/widget/sessions", json={"site_key": site_key or self.site_key, **kw})
+            assert r.status_code == 201, r.text
+            data = r.json()
+        return self.http(data["token"]), data
