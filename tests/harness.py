@@ -61,6 +61,7 @@ class RunningServer:
 
     def start(self) -> RunningServer:
         config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port)
+        self.app: Any = config.app
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -24,7 +24,7 @@ from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
-from chatsup.server.routes import agent, exports, supervisor, widget
+from chatsup.server.routes import agent, exports, reports, supervisor, widget
 from chatsup.server.store import Store
 from chatsup.server.store import writes as w
 from chatsup.server.store.admin import log_bounds
@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Live chat server: widget, agent and supervisor API (v1).")
     app.state.settings = settings
     errors.install(app)
-    for r in (widget.router, agent.router, supervisor.router, exports.router):
+    for r in (widget.router, agent.router, supervisor.router, reports.router, exports.router):
         app.include_router(r)
 
     @app.get("/v1/health", tags=["operator"])

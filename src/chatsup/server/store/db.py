@@ -153,6 +153,8 @@ class Store:
         self.tz = tz
         self.synchronous = synchronous
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
+        # The time writes are stamped with; tests may set a fake clock.
+        self.clock: Callable[[], float] = time.time
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -221,7 +223,7 @@ class Store:
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
         events: list[PendingEvent] = []
-        now = time.time()
+        now = self.clock()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:

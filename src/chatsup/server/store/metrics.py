@@ -1,0 +1,81 @@
+"""The metric definitions, once, as SQL over one table each.
+
+- page views: page-view rows.                    - visits: sessions started.
+- visitors: distinct visitors with a session started in the bucket.
+- new visitors: visitors whose first session started in the bucket.
+- chats: conversations started in the bucket.
+- unanswered: conversations with a visitor message and no agent message.
+- first response: first visitor message → first agent message after it
+  (stored on the conversation when the agent answers).
+- response time over every turn: each agent message that answers a run of
+  visitor messages waited from the first message of that run (stored on the
+  agent message); its mean is "average response time".
+- calls, SMS, callbacks (reminders), offline messages: rows in the bucket.
+
+A conversation's advisor is the agent who answered it, else the agent
+presented to the visitor when the session began: so an unanswered chat
+counts against the advisor the visitor was shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONVERSATION_ADVISOR = ("coalesce(x.agent_id, (SELECT s.presented_agent_id FROM sessions s"
+                        " WHERE s.id = x.session_id))")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table, its time column, and how the shared filters apply to it."""
+
+    table: str
+    time_col: str
+    site: str | None  # a condition with one `?`
+    agent: str | None
+
+
+SOURCES: dict[str, Source] = {
+    "page_views": Source("page_views x", "x.at", "x.site_id = ?",
+                         "x.session_id IN (SELECT id FROM sessions WHERE presented_agent_id = ?)"),
+    "sessions": Source("sessions x", "x.started_at", "x.site_id = ?", "x.presented_agent_id = ?"),
+    "conversations": Source("conversations x", "x.started_at", "x.site_id = ?",
+                            f"{CONVERSATION_ADVISOR} = ?"),
+    "agent_messages": Source(
+        "messages x", "x.at",
+        "x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)", "x.agent_id = ?"),
+    "calls": Source("calls x", "x.started_at",
+                    "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)", "x.agent_id = ?"),
+    "sms": Source("sms x", "x.at", "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
+                  "x.agent_id = ?"),
+    "callbacks": Source("callbacks x", "x.requested_at",
+                        "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
+                        "x.agent_id = ?"),
+    "offline_messages": Source("offline_messages x", "x.at", "x.site_id = ?", "x.handled_by = ?"),
+}
+
+# name -> (source, SQL aggregate over alias x)
+METRICS: dict[str, tuple[str, str]] = {
+    "page_views": ("page_views", "count(x.id)"),
+    "visits": ("sessions", "count(x.id)"),
+    "visitors": ("sessions", "count(DISTINCT x.visitor_id)"),
+    "new_visitors": ("sessions", "count(DISTINCT CASE WHEN x.started_at = (SELECT v.first_seen_at"
+                                 " FROM visitors v WHERE v.id = x.visitor_id)"
+                                 " THEN x.visitor_id END)"),
+    "chats": ("conversations", "count(x.id)"),
+    "answered": ("conversations", "coalesce(sum(x.agent_messages > 0), 0)"),
+    "unanswered": ("conversations",
+                   "coalesce(sum(x.visitor_messages > 0 AND x.agent_messages = 0), 0)"),
+    "first_response_sum": ("conversations", "sum(x.first_response_s)"),
+    "first_response_n": ("conversations", "count(x.first_response_s)"),
+    "response_sum": ("agent_messages", "sum(x.response_s)"),
+    "response_n": ("agent_messages", "count(x.response_s)"),
+    "calls": ("calls", "count(x.id)"),
+    "sms": ("sms", "count(x.id)"),
+    "callbacks": ("callbacks", "count(x.id)"),
+    "offline_messages": ("offline_messages", "count(x.id)"),
+}
+
+
+def mean(total: float | None, n: int | None) -> float | None:
+    return None if not n else (total or 0.0) / n

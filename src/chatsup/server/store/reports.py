@@ -1,0 +1,230 @@
+"""Reports and statistics: the metrics of `metrics.py` over time buckets of
+`buckets.py`, with the shared filters (dates, advisor, site)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import orjson
+
+from chatsup.server.store import buckets as bk
+from chatsup.server.store.common import ListFilter, ref
+from chatsup.server.store.db import Rx
+from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
+
+Intervals = list[tuple[Any, float, float]]  # (key, start, end)
+
+
+def _filters(source: str, f: ListFilter) -> tuple[list[str], list[Any]]:
+    src = SOURCES[source]
+    conds: list[str] = []
+    params: list[Any] = []
+    if f.site_id is not None and src.site:
+        conds.append(src.site)
+        params.append(f.site_id)
+    if f.agent_id is not None and src.agent:
+        conds.append(src.agent)
+        params.append(f.agent_id)
+    return conds, params
+
+
+def aggregate(rx: Rx, intervals: Intervals, names: Iterable[str],
+              f: ListFilter) -> dict[Any, dict[str, Any]]:
+    """Each metric over each interval: one query per source table, the
+    intervals joined as a JSON table so each is an index range scan."""
+    out: dict[Any, dict[str, Any]] = defaultdict(dict)
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        by_source[METRICS[name][0]].append(name)
+    keys = [k for k, _, _ in intervals]
+    bounds = orjson.dumps([[i, s, e] for i, (_, s, e) in enumerate(intervals)]).decode()
+    for source, metric_names in by_source.items():
+        src = SOURCES[source]
+        conds, params = _filters(source, f)
+        exprs = ", ".join(METRICS[n][1] for n in metric_names)
+        where = "".join(" AND " + c for c in conds)
+        sql = (
+            "WITH b AS (SELECT value->>0 AS i, value->>1 AS s, value->>2 AS e"
+            " FROM json_each(?))"
+            f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
+            f" ON {src.time_col} >= b.s AND {src.time_col} < b.e{where} GROUP BY b.i"
+        )
+        for row in rx.execute(sql, [bounds, *params]):
+            for n, value in zip(metric_names, row[1:], strict=True):
+                out[keys[row[0]]][n] = value
+    for k in keys:
+        for n in names:
+            v = out[k].get(n)
+            out[k][n] = 0 if v is None and not n.endswith("_sum") else v
+    return out
+
+
+def _days(f: ListFilter, rx: Rx, default_days: int) -> list[bk.Bucket]:
+    first, last = bk.span(f.since, f.until, rx.tz, default_days, time.time())
+    return bk.days(first, last, rx.tz)
+
+
+def _whole(buckets: list[bk.Bucket]) -> Intervals:
+    return [("all", buckets[0].start, buckets[-1].end)] if buckets else []
+
+
+def _report(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], key: str,
+            counts: list[str]) -> dict[str, Any]:
+    per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], counts, f)
+    rows = [{key: b.label, **{n: per[b.label][n] for n in counts}} for b in buckets]
+    totals: dict[str, Any] = {n: sum(r[n] for r in rows) for n in counts}
+    if "visitors" in counts:  # distinct over the whole range, not a sum of days
+        totals["visitors"] = aggregate(rx, _whole(buckets), ["visitors"], f)["all"]["visitors"]
+    return {"rows": rows, "totals": totals, "since": buckets[0].label if buckets else None,
+            "until": buckets[-1].label if buckets else None}
+
+
+DAILY = ["page_views", "visitors", "chats", "calls", "sms"]
+MONTHLY = ["page_views", "visitors", "chats", "calls", "callbacks"]
+
+
+def daily(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Per day (default: the last 30 days), with totals."""
+    return _report(rx, f, _days(f, rx, 30), "date", DAILY)
+
+
+def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Per month (default: the last 12 months), with totals."""
+    first, last = bk.span(f.since, f.until, rx.tz, 1, time.time())
+    if f.since is None:
+        y, m = last.year, last.month - 11
+        while m < 1:
+            y, m = y - 1, m + 12
+        first = date(y, m, 1)
+    return _report(rx, f, bk.months(first, last, rx.tz), "month", MONTHLY)
+
+
+def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list[dict[str, Any]]:
+    conds, params = _filters("sessions", f)
+    where = "".join(" AND " + c for c in conds)
+    _, start, end = intervals[0]
+    rows = rx.execute(
+        f"SELECT {column} AS k, count(x.id), count(DISTINCT x.visitor_id) FROM sessions x"
+        f" WHERE x.started_at >= ? AND x.started_at < ?{where} GROUP BY k"
+        " ORDER BY count(x.id) DESC", [start, end, *params],
+    ).fetchall()
+    return [{"key": r[0] or "unknown", "visits": r[1], "visitors": r[2]} for r in rows]
+
+
+def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Visits, unique and new visitors per day (default: last 7 days), and
+    breakdowns by site, browser, OS and country over the range."""
+    buckets = _days(f, rx, 7)
+    names = ["visits", "visitors", "new_visitors"]
+    per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], names, f)
+    days = [{"date": b.label, "visits": per[b.label]["visits"],
+             "unique_visitors": per[b.label]["visitors"],
+             "new_visitors": per[b.label]["new_visitors"]} for b in buckets]
+    whole = _whole(buckets)
+    by_site = _breakdown(rx, f, whole, "(SELECT name FROM sites WHERE id = x.site_id)")
+    return {
+        "days": days,
+        "totals": {"visits": sum(d["visits"] for d in days),
+                   "unique_visitors": aggregate(rx, whole, ["visitors"], f)["all"]["visitors"],
+                   "new_visitors": sum(d["new_visitors"] for d in days)},
+        "by_site": by_site,
+        "by_browser": _breakdown(rx, f, whole, "x.browser"),
+        "by_os": _breakdown(rx, f, whole, "x.os"),
+        "by_country": _breakdown(rx, f, whole, "x.country"),
+    }
+
+
+def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Per advisor over the range (default: last 30 days)."""
+    buckets = _days(f, rx, 30)
+    _, start, end = _whole(buckets)[0]
+    site = " AND x.site_id = ?" if f.site_id is not None else ""
+    sp = [f.site_id] if f.site_id is not None else []
+    conv: dict[int, dict[str, Any]] = defaultdict(lambda: {
+        "chats": 0, "answered": 0, "unanswered": 0, "first": []})
+    for aid, has_agent_msg, has_visitor_msg, first in rx.execute(
+        f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0,"
+        f" x.first_response_s FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?"
+        f"{site}", [start, end, *sp],
+    ):
+        if aid is None:
+            continue
+        c = conv[aid]
+        c["chats"] += 1
+        c["answered"] += int(bool(has_agent_msg))
+        c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
+        if first is not None:
+            c["first"].append(first)
+    turns = {r[0]: (r[1], r[2]) for r in rx.execute(
+        "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
+        " WHERE x.at >= ? AND x.at < ? AND x.agent_id IS NOT NULL"
+        + (" AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
+           if f.site_id is not None else "") + " GROUP BY x.agent_id", [start, end, *sp])}
+    presented = dict(rx.execute(
+        "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
+        f" WHERE x.started_at >= ? AND x.started_at < ?{site} GROUP BY x.presented_agent_id",
+        [start, end, *sp]).fetchall())
+    rows = []
+    for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
+        if f.agent_id is not None and a[0] != f.agent_id:
+            continue
+        c = conv[a[0]]
+        firsts = c["first"]
+        total, n = turns.get(a[0], (None, 0))
+        rows.append({
+            "agent": ref(a[0], a[1]), "chats": c["chats"], "answered": c["answered"],
+            "unanswered": c["unanswered"],
+            "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
+            "median_first_response_s": statistics.median(firsts) if firsts else None,
+            "avg_response_s": mean(total, n),
+            "visitors_presented": presented.get(a[0], 0),
+        })
+    return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+
+
+INTERACTIONS = ["chats", "offline_messages", "first_response_sum", "first_response_n",
+                "response_sum", "response_n", "unanswered"]
+
+
+def _interaction_row(bucket: Any, v: dict[str, Any]) -> dict[str, Any]:
+    return {"bucket": bucket, "chats": v["chats"], "offline_messages": v["offline_messages"],
+            "avg_first_response_s": mean(v["first_response_sum"], v["first_response_n"]),
+            "avg_response_s": mean(v["response_sum"], v["response_n"]),
+            "unanswered": v["unanswered"]}
+
+
+def _hour_intervals(rx: Rx, buckets: list[bk.Bucket]) -> Intervals:
+    first, last = date.fromisoformat(buckets[0].label), date.fromisoformat(buckets[-1].label)
+    return [((d, h), s, e) for d, h, s, e in bk.local_hours(first, last, rx.tz)]
+
+
+def interaction_stats(rx: Rx, f: ListFilter, by: str = "day") -> dict[str, Any]:
+    """By day, or by local hour of day summed over the range (default: the
+    last 30 days)."""
+    buckets = _days(f, rx, 30)
+    if by == "day":
+        per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], INTERACTIONS, f)
+        rows = [_interaction_row(b.label, per[b.label]) for b in buckets]
+    else:
+        per = aggregate(rx, _hour_intervals(rx, buckets), INTERACTIONS, f)
+        hours: dict[int, dict[str, Any]] = {h: dict.fromkeys(INTERACTIONS, 0) for h in range(24)}
+        for (_, h), v in per.items():
+            for n in INTERACTIONS:
+                hours[h][n] = (hours[h][n] or 0) + (v[n] or 0)
+        rows = [_interaction_row(h, hours[h]) for h in range(24)]
+    return {"by": by, "rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+
+
+def heatmap(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """Chats by local day of week (0 = Monday) × hour of day."""
+    buckets = _days(f, rx, 28)
+    per = aggregate(rx, _hour_intervals(rx, buckets), ["chats"], f)
+    grid = [[0] * 24 for _ in range(7)]
+    for (d, h), v in per.items():
+        grid[d.weekday()][h] += v["chats"]
+    return {"rows": grid, "since": buckets[0].label, "until": buckets[-1].label}
