@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from chatsup import __version__
@@ -24,7 +25,7 @@ from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
-from chatsup.server.routes import agent, exports, reports, supervisor, widget
+from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
 from chatsup.server.store import Store
 from chatsup.server.store import writes as w
 from chatsup.server.store.admin import log_bounds
@@ -77,7 +78,13 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Live chat server: widget, agent and supervisor API (v1).")
     app.state.settings = settings
     errors.install(app)
-    for r in (widget.router, agent.router, supervisor.router, reports.router, exports.router):
+    # The widget runs on customers' sites. Tokens travel in headers, never
+    # cookies, so allowing any origin lends no ambient authority.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
+                       allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type"])
+    for r in (widget.router, agent.router, supervisor.router, reports.router, exports.router,
+              pages.router):
         app.include_router(r)
 
     @app.get("/v1/health", tags=["operator"])
