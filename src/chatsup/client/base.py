@@ -1,0 +1,181 @@
+"""The request plumbing every HTTP client shares: one `httpx.AsyncClient`,
+one `_request` that turns error answers into `ApiError` and transport failures
+into `Unreachable`, and schema parsing of the answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from chatsup.client.errors import ApiError, Unreachable, error_from_body
+from chatsup.client.filters import Filters
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_TIMEOUT = 10.0
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# what a keep-alive connection the server has just closed looks like
+_STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def list_params(
+    filters: Filters | None, cursor: str | None = None, limit: int | None = None
+) -> dict[str, str]:
+    """Query parameters of a list call: the filters, then the page."""
+    params = filters.to_params() if filters else {}
+    if cursor:
+        params["cursor"] = cursor
+    if limit is not None:
+        params["limit"] = str(limit)
+    return params
+
+
+def without_none(**fields: Any) -> dict[str, Any]:
+    """A request body without the fields left unset (the server refuses no
+    omitted optional field, and unknown ones are a 422)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer in time ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed ({exc or 'refused'})"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class BaseClient:
+    """An async context manager over one `httpx.AsyncClient`. Usable without
+    `async with` too, as long as `aclose()` is called."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    def _set_token(self, token: str | None) -> None:
+        self._token = token
+        if token:
+            self._http.headers["Authorization"] = f"Bearer {token}"
+        else:
+            self._http.headers.pop("Authorization", None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send, retrying an idempotent request once when a pooled keep-alive
+        connection turns out to have been closed by the server meanwhile."""
+        tries = 2 if request.method in _IDEMPOTENT else 1
+        for attempt in range(1, tries + 1):
+            try:
+                return await self._http.send(request, stream=stream)
+            except _STALE as e:
+                if attempt == tries:
+                    raise Unreachable(self.base_url, _reason(e)) from e
+            except httpx.TransportError as e:
+                raise Unreachable(self.base_url, _reason(e)) from e
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request; a 2xx answer is returned, anything else raised."""
+        resp = await self._send(self._http.build_request(method, path, params=params, json=json))
+        if not resp.is_success:
+            raise error_from_body(resp.status_code, resp.content, resp.headers)
+        return resp
+
+    @asynccontextmanager
+    async def _stream(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """A streamed 2xx answer (the body not read yet); errors as `_request`.
+        Transport failures while the body is read also become `Unreachable`."""
+        request = self._http.build_request(method, path, params=params)
+        resp = await self._send(request, stream=True)
+        try:
+            if not resp.is_success:
+                body = await resp.aread()
+                raise error_from_body(resp.status_code, body, resp.headers)
+            yield resp
+        except httpx.TransportError as e:
+            raise Unreachable(self.base_url, _reason(e)) from e
+        finally:
+            await resp.aclose()
+
+    @staticmethod
+    def _parse(model: type[M], resp: httpx.Response) -> M:
+        try:
+            return model.model_validate_json(resp.content)
+        except ValidationError as e:
+            raise _bad_response(resp, f"does not match {model.__name__}: {e}") from e
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError as e:
+            raise _bad_response(resp, "is not JSON") from e
+
+    @classmethod
+    def _object(cls, resp: httpx.Response) -> dict[str, Any]:
+        """The answer as a JSON object (a dict), or `ApiError` "bad_response"."""
+        data = cls._json(resp)
+        if not isinstance(data, dict):
+            raise _bad_response(resp, "is not a JSON object")
+        return data
+
+    async def _get(self, model: type[M], path: str, params: Mapping[str, str] | None = None) -> M:
+        return self._parse(model, await self._request("GET", path, params=params))
+
+    async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return self._json(await self._request("GET", path, params=params))
+
+
+def _bad_response(resp: httpx.Response, why: str) -> ApiError:
+    req = resp.request
+    return ApiError(
+        resp.status_code, "bad_response", f"the answer to {req.method} {req.url.path} {why}"
+    )

@@ -1,0 +1,219 @@
+"""The supervisor's HTTP client: every list, detail, edit, export and report of
+the v1 API, answered as domain models (reports as parsed JSON for now)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from chatsup.client.base import BaseClient, list_params, without_none
+from chatsup.client.filters import Filters
+from chatsup.domain.models import (
+    Agent,
+    CallPage,
+    Contact,
+    ConversationDetail,
+    ConversationItem,
+    Event,
+    Health,
+    MailResult,
+    Model,
+    OfflineMessage,
+    Page,
+    Profile,
+    Site,
+    VisitorDetail,
+    VisitorItem,
+)
+
+EXPORT_KINDS = (
+    "conversations",
+    "offline-messages",
+    "calls",
+    "visitors",
+    "contacts",
+    "daily",
+    "monthly",
+)
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+class _Sites(Model):
+    items: list[Site]
+
+
+class _Agents(Model):
+    items: list[Agent]
+
+
+class SupervisorClient(BaseClient):
+    """`async with SupervisorClient(url, token) as api: await api.conversations()`.
+
+    Every non-2xx answer raises the matching `ApiError` subclass; a server
+    that cannot be reached raises `Unreachable`.
+    """
+
+    # -- operator ---------------------------------------------------------------
+
+    async def health(self) -> Health:
+        return await self._get(Health, "/v1/health")
+
+    # -- conversations ------------------------------------------------------------
+
+    async def conversations(
+        self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[ConversationItem]:
+        return await self._get(
+            Page[ConversationItem], "/v1/conversations", list_params(filters, cursor, limit)
+        )
+
+    async def conversation(self, conversation_id: int) -> ConversationDetail:
+        return await self._get(ConversationDetail, f"/v1/conversations/{int(conversation_id)}")
+
+    async def mail_conversation(self, conversation_id: int, to: str | None = None) -> MailResult:
+        """Mail the transcript to `to`, or to the configured supervisor address."""
+        resp = await self._request(
+            "POST", f"/v1/conversations/{int(conversation_id)}/mail", json=without_none(to=to)
+        )
+        return self._parse(MailResult, resp)
+
+    async def offline_messages(
+        self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[OfflineMessage]:
+        return await self._get(
+            Page[OfflineMessage], "/v1/offline-messages", list_params(filters, cursor, limit)
+        )
+
+    # -- sites and agents -----------------------------------------------------------
+
+    async def sites(self) -> list[Site]:
+        return (await self._get(_Sites, "/v1/sites")).items
+
+    async def set_offline_enabled(self, site_id: int, enabled: bool) -> Site:
+        resp = await self._request(
+            "PATCH", f"/v1/sites/{int(site_id)}", json={"offline_enabled": bool(enabled)}
+        )
+        return self._parse(Site, resp)
+
+    async def agents(self) -> list[Agent]:
+        return (await self._get(_Agents, "/v1/agents")).items
+
+    # -- calls, visitors, contacts ------------------------------------------------------
+
+    async def calls(
+        self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
+    ) -> CallPage:
+        return await self._get(CallPage, "/v1/calls", list_params(filters, cursor, limit))
+
+    async def visitors(
+        self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[VisitorItem]:
+        return await self._get(
+            Page[VisitorItem], "/v1/visitors", list_params(filters, cursor, limit)
+        )
+
+    async def visitor(self, visitor_id: int) -> VisitorDetail:
+        return await self._get(VisitorDetail, f"/v1/visitors/{int(visitor_id)}")
+
+    async def put_profile(
+        self,
+        visitor_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        notes: str | None = None,
+    ) -> Profile:
+        """Create or replace the visitor's profile (a field left None is cleared).
+        A bad email or phone raises `Invalid` naming the field."""
+        resp = await self._request(
+            "PUT",
+            f"/v1/visitors/{int(visitor_id)}/profile",
+            json={"name": name, "email": email, "phone": phone, "notes": notes},
+        )
+        return self._parse(Profile, resp)
+
+    async def delete_profile(self, visitor_id: int) -> None:
+        await self._request("DELETE", f"/v1/visitors/{int(visitor_id)}/profile")
+
+    async def contacts(
+        self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page[Contact]:
+        return await self._get(Page[Contact], "/v1/contacts", list_params(filters, cursor, limit))
+
+    # -- event log ----------------------------------------------------------------------
+
+    async def events(self, after: int = 0, limit: int = 100) -> Page[Event]:
+        """The event log after id `after`, oldest first."""
+        return await self._get(
+            Page[Event], "/v1/events", {"after": str(int(after)), "limit": str(int(limit))}
+        )
+
+    # -- export ---------------------------------------------------------------------------
+
+    async def export(
+        self,
+        kind: str,
+        fmt: str,
+        filters: Filters | None,
+        dest: Path | str,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Stream `GET /v1/export/{kind}?format=fmt` into `dest`; returns the bytes
+        written. The file appears at `dest` only when complete (it is written to
+        `dest.part` first); a failure leaves no partial file behind.
+        `progress` is called with the running byte count."""
+        dest = Path(dest)
+        part = dest.with_name(dest.name + ".part")
+        params = list_params(filters)
+        params["format"] = fmt
+        written = 0
+        try:
+            async with self._stream(
+                "GET", f"/v1/export/{quote(kind, safe='')}", params=params
+            ) as resp:
+                with part.open("wb") as out:
+                    async for chunk in resp.aiter_bytes():
+                        out.write(chunk)
+                        written += len(chunk)
+                        if progress is not None:
+                            progress(written)
+            part.replace(dest)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return written
+
+    # -- monitoring (reports and statistics) ------------------------------------------------
+
+    async def daily(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Per day: page views, visitors, chats, calls, SMS; `rows` + `totals`."""
+        return await self._report("/v1/reports/daily", filters)
+
+    async def monthly(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Per month: page views, visitors, chats, calls, callbacks; `rows` + `totals`."""
+        return await self._report("/v1/reports/monthly", filters)
+
+    async def visitor_stats(self, filters: Filters | None = None) -> dict[str, Any]:
+        return await self._report("/v1/stats/visitors", filters)
+
+    async def agent_stats(self, filters: Filters | None = None) -> dict[str, Any]:
+        return await self._report("/v1/stats/agents", filters)
+
+    async def interaction_stats(
+        self, filters: Filters | None = None, by: str = "day"
+    ) -> dict[str, Any]:
+        """By `day` or by `hour` of day."""
+        return await self._report("/v1/stats/interactions", filters, by=by)
+
+    async def heatmap(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Chats by day of week × local hour."""
+        return await self._report("/v1/stats/heatmap", filters)
+
+    async def _report(self, path: str, filters: Filters | None, **extra: str) -> dict[str, Any]:
+        params = list_params(filters)
+        params.update(extra)
+        data = await self._get_json(path, params)
+        return data if isinstance(data, dict) else {"rows": data}
