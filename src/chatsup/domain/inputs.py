@@ -5,11 +5,14 @@ typo is a 422 naming the field rather than silently ignored."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatsup.domain.models import Presence
+
+# An id as SQLite stores it: 1 to 2**63 - 1.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -57,8 +60,8 @@ class PresenceIn(In):
 
 
 class CallIn(In):
-    visitor_id: int
-    conversation_id: int | None = None
+    visitor_id: DbId
+    conversation_id: DbId | None = None
 
 
 class CallPatch(In):
@@ -67,13 +70,13 @@ class CallPatch(In):
 
 
 class SmsIn(In):
-    visitor_id: int
+    visitor_id: DbId
     phone: str = Field(min_length=1, max_length=40)
     body: str = Field(min_length=1, max_length=2000)
 
 
 class CallbackIn(In):
-    visitor_id: int
+    visitor_id: DbId
     phone: str = Field(min_length=1, max_length=40)
     scheduled_for: datetime | None = None
 

@@ -69,6 +69,10 @@ def install(app: FastAPI) -> None:
     async def _nf(_: Request, exc: NotFound) -> Response:
         return error_response(404, "not_found", f"{exc.what} not found")
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> Response:
+        return error_response(422, "invalid", "a number is out of range", "body")
+
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.field, headers=exc.headers)

@@ -4,10 +4,10 @@ checks every piece of incoming text passes."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -15,6 +15,10 @@ from chatsup.domain import timerange
 from chatsup.domain.text import has_bad_codepoints
 from chatsup.server.store import BadInput, ListFilter
 from chatsup.server.store.common import MAX_LIMIT
+
+
+# A path id as SQLite stores it; a larger number is a 422, not an overflow.
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def json(data: Any, status: int = 200) -> Response:
@@ -52,9 +56,9 @@ def list_filter(
     request: Request,
     since: str | None = Query(None, description="date (company time zone) or ISO datetime"),
     until: str | None = Query(None, description="inclusive when a date"),
-    agent_id: int | None = Query(None, ge=1),
-    site_id: int | None = Query(None, ge=1),
-    visitor_id: int | None = Query(None, ge=1),
+    agent_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    site_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    visitor_id: int | None = Query(None, ge=1, le=2**63 - 1),
     q: str | None = Query(None, max_length=500, description="full-text search"),
     status: str | None = Query(None, max_length=32),
     has_profile: bool | None = Query(None),

@@ -13,7 +13,7 @@ from chatsup.domain.models import END_REASONS
 from chatsup.server import live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.errors import ApiError
-from chatsup.server.params import check_model, json
+from chatsup.server.params import PathId, check_model, json
 from chatsup.server.store import BadInput
 from chatsup.server.store import writes as w
 from chatsup.server.store.records import call_row
@@ -50,14 +50,14 @@ async def send_agent_message(
 
 
 @router.post("/v1/agent/conversations/{conversation_id}/messages", status_code=201)
-async def reply(conversation_id: int, body: MessageIn, request: Request) -> Response:
+async def reply(conversation_id: PathId, body: MessageIn, request: Request) -> Response:
     """The first agent message assigns the conversation if unassigned."""
     p = await agent(request)
     return json(await send_agent_message(request.app, p, conversation_id, body), 201)
 
 
 @router.post("/v1/agent/conversations/{conversation_id}/end", status_code=200)
-async def end(conversation_id: int, request: Request) -> Response:
+async def end(conversation_id: PathId, request: Request) -> Response:
     await agent(request)
     ended = await request.app.state.store.write(w.end_conversation, conversation_id)
     return json({"conversation_id": conversation_id, "ended": ended})
@@ -72,7 +72,7 @@ async def start_call(body: CallIn, request: Request) -> Response:
 
 
 @router.patch("/v1/calls/{call_id}")
-async def update_call(call_id: int, body: CallPatch, request: Request) -> Response:
+async def update_call(call_id: PathId, body: CallPatch, request: Request) -> Response:
     """ringing → answered/missed/rejected/failed; answered → ended/failed.
     The server times the call."""
     p = await agent(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from starlette.responses import Response
 
 from chatsup.domain import models as m
@@ -14,7 +14,7 @@ from chatsup.domain.models import ProfileIn
 from chatsup.server import live_sockets
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
-from chatsup.server.params import check_model, json, list_filter
+from chatsup.server.params import PathId, check_model, json, list_filter
 from chatsup.server.store import BadInput, ListFilter, admin, conversations, records, visitors
 from chatsup.server.store import writes as w
 
@@ -38,7 +38,7 @@ async def list_conversations(request: Request, f: ListFilter = Depends(list_filt
 
 @router.get("/v1/conversations/{conversation_id}", response_model=m.ConversationDetail,
             dependencies=sup)
-async def conversation(conversation_id: int, request: Request) -> Response:
+async def conversation(conversation_id: PathId, request: Request) -> Response:
     return json(await request.app.state.store.read(conversations.conversation_detail,
                                                    conversation_id))
 
@@ -49,7 +49,7 @@ def _transcript_source(rx: Any, conversation_id: int) -> dict[str, Any]:
 
 @router.post("/v1/conversations/{conversation_id}/mail", status_code=202,
              response_model=m.MailResult, dependencies=sup)
-async def mail(conversation_id: int, request: Request, body: MailIn | None = None) -> Response:
+async def mail(conversation_id: PathId, request: Request, body: MailIn | None = None) -> Response:
     """Mails the transcript to `to`, or to the configured supervisor address.
     Without SMTP configured, the mail is written to the outbox folder and the
     answer says where."""
@@ -96,7 +96,7 @@ async def sites(request: Request) -> Response:
 
 
 @router.patch("/v1/sites/{site_id}", response_model=m.Site, dependencies=sup)
-async def patch_site(site_id: int, body: SitePatch, request: Request) -> Response:
+async def patch_site(site_id: PathId, body: SitePatch, request: Request) -> Response:
     """Switch offline messages on or off for a site."""
     store = request.app.state.store
     await store.write(w.set_site_offline, site_id, body.offline_enabled)
@@ -123,7 +123,7 @@ async def list_visitors(request: Request, f: ListFilter = Depends(list_filter)) 
 
 
 @router.get("/v1/visitors/{visitor_id}", response_model=m.VisitorDetail, dependencies=sup)
-async def visitor(visitor_id: int, request: Request) -> Response:
+async def visitor(visitor_id: PathId, request: Request) -> Response:
     """Session details: profile, sessions, page views, discussions, media,
     location."""
     return json(await request.app.state.store.read(visitors.visitor_detail, visitor_id))
@@ -154,14 +154,14 @@ def _clean_profile(body: ProfileIn) -> dict[str, str | None]:
 
 
 @router.put("/v1/visitors/{visitor_id}/profile", response_model=m.Profile, dependencies=sup)
-async def put_profile(visitor_id: int, body: ProfileIn, request: Request) -> Response:
+async def put_profile(visitor_id: PathId, body: ProfileIn, request: Request) -> Response:
     """Create or edit a profile. A bad email or phone is a 422 naming it."""
     fields = _clean_profile(body)
     return json(await request.app.state.store.write(w.put_profile, visitor_id, fields))
 
 
 @router.delete("/v1/visitors/{visitor_id}/profile", status_code=204, dependencies=sup)
-async def delete_profile(visitor_id: int, request: Request) -> Response:
+async def delete_profile(visitor_id: PathId, request: Request) -> Response:
     """Remove a profile; the visitor stays, anonymous."""
     await request.app.state.store.write(w.delete_profile, visitor_id)
     return Response(status_code=204)
@@ -175,10 +175,9 @@ async def contacts(request: Request, f: ListFilter = Depends(list_filter)) -> Re
 
 
 @router.get("/v1/events", response_model=m.Page[m.Event], dependencies=sup)
-async def events(request: Request, after: int = 0, limit: int = 100) -> Response:
+async def events(request: Request, after: int = Query(0, ge=0, le=2**63 - 1),
+                 limit: int = Query(100, ge=1, le=5000)) -> Response:
     """The event log, oldest first."""
-    if limit < 1 or limit > 5000:
-        raise BadInput("limit", "must be 1 to 5000")
     items = await request.app.state.store.read(admin.events_after, after, limit)
     nxt = str(items[-1]["id"]) if len(items) == limit else None
     return json({"items": items, "next_cursor": nxt})
