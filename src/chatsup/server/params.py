@@ -16,7 +16,6 @@ from chatsup.domain.text import has_bad_codepoints
 from chatsup.server.store import BadInput, ListFilter
 from chatsup.server.store.common import MAX_LIMIT
 
-
 # A path id as SQLite stores it; a larger number is a 422, not an overflow.
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
