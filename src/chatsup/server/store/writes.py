@@ -223,6 +223,7 @@ def _message_event(
         "media": m.media, "at": iso(at, tx.tz),
         "visitor": {"id": conv[0], "number": conv[1], "name": conv[2]},
         "site": ref(conv[3], conv[4]),
+        "conversation": conversation_item(_rx(tx), conversation_id),
     }, at)
     if m.client_key is not None and eid is not None:
         tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
@@ -299,8 +300,9 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
         (mid, first, agent_id, conversation_id),
     )
     if row["agent_id"] is None:
-        tx.emit("conversation.assigned", {"conversation_id": conversation_id,
-                                          "agent": ref(agent_id, _agent_name(tx, agent_id))}, at)
+        tx.emit("conversation.assigned", {
+            "conversation_id": conversation_id, "agent": ref(agent_id, _agent_name(tx, agent_id)),
+            "conversation": conversation_item(_rx(tx), conversation_id)}, at)
     eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
     return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
 
@@ -318,8 +320,9 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
         return False
     row = tx.execute("SELECT visitor_id, agent_id FROM conversations WHERE id = ?",
                      (conversation_id,)).fetchone()
-    tx.emit("conversation.ended", {"conversation_id": conversation_id, "visitor_id": row[0],
-                                   "agent_id": row[1], "at": iso(at, tx.tz)}, at)
+    tx.emit("conversation.ended", {
+        "conversation_id": conversation_id, "visitor_id": row[0], "agent_id": row[1],
+        "at": iso(at, tx.tz), "conversation": conversation_item(_rx(tx), conversation_id)}, at)
     return True
 
 
