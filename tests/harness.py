@@ -7,7 +7,11 @@ a test can stop and start it again on the same database (a restart).
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -125,3 +129,33 @@ class World:
             assert r.status_code == 201, r.text
             data = r.json()
         return self.http(data["token"]), data
+
+
+class ServerProcess:
+    """`chatsup serve` as a real child process (for kill -9 and for load that
+    must not share the test's interpreter)."""
+
+    def __init__(self, db: Path, env: dict[str, str]) -> None:
+        self.db = db
+        self.env = env
+        self.port = free_port()
+        self.p: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "chatsup.cli", "serve", "--db", str(self.db),
+             "--port", str(self.port)], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=1).is_success:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        assert self.p is not None
+        os.kill(self.p.pid, signal.SIGKILL)
+        self.p.wait()

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,37 +15,10 @@ import pytest
 
 from chatsup.cli import create_token
 from chatsup.server.store import Store
-from tests.harness import free_port, make_settings
+from tests.harness import ServerProcess, make_settings
 
 
-class Proc:
-    def __init__(self, db: Path, env: dict[str, str]) -> None:
-        self.db = db
-        self.env = env
-        self.port = free_port()
-        self.p: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.p = subprocess.Popen(
-            [sys.executable, "-m", "chatsup.cli", "serve", "--db", str(self.db),
-             "--port", str(self.port)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=1).is_success:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        assert self.p is not None
-        os.kill(self.p.pid, signal.SIGKILL)
-        self.p.wait()
-
-
-def run_round(proc: Proc, site_key: str, agent_token: str, seconds: float,
+def run_round(proc: ServerProcess, site_key: str, agent_token: str, seconds: float,
               acked: list[tuple[str, int]]) -> None:
     url = f"http://127.0.0.1:{proc.port}"
     stop = threading.Event()
@@ -119,7 +89,7 @@ def test_acknowledged_messages_survive_kill_9(tmp_path: Path, rounds: int) -> No
            "CHATSUP_SERVER__SESSIONS_PER_IP": "100000", "CHATSUP_CONFIG": str(tmp_path / "none")}
     rng = random.Random(rounds)
     acked: list[tuple[str, int]] = []
-    proc = Proc(db, env)
+    proc = ServerProcess(db, env)
     for _ in range(rounds):
         proc.start()
         run_round(proc, site["key"], agent_token, rng.uniform(0.3, 1.2), acked)
