@@ -14,6 +14,13 @@ from chatsup.domain.models import ProfileIn
 from chatsup.server import live_sockets
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
+from chatsup.server.mail import (
+    MailError,
+    Transcript,
+    build_transcript_email,
+    deliver,
+    validate_address,
+)
 from chatsup.server.params import PathId, check_model, json, list_filter
 from chatsup.server.store import BadInput, ListFilter, admin, conversations, records, visitors
 from chatsup.server.store import writes as w
@@ -53,14 +60,6 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
     """Mails the transcript to `to`, or to the configured supervisor address.
     Without SMTP configured, the mail is written to the outbox folder and the
     answer says where."""
-    from chatsup.server.mail import (
-        MailError,
-        Transcript,
-        build_transcript_email,
-        deliver,
-        validate_address,
-    )
-
     settings = request.app.state.settings
     to = (body.to if body else None) or settings.smtp.supervisor_address
     if not to:
