@@ -54,7 +54,7 @@ def test_geo_lookup(tmp_path: Path) -> None:
     geo.close()
     assert GeoLookup(None).lookup("81.2.69.160") is None
     (tmp_path / "bad.mmdb").write_bytes(b"not a database")
-    with pytest.raises(ValueError, match="bad.mmdb"):
+    with pytest.raises(ValueError, match=r"bad\.mmdb"):
         GeoLookup(tmp_path / "bad.mmdb")
 
 
