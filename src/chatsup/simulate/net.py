@@ -1,0 +1,65 @@
+"""The simulator's connections: one shared HTTP connection pool for every
+simulated browser (an `httpx.AsyncClient` with its own pool costs ~15 ms and
+an SSL context; one over a shared pool, ~0.1 ms and ~3 KB), and the agent and
+widget WebSockets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from chatsup.client import ws_url
+
+MAX_FRAME = 1 << 20
+
+
+def shared_pool(max_connections: int) -> httpx.AsyncHTTPTransport:
+    return httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
+    )
+
+
+class ForwardedFor(httpx.AsyncBaseTransport):
+    """One simulated browser's view of the shared pool: every request says it
+    comes from `ip` (`X-Forwarded-For`, which the server believes only from a
+    trusted proxy, loopback by default: then rate limits and locations are
+    per simulated visitor). Closing it leaves the shared pool open."""
+
+    __slots__ = ("ip", "pool")
+
+    def __init__(self, pool: httpx.AsyncBaseTransport, ip: str) -> None:
+        self.pool = pool
+        self.ip = ip
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["X-Forwarded-For"] = self.ip
+        return await self.pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def open_socket(base_url: str, path: str, token: str, ip: str | None = None
+                      ) -> ClientConnection:
+    """A chat WebSocket (`/v1/agent/ws` or `/v1/widget/ws`), token in the header."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if ip:
+        headers["X-Forwarded-For"] = ip
+    return await connect(ws_url(base_url, path), additional_headers=headers, compression=None,
+                         open_timeout=10, max_size=MAX_FRAME, max_queue=64)
+
+
+def frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:
+    """`(type, data)` of an event frame `{id, type, at, data}`; junk is ("", {})."""
+    try:
+        msg = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "", {}
+    if not isinstance(msg, dict):
+        return "", {}
+    data = msg.get("data")
+    return str(msg.get("type") or ""), data if isinstance(data, dict) else {}
