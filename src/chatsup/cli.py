@@ -123,6 +123,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(_settings(args), fresh=args.fresh)
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from chatsup.simulate.command import main as simulate_main
+
+    return simulate_main(args, lambda: _store(_settings(args)), create_token)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatsup", description=__doc__)
     p.add_argument("--config", help="TOML config file (default: user config dir)")
@@ -177,6 +183,25 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--fresh", action="store_true", help="start from a new demo database")
     sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("simulate", help="simulated visitors and advisors against a server")
+    sp.add_argument("--url", help="server URL, e.g. http://127.0.0.1:8765")
+    sp.add_argument("--visitors", type=int, default=50, help="visitors at once, at most")
+    sp.add_argument("--agents", type=int, help="advisors (default: one per --agent-token;"
+                    " 3 with --setup)")
+    sp.add_argument("--rate", type=float, default=2.0, help="visits started per second")
+    sp.add_argument("--duration", type=float, default=60.0, help="seconds to run")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--speed", type=float, default=1.0,
+                    help="time compression of reading, typing and answering delays")
+    sp.add_argument("--site-key", action="append", help="a site's widget key (repeatable)")
+    sp.add_argument("--agent-token", action="append", help="an advisor token (repeatable)")
+    sp.add_argument("--origin", action="append", help="https://host of each site (repeatable)")
+    sp.add_argument("--setup-file", help="keys and tokens from the JSON line --setup printed")
+    sp.add_argument("--setup", action="store_true",
+                    help="create a site and advisor tokens in --db; print them as JSON")
+    db(sp)
+    sp.set_defaults(func=cmd_simulate)
     return p
 
 
