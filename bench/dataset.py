@@ -1,0 +1,43 @@
+"""Demo databases at several sizes, built once with the demo generator and
+cached under bench/.data (delete it to rebuild)."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from chatsup.cli import create_token
+from chatsup.server.seed import seed_demo
+from chatsup.server.store import Store
+
+DATA = Path(__file__).parent / ".data"
+TZ = ZoneInfo("Europe/Paris")
+# scale → roughly how many messages (measured at 90 days)
+SIZES = {"10k": 0.25, "1m": 25.0}
+FROZEN_NOW = 1_795_000_000.0  # 2026-11-18: the same data every run
+
+
+def build(name: str) -> tuple[Path, str]:
+    """The database for a size name and a supervisor token for it."""
+    DATA.mkdir(exist_ok=True)
+    db = DATA / f"demo-{name}.db"
+    token_file = DATA / f"demo-{name}.token"
+    if not db.exists() or not token_file.exists():
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        t = time.perf_counter()
+        store = Store.open(db, tz=TZ, synchronous="off")
+        report = seed_demo(store, days=90, scale=SIZES[name], seed=7, now=FROZEN_NOW)
+        token = create_token(store, "supervisor", "bench", None)
+        store.close()
+        token_file.write_text(token)
+        print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}", file=sys.stderr)
+    return db, token_file.read_text().strip()
+
+
+def messages(db: Path) -> int:
+    with sqlite3.connect(db) as c:
+        return int(c.execute("SELECT count(*) FROM messages").fetchone()[0])
