@@ -1,0 +1,334 @@
+"""`chatsup demo`: a seeded demo database in the user data dir, the server on a
+free loopback port, a gentle stream of simulated visitors and advisors, and
+the console on top. Quitting the console (or Ctrl-C) stops all of it.
+
+`DemoStack` is everything but the console, as a context manager (tests use it
+on their own data dir)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from chatsup.config import Settings, user_data_dir
+
+DEMO_DB = "demo.db"
+SEED_DAYS = 90
+SEED_SCALE = 0.25
+SEED = 7
+ADVISORS = 3
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The live stream: `rate` visits a second (a few a minute), at most
+    `visitors` at once, `agents` advisors, realistic delays ÷ `speed`."""
+
+    rate: float = 6 / 60
+    visitors: int = 20
+    agents: int = ADVISORS
+    speed: float = 1.5
+    seed: int | None = None  # None: a new stream each run
+
+
+@dataclass
+class DemoInfo:
+    url: str
+    supervisor_token: str
+    site_keys: list[str]
+    site_origins: list[str]
+    agent_tokens: list[str] = field(repr=False)
+    db: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# -- the database -----------------------------------------------------------------
+
+
+def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
+                     say: Callable[[str], None] = _say) -> DemoInfo:
+    """Seed `db` if it is new (into a side file renamed when complete, so an
+    interrupted seeding starts over), then make fresh tokens: a supervisor
+    and the first `advisors` seeded advisors (tokens are stored as digests, so
+    the old ones cannot be shown again)."""
+    from chatsup.cli import create_token
+    from chatsup.server.store import Store
+    from chatsup.server.store import writes as w
+    from chatsup.server.store.admin import list_agents, list_sites
+
+    if fresh:
+        _remove_db(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not db.exists():
+        from chatsup.server.seed import seed_demo
+
+        part = db.with_name(db.name + ".seeding")
+        _remove_db(part)
+        say(f"seeding a demo database ({SEED_DAYS} days, scale {SEED_SCALE:g}) in {db} ...")
+        t0 = time.perf_counter()
+        store = Store.open(part, tz=settings.tz, synchronous="normal")
+        try:
+            seed_demo(store, days=SEED_DAYS, scale=SEED_SCALE, seed=SEED, progress=say)
+        finally:
+            store.close()
+        for suffix in ("", "-wal", "-shm"):
+            src = part.with_name(part.name + suffix)
+            if src.exists():
+                src.replace(db.with_name(db.name + suffix))
+        say(f"seeded in {time.perf_counter() - t0:.1f} s")
+    store = Store.open(db, tz=settings.tz, synchronous="normal")
+    try:
+        sites = store.read_sync(list_sites)
+        if not sites:
+            store.write_sync(w.create_site, "Demo shop", "shop.example")
+            sites = store.read_sync(list_sites)
+        agents = sorted(store.read_sync(list_agents), key=lambda a: a["id"])[:advisors]
+        for n in range(len(agents), advisors):
+            aid = store.write_sync(w.create_agent, f"Advisor {n + 1}",
+                                   f"demo-advisor-{n + 1}@example.com")
+            agents.append({"id": aid, "name": f"Advisor {n + 1}"})
+        return DemoInfo(
+            url="",
+            supervisor_token=create_token(store, "supervisor", "demo supervisor", None),
+            site_keys=[s["key"] for s in sites],
+            site_origins=[f"https://{s['domain']}" for s in sites],
+            agent_tokens=[create_token(store, "agent", a["name"], a["id"]) for a in agents],
+            db=db,
+        )
+    finally:
+        store.close()
+
+
+# -- the server and the traffic, each in its own thread ------------------------------
+
+
+class ServerThread:
+    """uvicorn in a background thread with its own event loop."""
+
+    def __init__(self, settings: Settings, log_config: dict[str, Any] | None = None) -> None:
+        self.settings = settings
+        self.port = _free_port()
+        self.log_config = log_config
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import uvicorn
+
+        from chatsup.server.run import uvicorn_config
+
+        extra: dict[str, Any] = {}
+        if self.log_config is not None:
+            extra["log_config"] = self.log_config
+        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port, **extra)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="chatsup-demo-server",
+                                       daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the demo server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=15)
+            if self.thread.is_alive():  # pragma: no cover - a stuck connection
+                self.server.force_exit = True
+                self.thread.join(timeout=5)
+        self.server = self.thread = None
+
+
+class TrafficThread:
+    """The simulator in a background thread with its own event loop, until stopped."""
+
+    def __init__(self, info: DemoInfo, traffic: Traffic) -> None:
+        self.info = info
+        self.traffic = traffic
+        self.thread: threading.Thread | None = None
+        self.report: Any = None
+        self.error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._main, name="chatsup-demo-traffic",
+                                       daemon=True)
+        self.thread.start()
+        self._ready.wait(10)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as e:  # kept for the caller; the demo goes on without traffic
+            self.error = e
+            log.exception("demo traffic stopped")
+        finally:
+            self._ready.set()
+
+    async def _run(self) -> None:
+        from chatsup.simulate import simulate
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        t = self.traffic
+        self.report = await simulate(
+            self.info.url, site_keys=self.info.site_keys, agent_tokens=self.info.agent_tokens,
+            visitors=t.visitors, agents=min(t.agents, len(self.info.agent_tokens)), rate=t.rate,
+            duration=math.inf, seed=int(time.time()) if t.seed is None else t.seed,
+            stop=self._stop, speed=t.speed, site_origins=self.info.site_origins, grace=2.0)
+
+    def stop(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # the loop closed meanwhile
+                pass
+        if self.thread is not None:
+            self.thread.join(timeout=15)
+        self.thread = None
+
+
+# -- all of it ----------------------------------------------------------------------
+
+
+class DemoStack:
+    """`with DemoStack(settings) as demo:` seeds if needed, serves and
+    simulates; `demo.info` has the URL and tokens. Leaving stops the traffic,
+    then the server."""
+
+    def __init__(self, settings: Settings, *, fresh: bool = False, data_dir: Path | None = None,
+                 traffic: Traffic | None = None, log_file: Path | None = None,
+                 say: Callable[[str], None] = _say) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else user_data_dir()
+        self.settings = settings.model_copy(deep=True)
+        self.settings.store.path = self.data_dir / DEMO_DB
+        self.settings.store.synchronous = "normal"
+        self.settings.server.host = "127.0.0.1"
+        if self.settings.smtp.host is None:
+            self.settings.smtp.outbox = self.data_dir / "outbox"
+        self.fresh = fresh
+        self.traffic = traffic or Traffic()
+        self.log_file = log_file
+        self.say = say
+        self.info: DemoInfo | None = None
+        self.server: ServerThread | None = None
+        self.sim: TrafficThread | None = None
+
+    def __enter__(self) -> DemoInfo:
+        try:
+            info = prepare_database(self.settings, self.settings.store.path, self.fresh,
+                                    self.traffic.agents, self.say)
+            self.server = ServerThread(self.settings, _log_config(self.log_file)
+                                       if self.log_file else None)
+            self.server.start()
+            info.url = self.server.url
+            self.settings.server.port = self.server.port
+            self.settings.console.url = info.url
+            self.settings.console.token = info.supervisor_token
+            self.info = info
+            self.sim = TrafficThread(info, self.traffic)
+            self.sim.start()
+        except BaseException:
+            self.close()
+            raise
+        return info
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.sim is not None:
+            self.sim.stop()
+            self.sim = None
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def _log_config(path: Path) -> dict[str, Any]:
+    """Server logs to a file: the console owns the terminal."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(path),
+                              "formatter": "plain", "encoding": "utf-8"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["file"], "level": "INFO", "propagate": False},
+            "uvicorn.access": {"handlers": ["file"], "level": "WARNING", "propagate": False},
+        },
+        "root": {"handlers": ["file"], "level": "WARNING"},
+    }
+
+
+def run_demo(settings: Settings, fresh: bool = False) -> int:
+    data = user_data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    log_file = data / "demo.log"
+    try:
+        with DemoStack(settings, fresh=fresh, data_dir=data, log_file=log_file) as info:
+            key = info.site_keys[0]
+            _say(f"chatsup demo: server {info.url}  (API docs: {info.url}/docs)\n"
+                 f"  widget demo page: {info.url}/demo/{key}\n"
+                 f"  supervisor token: {info.supervisor_token}\n"
+                 f"  database: {info.db}; server log: {log_file}\n"
+                 f"  live traffic: {ADVISORS} simulated advisors, a few visitors a minute")
+            return _foreground(info, settings)
+    except KeyboardInterrupt:
+        _say("chatsup demo: stopped")
+        return 0
+
+
+def _foreground(info: DemoInfo, settings: Settings) -> int:
+    try:
+        from chatsup.tui.app import run_console
+    except ImportError:
+        _say("the console is not built yet: the demo runs until Ctrl-C")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            _say("chatsup demo: stopping")
+            return 0
+    s = settings.model_copy(deep=True)
+    s.console.url = info.url
+    s.console.token = info.supervisor_token
+    return int(run_console(url=info.url, token=info.supervisor_token, settings=s) or 0)
