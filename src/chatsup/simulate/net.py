@@ -1,10 +1,12 @@
-"""The simulator's connections: one shared HTTP connection pool for every
+"""The simulator's connections: a few HTTP connection pools shared by every
 simulated browser (an `httpx.AsyncClient` with its own pool costs ~15 ms and
 an SSL context; one over a shared pool, ~0.1 ms and ~3 KB), and the agent and
 widget WebSockets."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from typing import Any
 
 import httpx
@@ -14,17 +16,36 @@ from websockets.asyncio.client import ClientConnection, connect
 from chatsup.client import ws_url
 
 MAX_FRAME = 1 << 20
+POOL_CONNECTIONS = 16  # per pool: httpcore's request assignment is O(connections × queue)
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore tries `import sniffio` each time it makes a lock; without the
+    # package every try scans sys.path (~20% of the simulator's CPU under
+    # load). Remember the miss once.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
-def shared_pool(max_connections: int) -> httpx.AsyncHTTPTransport:
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=max_connections,
-                            max_keepalive_connections=max_connections),
-    )
+class Pools:
+    """A few small connection pools shared by every simulated browser (one
+    big pool spends half the simulator's CPU finding a free connection)."""
+
+    def __init__(self, connections: int) -> None:
+        n = max(1, -(-connections // POOL_CONNECTIONS))
+        per = max(1, -(-connections // n))
+        self.pools = [httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=per, max_keepalive_connections=per))
+            for _ in range(n)]
+
+    def pick(self, n: int) -> httpx.AsyncHTTPTransport:
+        return self.pools[n % len(self.pools)]
+
+    async def aclose(self) -> None:
+        for p in self.pools:
+            await p.aclose()
 
 
 class ForwardedFor(httpx.AsyncBaseTransport):
-    """One simulated browser's view of the shared pool: every request says it
+    """One simulated browser's view of a shared pool: every request says it
     comes from `ip` (`X-Forwarded-For`, which the server believes only from a
     trusted proxy, loopback by default: then rate limits and locations are
     per simulated visitor). Closing it leaves the shared pool open."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from chatsup.simulate import plan as planning
 from chatsup.simulate.advisor import Advisor
 from chatsup.simulate.desk import Desk, KnownVisitors
-from chatsup.simulate.net import shared_pool
+from chatsup.simulate.net import Pools
 from chatsup.simulate.report import SimReport
 from chatsup.simulate.runtime import Runtime
 from chatsup.simulate.visitor import Visit
@@ -53,8 +53,8 @@ async def simulate(
     origins = list(site_origins or [])
     origins += [DEFAULT_ORIGIN] * (len(site_keys) - len(origins))
     report = SimReport(seed=seed, visitors=visitors, agents=agents, rate=rate, speed=speed)
-    pool = shared_pool(max(8, min(128, visitors + agents)))
-    rt = Runtime(url, report, speed, pool)
+    pools = Pools(max(8, min(128, visitors)))
+    rt = Runtime(url, report, speed, pools)
     desk = Desk(agents)
     known = KnownVisitors(visitors)
     try:
@@ -80,7 +80,7 @@ async def simulate(
                 report.errors["cancelled after grace"] += cancelled
     finally:
         report.elapsed_s = rt.loop.time() - rt.t0
-        await pool.aclose()
+        await pools.aclose()
     return report
 
 

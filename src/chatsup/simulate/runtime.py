@@ -10,9 +10,8 @@ import time
 from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
-import httpx
-
 from chatsup.client import ApiError, RateLimited, Unreachable
+from chatsup.simulate.net import Pools
 from chatsup.simulate.report import SimReport
 
 log = logging.getLogger("chatsup.simulate")
@@ -41,13 +40,13 @@ class Signal:
 
 class Runtime:
     def __init__(self, url: str, report: SimReport, speed: float,
-                 pool: httpx.AsyncBaseTransport) -> None:
+                 pools: Pools) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.url = url.rstrip("/")
         self.report = report
         self.speed = speed
-        self.pool = pool
+        self.pools = pools
         self.loop = asyncio.get_running_loop()
         self.t0 = self.loop.time()
         self.stopped: asyncio.Future[None] = self.loop.create_future()

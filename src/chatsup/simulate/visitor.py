@@ -60,7 +60,7 @@ class Visit:
         ip = back.ip if back else v.ip
         ws: ClientConnection | None = None
         reader: asyncio.Task[None] | None = None
-        async with WidgetClient(rt.url, transport=ForwardedFor(rt.pool, ip)) as w:
+        async with WidgetClient(rt.url, transport=ForwardedFor(rt.pools.pick(v.index), ip)) as w:
             s = await rt.call("session", w.start_session(
                 self.site_key, v.user_agent, v.webrtc, v.referrer,
                 back.token if back else None, url=self.origin + v.landing[0]))
