@@ -130,8 +130,11 @@ class VisitPlan:
     pages: tuple[tuple[str, str], ...]  # (path, title) viewed after landing
     read_s: tuple[float, ...]  # time on the landing page and on each page
     chat_after: int  # pages viewed before opening the chat box
+    # browse: pages only; chat: chats if an advisor is presented; offline: has
+    # something to write: in the chat box if an advisor is presented, else in
+    # the offline form
     intent: Intent
-    leave_message: bool  # finding nobody online, writes an offline message
+    leave_message: bool  # chat-minded, finding nobody online, writes an offline message
     linger_s: float  # stays after the chat before leaving
     chat: ChatPlan | None
     offline: OfflinePlan | None
@@ -177,13 +180,16 @@ def _pick(rng: random.Random, items: Sequence[T], weights: Sequence[int] | None 
     return rng.choices(items, weights)[0] if weights else rng.choice(items)
 
 
-def _chat(rng: random.Random, t: Tuning) -> ChatPlan:
-    followups = tuple(rng.sample(c.VISITOR_FOLLOWUPS, rng.choices((0, 1, 2, 3), (3, 4, 2, 1))[0]))
+def _chat(rng: random.Random, t: Tuning, opener: str | None = None) -> ChatPlan:
+    """A chat; with `opener`, a single message (what the visitor meant to
+    leave as an offline message, typed into the chat box instead)."""
+    n_followups = 0 if opener else rng.choices((0, 1, 2, 3), (3, 4, 2, 1))[0]
+    followups = tuple(rng.sample(c.VISITOR_FOLLOWUPS, n_followups))
     n = 1 + len(followups)
     answer = rng.random() < t.p_answer
     phone = _phone(rng)
     return ChatPlan(
-        opener=rng.choice(c.VISITOR_OPENERS),
+        opener=opener or rng.choice(c.VISITOR_OPENERS),
         followups=followups,
         typing_s=tuple(round(rng.uniform(*t.typing_s), 3) for _ in followups),
         patience_s=round(rng.uniform(*t.patience_s), 3),
@@ -226,6 +232,10 @@ def visit(seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT
         "chat" if roll < t.p_browse + t.p_chat else "offline")
     octets = (rng.choice(c.IP_FIRST_OCTETS), rng.randrange(256), rng.randrange(256),
               rng.randrange(1, 255))
+    offline = _offline(rng) if intent != "browse" else None
+    chat = None
+    if intent != "browse":
+        chat = _chat(rng, t, offline.body if intent == "offline" and offline else None)
     return VisitPlan(
         index=index,
         at=at,
@@ -243,8 +253,8 @@ def visit(seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT
         intent=intent,
         leave_message=rng.random() < t.p_leave_message,
         linger_s=round(rng.uniform(5, 40), 3),
-        chat=_chat(rng, t) if intent == "chat" else None,
-        offline=_offline(rng) if intent != "browse" else None,
+        chat=chat,
+        offline=offline,
     )
 
 

@@ -112,6 +112,7 @@ class Visit:
         v, rt, rep = self.v, self.rt, self.rt.report
         if v.chat is not None and s.get("presented_agent"):
             return await self._chat(w, v.chat, visitor_id)
+        # the widget shows the offline form only when no advisor is presented
         if v.offline is None or not (v.intent == "offline" or v.leave_message):
             rep.gave_up += 1
             return True
