@@ -1,0 +1,313 @@
+"""Deterministic demo data, written through the store's own write functions.
+
+Every day of the history is planned (visits by weekday and business hour,
+returning visitors, chats with natural back-and-forth and a spread of first
+response times, some never answered, offline messages when nobody is on
+shift, calls in every state and end reason, SMS, callbacks, profiles,
+media), its actions are sorted by time, and the day is written in one
+transaction with the live event log left out (history is not live news).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chatsup.domain.models import END_REASONS
+from chatsup.domain.timerange import local_midnight
+from chatsup.server import seed_text as tx_
+from chatsup.server.enrich import parse_user_agent
+from chatsup.server.store import Store, Tx
+from chatsup.server.store import writes as w
+
+# Visits per weekday (Mon..Sun) at scale 1.0, and the weight of each local hour.
+VISITS_PER_DAY = 420
+WEEKDAY = [1.0, 1.05, 1.0, 0.95, 1.1, 0.55, 0.3]
+HOURS = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 3, 2.5, 2, 1.5]
+CHAT_RATE = 0.3
+UNANSWERED = 0.08
+RETURNING = 0.3
+
+
+@dataclass
+class SeedReport:
+    sites: int = 0
+    agents: int = 0
+    visitors: int = 0
+    sessions: int = 0
+    page_views: int = 0
+    conversations: int = 0
+    messages: int = 0
+    offline_messages: int = 0
+    calls: int = 0
+    sms: int = 0
+    callbacks: int = 0
+    profiles: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        parts = [f"{k}={v}" for k, v in vars(self).items() if k != "seconds"]
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+Action = Callable[[Tx, dict[str, Any]], None]
+
+
+@dataclass
+class Day:
+    """A day's actions, as (time, order, action, the visit's shared state)."""
+
+    actions: list[tuple[float, int, Action, dict[str, Any]]] = field(default_factory=list)
+    until: float = float("inf")  # nothing after `now` happens yet
+
+    def add(self, at: float, fn: Action, state: dict[str, Any]) -> None:
+        self.actions.append((at, len(self.actions), fn, state))
+
+
+class Planner:
+    def __init__(self, store: Store, rng: random.Random, scale: float,
+                 site_ids: list[int], agent_ids: list[int], report: SeedReport) -> None:
+        self.store = store
+        self.rng = rng
+        self.scale = scale
+        self.sites = site_ids
+        self.agents = agent_ids
+        self.report = report
+        # each advisor's working weekdays and hours (local)
+        self.shifts = {
+            a: ({d for d in range(7) if d < 5 or rng.random() < 0.3},
+                rng.choice([(8, 16), (9, 17), (10, 19), (12, 20), (9, 18)]))
+            for a in agent_ids
+        }
+        self.returning: list[dict[str, Any]] = []  # shared states of earlier visitors
+        self.order_no = 10_000
+
+    def on_shift(self, local: datetime) -> list[int]:
+        return [a for a, (days, (h0, h1)) in self.shifts.items()
+                if local.weekday() in days and h0 <= local.hour < h1]
+
+    def fill(self, text: str) -> str:
+        self.order_no += self.rng.randint(1, 40)
+        return text.format(order=f"#{self.order_no}",
+                           code=f"SPRING{self.rng.randint(10, 99)}")
+
+    def plan_day(self, d: date, tz: Any, now: float) -> Day:
+        rng = self.rng
+        day = Day(until=now)
+        start = local_midnight(d, tz).timestamp()
+        end = min(local_midnight(d + timedelta(days=1), tz).timestamp(), now)
+        n = rng.gauss(VISITS_PER_DAY * self.scale * WEEKDAY[d.weekday()], 8 * self.scale ** .5)
+        for _ in range(max(0, round(n))):
+            hour = rng.choices(range(24), HOURS)[0]
+            at = start + hour * 3600 + rng.random() * 3600
+            if at < end:
+                self.plan_visit(day, at, end, tz)
+        return day
+
+    def plan_visit(self, day: Day, at: float, end: float, tz: Any) -> None:
+        rng = self.rng
+        earlier = rng.choice(self.returning) if self.returning and rng.random() < RETURNING \
+            else None
+        if earlier is not None and "visitor_id" in earlier:  # seen on an earlier day
+            st = {"visitor_id_from": earlier, "site": earlier["site"], "ua": earlier["ua"],
+                  "place": earlier["place"]}
+        else:
+            st = {"site": rng.choice(self.sites), "ua": rng.choice(tx_.USER_AGENTS),
+                  "place": rng.choice(tx_.PLACES)}
+            if len(self.returning) < 5000:
+                self.returning.append(st)
+        local = datetime.fromtimestamp(at, tz)
+        online = self.on_shift(local)
+        st["agent"] = rng.choice(online) if online else None
+        day.add(at, self.session, st)
+        t = at
+        for _ in range(rng.choices([1, 2, 3, 4, 5, 6, 8], [3, 4, 4, 3, 2, 1, 1])[0]):
+            day.add(t, self.pageview, st)
+            t += rng.uniform(8, 120)
+        if rng.random() < CHAT_RATE:
+            if online:
+                self.plan_chat(day, t, st)
+            elif rng.random() < 0.35:
+                day.add(t, self.offline, st)
+        if rng.random() < 0.03:
+            day.add(t + 60, self.call, st)
+        if rng.random() < 0.01:
+            day.add(t + 90, self.sms, st)
+        if rng.random() < 0.008:
+            day.add(t + 120, self.callback, st)
+        if rng.random() < 0.012:
+            day.add(t + 1, self.profile, st)
+
+    def plan_chat(self, day: Day, t: float, st: dict[str, Any]) -> None:
+        rng = self.rng
+        visitor_lines, agent_lines = rng.choice(tx_.TOPICS)
+        answered = rng.random() > UNANSWERED
+        first_wait = rng.choice([rng.uniform(4, 40), rng.uniform(30, 180), rng.uniform(120, 900)])
+        turns = min(len(visitor_lines), len(agent_lines))
+        for i in range(turns if answered else 1):
+            body = self.fill(visitor_lines[i])
+            if rng.random() < 0.002:
+                body = rng.choice(tx_.HOSTILE)
+            media = None
+            if rng.random() < 0.02:
+                name, kind, size = rng.choice(tx_.MEDIA)
+                media = {"name": name, "type": kind, "size": size,
+                         "url": f"https://files.example/{rng.getrandbits(40):x}/{name}"}
+            day.add(t, self._visitor_says(body, media), st)
+            t += rng.uniform(5, 40)
+            if not answered:
+                break
+            t += first_wait if i == 0 else rng.uniform(5, 90)
+            day.add(t, self._agent_says(self.fill(agent_lines[i])), st)
+            t += rng.uniform(10, 120)
+        if answered and rng.random() < 0.7:
+            day.add(t, self._visitor_says(rng.choice(tx_.THANKS), None), st)
+            t += rng.uniform(5, 30)
+            day.add(t, self._agent_says(rng.choice(tx_.CLOSINGS)), st)
+        day.add(t + rng.uniform(60, 900), self.end_chat, st)
+
+    # -- actions: each runs inside the day's transaction --------------------
+
+    def session(self, tx: Tx, st: dict[str, Any]) -> None:
+        ua = parse_user_agent(st["ua"])
+        country, code, city, prefix = st["place"]
+        earlier = st.get("visitor_id_from")
+        out = w.start_session(tx, w.Visit(
+            site_id=st["site"], visitor_id=earlier["visitor_id"] if earlier else None,
+            ip=prefix + str(self.rng.randint(1, 254)), user_agent=st["ua"], os=ua.os,
+            browser=ua.browser, webrtc=self.rng.random() < 0.9,
+            referrer=self.rng.choice(tx_.REFERRERS), country=country, country_code=code,
+            city=city, presented_agent_id=st["agent"], at=st["now"]))
+        st["visitor_id"] = out["visitor_id"]
+        st["session_id"] = out["session_id"]
+        self.report.sessions += 1
+        self.report.visitors += earlier is None
+
+    def pageview(self, tx: Tx, st: dict[str, Any]) -> None:
+        path, title = self.rng.choice(tx_.PAGES)
+        site = tx_.SITES[self.sites.index(st["site"])][1]
+        w.add_pageview(tx, st["session_id"], f"https://{site}{path}", title, st["now"])
+        self.report.page_views += 1
+
+    def _visitor_says(self, body: str, media: dict[str, Any] | None) -> Action:
+        def act(tx: Tx, st: dict[str, Any]) -> None:
+            out = w.visitor_message(tx, st["visitor_id"], st["session_id"], st["site"],
+                                    w.NewMessage(body, media, at=st["now"]))
+            self.report.conversations += out.get("started", False)
+            st["conversation_id"] = out["conversation_id"]
+            self.report.messages += 1
+        return act
+
+    def _agent_says(self, body: str) -> Action:
+        def act(tx: Tx, st: dict[str, Any]) -> None:
+            w.agent_message(tx, st["agent"], st["conversation_id"],
+                            w.NewMessage(body, at=st["now"]))
+            self.report.messages += 1
+        return act
+
+    def end_chat(self, tx: Tx, st: dict[str, Any]) -> None:
+        if "conversation_id" in st:
+            w.end_conversation(tx, st["conversation_id"], st["now"])
+
+    def offline(self, tx: Tx, st: dict[str, Any]) -> None:
+        rng = self.rng
+        first = rng.choice(tx_.FIRST_NAMES)
+        handled = rng.random() < 0.6
+        w.offline_message(
+            tx, st["site"], st["visitor_id"], f"{first} {rng.choice(tx_.LAST_NAMES)}",
+            f"{first.lower()}@mail.example" if rng.random() < 0.8 else None,
+            f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} 00"
+            if rng.random() < 0.5 else None,
+            self.fill(rng.choice(tx_.OFFLINE)), st["now"],
+            rng.choice(self.agents) if handled else None,
+            rng.choice(["handled", "read"]) if handled else "new")
+        self.report.offline_messages += 1
+
+    def call(self, tx: Tx, st: dict[str, Any]) -> None:
+        rng = self.rng
+        agent = st["agent"] or rng.choice(self.agents)
+        t = st["now"]
+        cid = w.start_call(tx, st["visitor_id"], agent, st.get("conversation_id"), t)
+        outcome = rng.choices(["ended", "missed", "rejected", "failed", "dropped", "ringing"],
+                              [10, 4, 2, 1, 1, 0.2])[0]
+        if outcome in ("ended", "dropped"):
+            w.update_call(tx, cid, "answered", None, agent, t + rng.uniform(3, 25))
+            talk = t + rng.uniform(30, 900)
+            if outcome == "ended":
+                w.update_call(tx, cid, "ended",
+                              rng.choice(["visitor_hangup", "agent_hangup"]), agent, talk)
+            else:
+                w.update_call(tx, cid, "failed", "network_error", agent, talk)
+        elif outcome != "ringing":
+            reason = {"missed": rng.choice(["no_answer", "timeout"]),
+                      "rejected": rng.choice(["rejected", "busy"]),
+                      "failed": rng.choice(["network_error", "timeout"])}[outcome]
+            assert reason in END_REASONS
+            w.update_call(tx, cid, outcome, reason, agent, t + rng.uniform(10, 40))
+        self.report.calls += 1
+
+    def sms(self, tx: Tx, st: dict[str, Any]) -> None:
+        w.add_sms(tx, st["visitor_id"], st["agent"] or self.agents[0], "+33 6 00 00 00 00",
+                  self.fill("Your order {order} has shipped."), st["now"])
+        self.report.sms += 1
+
+    def callback(self, tx: Tx, st: dict[str, Any]) -> None:
+        w.add_callback(tx, st["visitor_id"], st["agent"], "+33 6 11 22 33 44",
+                       st["now"] + self.rng.uniform(3600, 86400), st["now"],
+                       self.rng.choice(["pending", "done", "done"]))
+        self.report.callbacks += 1
+
+    def profile(self, tx: Tx, st: dict[str, Any]) -> None:
+        rng = self.rng
+        first, last = rng.choice(tx_.FIRST_NAMES), rng.choice(tx_.LAST_NAMES)
+        w.put_profile(tx, st["visitor_id"], {
+            "name": f"{first} {last}", "email": f"{first}.{last}@mail.example".lower(),
+            "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} 00 00",
+            "notes": rng.choice(tx_.NOTES)})
+        self.report.profiles += 1
+
+
+def _run_day(tx: Tx, day: Day) -> None:
+    for at, _, fn, st in sorted(day.actions, key=lambda a: (a[0], a[1])):
+        if at > day.until:
+            break
+        if fn.__name__ != "session" and "session_id" not in st:
+            continue  # the visit began on a day not written (before the range)
+        st["now"] = at
+        fn(tx, st)
+
+
+def seed_demo(store: Store, *, days: int = 90, scale: float = 1.0, seed: int = 7,
+              now: float | None = None,
+              progress: Callable[[str], None] | None = None) -> SeedReport:
+    """Fill an empty store with `days` of history ending at `now`."""
+    t0 = time.perf_counter()
+    exists = store.read_sync(lambda rx: rx.scalar("SELECT count(*) FROM sites"))
+    if exists:
+        raise ValueError("the database already has sites: seed an empty database")
+    now = time.time() if now is None else now
+    rng = random.Random(seed)
+    report = SeedReport()
+
+    def setup(tx: Tx) -> tuple[list[int], list[int]]:
+        sites = [w.create_site(tx, n, d, k)["id"] for n, d, k in tx_.SITES]
+        agents = [w.create_agent(tx, n, e) for n, e in tx_.AGENTS]
+        return sites, agents
+
+    site_ids, agent_ids = store.write_sync(setup, log_events=False)
+    report.sites, report.agents = len(site_ids), len(agent_ids)
+    planner = Planner(store, rng, scale, site_ids, agent_ids, report)
+    tz = store.tz
+    last = datetime.fromtimestamp(now, tz).date()
+    for i in range(days - 1, -1, -1):
+        d = last - timedelta(days=i)
+        day = planner.plan_day(d, tz, now)
+        store.write_sync(_run_day, day, log_events=False)
+        if progress and (i % 10 == 0):
+            progress(f"seeded {d.isoformat()}: {report.messages} messages so far")
+    report.seconds = time.perf_counter() - t0
+    return report

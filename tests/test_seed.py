@@ -1,0 +1,59 @@
+"""The demo data: every entity, every call state and end reason, some
+unanswered chats and media, deterministic for a seed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chatsup.domain.models import END_REASONS
+from chatsup.server.seed import seed_demo
+from chatsup.server.store import Store
+
+NOW = 1_795_000_000.0
+
+
+def seeded(path: Path, seed: int = 7) -> sqlite3.Connection:
+    store = Store.open(path, tz=ZoneInfo("Europe/Paris"))
+    try:
+        seed_demo(store, days=10, scale=0.5, seed=seed, now=NOW)
+        with pytest.raises(ValueError):
+            seed_demo(store, days=1, now=NOW)
+    finally:
+        store.close()
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def test_every_entity_is_there(tmp_path: Path) -> None:
+    db = seeded(tmp_path / "a.db")
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    for table in ("sites", "agents", "visitors", "sessions", "page_views", "conversations",
+                  "messages", "offline_messages", "calls", "sms", "callbacks", "profiles"):
+        assert one(f"SELECT count(*) FROM {table}") > 0, table
+    states = {r[0] for r in db.execute("SELECT DISTINCT state FROM calls")}
+    assert {"ended", "missed", "rejected", "failed"} <= states
+    reasons = {r[0] for r in db.execute("SELECT DISTINCT end_reason FROM calls")} - {None}
+    assert reasons <= set(END_REASONS) and len(reasons) >= 5
+    assert one("SELECT count(*) FROM conversations WHERE visitor_messages > 0"
+               " AND agent_messages = 0") > 0
+    assert one("SELECT count(*) FROM messages WHERE media_url IS NOT NULL") > 0
+    assert one("SELECT count(*) FROM visitors v WHERE (SELECT count(*) FROM sessions s"
+               " WHERE s.visitor_id = v.id) > 1") > 0  # returning visitors
+    # history is not live news: the event log stays empty
+    assert one("SELECT count(*) FROM events") == 0
+    # ids grow with time (full-text search reads newest-first by id)
+    ats = [r[0] for r in db.execute("SELECT at FROM messages ORDER BY id")]
+    late = sum(1 for a, b in zip(ats, ats[1:], strict=False) if b < a - 3600)
+    assert late < len(ats) * 0.01
+    assert one("SELECT max(at) FROM messages") <= NOW
+
+
+def test_deterministic(tmp_path: Path) -> None:
+    q = "SELECT body FROM messages ORDER BY id"
+    a = [r[0] for r in seeded(tmp_path / "a.db").execute(q)]
+    b = [r[0] for r in seeded(tmp_path / "b.db").execute(q)]
+    c = [r[0] for r in seeded(tmp_path / "c.db", seed=8).execute(q)]
+    assert a == b and a != c
