@@ -3,6 +3,7 @@ unanswered chats and media, deterministic for a seed."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def test_every_entity_is_there(tmp_path: Path) -> None:
     assert one("SELECT count(*) FROM events") == 0
     # ids grow with time (full-text search reads newest-first by id)
     ats = [r[0] for r in db.execute("SELECT at FROM messages ORDER BY id")]
-    late = sum(1 for a, b in zip(ats, ats[1:], strict=False) if b < a - 3600)
+    late = sum(1 for a, b in itertools.pairwise(ats) if b < a - 3600)
     assert late < len(ats) * 0.01
     assert one("SELECT max(at) FROM messages") <= NOW
 
