@@ -24,7 +24,7 @@ from chatsup.config import Settings, user_data_dir
 
 DEMO_DB = "demo.db"
 SEED_DAYS = 90
-SEED_SCALE = 0.25
+SEED_SCALE = 1.0
 SEED = 7
 ADVISORS = 3
 

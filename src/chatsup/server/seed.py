@@ -21,7 +21,7 @@ from chatsup.domain.models import END_REASONS
 from chatsup.domain.timerange import local_midnight
 from chatsup.server import seed_text as tx_
 from chatsup.server.enrich import parse_user_agent
-from chatsup.server.store import Store, Tx
+from chatsup.server.store import BadInput, Store, Tx
 from chatsup.server.store import writes as w
 
 # Visits per weekday (Mon..Sun) at scale 1.0, and the weight of each local hour.
@@ -204,8 +204,11 @@ class Planner:
 
     def _agent_says(self, body: str) -> Action:
         def act(tx: Tx, st: dict[str, Any]) -> None:
-            w.agent_message(tx, st["agent"], st["conversation_id"],
-                            w.NewMessage(body, at=st["now"]))
+            try:
+                w.agent_message(tx, st["agent"], st["conversation_id"],
+                                w.NewMessage(body, at=st["now"]))
+            except BadInput:  # a returning visitor's two visits shared a chat, now ended
+                return
             self.report.messages += 1
         return act
 
