@@ -31,16 +31,24 @@ ADVISORS = 3
 log = logging.getLogger(__name__)
 
 
+def _demo_tuning() -> Any:
+    from chatsup.simulate import Tuning
+
+    # chattier than the simulator's default, so the console has something to show soon
+    return Tuning(p_browse=0.35, p_chat=0.5, read_s=(4.0, 25.0))
+
+
 @dataclass(frozen=True)
 class Traffic:
     """The live stream: `rate` visits a second (a few a minute), at most
     `visitors` at once, `agents` advisors, realistic delays ÷ `speed`."""
 
-    rate: float = 6 / 60
+    rate: float = 8 / 60
     visitors: int = 20
     agents: int = ADVISORS
     speed: float = 1.5
     seed: int | None = None  # None: a new stream each run
+    tuning: Any = field(default_factory=_demo_tuning)
 
 
 @dataclass
@@ -211,7 +219,8 @@ class TrafficThread:
             self.info.url, site_keys=self.info.site_keys, agent_tokens=self.info.agent_tokens,
             visitors=t.visitors, agents=min(t.agents, len(self.info.agent_tokens)), rate=t.rate,
             duration=math.inf, seed=int(time.time()) if t.seed is None else t.seed,
-            stop=self._stop, speed=t.speed, site_origins=self.info.site_origins, grace=2.0)
+            stop=self._stop, speed=t.speed, site_origins=self.info.site_origins, grace=2.0,
+            tuning=t.tuning)
 
     def stop(self) -> None:
         loop, stop = self._loop, self._stop
