@@ -5,6 +5,7 @@ running afterwards."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from pathlib import Path
@@ -26,7 +27,6 @@ async def _newest_conversation(url: str, token: str) -> int:
 def test_demo_stack_serves_simulates_and_stops(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("chatsup.server.seed", reason="the demo seeder is not there yet")
     monkeypatch.setattr(demo, "SEED_DAYS", 2)
     monkeypatch.setattr(demo, "SEED_SCALE", 0.02)
     settings = make_settings(tmp_path)
@@ -60,4 +60,31 @@ def test_demo_stack_serves_simulates_and_stops(
         assert again.supervisor_token != info.supervisor_token
         assert asyncio.run(_newest_conversation(again.url, again.supervisor_token)) >= newest
     assert not any("seeding" in line for line in lines)
+    assert not [t for t in threading.enumerate() if t not in before and t.is_alive()]
+
+
+def test_run_demo_prints_the_links_then_hands_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(demo, "SEED_DAYS", 1)
+    monkeypatch.setattr(demo, "SEED_SCALE", 0.01)
+    monkeypatch.setattr(demo, "user_data_dir", lambda: tmp_path / "data")
+    seen: list[demo.DemoInfo] = []
+
+    def console(info: demo.DemoInfo, settings: object) -> int:
+        seen.append(info)
+        assert httpx.get(f"{info.url}/v1/health", timeout=5).is_success
+        raise KeyboardInterrupt  # Ctrl-C in the console: a clean stop, no traceback
+
+    monkeypatch.setattr(demo, "_foreground", console)
+    before = set(threading.enumerate())
+    handlers = logging.getLogger().handlers[:]
+    assert demo.run_demo(make_settings(tmp_path)) == 0
+    assert logging.getLogger().handlers == handlers  # the log file was the demo's only
+    err = capsys.readouterr().err
+    info = seen[0]
+    for text in (info.url, f"{info.url}/docs", f"{info.url}/demo/{info.site_keys[0]}",
+                 info.supervisor_token):
+        assert text in err
+    assert (tmp_path / "data" / demo.DEMO_DB).exists()
     assert not [t for t in threading.enumerate() if t not in before and t.is_alive()]

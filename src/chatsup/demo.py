@@ -139,10 +139,10 @@ def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
 class ServerThread:
     """uvicorn in a background thread with its own event loop."""
 
-    def __init__(self, settings: Settings, log_config: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: Settings, own_logs: bool = True) -> None:
         self.settings = settings
         self.port = _free_port()
-        self.log_config = log_config
+        self.own_logs = own_logs  # False: uvicorn's loggers go to the root logger
         self.server: Any = None
         self.thread: threading.Thread | None = None
 
@@ -155,9 +155,7 @@ class ServerThread:
 
         from chatsup.server.run import uvicorn_config
 
-        extra: dict[str, Any] = {}
-        if self.log_config is not None:
-            extra["log_config"] = self.log_config
+        extra: dict[str, Any] = {} if self.own_logs else {"log_config": None}
         config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port, **extra)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="chatsup-demo-server",
@@ -259,13 +257,15 @@ class DemoStack:
         self.info: DemoInfo | None = None
         self.server: ServerThread | None = None
         self.sim: TrafficThread | None = None
+        self._logs: tuple[logging.Handler, list[logging.Handler], int] | None = None
 
     def __enter__(self) -> DemoInfo:
         try:
+            if self.log_file is not None:
+                self._log_to_file(self.log_file)
             info = prepare_database(self.settings, self.settings.store.path, self.fresh,
                                     self.traffic.agents, self.say)
-            self.server = ServerThread(self.settings, _log_config(self.log_file)
-                                       if self.log_file else None)
+            self.server = ServerThread(self.settings, own_logs=self.log_file is None)
             self.server.start()
             info.url = self.server.url
             self.settings.server.port = self.server.port
@@ -290,22 +290,24 @@ class DemoStack:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self._logs is not None:
+            handler, handlers, level = self._logs
+            root = logging.getLogger()
+            root.handlers[:] = handlers
+            root.setLevel(level)
+            handler.close()
+            self._logs = None
 
-
-def _log_config(path: Path) -> dict[str, Any]:
-    """Server logs to a file: the console owns the terminal."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(path),
-                              "formatter": "plain", "encoding": "utf-8"}},
-        "loggers": {
-            "uvicorn": {"handlers": ["file"], "level": "INFO", "propagate": False},
-            "uvicorn.access": {"handlers": ["file"], "level": "WARNING", "propagate": False},
-        },
-        "root": {"handlers": ["file"], "level": "WARNING"},
-    }
+    def _log_to_file(self, path: Path) -> None:
+        """Every log record to a file while the demo runs: the console owns
+        the terminal. The previous root handlers come back on close."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        self._logs = (handler, root.handlers[:], root.level)
+        root.handlers[:] = [handler]
+        root.setLevel(logging.WARNING)
 
 
 def run_demo(settings: Settings, fresh: bool = False) -> int:
