@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from chatsup.simulate import plan as planning
 from chatsup.simulate.advisor import Advisor
@@ -63,7 +64,7 @@ async def simulate(
             rt.spawn("advisor", Advisor(rt, desk, j, agent_tokens[j], shift).run())
         dispatcher = rt.loop.create_task(
             _dispatch(rt, desk, known, visitors, rate, seed, site_keys, origins, tuning))
-        waiters: list[asyncio.Future[object]] = [dispatcher]
+        waiters: list[asyncio.Future[Any]] = [dispatcher]
         stop_task = asyncio.ensure_future(stop.wait()) if stop is not None else None
         if stop_task is not None:
             waiters.append(stop_task)
