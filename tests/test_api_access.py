@@ -91,18 +91,43 @@ def test_a_visitor_reaches_only_its_own_conversation(world: World) -> None:
 
 
 def test_returning_visitor_is_recognised(world: World) -> None:
+    import time
+
+    store = world.server.app.state.store
     v, s = world.visitor()
-    v.close()
+    with v:
+        first = v.post("/v1/widget/messages", json={"body": "first visit"}).json()
+        assert first["started"] is True
     with world.http() as c:
+        # another page of the same visit: the same session, the same chat
         again = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
                                                     "visitor_token": s["token"]}).json()
         assert again["visitor_id"] == s["visitor_id"] and again["token"] == s["token"]
+        assert again["session_id"] == s["session_id"]
+        # back an hour later: a new visit, and a new chat
+        later = time.time() + 3600
+        store.clock = lambda: later
+        again = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
+                                                    "visitor_token": s["token"]}).json()
+        assert again["visitor_id"] == s["visitor_id"]
         assert again["session_id"] != s["session_id"]
+        with world.http(s["token"]) as v2:
+            second = v2.post("/v1/widget/messages", json={"body": "second visit"}).json()
+        assert second["started"] is True
+        assert second["conversation_id"] != first["conversation_id"]
         stranger = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
                                                        "visitor_token": "vis_forged"}).json()
         assert stranger["visitor_id"] != s["visitor_id"]
         r = c.post("/v1/widget/sessions", json={"site_key": "nope"})
         assert r.status_code == 404 and r.json()["error"]["field"] == "site_key"
+
+
+def test_presence_is_reset_when_the_server_starts(world: World) -> None:
+    with world.http(world.agent_token) as a:
+        assert a.post("/v1/agent/presence", json={"status": "online"}).status_code == 204
+    world.server.restart()  # as after a crash: no socket survives
+    with world.sup() as c:
+        assert {x["presence"] for x in c.get("/v1/agents").json()["items"]} == {"offline"}
 
 
 def test_tokens_are_stored_only_as_digests(world: World) -> None:

@@ -24,7 +24,7 @@ def test_visitor_chat_reaches_supervisor(world: World) -> None:
         r = v.post("/v1/widget/messages", json={"body": "Where is my parcel?"})
         assert r.status_code == 201, r.text
         sent = r.json()
-        assert set(sent) == {"conversation_id", "message_id", "event_id"}
+        assert set(sent) == {"conversation_id", "message_id", "event_id", "started"}
     with world.http(world.agent_token) as a:
         r = a.post(f"/v1/agent/conversations/{sent['conversation_id']}/messages",
                    json={"body": "It left this morning."})

@@ -53,7 +53,8 @@ def create_app(settings: Settings) -> FastAPI:
         hub.loop = asyncio.get_running_loop()
         store.on_commit = hub.publish_threadsafe
         hub.latest_id = (await store.read(log_bounds))[1]
-        # Agents seen online before a restart have no socket any more.
+        # Agents seen online before a restart (or a crash) have no socket any more.
+        await store.write(w.reset_presence)
         app.state.store = store
         app.state.hub = hub
         app.state.auth = Authenticator(store)

@@ -66,7 +66,8 @@ class Visit:
                 back.token if back else None, url=self.origin + v.landing[0]))
             if s is None:
                 return
-            rep.sessions += 1
+            if not s.get("continued"):  # back within 30 min: the same visit goes on
+                rep.sessions += 1
             rep.page_views += 1  # the landing page, recorded with the session
             visitor_id = int(s["visitor_id"])
             if back is not None and back.visitor_id == visitor_id:

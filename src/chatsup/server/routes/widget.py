@@ -139,7 +139,8 @@ async def message(body: MessageIn, request: Request) -> Response:
     original message and stores nothing new."""
     p = await visitor(request)
     out = await send_visitor_message(request.app, p, body)
-    return json({k: out[k] for k in ("conversation_id", "message_id", "event_id")}, 201)
+    return json({"conversation_id": out["conversation_id"], "message_id": out["message_id"],
+                 "event_id": out["event_id"], "started": bool(out.get("started"))}, 201)
 
 
 @router.post("/offline-messages", status_code=201)

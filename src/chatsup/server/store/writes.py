@@ -69,6 +69,14 @@ def set_presence(tx: Tx, agent_id: int, presence: str) -> None:
                                "presence": presence})
 
 
+def reset_presence(tx: Tx) -> int:
+    """At start-up: nobody is connected yet, so nobody is online."""
+    ids = [r[0] for r in tx.execute("SELECT id FROM agents WHERE presence != 'offline'")]
+    for agent_id in ids:
+        set_presence(tx, agent_id, "offline")
+    return len(ids)
+
+
 def add_token(tx: Tx, digest: bytes, role: str, name: str | None, subject_id: int | None) -> None:
     tx.execute(
         "INSERT INTO tokens(digest, role, name, subject_id, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -77,6 +85,11 @@ def add_token(tx: Tx, digest: bytes, role: str, name: str | None, subject_id: in
 
 
 # -- visits -------------------------------------------------------------------
+
+
+# A returning visitor seen on the same site within this many seconds is on the
+# same visit (session), as web analytics count it.
+SESSION_IDLE_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,16 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
             (at, v.site_id, v.presented_agent_id, v.ip, v.country, v.country_code, v.city,
              v.os, v.browser, webrtc, visitor_id),
         )
+    if v.visitor_id is not None:
+        recent = tx.execute(
+            "SELECT id FROM sessions WHERE visitor_id = ? AND site_id = ? AND last_seen_at > ?"
+            " ORDER BY id DESC LIMIT 1", (visitor_id, v.site_id, at - SESSION_IDLE_S),
+        ).fetchone()
+        if recent is not None:  # the same visit, another page
+            tx.execute("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                       (at, recent[0]))
+            return {"visitor_id": visitor_id, "visitor_number": number,
+                    "session_id": recent[0], "continued": True}
     cur = tx.execute(
         "INSERT INTO sessions(visitor_id, site_id, started_at, last_seen_at, ip, user_agent, os,"
         " browser, webrtc, referrer, country, country_code, city, presented_agent_id)"
@@ -189,8 +212,10 @@ def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
+    first = tx.execute("SELECT min(id) FROM messages WHERE conversation_id = ?",
+                       (row[1],)).fetchone()[0]
     return {"conversation_id": row[1], "message_id": row[0], "event_id": row[2],
-            "duplicate": True}
+            "started": first == row[0], "duplicate": True}
 
 
 def _insert_message(
@@ -240,8 +265,9 @@ def visitor_message(
     at = tx.now if m.at is None else m.at
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"
-        " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
-        (visitor_id, site_id),
+        " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL"
+        " AND session_id IS ? ORDER BY id DESC LIMIT 1",
+        (visitor_id, site_id, session_id),
     ).fetchone()
     started = row is None
     if started:
