@@ -151,6 +151,11 @@ class SupervisorClient(BaseClient):
             Page[Event], "/v1/events", {"after": str(int(after)), "limit": str(int(limit))}
         )
 
+    async def latest_event_id(self) -> int:
+        """The id of the newest event: a live view that starts now resumes after it."""
+        data = await self._get_json("/v1/events", {"after": str(2**62), "limit": "1"})
+        return int(data.get("latest_id") or 0)
+
     # -- export ---------------------------------------------------------------------------
 
     async def export(

@@ -273,3 +273,4 @@ class MailResult(Model):
 class Health(Model):
     status: str
     version: str
+    timezone: str | None = None

@@ -90,6 +90,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/v1/health", tags=["operator"])
     async def health() -> Response:
-        return json({"status": "ok", "version": __version__})
+        return json({"status": "ok", "version": __version__, "timezone": settings.timezone})
 
     return app

@@ -179,7 +179,8 @@ async def events(request: Request, after: int = Query(0, ge=0, le=2**63 - 1),
     """The event log, oldest first."""
     items = await request.app.state.store.read(admin.events_after, after, limit)
     nxt = str(items[-1]["id"]) if len(items) == limit else None
-    return json({"items": items, "next_cursor": nxt})
+    # `latest_id`: where a client that wants only what happens from now on starts
+    return json({"items": items, "next_cursor": nxt, "latest_id": request.app.state.hub.latest_id})
 
 
 @router.websocket("/v1/live")

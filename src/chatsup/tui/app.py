@@ -1,0 +1,303 @@
+"""The supervisor console: six tabs over one client, one live worker.
+
+The app owns the `SupervisorClient` and the single worker that holds the
+`LiveClient`; tabs and screens ask the app for everything that talks to the
+server, so no screen makes its own HTTP calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from chatsup.client import (
+    LiveClient,
+    LiveStatus,
+    Resync,
+    SupervisorClient,
+    Unauthorized,
+    Unreachable,
+)
+from chatsup.domain.live_state import conversation_of
+from chatsup.domain.models import Agent, Event, Site
+from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.screens.calls import CallsTab
+from chatsup.tui.screens.contacts import ContactsTab
+from chatsup.tui.screens.failure import FailureScreen
+from chatsup.tui.screens.messages import MessagesTab
+from chatsup.tui.screens.monitoring import MonitoringTab
+from chatsup.tui.screens.offline import OfflineTab
+from chatsup.tui.screens.visitors import VisitorsTab
+
+TABS: list[tuple[str, str, type[Any]]] = [
+    ("messages", "1 Messages", MessagesTab), ("offline", "2 Offline", OfflineTab),
+    ("calls", "3 Calls", CallsTab), ("visitors", "4 Visitors", VisitorsTab),
+    ("contacts", "5 Contacts", ContactsTab), ("monitoring", "6 Monitoring", MonitoringTab),
+]
+LIVE_STYLE = {"live": ("● live", "green"), "reconnecting": ("◌ reconnecting…", "yellow"),
+              "offline": ("○ offline", "red"), "connecting": ("◌ connecting…", "yellow")}
+
+
+class TopBar(Static):
+    """Server, live status and the clock in the company time zone."""
+
+    DEFAULT_CSS = "TopBar { height: 1; background: $panel; }"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.state = "connecting"
+        self.tz: ZoneInfo = ZoneInfo("UTC")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.redraw)
+        self.redraw()
+
+    def redraw(self) -> None:
+        label, style = LIVE_STYLE.get(self.state, (self.state, ""))
+        t = Text(" chatsup ", style="bold reverse")
+        t.append(f" {self.url}  ", style="dim")
+        t.append(label, style=style)
+        clock = datetime.now(self.tz).strftime("%a %d %b %H:%M:%S %Z")
+        t.append(" " * max(1, self.size.width - len(t.plain) - len(clock) - 1))
+        t.append(clock)
+        self.update(t)
+
+
+class ChatsupApp(App[int]):
+    TITLE = "chatsup"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[Binding(str(i + 1), f"show_tab('{name}')", label.split()[1], show=False,
+                  id=f"tab-{name}") for i, (name, label, _) in enumerate(TABS)],
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, url: str, token: str, *, tz: str | None = None) -> None:
+        super().__init__()
+        self.url = url.rstrip("/")
+        self.token = token
+        self.tz_name = tz
+        self.tz: ZoneInfo = self._zone(tz or "UTC")
+        self.client = SupervisorClient(self.url, token)
+        self.agents: list[Agent] = []
+        self.sites: list[Site] = []
+        self.live: LiveClient | None = None
+        self.tails: list[Any] = []
+        self.live_events = 0
+
+    @staticmethod
+    def _zone(name: str) -> ZoneInfo:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.url)
+        with TabbedContent(id="tabs"):
+            for name, label, cls in TABS:
+                with TabPane(label, id=name):
+                    yield cls(id=f"tab-{name}")
+        yield Footer()
+
+    def tab(self, name: str) -> Any:
+        return self.query_one(f"#tab-{name}")
+
+    @property
+    def messages(self) -> MessagesTab:
+        return self.query_one("#tab-messages", MessagesTab)
+
+    # -- start-up ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.connect()
+
+    @work(exclusive=True, group="connect")
+    async def connect(self) -> None:
+        try:
+            health = await self.client.health()
+            await self.refresh_choices()
+            after = await self.client.latest_event_id()
+        except Unauthorized:
+            self.fail("The server refused this token",
+                      f"{self.url} answered 401/403. Check [console] token in the config "
+                      "or pass --token (a supervisor token: chatsup token create).")
+            return
+        except Unreachable as e:
+            self.fail("Cannot reach the chatsup server", str(e))
+            return
+        except Exception as e:
+            self.fail("The server answered something unexpected", describe(e))
+            return
+        if health.timezone and not self.tz_name:
+            self.tz = self._zone(health.timezone)
+        self.query_one(TopBar).tz = self.tz
+        self.activate(self.query_one(TabbedContent).active or "messages")
+        self.run_live(after)
+
+    def fail(self, title: str, detail: str) -> None:
+        self.query_one(TopBar).state = "offline"
+
+        def retry(again: bool | None) -> None:
+            if again:
+                self.connect()
+
+        self.push_screen(FailureScreen(title, detail), retry)
+
+    async def refresh_choices(self) -> None:
+        self.agents = await self.client.agents()
+        self.sites = await self.client.sites()
+
+    # -- tabs ---------------------------------------------------------------------------
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id and self.sites is not None and (self.agents or self.sites):
+            self.activate(event.pane.id)
+
+    def activate(self, name: str) -> None:
+        view = self.tab(name)
+        if hasattr(view, "activate"):
+            view.activate()
+
+    def action_show_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+        self.activate(name)
+
+    def show_tab(self, name: str, **drill: Any) -> None:
+        """Go to a tab with filters set from elsewhere (a drill-down)."""
+        self.action_show_tab(name)
+        view = self.tab(name)
+        if isinstance(view, ListTab):
+            view.banner.drill(**drill)
+
+    # -- live ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="live")
+    async def run_live(self, after: int) -> None:
+        self.live = LiveClient(self.url, self.token, after=after)
+        bar = self.query_one(TopBar)
+        async for item in self.live.events():
+            if isinstance(item, Event):
+                self.on_live_event(item)
+            elif isinstance(item, LiveStatus):
+                bar.state = item.state
+                bar.redraw()
+            elif isinstance(item, Resync):
+                self.notify("Missed too much while away: reloading", severity="warning")
+                self.messages.table.reload()
+
+    def on_live_event(self, event: Event) -> None:
+        self.live_events += 1
+        item = conversation_of(event)
+        if item is not None:
+            self.messages.on_conversation(item)
+        for tail in list(self.tails):
+            if tail.is_attached:
+                tail.add(event)
+            else:
+                self.tails.remove(tail)
+        monitoring = self.tab("monitoring")
+        if hasattr(monitoring, "live_event"):
+            monitoring.live_event(event)
+
+    # -- actions shared by tabs and screens --------------------------------------------------
+
+    def open_details(self, visitor_id: int, conversation_id: int | None = None) -> None:
+        from chatsup.tui.screens.details import DetailsScreen
+
+        self.push_screen(DetailsScreen(visitor_id, conversation_id))
+
+    def open_tail(self, conversation_id: int | None) -> None:
+        from chatsup.tui.screens.tail import TailScreen
+
+        screen = TailScreen(conversation_id)
+        self.tails.append(screen)
+        self.push_screen(screen)
+
+    @work(group="mail")
+    async def mail_transcript(self, conversation_id: int) -> None:
+        self.notify(f"Mailing chat #{conversation_id}…")
+        try:
+            res = await self.client.mail_conversation(conversation_id)
+        except Exception as e:
+            self.notify(f"Mail failed: {describe(e)}", severity="error")
+            return
+        where = f"sent to {res.to}" if res.status == "sent" else f"saved to {res.path}"
+        self.notify(f"Transcript of chat #{conversation_id} {where}")
+
+    @work(group="profile")
+    async def edit_profile(self, visitor_id: int,
+                           then: Callable[[object], Awaitable[None]] | None = None) -> None:
+        from chatsup.tui.screens.profile_form import ProfileForm
+
+        try:
+            d = await self.client.visitor(visitor_id)
+        except Exception as e:
+            self.notify(describe(e), severity="error")
+            return
+
+        async def saved(profile: object) -> None:
+            if profile is None:
+                return
+            self.notify(f"Profile of visitor #{d.visitor.number} saved")
+            for name in ("visitors", "contacts"):
+                view = self.tab(name)
+                if view.loaded:
+                    view.table.reload()
+            if then is not None:
+                await then(profile)
+
+        self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile),
+                         saved)
+
+    def action_help(self) -> None:
+        from chatsup.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, label, _ in TABS:
+            yield SystemCommand(f"Go to {label.split()[1]}", f"Show the {label.split()[1]} tab",
+                                lambda name=name: self.action_show_tab(name))
+        yield SystemCommand("Live tail", "Every chat line across the company, live",
+                            lambda: self.open_tail(None))
+        yield SystemCommand("Help", "Keys", self.action_help)
+        view = self.query_one(TabbedContent).active
+        if view and screen is self.screen:
+            tab = self.tab(view)
+            if isinstance(tab, ListTab) and tab.EXPORT_KIND:
+                yield SystemCommand(f"Export {tab.EXPORT_KIND}", "CSV or JSONL of the filters",
+                                    tab.action_export)
+
+    async def on_unmount(self) -> None:
+        if self.live is not None:
+            await self.live.close()
+        await self.client.aclose()
+
+
+def run_console(url: str, token: str | None, settings: Any = None) -> int:
+    """`chatsup`: the console on the configured server. Exit code for the shell."""
+    import sys
+
+    if not token:
+        print("chatsup: no supervisor token: pass --token or set [console] token in the "
+              "config (create one with `chatsup token create --name me`)", file=sys.stderr)
+        return 2
+    tz = getattr(settings, "timezone", None) if settings is not None else None
+    app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None)
+    return int(app.run() or 0)

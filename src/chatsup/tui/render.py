@@ -1,0 +1,85 @@
+"""How values become table cells and lines: every string from the wire goes
+through `chatsup.domain.text.visible` and becomes a plain `rich.text.Text`,
+never markup. One place, used by every view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from chatsup.domain.models import Ref, VisitorRef
+from chatsup.domain.text import preview, visible
+
+NEW_STYLE = "bold reverse"
+
+
+def plain(value: object, width: int | None = None, style: str = "") -> Text:
+    """Untrusted text as a one-line, visible, plain Text."""
+    if value is None:
+        return Text("—", style="dim")
+    s = preview(str(value), width) if width else visible(str(value), single_line=True)
+    return Text(s, style=style)
+
+
+def block(value: object, style: str = "") -> Text:
+    """Untrusted text over several lines (newlines kept, controls visible)."""
+    return Text(visible(None if value is None else str(value)), style=style)
+
+
+def when(dt: datetime | None, tz: ZoneInfo, *, today: datetime | None = None) -> Text:
+    if dt is None:
+        return Text("—", style="dim")
+    local = dt.astimezone(tz)
+    now = (today or datetime.now(tz)).astimezone(tz)
+    if local.date() == now.date():
+        return Text(local.strftime("%H:%M:%S"))
+    if local.year == now.year:
+        return Text(local.strftime("%d %b %H:%M"))
+    return Text(local.strftime("%Y-%m-%d %H:%M"))
+
+
+def seconds(value: float | None) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    v = round(value)
+    if v < 60:
+        return Text(f"{v}s")
+    if v < 3600:
+        return Text(f"{v // 60}m{v % 60:02d}s")
+    return Text(f"{v // 3600}h{(v % 3600) // 60:02d}m")
+
+
+def ago(dt: datetime | None, now: datetime) -> Text:
+    if dt is None:
+        return Text("—", style="dim")
+    d = (now - dt).total_seconds()
+    if d < 3600:
+        return Text(f"{int(d // 60)} min")
+    if d < 86400:
+        return Text(f"{int(d // 3600)} h")
+    return Text(f"{int(d // 86400)} d")
+
+
+def ref(r: Ref | None) -> Text:
+    return plain(r.name if r else None, 24)
+
+
+def visitor(v: VisitorRef | None) -> Text:
+    if v is None:
+        return Text("—", style="dim")
+    return plain(v.name, 24) if v.name else Text(f"#{v.number}")
+
+
+def snippet(s: str, width: int = 80) -> Text:
+    """A search snippet: the matched words (between « ») highlighted."""
+    out = Text()
+    for i, part in enumerate(preview(s, width).split("«")):
+        if i == 0:
+            out.append(part)
+            continue
+        hit, _, rest = part.partition("»")
+        out.append(hit, style="bold underline")
+        out.append(rest)
+    return out

@@ -1,0 +1,136 @@
+"""What every list tab shares: its filter banner, a paged table and a status
+line. A tab says its columns, how to fetch a page and how to draw a row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from chatsup.client import ApiError, Filters, Unreachable
+from chatsup.domain.models import Page
+from chatsup.tui.widgets.filter_banner import FilterBanner
+from chatsup.tui.widgets.paged_table import Column, PagedTable
+
+if TYPE_CHECKING:
+    from chatsup.tui.app import ChatsupApp
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, ApiError):
+        return f"{error.status}: {error.message}"
+    if isinstance(error, Unreachable):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class ListTab(Vertical):
+    """A tab with a filter banner over a paged list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="search"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("r", "reload", "Reload", show=False, id="reload"),
+        Binding("escape", "clear_search", "Clear", show=False),
+    ]
+    COLUMNS: ClassVar[Sequence[Column]] = ()
+    EXPORT_KIND: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    BANNER: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.loaded = False
+
+    @property
+    def chat_app(self) -> ChatsupApp:
+        from chatsup.tui.app import ChatsupApp
+
+        assert isinstance(self.app, ChatsupApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield FilterBanner(self.chat_app.tz, **self.BANNER)
+        yield from self.compose_top()
+        yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells)
+        yield Static("", classes="status")
+
+    def compose_top(self) -> ComposeResult:
+        return iter(())
+
+    @property
+    def banner(self) -> FilterBanner:
+        return self.query_one(FilterBanner)
+
+    @property
+    def table(self) -> PagedTable[Any]:
+        return self.query_one(PagedTable)
+
+    @property
+    def filters(self) -> Filters:
+        return self.banner.filters
+
+    # -- what a tab defines --------------------------------------------------
+
+    async def fetch(self, cursor: str | None) -> Page[Any]:
+        raise NotImplementedError
+
+    def key(self, item: Any) -> str:
+        return str(item.id)
+
+    def cells(self, item: Any) -> Sequence[Text]:
+        raise NotImplementedError
+
+    # -- life -------------------------------------------------------------------
+
+    def activate(self) -> None:
+        """Called when the tab is shown: the first time, load."""
+        if not self.loaded:
+            self.loaded = True
+            self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
+            self.table.reload()
+        self.table.focus()
+
+    def on_filter_banner_changed(self, event: FilterBanner.Changed) -> None:
+        event.stop()
+        self.table.reload()
+
+    def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
+        event.stop()
+        self.show_status()
+
+    def show_status(self) -> None:
+        t = self.table
+        more = " · scroll for more" if t.next_cursor else ""
+        if t.capped:
+            more = " · first rows only: narrow the filters"
+        self.query_one(".status", Static).update(Text(f"{t.row_count} shown{more}",
+                                                      style="dim"))
+
+    def on_paged_table_failed(self, event: PagedTable.Failed) -> None:
+        event.stop()
+        self.query_one(".status", Static).update(Text(describe(event.error), style="red"))
+        self.notify(describe(event.error), severity="error")
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.banner.focus_search()
+
+    def action_clear_search(self) -> None:
+        if not self.banner.clear_search():
+            self.table.focus()
+
+    def action_reload(self) -> None:
+        self.table.reload()
+
+    def action_export(self) -> None:
+        if self.EXPORT_KIND:
+            from chatsup.tui.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(self.EXPORT_KIND, self.filters))

@@ -1,0 +1,72 @@
+"""Tab 5, Contacts: visitors with a profile. `v` the visitor, `c` their
+chats, `p` edit, `d` delete (confirmed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from chatsup.domain.models import Contact, Page
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.widgets.paged_table import Column
+
+
+class ContactsTab(ListTab):
+    TITLE = "Contacts"
+    EXPORT_KIND = "contacts"
+    BANNER: ClassVar[dict[str, object]] = {"agents": False, "sites": False}
+    COLUMNS: ClassVar[Sequence[Column]] = (
+        Column("Visitor", "number", 8), Column("Name", "name", 18), Column("Email", "email", 24),
+        Column("Phone", "phone", 16), Column("Notes", "notes"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "visitor", "Visitor", id="visitor"),
+        Binding("c", "chats", "Chats", id="chats"),
+        Binding("p,enter", "profile", "Edit", id="profile"),
+        Binding("d", "delete", "Delete", id="delete"),
+    ]
+
+    async def fetch(self, cursor: str | None) -> Page[Contact]:
+        return await self.chat_app.client.contacts(self.filters, cursor, 100)
+
+    def cells(self, c: Contact) -> Sequence[Text]:
+        return (Text(f"#{c.number}"), r.plain(c.name, 24), r.plain(c.email, 32),
+                r.plain(c.phone, 20), r.plain(c.notes, 60))
+
+    def action_visitor(self) -> None:
+        if (c := self.table.current) is not None:
+            self.chat_app.show_tab("visitors", visitor_id=c.id)
+
+    def action_chats(self) -> None:
+        if (c := self.table.current) is not None:
+            self.chat_app.show_tab("messages", visitor_id=c.id)
+
+    def action_profile(self) -> None:
+        if (c := self.table.current) is not None:
+            self.chat_app.edit_profile(c.id)
+
+    def action_delete(self) -> None:
+        c = self.table.current
+        if c is None:
+            return
+        from chatsup.tui.screens.confirm import ConfirmScreen
+
+        async def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.chat_app.client.delete_profile(c.id)
+            except Exception as e:
+                self.notify(describe(e), severity="error")
+                return
+            self.notify(f"Profile of visitor #{c.number} deleted")
+            self.table.reload()
+
+        name = r.plain(c.name).plain
+        self.app.push_screen(ConfirmScreen(
+            f"Delete the profile of {name} (#{c.number})?",
+            "The visitor stays, anonymous. This cannot be undone.", danger=True), done)

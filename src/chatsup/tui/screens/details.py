@@ -1,0 +1,169 @@
+"""Session details of a visitor, over any tab: profile, session (first
+connection, site, advisor, OS, browser, WebRTC), page views, discussions
+with media, location. `enter` a discussion's transcript, `m` mails it, `p`
+edits the profile, `escape` goes back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from chatsup.domain.models import VisitorDetail
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import describe
+
+
+def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
+    t = Text()
+    for label, value in pairs:
+        t.append(f"{label:>16}  ", style="dim")
+        if isinstance(value, Text):
+            t.append_text(value)
+        else:
+            t.append_text(r.plain(value, 70))
+        t.append("\n")
+    return t
+
+
+class DetailsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back"),
+        Binding("enter", "transcript", "Transcript"),
+        Binding("m", "mail", "Mail transcript"),
+        Binding("p", "profile", "Edit profile"),
+    ]
+
+    def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:
+        super().__init__()
+        self.visitor_id = visitor_id
+        self.conversation_id = conversation_id
+        self.detail: VisitorDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="details"):
+            yield Static(Text(f"Visitor {self.visitor_id}", style="bold"), id="d-title")
+            yield Static("", id="d-profile", classes="section")
+            yield Static("", id="d-session", classes="section")
+            yield Static("", id="d-location", classes="section")
+            yield Static(Text("Discussions", style="bold"))
+            yield DataTable(id="d-chats", cursor_type="row")
+            yield Static("", id="d-media", classes="section")
+            yield Static("", id="d-pages", classes="section")
+        yield Footer()
+
+    @property
+    def chat_app(self):
+        from chatsup.tui.app import ChatsupApp
+
+        app = self.app
+        assert isinstance(app, ChatsupApp)
+        return app
+
+    async def on_mount(self) -> None:
+        t = self.query_one("#d-chats", DataTable)
+        t.add_columns("Started", "Site", "Advisor", "Msgs", "1st resp", "Status", "Last line")
+        await self.load()
+        t.focus()
+
+    async def load(self) -> None:
+        try:
+            d = await self.chat_app.client.visitor(self.visitor_id)
+        except Exception as e:
+            self.query_one("#d-title", Static).update(Text(describe(e), style="red"))
+            return
+        self.detail = d
+        tz = self.chat_app.tz
+        v = d.visitor
+        title = Text(f"Visitor #{v.number} ", style="bold")
+        if d.profile and d.profile.name:
+            title.append_text(r.plain(d.profile.name, 40, style="bold"))
+        title.append("  ● online" if v.online else "", style="green")
+        self.query_one("#d-title", Static).update(title)
+        p = d.profile
+        self.query_one("#d-profile", Static).update(
+            Text("Profile", style="bold") + Text("\n") + kv([
+                ("name", p.name if p else None), ("email", p.email if p else None),
+                ("phone", p.phone if p else None), ("notes", p.notes if p else None)])
+            + Text("p: edit", style="dim"))
+        first = d.sessions[-1] if d.sessions else None
+        last = d.sessions[0] if d.sessions else None
+        webrtc = None if last is None or last.webrtc is None else (
+            "supported" if last.webrtc else "not supported")
+        self.query_one("#d-session", Static).update(
+            Text("Session", style="bold") + Text("\n") + kv([
+                ("first connection", r.when(v.first_seen_at, tz, today=datetime.now(tz))),
+                ("first site", first.site.name if first else None),
+                ("site", last.site.name if last else None),
+                ("advisor", last.agent.name if last and last.agent else None),
+                ("os", last.os if last else None), ("browser", last.browser if last else None),
+                ("webrtc", webrtc), ("referrer", last.referrer if last else None),
+                ("visits", str(len(d.sessions))), ("pages viewed", str(v.page_views))]))
+        loc = d.location
+        self.query_one("#d-location", Static).update(
+            Text("Location", style="bold") + Text("\n") + kv([
+                ("city", loc.city if loc else None), ("country", loc.country if loc else None),
+                ("ip", last.ip if last else None)]))
+        t = self.query_one("#d-chats", DataTable)
+        t.clear()
+        for c in d.conversations:
+            t.add_row(r.when(c.started_at, tz), r.ref(c.site), r.ref(c.agent),
+                      Text(str(c.message_count)), r.seconds(c.first_response_s),
+                      Text(c.status), r.plain(c.last_message.preview if c.last_message
+                                              else None, 60), key=str(c.id))
+        if self.conversation_id is not None and d.conversations:
+            ids = [c.id for c in d.conversations]
+            if self.conversation_id in ids:
+                t.move_cursor(row=ids.index(self.conversation_id))
+        media = Text("Media", style="bold")
+        for m in d.media[:50]:
+            media.append("\n  ")
+            media.append_text(r.plain(f"{m.name} ({m.type}, {m.size} bytes) {m.url}", 100))
+        if not d.media:
+            media.append("\n  none", style="dim")
+        self.query_one("#d-media", Static).update(media)
+        pages = Text(f"Page views ({v.page_views})", style="bold")
+        for pv in d.page_views[:30]:
+            pages.append("\n  ")
+            pages.append_text(r.when(pv.at, tz))
+            pages.append("  ")
+            pages.append_text(r.plain(pv.title, 30))
+            pages.append("  ")
+            pages.append_text(r.plain(pv.url, 60, style="dim"))
+        self.query_one("#d-pages", Static).update(pages)
+
+    def _selected_conversation(self) -> int | None:
+        t = self.query_one("#d-chats", DataTable)
+        if not t.row_count:
+            return self.conversation_id
+        row_key, _ = t.coordinate_to_cell_key(t.cursor_coordinate)
+        return int(str(row_key.value))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_transcript(self) -> None:
+        cid = self._selected_conversation()
+        if cid is not None:
+            from chatsup.tui.screens.transcript import TranscriptScreen
+
+            self.app.push_screen(TranscriptScreen(cid))
+
+    def action_mail(self) -> None:
+        cid = self._selected_conversation()
+        if cid is None:
+            self.notify("This visitor has no discussion to mail", severity="warning")
+            return
+        self.chat_app.mail_transcript(cid)
+
+    def action_profile(self) -> None:
+        async def reload(_: object) -> None:
+            await self.load()
+
+        self.chat_app.edit_profile(self.visitor_id, then=reload)

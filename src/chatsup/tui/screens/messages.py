@@ -1,0 +1,114 @@
+"""Tab 1, Messages: every chat, live; search shows matching snippets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from chatsup.client import Filters
+from chatsup.domain.models import ConversationItem, Page
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.widgets.paged_table import Column
+
+STATUS_STYLE = {"unanswered": "bold red", "answered": "green", "ended": "dim", "open": ""}
+
+
+def matches(item: ConversationItem, f: Filters, tz: Any) -> bool:
+    """Whether a live conversation belongs in a list with these filters."""
+    if f.q or (f.visitor_id and item.visitor.id != f.visitor_id):
+        return False
+    if f.site_id and item.site.id != f.site_id:
+        return False
+    if f.agent_id and (item.agent is None or item.agent.id != f.agent_id):
+        return False
+    day = item.started_at.astimezone(tz).date()
+    since = f.since.date() if isinstance(f.since, datetime) else f.since
+    until = f.until.date() if isinstance(f.until, datetime) else f.until
+    if isinstance(since, date) and day < since:
+        return False
+    if isinstance(until, date) and day > until:
+        return False
+    if f.status == "unanswered":
+        return item.unanswered
+    return not f.status or f.status == item.status
+
+
+class MessagesTab(ListTab):
+    TITLE = "Messages"
+    EXPORT_KIND = "conversations"
+    COLUMNS: ClassVar[Sequence[Column]] = (
+        Column("Time", "time", 12), Column("Site", "site", 14), Column("Advisor", "agent", 10),
+        Column("Visitor", "visitor", 12), Column("Msgs", "count", 4),
+        Column("1st resp", "first", 8), Column("Status", "status", 10),
+        Column("Last line", "last"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "details", "Details", id="details"),
+        Binding("m", "mail", "Mail", id="mail"),
+        Binding("p", "profile", "Profile", id="profile"),
+        Binding("t", "tail", "Live tail", id="tail"),
+        Binding("T", "tail_one", "Tail chat", id="tail_one"),
+        Binding("v", "transcript", "Transcript", show=False, id="transcript"),
+    ]
+
+    async def fetch(self, cursor: str | None) -> Page[ConversationItem]:
+        return await self.chat_app.client.conversations(self.filters, cursor, 100)
+
+    def cells(self, c: ConversationItem) -> Sequence[Text]:
+        last = r.snippet(c.snippet) if c.snippet else r.plain(
+            c.last_message.preview if c.last_message else None, 80)
+        status = "unanswered" if c.unanswered and c.status == "ended" else c.status
+        return (
+            r.when(c.started_at, self.chat_app.tz), r.ref(c.site), r.ref(c.agent),
+            r.visitor(c.visitor), Text(str(c.message_count)), r.seconds(c.first_response_s),
+            Text(status, style=STATUS_STYLE.get(status, "")), last,
+        )
+
+    def on_conversation(self, item: ConversationItem) -> None:
+        """A live change: insert at the top or update in place."""
+        if not self.loaded:
+            return
+        if str(item.id) in self.table.items or matches(item, self.filters, self.chat_app.tz):
+            self.table.upsert(item)
+            self.show_status()
+
+    # -- actions -----------------------------------------------------------------
+
+    def _current(self) -> ConversationItem | None:
+        c = self.table.current
+        if c is None:
+            self.notify("No conversation selected", severity="warning")
+        return c
+
+    def action_details(self) -> None:
+        if (c := self._current()) is not None:
+            self.chat_app.open_details(c.visitor.id, conversation_id=c.id)
+
+    def action_transcript(self) -> None:
+        if (c := self._current()) is not None:
+            from chatsup.tui.screens.transcript import TranscriptScreen
+
+            self.app.push_screen(TranscriptScreen(c.id))
+
+    def action_mail(self) -> None:
+        if (c := self._current()) is not None:
+            self.chat_app.mail_transcript(c.id)
+
+    def action_profile(self) -> None:
+        if (c := self._current()) is not None:
+            self.chat_app.edit_profile(c.visitor.id)
+
+    def action_tail(self) -> None:
+        self.chat_app.open_tail(None)
+
+    def action_tail_one(self) -> None:
+        if (c := self._current()) is not None:
+            self.chat_app.open_tail(c.id)
+
+
+__all__ = ["MessagesTab", "describe", "matches"]

@@ -1,0 +1,69 @@
+"""Tab 2, Offline messages: messages left when nobody was online; `o`
+switches them on or off for a site (with confirmation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from chatsup.domain.models import OfflineMessage, Page
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.widgets.paged_table import Column
+
+
+class OfflineTab(ListTab):
+    TITLE = "Offline"
+    EXPORT_KIND = "offline-messages"
+    COLUMNS: ClassVar[Sequence[Column]] = (
+        Column("Time", "time", 12), Column("Site", "site", 14), Column("Visitor", "visitor", 8),
+        Column("Name", "name", 14), Column("Email / phone", "contact", 22),
+        Column("Message", "body"), Column("Handled by", "handled", 10),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "read", "Read", id="read"),
+        Binding("o", "switch", "Offline on/off", id="switch"),
+    ]
+
+    async def fetch(self, cursor: str | None) -> Page[OfflineMessage]:
+        return await self.chat_app.client.offline_messages(self.filters, cursor, 100)
+
+    def cells(self, o: OfflineMessage) -> Sequence[Text]:
+        contact = " · ".join(x for x in (o.email, o.phone) if x) or None
+        return (r.when(o.at, self.chat_app.tz), r.ref(o.site), r.visitor(o.visitor),
+                r.plain(o.name, 20), r.plain(contact, 40), r.plain(o.body, 80),
+                r.ref(o.handled_by))
+
+    def action_read(self) -> None:
+        o = self.table.current
+        if o is None:
+            return
+        from chatsup.tui.screens.reader import ReaderScreen
+
+        lines = [("From", o.name), ("Email", o.email), ("Phone", o.phone),
+                 ("Site", o.site.name), ("Status", o.status),
+                 ("Handled by", o.handled_by.name if o.handled_by else None)]
+        self.app.push_screen(ReaderScreen(f"Offline message #{o.id}", lines, o.body,
+                                          visitor_id=o.visitor.id if o.visitor else None))
+
+    def action_switch(self) -> None:
+        from chatsup.tui.screens.offline_switch import OfflineSwitchScreen
+
+        async def done(site_id: int | None) -> None:
+            if site_id is None:
+                return
+            site = next(s for s in self.chat_app.sites if s.id == site_id)
+            try:
+                new = await self.chat_app.client.set_offline_enabled(site.id,
+                                                                     not site.offline_enabled)
+            except Exception as e:
+                self.notify(describe(e), severity="error")
+                return
+            await self.chat_app.refresh_choices()
+            state = "on" if new.offline_enabled else "off"
+            self.notify(f"Offline messages are {state} for {new.name}")
+
+        self.app.push_screen(OfflineSwitchScreen(self.chat_app.sites), done)

@@ -1,0 +1,107 @@
+"""Live tail of every chat line across the company, or of one conversation,
+like `tail -f`. Scrolled up, it keeps its place and counts "N new"."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, RichLog, Static
+
+from chatsup.domain.models import Event
+from chatsup.tui import render as r
+
+MAX_LINES = 5000
+
+
+def chat_line(e: Event, tz: object) -> Text | None:
+    d = e.data
+    if e.type != "message.created":
+        if e.type == "conversation.started":
+            t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+            t.append(f"── new chat #{d.get('id')} ", style="yellow")
+            t.append_text(r.plain((d.get("site") or {}).get("name"), 30))
+            return t
+        if e.type == "conversation.ended":
+            t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+            t.append(f"── chat #{d.get('conversation_id')} ended", style="dim")
+            return t
+        return None
+    t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+    t.append(f"#{d.get('conversation_id')} ", style="dim")
+    visitor = d.get("visitor") or {}
+    if d.get("sender") == "agent":
+        t.append_text(r.plain((d.get("agent") or {}).get("name") or "advisor", 16,
+                              style="bold green"))
+    else:
+        t.append_text(r.plain(visitor.get("name") or f"#{visitor.get('number')}", 16,
+                              style="bold cyan"))
+    t.append(": ")
+    t.append_text(r.plain(d.get("body"), 400))
+    return t
+
+
+class TailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Back"),
+        Binding("end,G", "follow", "Follow"),
+    ]
+
+    def __init__(self, conversation_id: int | None) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.unseen = 0
+
+    def compose(self) -> ComposeResult:
+        what = (f"chat #{self.conversation_id}" if self.conversation_id
+                else "every chat, company-wide")
+        yield Static(Text(f"Live tail · {what}", style="bold"), id="tail-title")
+        yield RichLog(max_lines=MAX_LINES, wrap=True, markup=False, id="tail-log")
+        yield Static("", id="tail-new")
+        yield Footer()
+
+    @property
+    def log_view(self) -> RichLog:
+        return self.query_one(RichLog)
+
+    def wants(self, e: Event) -> bool:
+        if self.conversation_id is None:
+            return True
+        cid = e.data.get("conversation_id", e.data.get("id"))
+        return bool(cid == self.conversation_id)
+
+    def add(self, e: Event) -> None:
+        from chatsup.tui.app import ChatsupApp
+
+        app = self.app
+        assert isinstance(app, ChatsupApp)
+        if not self.wants(e):
+            return
+        line = chat_line(e, app.tz)
+        if line is None:
+            return
+        log = self.log_view
+        following = log.scroll_y >= log.max_scroll_y - 1
+        log.write(line, scroll_end=following)
+        if not following:
+            self.unseen += 1
+            self.query_one("#tail-new", Static).update(
+                Text(f" {self.unseen} new · end: follow ", style="reverse"))
+
+    def on_mount(self) -> None:
+        self.log_view.focus()
+        self.set_interval(0.5, self._check_caught_up)
+
+    def _check_caught_up(self) -> None:
+        log = self.log_view
+        if self.unseen and log.scroll_y >= log.max_scroll_y - 1:
+            self.unseen = 0
+            self.query_one("#tail-new", Static).update("")
+
+    def action_follow(self) -> None:
+        self.log_view.scroll_end(animate=False)
+        self.unseen = 0
+        self.query_one("#tail-new", Static).update("")

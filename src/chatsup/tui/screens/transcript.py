@@ -1,0 +1,76 @@
+"""One conversation's transcript, every message drawn as plain text."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from chatsup.domain.models import ConversationDetail, Message
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import describe
+
+SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
+
+
+def message_line(m: Message, tz: object) -> Text:
+    t = Text()
+    t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+    who = m.agent.name if (m.sender == "agent" and m.agent) else m.sender
+    t.append_text(r.plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))
+    t.append(": ")
+    t.append_text(r.block(m.body))
+    if m.media:
+        t.append("\n    📎 ", style="dim")
+        t.append_text(r.plain(f"{m.media.name} ({m.media.type}, {m.media.size} bytes) "
+                              f"{m.media.url}", 100, style="dim"))
+    return t
+
+
+class TranscriptScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Back"),
+        Binding("m", "mail", "Mail transcript"),
+    ]
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide"):
+            yield Static(Text(f"Chat #{self.conversation_id}", style="bold"), id="tr-head")
+            yield Static(Text("loading…", style="dim"), id="tr-body")
+
+    async def on_mount(self) -> None:
+        from chatsup.tui.app import ChatsupApp
+
+        app = self.app
+        assert isinstance(app, ChatsupApp)
+        try:
+            d: ConversationDetail = await app.client.conversation(self.conversation_id)
+        except Exception as e:
+            self.query_one("#tr-body", Static).update(Text(describe(e), style="red"))
+            return
+        c = d.conversation
+        head = Text(f"Chat #{c.id} · ", style="bold")
+        head.append_text(r.plain(c.site.name, 30))
+        head.append(" · ")
+        head.append_text(r.visitor(c.visitor))
+        head.append(" · advisor ")
+        head.append_text(r.ref(c.agent))
+        self.query_one("#tr-head", Static).update(head)
+        body = Text("\n").join(message_line(m, app.tz) for m in d.messages)
+        self.query_one("#tr-body", Static).update(body or Text("(no messages)", style="dim"))
+
+    def action_mail(self) -> None:
+        from chatsup.tui.app import ChatsupApp
+
+        app = self.app
+        assert isinstance(app, ChatsupApp)
+        app.mail_transcript(self.conversation_id)

@@ -1,0 +1,51 @@
+"""Tab 4, Visitors: every visitor; `+`/`p` fills in a profile, `enter` the
+session details."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from chatsup.domain.models import Page, VisitorItem
+from chatsup.tui import render as r
+from chatsup.tui.screens.base import ListTab
+from chatsup.tui.widgets.paged_table import Column
+
+
+class VisitorsTab(ListTab):
+    TITLE = "Visitors"
+    EXPORT_KIND = "visitors"
+    COLUMNS: ClassVar[Sequence[Column]] = (
+        Column("Visitor", "number", 8), Column("First visit", "first", 11),
+        Column("Site", "site", 16), Column("Presented", "agent", 10), Column("User", "name", 18),
+        Column("Pages", "pages", 5), Column("Country", "country", 12),
+        Column("Online", "online", 6),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "details", "Details", id="details"),
+        Binding("plus,p", "profile", "Profile", id="profile"),
+    ]
+
+    async def fetch(self, cursor: str | None) -> Page[VisitorItem]:
+        return await self.chat_app.client.visitors(self.filters, cursor, 100)
+
+    def cells(self, v: VisitorItem) -> Sequence[Text]:
+        now = datetime.now(self.chat_app.tz)
+        name = r.plain(v.name, 24) if v.name else Text("+ add", style="dim italic")
+        return (Text(f"#{v.number}"), r.ago(v.first_seen_at, now), r.ref(v.site),
+                r.ref(v.presented_agent), name, Text(str(v.page_views)), r.plain(v.country, 16),
+                Text("●", style="green") if v.online else Text(""))
+
+    def action_details(self) -> None:
+        v = self.table.current
+        if v is not None:
+            self.chat_app.open_details(v.id)
+
+    def action_profile(self) -> None:
+        v = self.table.current
+        if v is not None:
+            self.chat_app.edit_profile(v.id)

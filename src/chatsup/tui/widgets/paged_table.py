@@ -1,0 +1,171 @@
+"""A DataTable that pages from the server with its keyset cursor.
+
+The first page shows at once; the next one is fetched in a worker when the
+cursor comes near the end. At most `MAX_ROWS` rows are kept: past that the
+table says so and the user narrows the filters. Live rows are put at the top
+(or updated in place) without moving the cursor off the row the user is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from rich.text import Text
+from textual import work
+from textual.message import Message
+from textual.widgets import DataTable
+
+from chatsup.domain.models import Page
+
+T = TypeVar("T")
+
+MAX_ROWS = 5000
+PREFETCH = 15  # fetch the next page when the cursor is this close to the end
+HIGHLIGHT_S = 2.5
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    key: str
+    width: int | None = None
+
+
+class PagedTable(DataTable[Any], Generic[T]):
+    """Rows of items of type T, `key(item)` unique, `cells(item)` the row."""
+
+    class Loaded(Message):
+        def __init__(self, table: PagedTable[Any], page: Page[Any]) -> None:
+            super().__init__()
+            self.table = table
+            self.page = page
+
+    class Failed(Message):
+        def __init__(self, table: PagedTable[Any], error: Exception) -> None:
+            super().__init__()
+            self.table = table
+            self.error = error
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fetch: Callable[[str | None], Awaitable[Page[T]]],
+        key: Callable[[T], str],
+        cells: Callable[[T], Sequence[Text]],
+        **kw: Any,
+    ) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+        self.columns_spec = list(columns)
+        self.fetch = fetch
+        self.key_of = key
+        self.cells_of = cells
+        self.items: dict[str, T] = {}
+        self.next_cursor: str | None = None
+        self.loading = False
+        self.generation = 0
+        self.capped = False
+
+    def on_mount(self) -> None:
+        for c in self.columns_spec:
+            self.add_column(c.label, key=c.key, width=c.width)
+
+    # -- loading -----------------------------------------------------------
+
+    def reload(self) -> None:
+        self.generation += 1
+        self.clear()
+        self.items.clear()
+        self.next_cursor = None
+        self.capped = False
+        self.loading = False
+        self._load(None, self.generation)
+
+    @work(exclusive=True, group="page")
+    async def _load(self, cursor: str | None, generation: int) -> None:
+        self.loading = True
+        try:
+            page = await self.fetch(cursor)
+        except Exception as e:  # shown by the owner, never a traceback
+            self.loading = False
+            self.post_message(self.Failed(self, e))
+            return
+        if generation != self.generation:
+            return
+        self.loading = False
+        self.next_cursor = page.next_cursor
+        for item in page.items:
+            if len(self.items) >= MAX_ROWS:
+                self.capped = True
+                self.next_cursor = None
+                break
+            k = self.key_of(item)
+            if k in self.items:
+                continue
+            self.items[k] = item
+            self.add_row(*self.cells_of(item), key=k)
+        self.post_message(self.Loaded(self, page))
+
+    def maybe_load_more(self) -> None:
+        if self.next_cursor and not self.loading and (
+                self.cursor_row >= self.row_count - PREFETCH):
+            self._load(self.next_cursor, self.generation)
+
+    def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
+        super().watch_cursor_coordinate(old, new)
+        self.maybe_load_more()
+
+    # -- what is under the cursor --------------------------------------------
+
+    @property
+    def current(self) -> T | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except Exception:
+            return None
+        return self.items.get(str(row_key.value))
+
+    # -- live ------------------------------------------------------------------
+
+    def upsert(self, item: T, *, on_top: bool = True, highlight: bool = True) -> None:
+        """Insert a new item at the top, or update it in place, keeping the
+        cursor on the row the user is on."""
+        k = self.key_of(item)
+        cells = list(self.cells_of(item))
+        if highlight:
+            cells = [c.copy().stylize("reverse") if isinstance(c, Text) else c for c in cells]
+        if k in self.items:
+            self.items[k] = item
+            for col, cell in zip(self.columns_spec, cells, strict=False):
+                self.update_cell(k, col.key, cell)
+        else:
+            current = self.current
+            self.items[k] = item
+            self.add_row(*cells, key=k)
+            if on_top and self.row_count > 1:
+                self._move_to_top(k)
+                if current is not None:
+                    self.move_cursor(row=self.get_row_index(self.key_of(current)),
+                                     scroll=False)
+        if highlight:
+            self.set_timer(HIGHLIGHT_S, lambda: self._unhighlight(k))
+
+    def _move_to_top(self, k: str) -> None:
+        """Put row `k` first, the others in their order (public sort API: the
+        rank is looked up by the identity of each row's first cell)."""
+        rank = {id(self.get_row_at(i)[0]): i + 1 for i in range(self.row_count)}
+        rank[id(self.get_row(k)[0])] = 0
+        self.sort(key=lambda cells: rank.get(id(cells[0]), 0))
+
+    def _unhighlight(self, k: str) -> None:
+        item = self.items.get(k)
+        if item is None:
+            return
+        for col, cell in zip(self.columns_spec, self.cells_of(item), strict=False):
+            try:
+                self.update_cell(k, col.key, cell)
+            except Exception:
+                return
