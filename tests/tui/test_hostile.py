@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import textual.drivers.headless_driver as hd
@@ -33,7 +34,7 @@ PAYLOADS = [
 
 
 class RecordingDriver(hd.HeadlessDriver):
-    output: list[str] = []
+    output: ClassVar[list[str]] = []
 
     @property
     def is_headless(self) -> bool:
