@@ -77,9 +77,12 @@ class ChatsupApp(App[int]):
     TITLE = "chatsup"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    AUTO_FOCUS = "PagedTable"  # the list, not the tab bar, takes the keys at start
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(str(i + 1), f"show_tab('{name}')", label.split()[1], show=False,
                   id=f"tab-{name}") for i, (name, label, _) in enumerate(TABS)],
+        Binding("slash", "tab_action('search')", "Search", show=False, id="search"),
+        Binding("e", "tab_action('export')", "Export", show=False, id="export"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -172,6 +175,13 @@ class ChatsupApp(App[int]):
         view = self.tab(name)
         if hasattr(view, "activate"):
             view.activate()
+
+    def action_tab_action(self, action: str) -> None:
+        """Keys that mean the same on every tab, wherever the focus is."""
+        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        method = getattr(view, f"action_{action}", None)
+        if method is not None:
+            method()
 
     def action_show_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

@@ -42,6 +42,7 @@ class ListTab(Vertical):
     EXPORT_KIND: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
     BANNER: ClassVar[dict[str, Any]] = {}
+    ENTER: ClassVar[str] = "details"  # what `enter` on a row does
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -94,7 +95,12 @@ class ListTab(Vertical):
             self.loaded = True
             self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
             self.table.reload()
-        self.table.focus()
+        self.call_after_refresh(self.table.focus)
+
+    def on_show(self) -> None:
+        """Shown (its tab chosen): the list takes the keys."""
+        if self.loaded and not self.banner.has_focus_within:
+            self.table.focus()
 
     def on_filter_banner_changed(self, event: FilterBanner.Changed) -> None:
         event.stop()
@@ -111,6 +117,13 @@ class ListTab(Vertical):
             more = " · first rows only: narrow the filters"
         self.query_one(".status", Static).update(Text(f"{t.row_count} shown{more}",
                                                       style="dim"))
+
+    def on_data_table_row_selected(self, event: Any) -> None:
+        """`enter` on a row (the table takes the key itself)."""
+        event.stop()
+        action = getattr(self, f"action_{self.ENTER}", None)
+        if action is not None:
+            action()
 
     def on_paged_table_failed(self, event: PagedTable.Failed) -> None:
         event.stop()

@@ -17,6 +17,7 @@ from chatsup.tui.widgets.paged_table import Column
 
 class ContactsTab(ListTab):
     TITLE = "Contacts"
+    ENTER = "profile"
     EXPORT_KIND = "contacts"
     BANNER: ClassVar[dict[str, object]] = {"agents": False, "sites": False}
     COLUMNS: ClassVar[Sequence[Column]] = (

@@ -145,6 +145,10 @@ class DetailsScreen(Screen[None]):
         row_key, _ = t.coordinate_to_cell_key(t.cursor_coordinate)
         return int(str(row_key.value))
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_transcript()
+
     def action_back(self) -> None:
         self.dismiss()
 

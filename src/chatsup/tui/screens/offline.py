@@ -17,6 +17,7 @@ from chatsup.tui.widgets.paged_table import Column
 
 class OfflineTab(ListTab):
     TITLE = "Offline"
+    ENTER = "read"
     EXPORT_KIND = "offline-messages"
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12), Column("Site", "site", 14), Column("Visitor", "visitor", 8),

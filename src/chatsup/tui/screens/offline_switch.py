@@ -36,6 +36,11 @@ class OfflineSwitchScreen(ModalScreen[int | None]):
             yield OptionList(*options)
             yield Static(Text("enter: switch · escape: cancel", style="dim"))
 
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         site = next(s for s in self.sites if str(s.id) == event.option.id)
         action = "Switch OFF" if site.offline_enabled else "Switch ON"
