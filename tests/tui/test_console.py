@@ -25,7 +25,9 @@ async def until(pilot, cond: Callable[[], bool], timeout: float = 10) -> None:
         if cond():
             return
         await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
+    app = pilot.app
+    raise AssertionError(f"condition not met in time (screen {app.screen!r}, "
+                         f"focus {app.focused!r})")
 
 
 def app_for(world: World) -> ChatsupApp:

@@ -63,7 +63,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.cells_of = cells
         self.items: dict[str, T] = {}
         self.next_cursor: str | None = None
-        self.loading = False
+        self.fetching = False
         self.generation = 0
         self.capped = False
 
@@ -79,21 +79,21 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.items.clear()
         self.next_cursor = None
         self.capped = False
-        self.loading = False
+        self.fetching = False
         self._load(None, self.generation)
 
     @work(exclusive=True, group="page")
     async def _load(self, cursor: str | None, generation: int) -> None:
-        self.loading = True
+        self.fetching = True
         try:
             page = await self.fetch(cursor)
         except Exception as e:  # shown by the owner, never a traceback
-            self.loading = False
+            self.fetching = False
             self.post_message(self.Failed(self, e))
             return
         if generation != self.generation:
             return
-        self.loading = False
+        self.fetching = False
         self.next_cursor = page.next_cursor
         for item in page.items:
             if len(self.items) >= MAX_ROWS:
@@ -108,7 +108,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.post_message(self.Loaded(self, page))
 
     def maybe_load_more(self) -> None:
-        if self.next_cursor and not self.loading and (
+        if self.next_cursor and not self.fetching and (
                 self.cursor_row >= self.row_count - PREFETCH):
             self._load(self.next_cursor, self.generation)
 
