@@ -11,7 +11,8 @@ import httpx
 from pydantic import BaseModel
 
 from chatsup.client.base import DEFAULT_TIMEOUT, BaseClient, without_none
-from chatsup.domain.models import Presence
+from chatsup.domain.agent_desk import DeskConversation
+from chatsup.domain.models import Agent, ConversationItem, Page, Presence
 
 
 def _media(media: Mapping[str, Any] | BaseModel | None) -> dict[str, Any] | None:
@@ -27,6 +28,26 @@ class AgentClient(BaseClient):
 
     async def presence(self, status: Presence) -> None:
         await self._request("POST", "/v1/agent/presence", json={"status": status})
+
+    async def me(self) -> Agent:
+        """The advisor this token belongs to."""
+        return await self._get(Agent, "/v1/agent/me")
+
+    async def desk(
+        self, scope: str = "open", limit: int = 50, cursor: str | None = None
+    ) -> Page[ConversationItem]:
+        """Conversations not ended: `waiting` for any advisor, `mine`, or
+        `open` (both); newest first."""
+        params = {"scope": scope, "limit": str(limit)}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._get(Page[ConversationItem], "/v1/agent/conversations", params)
+
+    async def desk_conversation(self, conversation_id: int) -> DeskConversation:
+        """A conversation with its messages and the visitor's session details;
+        `Forbidden` when another advisor holds it."""
+        return await self._get(DeskConversation,
+                               f"/v1/agent/conversations/{int(conversation_id)}")
 
     async def reply(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket
+from fastapi import APIRouter, Query, Request, WebSocket
 from starlette.responses import Response
 
 from chatsup.domain.inputs import CallbackIn, CallIn, CallPatch, MessageIn, PresenceIn, SmsIn
@@ -14,7 +14,7 @@ from chatsup.server import live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import PathId, check_model, json
-from chatsup.server.store import BadInput
+from chatsup.server.store import BadInput, agent_desk
 from chatsup.server.store import writes as w
 from chatsup.server.store.records import call_row
 
@@ -23,6 +23,41 @@ router = APIRouter(tags=["agent"])
 
 async def agent(request: Request) -> Principal:
     return await require(request, "agent")
+
+
+@router.get("/v1/agent/me")
+async def me(request: Request) -> Response:
+    """The advisor the token belongs to: `{id, name, email, presence}`."""
+    p = await agent(request)
+    return json(await request.app.state.store.read(agent_desk.agent_me, p.subject_id))
+
+
+@router.get("/v1/agent/conversations")
+async def desk(
+    request: Request,
+    scope: str = Query("open", max_length=16, description="open, waiting or mine"),
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = Query(None, max_length=512),
+) -> Response:
+    """Conversations not ended: `waiting` (a visitor wrote, no advisor
+    answered yet), `mine` (this advisor's), or `open` (both). Newest first,
+    items as `GET /v1/conversations`."""
+    p = await agent(request)
+    return json(await request.app.state.store.read(
+        agent_desk.desk_conversations, p.subject_id, scope, limit, cursor))
+
+
+@router.get("/v1/agent/conversations/{conversation_id}")
+async def desk_conversation(conversation_id: PathId, request: Request) -> Response:
+    """One conversation not held by another advisor: `{conversation,
+    messages, visitor, profile, session, page_views, visits}` (the session
+    the chat belongs to, without the IP address)."""
+    p = await agent(request)
+    out = await request.app.state.store.read(agent_desk.desk_conversation, conversation_id)
+    holder = out["conversation"]["agent"]
+    if holder is not None and holder["id"] != p.subject_id:
+        raise ApiError(403, "forbidden", "another advisor holds this conversation")
+    return json(out)
 
 
 @router.post("/v1/agent/presence", status_code=204)
