@@ -117,6 +117,18 @@ def cmd_console(args: argparse.Namespace) -> int:
                        settings=s)
 
 
+def cmd_agent_console(args: argparse.Namespace) -> int:
+    from chatsup.agent_console.app import run_agent_console
+
+    s = _settings(args)
+    url, token = args.url or s.console.url, args.token or s.console.agent_token
+    if args.demo:
+        from chatsup.demo import demo_advisor
+
+        url, token = demo_advisor()
+    return run_agent_console(url=url, token=token, settings=s)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from chatsup.demo import run_demo
 
@@ -154,8 +166,15 @@ def parser() -> argparse.ArgumentParser:
     db(sp)
     sp.set_defaults(func=cmd_site_add)
 
-    agent = sub.add_parser("agent", help="manage agents").add_subparsers(dest="action",
-                                                                          required=True)
+    ap = sub.add_parser("agent", help="answer chats as an advisor (the agent console); "
+                        "`agent add` adds an agent")
+    ap.add_argument("--url", default=argparse.SUPPRESS, help="server URL")
+    ap.add_argument("--token", default=argparse.SUPPRESS, help="agent token")
+    ap.add_argument("--demo", action="store_true",
+                    help="the server and advisor token of the running `chatsup demo`")
+    ap.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
+    ap.set_defaults(func=cmd_agent_console)
+    agent = ap.add_subparsers(dest="action")
     sp = agent.add_parser("add", help="add an agent; prints its token")
     sp.add_argument("name")
     sp.add_argument("--email", required=True)

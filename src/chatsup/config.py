@@ -80,6 +80,7 @@ class GeoSettings(BaseModel):
 class ConsoleSettings(BaseModel):
     url: str = "http://127.0.0.1:8765"
     token: str | None = None
+    agent_token: str | None = None  # `chatsup agent` (the advisor's console)
 
 
 class Settings(BaseSettings):

@@ -8,8 +8,10 @@ on their own data dir)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
+import os
 import socket
 import sys
 import threading
@@ -27,6 +29,8 @@ SEED_DAYS = 90
 SEED_SCALE = 1.0
 SEED = 7
 ADVISORS = 3
+ADVISOR_FILE = "demo-advisor.json"  # where `chatsup agent --demo` finds the server and token
+YOU_EMAIL = "you@demo.example"  # the advisor a person plays in `chatsup agent`
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class DemoInfo:
     site_origins: list[str]
     agent_tokens: list[str] = field(repr=False)
     db: Path
+    advisor_token: str = field(default="", repr=False)  # yours, in `chatsup agent --demo`
 
 
 def _free_port() -> int:
@@ -116,7 +121,12 @@ def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
         if not sites:
             store.write_sync(w.create_site, "Demo shop", "shop.example")
             sites = store.read_sync(list_sites)
-        agents = sorted(store.read_sync(list_agents), key=lambda a: a["id"])[:advisors]
+        every = store.read_sync(list_agents)
+        you = next((a["id"] for a in every if a["email"] == YOU_EMAIL), None)
+        if you is None:
+            you = store.write_sync(w.create_agent, "You", YOU_EMAIL)
+        agents = sorted((a for a in every if a["email"] != YOU_EMAIL),
+                        key=lambda a: a["id"])[:advisors]
         for n in range(len(agents), advisors):
             aid = store.write_sync(w.create_agent, f"Advisor {n + 1}",
                                    f"demo-advisor-{n + 1}@example.com")
@@ -128,6 +138,7 @@ def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
             site_origins=[f"https://{s['domain']}" for s in sites],
             agent_tokens=[create_token(store, "agent", a["name"], a["id"]) for a in agents],
             db=db,
+            advisor_token=create_token(store, "agent", "You", you),
         )
     finally:
         store.close()
@@ -272,6 +283,7 @@ class DemoStack:
             self.settings.console.url = info.url
             self.settings.console.token = info.supervisor_token
             self.info = info
+            self._write_advisor_file(info)
             self.sim = TrafficThread(info, self.traffic)
             self.sim.start()
         except BaseException:
@@ -283,7 +295,22 @@ class DemoStack:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    @property
+    def advisor_file(self) -> Path:
+        return self.data_dir / ADVISOR_FILE
+
+    def _write_advisor_file(self, info: DemoInfo) -> None:
+        """The server and your advisor token for `chatsup agent --demo` (only you
+        may read it; removed when the demo stops)."""
+        path = self.advisor_file
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"url": info.url, "token": info.advisor_token}, f)
+
     def close(self) -> None:
+        if self.info is not None:
+            self.advisor_file.unlink(missing_ok=True)
         if self.sim is not None:
             self.sim.stop()
             self.sim = None
@@ -320,12 +347,27 @@ def run_demo(settings: Settings, fresh: bool = False) -> int:
             _say(f"chatsup demo: server {info.url}  (API docs: {info.url}/docs)\n"
                  f"  widget demo page: {info.url}/demo/{key}\n"
                  f"  supervisor token: {info.supervisor_token}\n"
+                 f"  answer as an advisor, in another terminal: chatsup agent --demo\n"
                  f"  database: {info.db}; server log: {log_file}\n"
                  f"  live traffic: {ADVISORS} simulated advisors, a few visitors a minute")
             return _foreground(info, settings)
     except KeyboardInterrupt:
         _say("chatsup demo: stopped")
         return 0
+
+
+def demo_advisor(data_dir: Path | None = None) -> tuple[str, str]:
+    """The URL and advisor token of the `chatsup demo` running now."""
+    path = (data_dir or user_data_dir()) / ADVISOR_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data["url"]), str(data["token"])
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no chatsup demo is running ({path} is missing): start `chatsup demo` first"
+        ) from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path} is not what `chatsup demo` writes: {e}") from e
 
 
 def _foreground(info: DemoInfo, settings: Settings) -> int:

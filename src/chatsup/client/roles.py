@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from chatsup.client.base import DEFAULT_TIMEOUT, BaseClient, without_none
 from chatsup.domain.agent_desk import DeskConversation
-from chatsup.domain.models import Agent, ConversationItem, Page, Presence
+from chatsup.domain.models import Agent, ConversationItem, Health, Page, Presence
 
 
 def _media(media: Mapping[str, Any] | BaseModel | None) -> dict[str, Any] | None:
@@ -28,6 +28,10 @@ class AgentClient(BaseClient):
 
     async def presence(self, status: Presence) -> None:
         await self._request("POST", "/v1/agent/presence", json={"status": status})
+
+    async def health(self) -> Health:
+        """`GET /v1/health` (no token needed): status, version, company time zone."""
+        return await self._get(Health, "/v1/health")
 
     async def me(self) -> Agent:
         """The advisor this token belongs to."""
