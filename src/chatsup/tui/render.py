@@ -83,3 +83,11 @@ def snippet(s: str, width: int = 80) -> Text:
         out.append(hit, style="bold underline")
         out.append(rest)
     return out
+
+
+def number(value: float | None, style: str = "") -> Text:
+    """A count, right-aligned with thousands separators."""
+    if value is None:
+        return Text("—", style="dim", justify="right")
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return Text(text, style=style, justify="right")

@@ -136,6 +136,7 @@ def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         "by_browser": _breakdown(rx, f, whole, "x.browser"),
         "by_os": _breakdown(rx, f, whole, "x.os"),
         "by_country": _breakdown(rx, f, whole, "x.country"),
+        "since": buckets[0].label, "until": buckets[-1].label,
     }
 
 

@@ -93,6 +93,7 @@ class ListTab(Vertical):
         """Called when the tab is shown: the first time, load."""
         if not self.loaded:
             self.loaded = True
+            self.banner.tz = self.chat_app.tz  # the company's, known once connected
             self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
             self.table.reload()
         self.call_after_refresh(self.table.focus)

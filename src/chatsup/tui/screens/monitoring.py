@@ -1,20 +1,150 @@
-"""Tab 6, Monitoring: its own issue (reports and statistics as charts)."""
+"""Tab 6, Monitoring: daily and monthly reports, visitor, agent and
+interaction statistics and the weekday × hour heatmap, under one filter
+banner (date range, advisor, site). Sub-tabs: `[`/`]` or d m v a i w.
+Live events tick the counters and refresh the visible report (at most once
+every few seconds)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.timer import Timer
+from textual.widgets import Static, TabbedContent, TabPane
+
+from chatsup.domain.models import Event
+from chatsup.tui.screens.reports.agent_stats import AgentStatsView
+from chatsup.tui.screens.reports.base import ReportView
+from chatsup.tui.screens.reports.daily import DailyView
+from chatsup.tui.screens.reports.heatmap import HeatmapView
+from chatsup.tui.screens.reports.interactions import InteractionsView
+from chatsup.tui.screens.reports.monthly import MonthlyView
+from chatsup.tui.screens.reports.visitor_stats import VisitorStatsView
+from chatsup.tui.widgets.filter_banner import FilterBanner
+
+if TYPE_CHECKING:
+    from chatsup.tui.app import ChatsupApp
+
+VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
+    ("daily", "d", "Daily", DailyView), ("monthly", "m", "Monthly", MonthlyView),
+    ("vstats", "v", "Visitors", VisitorStatsView), ("astats", "a", "Agents", AgentStatsView),
+    ("interactions", "i", "Interactions", InteractionsView),
+    ("heatmap", "w", "Week×hour", HeatmapView),
+]
+COUNTED = {"conversation.started": "chats", "message.created": "messages",
+           "offline_message.created": "offline", "session.started": "visits",
+           "pageview.created": "page views", "call.updated": "call updates",
+           "sms.created": "SMS", "callback.created": "reminders"}
+REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
 
 class MonitoringTab(Vertical):
-    loaded = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "cycle(-1)", "Prev report", show=False),
+        Binding("right_square_bracket", "cycle(1)", "Next report", show=False),
+        *[Binding(key, f"show_view('{vid}')", label, show=False) for vid, key, label, _ in VIEWS],
+        Binding("e", "export", "Export", id="export"),
+    ]
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.loaded = False
+        self.counts: Counter[str] = Counter()
+        self._refresh_timer: Timer | None = None
+
+    @property
+    def chat_app(self) -> ChatsupApp:
+        from chatsup.tui.app import ChatsupApp
+
+        assert isinstance(self.app, ChatsupApp)
+        return self.app
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Monitoring — daily and monthly reports, visitor, agent and "
-                          "interaction statistics — comes with its own issue. The numbers are "
-                          "already served at /v1/reports/* and /v1/stats/*.", style="dim"))
+        yield FilterBanner(self.chat_app.tz, search=False, all_label="Report default")
+        with TabbedContent(id="mon-tabs"):
+            for vid, key, label, cls in VIEWS:
+                with TabPane(f"{label} ({key})", id=f"mon-{vid}"):
+                    yield cls(id=vid)
+        yield Static(Text("live: waiting for events", style="dim"), id="mon-live")
+
+    @property
+    def banner(self) -> FilterBanner:
+        return self.query_one(FilterBanner)
+
+    def view(self, vid: str | None = None) -> ReportView:
+        if vid is None:
+            active = self.query_one("#mon-tabs", TabbedContent).active or "mon-daily"
+            vid = active.removeprefix("mon-")
+        return self.query_one(f"#{vid}", ReportView)
+
+    @property
+    def views(self) -> list[ReportView]:
+        return list(self.query(ReportView))
+
+    # -- life -----------------------------------------------------------------------
 
     def activate(self) -> None:
-        pass
+        if not self.loaded:
+            self.loaded = True
+            self.banner.tz = self.chat_app.tz
+            self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        view = self.view()
+        view.set_filters(self.banner.filters)
+        view.activate()
+
+    def on_filter_banner_changed(self, event: FilterBanner.Changed) -> None:
+        event.stop()
+        for v in self.views:
+            v.set_filters(event.filters)
+        if self.loaded:
+            self.view().activate()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id == "mon-tabs":
+            event.stop()
+            if self.loaded:
+                self._show_current()
+
+    # -- keys -----------------------------------------------------------------------
+
+    def action_show_view(self, vid: str) -> None:
+        self.query_one("#mon-tabs", TabbedContent).active = f"mon-{vid}"
+
+    def action_cycle(self, step: int) -> None:
+        ids = [vid for vid, *_ in VIEWS]
+        current = self.view().id or "daily"
+        self.action_show_view(ids[(ids.index(current) + step) % len(ids)])
+
+    def action_export(self) -> None:
+        self.view().action_export()
+
+    def action_search(self) -> None:
+        self.app.notify("Reports have no text search: filter by date, advisor and site")
+
+    # -- live -----------------------------------------------------------------------
+
+    def live_event(self, event: Event) -> None:
+        label = COUNTED.get(event.type)
+        if label is None:
+            return
+        self.counts[label] += 1
+        parts = " · ".join(f"+{n:,} {k}" for k, n in self.counts.most_common())
+        self.query_one("#mon-live", Static).update(Text(f"live since opened: {parts}"))
+        for v in self.views:
+            v.stale = True
+        if self._refresh_timer is None and self.loaded:
+            self._refresh_timer = self.set_timer(REFRESH_S, self._live_refresh)
+
+    def _live_refresh(self) -> None:
+        self._refresh_timer = None
+        if self.display and self.is_attached and self.loaded:
+            view = self.view()
+            if view.stale:
+                view.reload()

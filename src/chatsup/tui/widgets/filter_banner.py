@@ -39,8 +39,10 @@ class FilterBanner(Horizontal):
             self.filters = filters
 
     def __init__(self, tz: ZoneInfo, *, preset: str = "all", search: bool = True,
-                 agents: bool = True, sites: bool = True, **kw: Any) -> None:
+                 agents: bool = True, sites: bool = True, all_label: str | None = None,
+                 **kw: Any) -> None:
         super().__init__(**kw)
+        self.labels = {**PRESET_LABELS, **({"all": all_label} if all_label else {})}
         self.tz = tz
         self.preset = preset
         self.with_search = search
@@ -50,7 +52,7 @@ class FilterBanner(Horizontal):
         self.filters = self._compute()
 
     def compose(self) -> ComposeResult:
-        yield Select([(v, k) for k, v in PRESET_LABELS.items()], value=self.preset,
+        yield Select([(v, k) for k, v in self.labels.items()], value=self.preset,
                      allow_blank=False, id="fb-range", compact=True)
         yield Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True)
         yield Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True)

@@ -1,0 +1,1 @@
+"""The Monitoring sub-tabs, one file each."""

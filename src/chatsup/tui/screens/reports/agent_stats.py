@@ -1,0 +1,58 @@
+"""Agent statistics: per advisor chats, answered, unanswered, mean and
+median first response, mean response over every turn, visitors presented.
+`enter` → Visitors presented by that advisor, `c` → the advisor's chats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from chatsup.client import Filters, SupervisorClient
+from chatsup.tui.render import number, plain, seconds
+from chatsup.tui.screens.reports.base import ReportView, Row
+from chatsup.tui.widgets.chart import Series
+
+COLUMNS = [("Advisor", 16), ("Chats", 6), ("Answ.", 6), ("Unansw.", 7), ("1st mean", 8),
+           ("1st med.", 8), ("Resp.", 7), ("Presented", 9)]
+
+
+def _secs(v: float | None) -> Text:
+    t = seconds(v)
+    t.justify = "right"
+    return t
+
+
+class AgentStatsView(ReportView):
+    TITLE = "Agent statistics"
+
+    async def fetch(self, client: SupervisorClient, filters: Filters) -> dict[str, Any]:
+        return await client.agent_stats(filters)
+
+    def draw(self, data: dict[str, Any]) -> None:
+        rows: list[Row] = []
+        for r in data["rows"]:
+            a = r["agent"] or {}
+            rows.append((str(a.get("id")), [
+                plain(a.get("name"), 16), number(r["chats"]), number(r["answered"]),
+                number(r["unanswered"], "red" if r["unanswered"] else ""),
+                _secs(r["avg_first_response_s"]), _secs(r["median_first_response_s"]),
+                _secs(r["avg_response_s"]), number(r["visitors_presented"])]))
+        self.table.fill(COLUMNS, rows)
+        chats = sum(r["chats"] for r in data["rows"])
+        unanswered = sum(r["unanswered"] for r in data["rows"])
+        self.summary(Text(f"{self.range_text(data)} · {len(rows)} advisors · {chats:,} chats · "
+                          f"{unanswered:,} unanswered", style="bold"))
+        names = [str((r["agent"] or {}).get("name") or "?") for r in data["rows"]]
+        self.chart.show("bar", names, [
+            Series("answered", tuple(r["answered"] for r in data["rows"])),
+            Series("unanswered", tuple(r["unanswered"] for r in data["rows"]))],
+            title="chats per advisor")
+
+    def drill(self, key: str) -> None:
+        if key.isdigit():
+            self.open_visitors(agent_id=int(key))
+
+    def drill_chats(self, key: str) -> None:
+        if key.isdigit():
+            self.open_chats(agent_id=int(key))

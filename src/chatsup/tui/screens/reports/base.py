@@ -1,0 +1,184 @@
+"""What every Monitoring sub-tab shares: a summary line, a table of the
+report's rows (bounded: days, months, advisors, hours — never a whole
+history) and a chart. A view says how to fetch its report and how to draw
+it; `enter` (and `c`) on a row open what is behind its figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from chatsup.client import Filters, SupervisorClient
+from chatsup.tui.screens.base import describe
+from chatsup.tui.widgets.chart import Chart
+
+if TYPE_CHECKING:
+    from chatsup.tui.app import ChatsupApp
+
+Row = tuple[str, Sequence[Text]]  # (row key, cells)
+
+
+class ReportTable(DataTable[Text]):
+    """The rows of one report."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+
+    def fill(self, columns: Sequence[tuple[str, int]], rows: Sequence[Row]) -> None:
+        """Replace the rows, keeping the cursor on the same key when it is still there."""
+        keep = self.current_key
+        self.clear(columns=True)
+        for label, width in columns:
+            self.add_column(label, width=width)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if keep is not None and keep in self.rows:
+            self.move_cursor(row=self.get_row_index(keep))
+
+    @property
+    def current_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return None if key.value is None else str(key.value)
+
+
+class ReportView(Vertical):
+    """One sub-tab of Monitoring."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "chats", "Chats", id="chats"),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+    TITLE: ClassVar[str] = ""
+    EXPORT_KIND: ClassVar[str] = ""  # a report the server exports as CSV/JSONL
+    WITH_CHART: ClassVar[bool] = True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.filters = Filters()
+        self.stale = True
+        self.data: dict[str, Any] | None = None
+        self.fetches = 0
+
+    @property
+    def chat_app(self) -> ChatsupApp:
+        from chatsup.tui.app import ChatsupApp
+
+        assert isinstance(self.app, ChatsupApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="summary")
+        yield from self.compose_body()
+        if self.WITH_CHART:
+            yield Chart()
+
+    def compose_body(self) -> ComposeResult:
+        yield ReportTable()
+
+    @property
+    def table(self) -> ReportTable:
+        return self.query_one(ReportTable)
+
+    @property
+    def chart(self) -> Chart:
+        return self.query_one(Chart)
+
+    # -- what a view defines ---------------------------------------------------------
+
+    async def fetch(self, client: SupervisorClient, filters: Filters) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def draw(self, data: dict[str, Any]) -> None:
+        """Fill the summary, table and chart from a report."""
+        raise NotImplementedError
+
+    def drill(self, key: str) -> None:
+        """`enter` on the row `key`."""
+
+    def drill_chats(self, key: str) -> None:
+        """`c` on the row `key`: the chats behind it."""
+
+    # -- life ------------------------------------------------------------------------
+
+    def set_filters(self, filters: Filters) -> None:
+        if filters != self.filters:
+            self.filters = filters
+            self.stale = True
+
+    def activate(self) -> None:
+        if self.stale:
+            self.reload()
+        self.call_after_refresh(self.table.focus)
+
+    def reload(self) -> None:
+        self.stale = False
+        self._load(self.filters)
+
+    @work(exclusive=True, group="report")
+    async def _load(self, filters: Filters) -> None:
+        client = self.chat_app.client
+        try:
+            data = await self.fetch(client, filters)
+        except Exception as e:  # shown, never a traceback
+            self.summary(Text(describe(e), style="red"))
+            return
+        self.fetches += 1
+        self.data = data
+        self.draw(data)
+
+    def summary(self, text: Text) -> None:
+        self.query_one(".summary", Static).update(text)
+
+    def range_text(self, data: dict[str, Any]) -> str:
+        since, until = data.get("since"), data.get("until")
+        return f"{since} → {until}" if since and since != until else str(since or "")
+
+    # -- keys ------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.drill(str(event.row_key.value))
+
+    def action_chats(self) -> None:
+        key = self.table.current_key
+        if key is not None:
+            self.drill_chats(key)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_export(self) -> None:
+        if self.EXPORT_KIND:
+            from chatsup.tui.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(self.EXPORT_KIND, self.filters))
+        else:
+            self.app.notify(f"{self.TITLE}: no export; Daily and Monthly export as CSV")
+
+    # -- drill-down helpers ----------------------------------------------------------
+
+    def open_visitors(self, **drill: Any) -> None:
+        self.chat_app.show_tab("visitors", **self._with_range(drill))
+
+    def open_chats(self, **drill: Any) -> None:
+        self.chat_app.show_tab("messages", **self._with_range(drill))
+
+    def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
+        """The drill's own filters over the report's (advisor, site, dates)."""
+        base = {k: v for k, v in (("agent_id", self.filters.agent_id),
+                                  ("site_id", self.filters.site_id)) if v is not None}
+        since = str((self.data or {}).get("since") or "")
+        until = str((self.data or {}).get("until") or "")
+        if "since" not in drill and len(since) == len(until) == 10:  # days, not months
+            base["since"], base["until"] = since, until
+        return {**base, **drill}
