@@ -24,6 +24,13 @@ HELP = [
     ("Visitors", [("enter", "session details"), ("+ / p", "fill in the profile")]),
     ("Contacts", [("v", "visitor"), ("c", "chats of this visitor"), ("p", "edit"),
                   ("d", "delete (confirmed)")]),
+    ("Monitoring", [("d m v a i w", "Daily · Monthly · Visitor stats · Agent stats · "
+                                    "Interactions · weekday×hour"),
+                    ("[ / ]", "previous / next report"),
+                    ("enter", "visitors behind a day, month, site or advisor"),
+                    ("c", "chats behind a day, month or advisor"),
+                    ("b", "by day/hour (Interactions), breakdown (Visitor stats)"),
+                    ("e", "CSV/JSONL of Daily or Monthly")]),
     ("Session details", [("enter", "transcript"), ("m", "mail transcript"),
                          ("p", "edit profile"), ("escape", "back")]),
     ("Profile form", [("tab", "next field"), ("ctrl+s", "save"), ("escape", "cancel")]),
