@@ -3,6 +3,7 @@ cached under bench/.data (delete it to rebuild)."""
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import sys
 import time
@@ -21,20 +22,27 @@ FROZEN_NOW = 1_795_000_000.0  # 2026-11-18: the same data every run
 
 
 def build(name: str) -> tuple[Path, str]:
-    """The database for a size name and a supervisor token for it."""
+    """The database for a size name and a supervisor token for it. Built into
+    a side file renamed when complete, under a lock: benchmarks running at
+    the same time wait for one build instead of deleting each other's."""
     DATA.mkdir(exist_ok=True)
     db = DATA / f"demo-{name}.db"
     token_file = DATA / f"demo-{name}.token"
-    if not db.exists() or not token_file.exists():
-        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-            p.unlink(missing_ok=True)
-        t = time.perf_counter()
-        store = Store.open(db, tz=TZ, synchronous="off")
-        report = seed_demo(store, days=90, scale=SIZES[name], seed=7, now=FROZEN_NOW)
-        token = create_token(store, "supervisor", "bench", None)
-        store.close()
-        token_file.write_text(token)
-        print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}", file=sys.stderr)
+    with (DATA / f"demo-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db.exists() or not token_file.exists():
+            side = DATA / f"demo-{name}.building.db"
+            for p in (db, side, Path(f"{side}-wal"), Path(f"{side}-shm")):
+                p.unlink(missing_ok=True)
+            t = time.perf_counter()
+            store = Store.open(side, tz=TZ, synchronous="off")
+            report = seed_demo(store, days=90, scale=SIZES[name], seed=7, now=FROZEN_NOW)
+            token = create_token(store, "supervisor", "bench", None)
+            store.close()  # checkpoints the WAL into the file
+            side.replace(db)
+            token_file.write_text(token)
+            print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}",
+                  file=sys.stderr)
     return db, token_file.read_text().strip()
 
 
