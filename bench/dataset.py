@@ -38,7 +38,11 @@ def build(name: str) -> tuple[Path, str]:
             store = Store.open(side, tz=TZ, synchronous="off")
             report = seed_demo(store, days=90, scale=SIZES[name], seed=7, now=FROZEN_NOW)
             token = create_token(store, "supervisor", "bench", None)
-            store.close()  # checkpoints the WAL into the file
+            store.close()
+            conn = sqlite3.connect(side)  # everything into the main file before the rename
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.close()
             side.replace(db)
             token_file.write_text(token)
             print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}",
