@@ -35,13 +35,14 @@ def agent_me(rx: Rx, agent_id: int) -> dict[str, Any]:
 
 
 def _scope(scope: str, agent_id: int) -> tuple[str, list[Any]]:
-    waiting = "(c.agent_id IS NULL AND c.visitor_messages > 0)"
+    # `+c.agent_id`: not through the agent index (see desk_conversations)
+    waiting = "(+c.agent_id IS NULL AND c.visitor_messages > 0)"
     if scope == "waiting":
         return waiting, []
     if scope == "mine":
-        return "c.agent_id = ?", [agent_id]
+        return "+c.agent_id = ?", [agent_id]
     if scope == "open":
-        return f"({waiting} OR c.agent_id = ?)", [agent_id]
+        return f"({waiting} OR +c.agent_id = ?)", [agent_id]
     raise BadInput("scope", f"must be one of {', '.join(SCOPES)}")
 
 
@@ -51,7 +52,10 @@ def desk_conversations(
     """Conversations not ended that wait for any advisor (a visitor wrote,
     nobody answered) and/or that this advisor holds; newest first."""
     cond, params = _scope(scope, agent_id)
-    conds = ["c.ended_at IS NULL", cond]
+    # open conversations are few: take them from the partial index first (an
+    # advisor's or the unassigned history can be hundreds of thousands of rows)
+    conds = ["c.id IN (SELECT id FROM conversations INDEXED BY conversations_open"
+             " WHERE ended_at IS NULL)", "c.ended_at IS NULL", cond]
     key = decode_cursor(cursor, (float, int))
     if key is not None:
         conds.append("(c.started_at < ? OR (c.started_at = ? AND c.id < ?))")
