@@ -122,11 +122,13 @@ def cmd_agent_console(args: argparse.Namespace) -> int:
 
     s = _settings(args)
     url, token = args.url or s.console.url, args.token or s.console.agent_token
+    hint = None
     if args.demo:
         from chatsup.demo import demo_advisor
 
-        url, token = demo_advisor()
-    return run_agent_console(url=url, token=token, settings=s)
+        url, token, page = demo_advisor()
+        hint = f"chat with yourself: open {page} in a browser"
+    return run_agent_console(url=url, token=token, settings=s, hint=hint)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -306,7 +306,8 @@ class DemoStack:
         path.unlink(missing_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"url": info.url, "token": info.advisor_token}, f)
+            json.dump({"url": info.url, "token": info.advisor_token,
+                       "page": f"{info.url}/demo/{info.site_keys[0]}"}, f)
 
     def close(self) -> None:
         if self.info is not None:
@@ -356,12 +357,13 @@ def run_demo(settings: Settings, fresh: bool = False) -> int:
         return 0
 
 
-def demo_advisor(data_dir: Path | None = None) -> tuple[str, str]:
-    """The URL and advisor token of the `chatsup demo` running now."""
+def demo_advisor(data_dir: Path | None = None) -> tuple[str, str, str]:
+    """The URL, advisor token and widget demo page of the `chatsup demo`
+    running now."""
     path = (data_dir or user_data_dir()) / ADVISOR_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return str(data["url"]), str(data["token"])
+        return str(data["url"]), str(data["token"]), str(data.get("page") or "")
     except FileNotFoundError:
         raise FileNotFoundError(
             f"no chatsup demo is running ({path} is missing): start `chatsup demo` first"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -23,11 +24,45 @@ from chatsup.agent_console.screens.visitor import VisitorScreen
 from chatsup.client import ws_url
 from chatsup.tui.screens.confirm import ConfirmScreen
 from chatsup.tui.screens.failure import FailureScreen
-from tests.harness import World, free_port
-from tests.tui.test_console import until
-from tests.tui.test_hostile import PAYLOADS, RecordingDriver, foreign_controls
+from tests.harness import World, free_port, make_settings
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+PAYLOADS = [
+    "\x1b]0;PWNED\x07", "\x1b]52;c;SGVsbG8=\x07", "\x1b[2J", "\x9b31m", "[/]",
+    "[@click=app.quit]x[/]", "\x1bP1$qm\x1b\\",
+    "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\", "abc\rOVERWRITE", "\u202eevil\u202c",
+]
+# What Textual itself writes: CSI sequences and its pointer-shape OSC 22.
+OWN = re.compile(r"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b\]22;[a-z-]+\x07")
+
+
+async def until(pilot: Any, cond: Callable[[], Any], timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    app = pilot.app
+    raise AssertionError(f"condition not met in time (screen {app.screen!r}, "
+                         f"focus {app.focused!r})")
+
+
+class RecordingDriver(hd.HeadlessDriver):
+    """Headless for input, but keeps every byte the app writes to the terminal
+    (the idea of tests/tui/test_hostile.py)."""
+
+    output: ClassVar[list[str]] = []
+
+    @property
+    def is_headless(self) -> bool:
+        return False
+
+    def write(self, data: str) -> None:
+        RecordingDriver.output.append(data)
+
+
+def foreign_controls(output: str) -> list[str]:
+    rest = OWN.sub("", output)
+    return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f].{0,12}", rest)})
 
 
 @asynccontextmanager
@@ -188,6 +223,37 @@ async def test_bad_token_and_unreachable_server_say_so_and_retry(world: World) -
         assert app.is_running
 
 
+async def test_server_restart_reply_fails_visibly_then_goes_once(world: World) -> None:
+    v, _ = world.visitor()
+    with v:
+        cid = v.post("/v1/widget/messages", json={"body": "hello?"}).json()["conversation_id"]
+    app = AgentApp(world.url, world.agent_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.live_state == "live" and cid in app.items)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen)
+                    and app.screen.detail is not None)
+        await asyncio.to_thread(world.server.stop)
+        await until(pilot, lambda: app.live_state == "reconnecting")
+        assert "reconnecting" in str(app.screen.query_one("StatusBar", Static).render())
+        await pilot.press(*"sorry for the wait", "enter")
+        await until(pilot, lambda: "not sent" in screen_text(app, "#chat-note"))
+        box = app.screen.query_one("#chat-input", Input)
+        assert box.value == "sorry for the wait"  # kept for the retry
+        await asyncio.to_thread(world.server.start)
+        await until(pilot, lambda: app.live_state == "live", timeout=20)
+        # the desk is live again
+        with world.visitor()[0] as v2:
+            v2.post("/v1/widget/messages", json={"body": "someone else"})
+        await until(pilot, lambda: len(app.items) == 2)
+        await pilot.press("enter")
+        await until(pilot, lambda: box.value == "")
+        await until(pilot, lambda: "sorry for the wait" in screen_text(app, "#chat-log"))
+    with world.sup() as c:
+        msgs = c.get(f"/v1/conversations/{cid}").json()["messages"]
+    assert [m["body"] for m in msgs if m["sender"] == "agent"] == ["sorry for the wait"]
+
+
 @pytest.fixture
 def recording(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     RecordingDriver.output = []
@@ -279,3 +345,47 @@ def test_agent_api_lists_and_refuses(world: World) -> None:
         assert [c["id"] for c in mine["items"]] == [cids[0]]
         a.post(f"/v1/agent/conversations/{cids[0]}/end")
         assert a.get("/v1/agent/conversations", params={"scope": "mine"}).json()["items"] == []
+
+
+def test_chatsup_agent_demo_answers_a_visitor_of_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatsup import demo
+
+    monkeypatch.setattr(demo, "SEED_DAYS", 1)
+    monkeypatch.setattr(demo, "SEED_SCALE", 0.01)
+    traffic = demo.Traffic(rate=0.01, visitors=1, agents=3, speed=1.0, seed=5)
+    data = tmp_path / "data"
+    with demo.DemoStack(make_settings(tmp_path), data_dir=data, traffic=traffic,
+                        say=lambda _: None) as info:
+        url, token, page = demo.demo_advisor(data)
+        assert (url, token) == (info.url, info.advisor_token)
+        assert token not in info.agent_tokens  # the simulated advisors are others
+        assert page == f"{info.url}/demo/{info.site_keys[0]}"
+        assert (data / demo.ADVISOR_FILE).stat().st_mode & 0o077 == 0
+
+        async def answer() -> None:
+            async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+                s = (await http.post("/v1/widget/sessions",
+                                     json={"site_key": info.site_keys[0]})).json()
+                auth = {"Authorization": f"Bearer {s['token']}"}
+                cid = (await http.post("/v1/widget/messages", json={"body": "hi from the page"},
+                                       headers=auth)).json()["conversation_id"]
+                app = AgentApp(url, token, hint="open the page")
+                async with app.run_test(size=(80, 24)) as pilot:
+                    await until(pilot, lambda: app.live_state == "live" and cid in app.items)
+                    assert app.me is not None and app.me.name == "You"
+                    table = app.queue.table
+                    table.move_cursor(row=table.get_row_index(str(cid)))
+                    await pilot.press("enter")
+                    await until(pilot, lambda: isinstance(app.screen, ChatScreen)
+                                and app.screen.detail is not None)
+                    await pilot.press(*"hello from You", "enter")
+                    await until(pilot, lambda: app.items[cid].agent is not None)
+                sup = {"Authorization": f"Bearer {info.supervisor_token}"}
+                d = (await http.get(f"/v1/conversations/{cid}", headers=sup)).json()
+                assert [m["body"] for m in d["messages"]] == ["hi from the page",
+                                                             "hello from You"]
+
+        asyncio.run(answer())
+    assert not (data / demo.ADVISOR_FILE).exists()

@@ -43,8 +43,10 @@ class AgentApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, url: str, token: str, *, tz: str | None = None) -> None:
+    def __init__(self, url: str, token: str, *, tz: str | None = None,
+                 hint: str | None = None) -> None:
         super().__init__()
+        self.hint = hint  # shown while the desk is empty (the demo page, in the demo)
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
@@ -275,7 +277,8 @@ class AgentApp(App[int]):
         await self.client.aclose()
 
 
-def run_agent_console(url: str, token: str | None, settings: Any = None) -> int:
+def run_agent_console(url: str, token: str | None, settings: Any = None,
+                      hint: str | None = None) -> int:
     """`chatsup agent`: the advisor's desk on the configured server."""
     if not token:
         print("chatsup agent: no agent token: pass --token or set [console] agent_token in "
@@ -283,5 +286,5 @@ def run_agent_console(url: str, token: str | None, settings: Any = None) -> int:
               file=sys.stderr)
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
-    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None)
+    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint)
     return int(app.run() or 0)

@@ -107,6 +107,8 @@ class QueueScreen(Screen[None]):
         title.append(f" · {len(rows) - waiting} mine", style="bold")
         if not rows:
             title.append("   nobody is waiting; new chats show up here", style="dim")
+            if app.hint:
+                title.append(f"\n {app.hint}", style="bold")
         self.query_one("#queue-title", Static).update(title)
 
     @staticmethod
