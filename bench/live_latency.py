@@ -1,0 +1,104 @@
+"""P4: visitor send → supervisor live event latency, p50/p99, at ~1k msg/s.
+
+Visitors send messages on their widget WebSockets at a steady ~1k messages a
+second in all (open loop: the pace does not wait for answers); 5 supervisors
+hold `/v1/live`; each supervisor notes when each message's `message.created`
+event reaches it, measured from the moment the visitor sent it (sender and
+supervisors share the load generator's clock, in its own process). chatsup
+commits each message before it publishes it (`synchronous=full`).
+
+The baseline is the same clients on a bare `websockets` server that relays
+each visitor frame straight to the supervisors: a loopback WebSocket round
+trip through one server, with nothing in between. Rate limits raised as in
+`bench.ingest`.
+
+    python -m bench.live_latency [--quick] [--rounds 3] [--rate 1000] [--seconds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from typing import Any
+
+from bench.ingest import BENCH_ENV
+from bench.server import pct
+from bench.wsbench import chatsup_server, create_sessions, echo_server, fresh_world, run_load
+
+AIM_P99_MS = 50.0
+
+
+def _phase(ws: str, tokens: list[str], sup_token: str | None,
+           args: argparse.Namespace) -> dict[str, Any]:
+    r = run_load({"mode": "latency", "ws": ws, "sup_token": sup_token, "tokens": tokens,
+                  "rate": args.rate, "seconds": args.seconds, "warmup": args.warmup,
+                  "supervisors": 5})
+    lat: list[float] = r.pop("latencies")
+    ack: list[float] = r.pop("ack_latencies")
+    r["p50"] = pct(lat, 0.5) * 1e3 if lat else float("nan")
+    r["p99"] = pct(lat, 0.99) * 1e3 if lat else float("nan")
+    r["max"] = max(lat) * 1e3 if lat else float("nan")
+    r["ack_p50"] = pct(ack, 0.5) * 1e3 if ack else float("nan")
+    r["ack_p99"] = pct(ack, 0.99) * 1e3 if ack else float("nan")
+    return r
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a short run (~15 s)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=4.0, help="measured per phase")
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--rate", type=float, default=1000.0, help="messages a second in all")
+    ap.add_argument("--visitors", type=int, default=50)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds, args.warmup = 2, 1.5, 0.5
+
+    world = fresh_world()
+    rows: dict[str, list[dict[str, Any]]] = {"chatsup": [], "baseline": []}
+    try:
+        with chatsup_server(world.db, **BENCH_ENV) as srv, echo_server() as echo:
+            tokens = create_sessions(srv.url, world.site_key, args.visitors)
+            print(f"P4 live latency: {args.rate:g} msg/s from {args.visitors} visitors,"
+                  f" 5 live supervisors, {args.rounds} rounds of {args.seconds:g} s")
+            print(f"{'round':>5} {'server':9} {'got/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+                  f" {'max ms':>7} {'ack p50':>8} {'ack p99':>8}")
+            for rnd in range(1, args.rounds + 1):
+                order = [("chatsup", srv), ("baseline", echo)]
+                if rnd % 2 == 0:
+                    order.reverse()
+                for name, child in order:
+                    r = _phase(child.ws, tokens, world.sup_token if name == "chatsup" else None,
+                               args)
+                    rows[name].append(r)
+                    print(f"{rnd:5} {name:9} {r['event_rate']:7.0f} {r['p50']:7.2f}"
+                          f" {r['p99']:7.2f} {r['max']:7.1f} {r['ack_p50']:8.2f}"
+                          f" {r['ack_p99']:8.2f}")
+    finally:
+        world.close()
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in rows[name])
+
+    ours50, ours99 = med("chatsup", "p50"), med("chatsup", "p99")
+    base50, base99 = med("baseline", "p50"), med("baseline", "p99")
+    rate = med("chatsup", "event_rate")
+    met = ours99 <= AIM_P99_MS and rate >= 0.95 * args.rate
+    print(f"\nmedian of rounds: chatsup p50 {ours50:.2f} ms, p99 {ours99:.2f} ms;"
+          f" bare websockets p50 {base50:.2f} ms, p99 {base99:.2f} ms;"
+          f" ratio p50 {ours50 / base50:.1f}x, p99 {ours99 / base99:.1f}x"
+          f" (aim p99 <= {AIM_P99_MS:g} ms at {args.rate:g} msg/s: {'met' if met else 'NOT met'})")
+    summary = {"measure": "P4", "name": "live_latency", "unit": "ms",
+               "chatsup_p50": round(ours50, 2), "chatsup_p99": round(ours99, 2),
+               "baseline_p50": round(base50, 3), "baseline_p99": round(base99, 3),
+               "ratio_p50": round(ours50 / base50, 2), "ratio_p99": round(ours99 / base99, 2),
+               "rate": args.rate, "delivered_rate": round(rate),
+               "aim": f"p99 <= {AIM_P99_MS:g} ms", "met": met, "rounds": args.rounds}
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
