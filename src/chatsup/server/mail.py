@@ -20,8 +20,10 @@ import aiosmtplib
 
 from chatsup.config import SmtpSettings
 from chatsup.domain.models import MailResult, Message
+from chatsup.domain.text import visible
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 class MailError(Exception):
@@ -40,8 +42,12 @@ class Transcript:
 
 
 def one_line(text: str, limit: int = 120) -> str:
-    """Untrusted text fit for a header: control characters (CR, LF…) gone."""
-    return _CONTROL.sub(" ", text).strip()[:limit]
+    """Untrusted text fit for a header: controls and bidi/zero-width characters
+    made visible by the one sanitiser, U+2028/U+2029 (line breaks to the email
+    package: a 500) gone, and `=?` split, or the email package would decode it
+    as an RFC 2047 encoded word and write its CR/LF out as a new header."""
+    out = _LINE_SEPARATORS.sub(" ", visible(text, single_line=True)).replace("=?", "= ?")
+    return out.strip()[:limit]
 
 
 def validate_address(addr: str, *, dotted: bool = True) -> str:
