@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -75,7 +76,7 @@ class TopBar(Static):
 
 class ChatsupApp(App[int]):
     TITLE = "chatsup"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work
     ENABLE_COMMAND_PALETTE = True
     AUTO_FOCUS = "PagedTable"  # the list, not the tab bar, takes the keys at start
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -201,6 +202,8 @@ class ChatsupApp(App[int]):
         self.live = LiveClient(self.url, self.token, after=after)
         bar = self.query_one(TopBar)
         async for item in self.live.events():
+            if self._exit or self._closing:  # quitting: the views are being taken down
+                return
             if isinstance(item, Event):
                 self.on_live_event(item)
             elif isinstance(item, LiveStatus):

@@ -116,7 +116,10 @@ class ListTab(Vertical):
         more = " · scroll for more" if t.next_cursor else ""
         if t.capped:
             more = " · first rows only: narrow the filters"
-        self.query_one(".status", Static).update(Text(f"{t.row_count} shown{more}",
+        status = self.query(".status")
+        if not status:  # being torn down (quitting)
+            return
+        status.first(Static).update(Text(f"{t.row_count} shown{more}",
                                                       style="dim"))
 
     def on_data_table_row_selected(self, event: Any) -> None:

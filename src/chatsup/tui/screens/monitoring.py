@@ -55,6 +55,8 @@ class MonitoringTab(Vertical):
         self.loaded = False
         self.counts: Counter[str] = Counter()
         self._refresh_timer: Timer | None = None
+        self._views: list[ReportView] = []
+        self._counts_shown = True
 
     @property
     def chat_app(self) -> ChatsupApp:
@@ -83,7 +85,12 @@ class MonitoringTab(Vertical):
 
     @property
     def views(self) -> list[ReportView]:
-        return list(self.query(ReportView))
+        if not self._views:  # a DOM query per live event cost more than the rest
+            self._views = list(self.query(ReportView))
+        return self._views
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._show_counts)
 
     # -- life -----------------------------------------------------------------------
 
@@ -135,12 +142,19 @@ class MonitoringTab(Vertical):
         if label is None:
             return
         self.counts[label] += 1
-        parts = " · ".join(f"+{n:,} {k}" for k, n in self.counts.most_common())
-        self.query_one("#mon-live", Static).update(Text(f"live since opened: {parts}"))
+        self._counts_shown = False
         for v in self.views:
             v.stale = True
         if self._refresh_timer is None and self.loaded:
             self._refresh_timer = self.set_timer(REFRESH_S, self._live_refresh)
+
+    def _show_counts(self) -> None:
+        """The counters, redrawn at most once a second however fast events come."""
+        if self._counts_shown or not self.counts:
+            return
+        self._counts_shown = True
+        parts = " · ".join(f"+{n:,} {k}" for k, n in self.counts.most_common())
+        self.query_one("#mon-live", Static).update(Text(f"live since opened: {parts}"))
 
     def _live_refresh(self) -> None:
         self._refresh_timer = None

@@ -15,6 +15,7 @@ from chatsup.domain.models import Event
 from chatsup.tui import render as r
 
 MAX_LINES = 5000
+FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per line
 
 
 def chat_line(e: Event, tz: object) -> Text | None:
@@ -54,6 +55,7 @@ class TailScreen(Screen[None]):
         super().__init__()
         self.conversation_id = conversation_id
         self.unseen = 0
+        self.pending: list[Text] = []
 
     def compose(self) -> ComposeResult:
         what = (f"chat #{self.conversation_id}" if self.conversation_id
@@ -81,18 +83,28 @@ class TailScreen(Screen[None]):
         if not self.wants(e):
             return
         line = chat_line(e, app.tz)
-        if line is None:
+        if line is not None:
+            self.pending.append(line)
+
+    def flush(self) -> None:
+        """Write the lines that came since the last flush."""
+        if not self.pending:
             return
+        lines, self.pending = self.pending[-MAX_LINES:], []
         log = self.log_view
         following = log.scroll_y >= log.max_scroll_y - 1
-        log.write(line, scroll_end=following)
-        if not following:
-            self.unseen += 1
+        for line in lines:
+            log.write(line, scroll_end=False)
+        if following:
+            log.scroll_end(animate=False)
+        else:
+            self.unseen += len(lines)
             self.query_one("#tail-new", Static).update(
                 Text(f" {self.unseen} new · end: follow ", style="reverse"))
 
     def on_mount(self) -> None:
         self.log_view.focus()
+        self.set_interval(FLUSH_S, self.flush)
         self.set_interval(0.5, self._check_caught_up)
 
     def _check_caught_up(self) -> None:

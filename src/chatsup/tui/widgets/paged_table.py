@@ -8,6 +8,7 @@ table says so and the user narrows the filters. Live rows are put at the top
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from rich.text import Text
 from textual import work
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable
 
 from chatsup.domain.models import Page
@@ -66,6 +68,8 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.fetching = False
         self.generation = 0
         self.capped = False
+        self.highlighted: dict[str, float] = {}  # row key → when its highlight ends
+        self.unhighlighter: Timer | None = None
 
     def on_mount(self) -> None:
         for c in self.columns_spec:
@@ -150,8 +154,19 @@ class PagedTable(DataTable[Any], Generic[T]):
                 if current is not None:
                     self.move_cursor(row=self.get_row_index(self.key_of(current)),
                                      scroll=False)
-        if highlight:
-            self.set_timer(HIGHLIGHT_S, lambda: self._unhighlight(k))
+        if highlight:  # one timer for every highlighted row, not one per event
+            self.highlighted[k] = time.monotonic() + HIGHLIGHT_S
+            if self.unhighlighter is None:
+                self.unhighlighter = self.set_interval(0.5, self._unhighlight_due)
+
+    def _unhighlight_due(self) -> None:
+        now = time.monotonic()
+        for k in [k for k, due in self.highlighted.items() if due <= now]:
+            del self.highlighted[k]
+            self._unhighlight(k)
+        if not self.highlighted and self.unhighlighter is not None:
+            self.unhighlighter.stop()
+            self.unhighlighter = None
 
     def _move_to_top(self, k: str) -> None:
         """Put row `k` first, the others in their order (public sort API: the

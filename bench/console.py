@@ -1,0 +1,236 @@
+"""The console's own speed, each app a fresh process (imports included):
+
+- P7: process start → first Messages rows painted, against a bare Textual
+  app that shows one label (same machine, same run, alternating).
+- P1: the same launch at ~1M messages against 10k, and the time per page
+  while scrolling down the list (each page fetched with the keyset cursor).
+- P8: console CPU while a live tail is open and visitors send ~200 msg/s,
+  and idle (no traffic), measured from /proc over a fixed window.
+
+Apps run headless (Textual's headless driver: the whole render pipeline, no
+terminal writes).
+
+    python -m bench.console [--rounds 5] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from bench.dataset import build, messages
+from bench.server import serve
+
+CHILD = [sys.executable, "-m", "bench.console", "--child"]
+
+
+# -- children (each a fresh process) -------------------------------------------------
+
+def child_bare() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label("chatsup")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.done)
+
+        def done(self) -> None:
+            self.exit(None)
+
+    Bare().run(headless=True, size=(100, 30))
+    print(json.dumps({"first_data_s": time.time() - float(os.environ["BENCH_T0"])}))
+
+
+def child_console(url: str, token: str, pages: int) -> None:
+    from chatsup.tui.app import ChatsupApp
+
+    out: dict[str, Any] = {"pages_s": []}
+
+    class Timed(ChatsupApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.watch_timer = self.set_interval(0.002, self.check)
+            self.page_started = 0.0
+            self.seen = 0
+
+        def check(self) -> None:
+            table = self.messages.table
+            if "first_data_s" not in out:
+                if table.row_count:
+                    self.call_after_refresh(self.first_painted)
+                    out["first_data_s"] = -1.0
+                return
+            if out["first_data_s"] < 0 or table.fetching:
+                return
+            if self.page_started and table.row_count > self.seen:
+                out["pages_s"].append(time.perf_counter() - self.page_started)
+                self.page_started = 0.0
+            if len(out["pages_s"]) >= pages or not table.next_cursor:
+                self.watch_timer.stop()
+                self.exit(0)
+                return
+            if not self.page_started:  # scroll to the last row: the next page loads
+                self.seen = table.row_count
+                self.page_started = time.perf_counter()
+                table.move_cursor(row=table.row_count - 1)
+
+        def first_painted(self) -> None:
+            out["first_data_s"] = time.time() - float(os.environ["BENCH_T0"])
+            out["rows"] = self.messages.table.row_count
+
+    Timed(url, token).run(headless=True, size=(100, 30))
+    print(json.dumps(out))
+
+
+def child_tail(url: str, token: str, seconds: float) -> None:
+    """The console with the company-wide live tail open, for `seconds`."""
+    from chatsup.tui.app import ChatsupApp
+
+    class Tailing(ChatsupApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.set_timer(1.0, lambda: self.open_tail(None))
+            self.set_timer(seconds, lambda: self.exit(0))
+
+    app = Tailing(url, token)
+    app.run(headless=True, size=(100, 30))
+    print(json.dumps({"events": app.live_events}))
+
+
+# -- the parent ---------------------------------------------------------------------
+
+def run_child(*args: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_T0": repr(time.time())}
+    out = subprocess.run([*CHILD, *args], env=env, capture_output=True, text=True, timeout=120)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
+    dbs = {s: build(s) for s in sizes}
+    res: dict[str, Any] = {"bare": [], **{s: [] for s in sizes},
+                           **{f"{s} pages": [] for s in sizes}}
+    with serve(dbs[sizes[0]][0]) as url0, serve(dbs[sizes[-1]][0]) as url1:
+        urls = {sizes[0]: url0, sizes[-1]: url1}
+        for s in sizes:  # warm the server and the OS cache
+            run_child("console", urls[s], dbs[s][1], "1")
+        for _ in range(rounds):
+            res["bare"].append(run_child("bare")["first_data_s"])
+            for s in sizes:
+                r = run_child("console", urls[s], dbs[s][1], str(pages))
+                res[s].append(r["first_data_s"])
+                res[f"{s} pages"].extend(r["pages_s"])
+    med = {k: statistics.median(v) for k, v in res.items() if v}
+    print(f"\n## P7 / P1: process start → first Messages rows ({rounds} rounds, median)")
+    print(f"  bare Textual app, one label     {med['bare'] * 1e3:8.0f} ms")
+    for s in sizes:
+        print(f"  chatsup at {s:>3} ({messages(dbs[s][0]):>9,} msgs) {med[s] * 1e3:8.0f} ms"
+              f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms")
+    big, small = sizes[-1], sizes[0]
+    print(f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
+          f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}")
+    print(f"  P7 chatsup/bare: ×{med[small] / med['bare']:.2f} (aim ≤ 3, ≤ 1 s)")
+    return {"median_s": med, "p1_launch_ratio": med[big] / med[small],
+            "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
+            "p7_ratio": med[small] / med["bare"]}
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def send_load(url: str, site_key: str, rate: float, seconds: float) -> int:
+    """Visitors sending chat messages at `rate` per second in total."""
+    visitors = []
+    async with httpx.AsyncClient(base_url=url, timeout=10) as c:
+        for _ in range(20):
+            r = await c.post("/v1/widget/sessions", json={"site_key": site_key})
+            visitors.append(r.json()["token"])
+    sent = 0
+    async with httpx.AsyncClient(base_url=url, timeout=10,
+                                 limits=httpx.Limits(max_connections=20)) as c:
+        t0 = time.perf_counter()
+        while (elapsed := time.perf_counter() - t0) < seconds:
+            due = int(elapsed * rate)
+            batch = []
+            while sent < due:
+                tok = visitors[sent % len(visitors)]
+                batch.append(c.post("/v1/widget/messages", json={"body": f"line {sent}"},
+                                    headers={"Authorization": f"Bearer {tok}"}))
+                sent += 1
+            if batch:
+                await asyncio.gather(*batch)
+            await asyncio.sleep(0.005)
+    return sent
+
+
+def tail_cpu(seconds: float, rate: float) -> dict[str, Any]:
+    db, token = build("10k")
+    out: dict[str, Any] = {}
+    env = {"CHATSUP_SERVER__RATE_PER_VISITOR": "1000000",
+           "CHATSUP_SERVER__RATE_PER_IP": "1000000",
+           "CHATSUP_SERVER__SESSIONS_PER_IP": "1000000"}
+    with serve(db, **env) as url:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
+            site_key = c.get("/v1/sites").json()["items"][0]["key"]
+        for label, load in (("idle", 0.0), ("tail at load", rate)):
+            p = subprocess.Popen([*CHILD, "tail", url, token, str(seconds + 3)],
+                                 stdout=subprocess.PIPE, text=True,
+                                 env={**os.environ, "BENCH_T0": repr(time.time())})
+            time.sleep(2.5)  # started, connected, tail open
+            c0, t0 = cpu_seconds(p.pid), time.perf_counter()
+            sent = asyncio.run(send_load(url, site_key, load, seconds - 1)) if load else 0
+            if not load:
+                time.sleep(seconds - 1)
+            c1, t1 = cpu_seconds(p.pid), time.perf_counter()
+            stdout, _ = p.communicate(timeout=60)
+            events = json.loads(stdout.strip().splitlines()[-1])["events"]
+            out[label] = {"cpu_pct": 100 * (c1 - c0) / (t1 - t0), "sent": sent,
+                          "msg_per_s": sent / (t1 - t0), "events_seen": events}
+    print("\n## P8: console CPU (one core = 100 %)")
+    for label, r in out.items():
+        print(f"  {label:14} {r['cpu_pct']:5.1f} %   ({r['msg_per_s']:.0f} msg/s sent, "
+              f"{r['events_seen']} live events seen)")
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="10k only, 2 rounds, short P8")
+    ap.add_argument("--child", nargs="+")
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "bare":
+            child_bare()
+        elif kind == "console":
+            child_console(rest[0], rest[1], int(rest[2]))
+        else:
+            child_tail(rest[0], rest[1], float(rest[2]))
+        return {}
+    sizes = ["10k"] if args.quick else ["10k", "1m"]
+    summary: dict[str, Any] = {"bench": "P1/P7/P8"}
+    summary["launch"] = launches(2 if args.quick else args.rounds, 5, sizes)
+    summary["p8"] = tail_cpu(5 if args.quick else 15, 200)
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
