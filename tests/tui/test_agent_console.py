@@ -389,3 +389,21 @@ def test_chatsup_agent_demo_answers_a_visitor_of_the_demo(
 
         asyncio.run(answer())
     assert not (data / demo.ADVISOR_FILE).exists()
+
+
+def test_the_agent_console_talks_to_the_server_only_through_the_client() -> None:
+    import ast
+
+    import chatsup.agent_console
+
+    root = Path(chatsup.agent_console.__file__).parent
+    allowed = ("chatsup.agent_console", "chatsup.client", "chatsup.domain", "chatsup.tui.render",
+               "chatsup.tui.screens.confirm", "chatsup.tui.screens.failure")
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [f"{node.module}.{a.name}" for a in node.names]
+                     if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("chatsup"):
+                    assert name.startswith(allowed), f"{path.name} imports {name}"
