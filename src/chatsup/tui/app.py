@@ -7,6 +7,7 @@ server, so no screen makes its own HTTP calls.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -133,9 +134,10 @@ class ChatsupApp(App[int]):
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
         try:
-            health = await self.client.health()
-            await self.refresh_choices()
-            after = await self.client.latest_event_id()
+            # four independent requests at once: the first rows show one round trip sooner
+            health, self.agents, self.sites, after = await asyncio.gather(
+                self.client.health(), self.client.agents(), self.client.sites(),
+                self.client.latest_event_id())
         except Unauthorized:
             self.fail("The server refused this token",
                       f"{self.url} answered 401/403. Check [console] token in the config "
@@ -163,8 +165,8 @@ class ChatsupApp(App[int]):
         self.push_screen(FailureScreen(title, detail), retry)
 
     async def refresh_choices(self) -> None:
-        self.agents = await self.client.agents()
-        self.sites = await self.client.sites()
+        self.agents, self.sites = await asyncio.gather(self.client.agents(),
+                                                       self.client.sites())
 
     # -- tabs ---------------------------------------------------------------------------
 
