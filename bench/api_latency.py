@@ -1,20 +1,21 @@
-"""List, search and detail latency over HTTP on the demo databases, and P2:
-full-text search against a `LIKE '%word%'` scan of the same table.
+"""List, search and detail latency over HTTP on the demo databases (P2's
+search-against-scan comparison is bench/search.py).
 
-    python -m bench.api_latency [--sizes 10k,1m] [--runs 30]
+    python -m bench.api_latency [--sizes 10k,1m] [--runs 30] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import json
 import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 import httpx
 
-from bench.dataset import TZ, build, messages
+from bench.dataset import build, messages
+from bench.search import words
 from bench.server import pct, serve
 
 
@@ -28,44 +29,15 @@ def timed(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-def words(db: Path) -> dict[str, str]:
-    """A rare, a mid-frequency and a very common word of the message bodies."""
-    with sqlite3.connect(db) as c:
-        c.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING fts5vocab(main,"
-                  " 'messages_fts', 'row')")
-        rows = c.execute("SELECT term, doc FROM temp.v WHERE length(term) > 3"
-                         " ORDER BY doc DESC").fetchall()
-    n = len(rows)
-    return {"common": rows[0][0], "mid": rows[n // 20][0], "rare": rows[int(n * 0.8)][0]}
-
-
-def like_scan(db: Path, word: str) -> Callable[[], object]:
-    """The baseline: the same page (50 conversations with a matching message,
-    newest match first) found by scanning bodies with LIKE."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-
-    def run() -> object:
-        return conn.execute(
-            "SELECT conversation_id, max(id) AS m FROM messages WHERE body LIKE ?"
-            " GROUP BY conversation_id ORDER BY m DESC LIMIT 50", (f"%{word}%",)).fetchall()
-    return run
-
-
-def fts_search(db: Path, word: str) -> Callable[[], object]:
-    """chatsup's search, in process (no HTTP), as the store runs it."""
-    from chatsup.server.store import ListFilter, Store
-    from chatsup.server.store.conversations import list_conversations
-
-    store = Store.open(db, tz=TZ)
-    return lambda: store.read_sync(list_conversations, ListFilter(q=word))
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10k,1m")
     ap.add_argument("--runs", type=int, default=30)
-    args = ap.parse_args()
-    for size in args.sizes.split(","):
+    ap.add_argument("--quick", action="store_true", help="10k only, 10 runs")
+    args = ap.parse_args(argv)
+    sizes, runs = (["10k"], 10) if args.quick else (args.sizes.split(","), args.runs)
+    summary: dict[str, Any] = {"bench": "API latency"}
+    for size in sizes:
         db, token = build(size)
         print(f"\n## {size}: {messages(db):,} messages, {db.stat().st_size / 1e6:.0f} MB")
         ws = words(db)
@@ -92,16 +64,14 @@ def main() -> None:
                     lambda w=w, agent=agent: c.get("/v1/conversations", params={
                         "q": w, "agent_id": agent, "since": "2026-10-19"}))
             print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}")
+            figures: dict[str, dict[str, float]] = {}
             for name, fn in cases.items():
-                t = timed(fn, args.runs)
+                t = timed(fn, runs)
+                figures[name] = {"p50_ms": pct(t, .5) * 1e3, "p95_ms": pct(t, .95) * 1e3}
                 print(f"{name:44} {pct(t, .5) * 1e3:8.1f} {pct(t, .95) * 1e3:8.1f}")
-            print(f"\n{'P2 search (in process) vs LIKE scan':44} {'fts p50':>8} {'like p50':>8}"
-                  f" {'ratio':>7}")
-            for kind, w in ws.items():
-                fts = timed(fts_search(db, w), args.runs)
-                scan = timed(like_scan(db, w), max(3, args.runs // 5))
-                print(f"{kind + ' ' + repr(w):44} {pct(fts, .5) * 1e3:8.1f}"
-                      f" {pct(scan, .5) * 1e3:8.1f} {pct(fts, .5) / pct(scan, .5):7.3f}")
+            summary[size] = figures
+    print(json.dumps(summary))
+    return summary
 
 
 if __name__ == "__main__":
