@@ -307,6 +307,9 @@ def test_cli_agent_console_and_agent_add(
 ) -> None:
     monkeypatch.setenv("CHATSUP_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.delenv("CHATSUP_CONSOLE__AGENT_TOKEN", raising=False)
+    from chatsup import demo
+
+    monkeypatch.setattr(demo, "user_data_dir", lambda: tmp_path / "data")  # not a real demo's
     assert cli.main(["agent"]) == 2  # no token: says how to get one
     assert "agent_token" in capsys.readouterr().err
     assert cli.main(["agent", "--demo"]) == 1  # no demo running
