@@ -92,7 +92,10 @@ class TailScreen(Screen[None]):
             return
         lines, self.pending = self.pending[-MAX_LINES:], []
         log = self.log_view
-        following = log.scroll_y >= log.max_scroll_y - 1
+        # where the user is going, not where an animated scroll is right now
+        following = max(log.scroll_y, log.scroll_target_y) >= log.max_scroll_y - 1
+        if log.scroll_target_y < log.scroll_y:  # on the way up: the user left the end
+            following = False
         for line in lines:
             log.write(line, scroll_end=False)
         if following:

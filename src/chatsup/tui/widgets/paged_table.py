@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
@@ -36,6 +37,11 @@ class Column:
 
 
 class PagedTable(DataTable[Any], Generic[T]):
+    # a list: home/end go to the first/last row (DataTable's own are horizontal)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
     """Rows of items of type T, `key(item)` unique, `cells(item)` the row."""
 
     class Loaded(Message):
@@ -97,18 +103,20 @@ class PagedTable(DataTable[Any], Generic[T]):
             return
         if generation != self.generation:
             return
-        self.fetching = False
-        self.next_cursor = page.next_cursor
+        next_cursor = page.next_cursor
         for item in page.items:
             if len(self.items) >= MAX_ROWS:
                 self.capped = True
-                self.next_cursor = None
+                next_cursor = None
                 break
             k = self.key_of(item)
             if k in self.items:
                 continue
             self.items[k] = item
             self.add_row(*self.cells_of(item), key=k)
+        # only now: adding rows moves the cursor, which must not ask for more
+        self.next_cursor = next_cursor
+        self.fetching = False
         self.post_message(self.Loaded(self, page))
 
     def maybe_load_more(self) -> None:
