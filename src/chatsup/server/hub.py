@@ -35,6 +35,19 @@ class Subscriber:
     accept: Callable[[Published], bool] | None = None
     queue: asyncio.Queue[Published] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     lagged: bool = False
+    visitor_id: int | None = None
+
+
+def visitor_of(pub: Published) -> int | None:
+    """The visitor an event concerns, for the events a visitor's socket may get."""
+    d = pub.data
+    if pub.type == "message.created":
+        v = d.get("visitor")
+        return v.get("id") if isinstance(v, dict) else None
+    if pub.type == "conversation.ended":
+        vid = d.get("visitor_id")
+        return vid if isinstance(vid, int) else None
+    return None
 
 
 class Hub:
@@ -42,6 +55,9 @@ class Hub:
         self.tz = tz
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscribers: set[Subscriber] = set()
+        # Visitors' sockets, by visitor: an event is offered only to the
+        # sockets of the visitor it concerns (not to every idle visitor).
+        self.by_visitor: dict[int, set[Subscriber]] = {}
         self.latest_id = 0
 
     def publish_threadsafe(self, events: list[PendingEvent]) -> None:
@@ -57,18 +73,38 @@ class Hub:
         for e in events:
             pub = self.encode(e)
             self.latest_id = max(self.latest_id, e.id)
-            for sub in list(self.subscribers):
-                if sub.lagged or (sub.accept is not None and not sub.accept(pub)):
-                    continue
-                try:
-                    sub.queue.put_nowait(pub)
-                except asyncio.QueueFull:
-                    sub.lagged = True
+            self._offer(pub, self.subscribers)
+            vid = visitor_of(pub) if self.by_visitor else None
+            if vid is not None and vid in self.by_visitor:
+                self._offer(pub, self.by_visitor[vid])
 
-    def subscribe(self, accept: Callable[[Published], bool] | None = None) -> Subscriber:
-        sub = Subscriber(accept)
-        self.subscribers.add(sub)
+    @staticmethod
+    def _offer(pub: Published, subs: set[Subscriber]) -> None:
+        for sub in list(subs):
+            if sub.lagged or (sub.accept is not None and not sub.accept(pub)):
+                continue
+            try:
+                sub.queue.put_nowait(pub)
+            except asyncio.QueueFull:
+                sub.lagged = True
+
+    def subscribe(self, accept: Callable[[Published], bool] | None = None, *,
+                  visitor_id: int | None = None) -> Subscriber:
+        """A new subscriber. With `visitor_id`, it is offered only the events
+        that concern that visitor (`visitor_of`), and `accept` filters those."""
+        sub = Subscriber(accept, visitor_id=visitor_id)
+        if visitor_id is None:
+            self.subscribers.add(sub)
+        else:
+            self.by_visitor.setdefault(visitor_id, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
-        self.subscribers.discard(sub)
+        if sub.visitor_id is None:
+            self.subscribers.discard(sub)
+            return
+        subs = self.by_visitor.get(sub.visitor_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.by_visitor[sub.visitor_id]

@@ -114,10 +114,13 @@ async def _stream(ws: WebSocket, sub: Subscriber, after: int) -> None:
             last = await _replay(ws, last)
             continue
         try:
-            pub = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
-        except TimeoutError:
-            await ws.send_text('{"type":"heartbeat"}')
-            continue
+            pub = sub.queue.get_nowait()  # under load: no timer, no task
+        except asyncio.QueueEmpty:
+            try:
+                pub = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                await ws.send_text('{"type":"heartbeat"}')
+                continue
         if pub.id <= last:
             continue
         if pub.id > last + 1:
@@ -222,7 +225,7 @@ async def visitor_socket(ws: WebSocket) -> None:
         out = await send_visitor_message(ws.app, p, body)
         return {k: out[k] for k in ("conversation_id", "message_id", "event_id")}
 
-    await _serve_chat(ws, ws.app.state.hub.subscribe(mine), send)
+    await _serve_chat(ws, ws.app.state.hub.subscribe(mine, visitor_id=vid), send)
 
 
 # -- agents: WS /v1/agent/ws -----------------------------------------------------
