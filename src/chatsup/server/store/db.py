@@ -80,6 +80,7 @@ class Rx:
 
     conn: sqlite3.Connection
     tz: ZoneInfo
+    cache: Any = None  # the store's BucketCache (report figures of ended buckets)
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -151,6 +152,9 @@ class Store:
     def __init__(self, path: Path, *, tz: ZoneInfo, synchronous: str = "full") -> None:
         self.path = Path(path)
         self.tz = tz
+        from chatsup.server.store.report_cache import BucketCache  # (it imports Rx)
+
+        self.report_cache = BucketCache()
         self.synchronous = synchronous
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
         # The time writes are stamped with; tests may set a fake clock.
@@ -283,7 +287,7 @@ class Store:
         conn = self._reader()
         conn.execute("BEGIN")
         try:
-            return fn(Rx(conn, self.tz), *args)
+            return fn(Rx(conn, self.tz, self.report_cache), *args)
         finally:
             conn.execute("COMMIT")
 

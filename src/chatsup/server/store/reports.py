@@ -7,22 +7,24 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
+from chatsup.domain.timerange import local_midnight
 from chatsup.server.store import buckets as bk
 from chatsup.server.store.common import ListFilter, ref
 from chatsup.server.store.db import Rx
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
+from chatsup.server.store.report_cache import CACHEABLE
 
 Intervals = list[tuple[Any, float, float]]  # (key, start, end)
 
 
 def _filters(source: str, f: ListFilter) -> tuple[list[str], list[Any]]:
     src = SOURCES[source]
-    conds: list[str] = []
+    conds: list[str] = [src.only] if src.only else []
     params: list[Any] = []
     if f.site_id is not None and src.site:
         conds.append(src.site)
@@ -36,32 +38,104 @@ def _filters(source: str, f: ListFilter) -> tuple[list[str], list[Any]]:
 def aggregate(rx: Rx, intervals: Intervals, names: Iterable[str],
               f: ListFilter) -> dict[Any, dict[str, Any]]:
     """Each metric over each interval: one query per source table, the
-    intervals joined as a JSON table so each is an index range scan."""
+    intervals joined as a JSON table so each is an index range scan. For the
+    sources of `report_cache.CACHEABLE`, ended intervals come from the cache
+    when it holds them, and an interval that runs into today is the cached
+    part before today plus today's rows."""
+    names = list(names)
     out: dict[Any, dict[str, Any]] = defaultdict(dict)
     by_source: dict[str, list[str]] = defaultdict(list)
     for name in names:
         by_source[METRICS[name][0]].append(name)
-    keys = [k for k, _, _ in intervals]
-    bounds = orjson.dumps([[i, s, e] for i, (_, s, e) in enumerate(intervals)]).decode()
     for source, metric_names in by_source.items():
-        src = SOURCES[source]
-        conds, params = _filters(source, f)
-        exprs = ", ".join(METRICS[n][1] for n in metric_names)
-        where = "".join(" AND " + c for c in conds)
-        sql = (
-            "WITH b AS (SELECT value->>0 AS i, value->>1 AS s, value->>2 AS e"
-            " FROM json_each(?))"
-            f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
-            f" ON {src.time_col} >= b.s AND {src.time_col} < b.e{where} GROUP BY b.i"
-        )
-        for row in rx.execute(sql, [bounds, *params]):
-            for n, value in zip(metric_names, row[1:], strict=True):
-                out[keys[row[0]]][n] = value
-    for k in keys:
+        if rx.cache is not None and source in CACHEABLE:
+            _cached(rx, source, metric_names, intervals, f, out)
+        else:
+            _query(rx, source, metric_names, intervals, f, out)
+    for k, _, _ in intervals:
         for n in names:
             v = out[k].get(n)
             out[k][n] = 0 if v is None and not n.endswith("_sum") else v
     return out
+
+
+def _query(rx: Rx, source: str, metric_names: list[str], intervals: Intervals, f: ListFilter,
+           out: dict[Any, dict[str, Any]]) -> None:
+    if not intervals:
+        return
+    src = SOURCES[source]
+    conds, params = _filters(source, f)
+    exprs = ", ".join(METRICS[n][1] for n in metric_names)
+    where = "".join(" AND " + c for c in conds)
+    keys = [k for k, _, _ in intervals]
+    bounds = orjson.dumps([[i, s, e] for i, (_, s, e) in enumerate(intervals)]).decode()
+    sql = (
+        "WITH b AS (SELECT value->>0 AS i, value->>1 AS s, value->>2 AS e"
+        " FROM json_each(?))"
+        f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
+        f" ON {src.time_col} >= b.s AND {src.time_col} < b.e{where} GROUP BY b.i"
+    )
+    for row in rx.execute(sql, [bounds, *params]):
+        for n, value in zip(metric_names, row[1:], strict=True):
+            out[keys[row[0]]][n] = value
+
+
+def _cached(rx: Rx, source: str, metric_names: list[str], intervals: Intervals,
+            f: ListFilter, out: dict[Any, dict[str, Any]]) -> None:
+    cache = rx.cache
+    now = time.time()
+    today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
+    mark = cache.high_water(rx, source)
+    newest: dict[int, float | None] = {}
+    base = (source, tuple(metric_names), f.site_id, f.agent_id)
+    missing: Intervals = []  # ended intervals to compute (and keep)
+    fresh: Intervals = []  # intervals that have not ended, computed each time
+    split: list[tuple[Any, float, float, float]] = []  # (key, start, today, end)
+    for k, s, e in intervals:
+        if e <= now:
+            values = cache.get(rx, source, (*base, s, e), e, newest)
+            if values is None:
+                missing.append((k, s, e))
+            else:
+                out[k].update(zip(metric_names, values, strict=True))
+        elif s < today:
+            split.append((k, s, today, e))
+        else:
+            fresh.append((k, s, e))
+    past_keys = [("past", k) for k, _, _, _ in split]
+    for pk, (_, s, c, _) in zip(past_keys, split, strict=True):
+        values = cache.get(rx, source, (*base, s, c), c, newest)
+        if values is None:
+            missing.append((pk, s, c))
+        else:
+            out[pk].update(zip(metric_names, values, strict=True))
+    _query(rx, source, metric_names, missing, f, out)
+    for k, s, e in missing:
+        cache.put((*base, s, e), tuple(out[k].get(n) for n in metric_names), mark)
+    _query(rx, source, metric_names,
+           fresh + [(("today", k), c, e) for k, _, c, e in split], f, out)
+    for pk, (k, s, c, e) in zip(past_keys, split, strict=True):
+        past, now_part = out.pop(pk, {}), out.pop(("today", k), {})
+        for n in metric_names:
+            if n == "visitors":  # distinct: today's visitors not already counted
+                out[k][n] = (past.get(n) or 0) + _new_since(rx, f, s, c, e)
+            elif past.get(n) is None and now_part.get(n) is None:
+                out[k][n] = None
+            else:
+                out[k][n] = (past.get(n) or 0) + (now_part.get(n) or 0)
+
+
+def _new_since(rx: Rx, f: ListFilter, start: float, cut: float, end: float) -> int:
+    """Distinct visitors with a session in [cut, end) and none in [start, cut)."""
+    conds, params = _filters("sessions", f)
+    where_x = "".join(" AND " + c for c in conds)
+    where_y = where_x.replace("x.", "y.")
+    return int(rx.scalar(
+        "SELECT count(DISTINCT x.visitor_id) FROM sessions x"
+        f" WHERE x.started_at >= ? AND x.started_at < ?{where_x}"
+        " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+        f" AND y.started_at >= ? AND y.started_at < ?{where_y})",
+        [cut, end, *params, start, cut, *params]))
 
 
 def _days(f: ListFilter, rx: Rx, default_days: int) -> list[bk.Bucket]:

@@ -252,4 +252,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_at ON events(at);
     """,
+    # 2: covering indexes for the reports (each metric an index-only range scan)
+    """
+    CREATE INDEX sessions_started_cover
+        ON sessions(started_at, visitor_id, site_id, presented_agent_id);
+    CREATE INDEX messages_response ON messages(at, response_s, agent_id, conversation_id)
+        WHERE response_s IS NOT NULL;
+    CREATE INDEX conversations_started_cover ON conversations(started_at, agent_id, site_id,
+        session_id, visitor_messages, agent_messages, first_response_s);
+    """,
 ]

@@ -1,0 +1,70 @@
+"""Figures of past time buckets, kept in memory between report requests.
+
+Only for sources whose rows are written once, stamped with the time they
+were written, and never changed in a way a metric reads (page views,
+sessions, agent messages' response times): a bucket that has ended does not
+change when new rows arrive "now". Each entry remembers the highest row id
+it had seen; it is used again only if every row added since has a time at
+or after the bucket's end — so rows written into the past (the demo seeder,
+a test's clock) make it recompute, never serve a stale figure."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from chatsup.server.store.db import Rx
+
+# source → (table, time column): the sources whose ended buckets are cached
+CACHEABLE: dict[str, tuple[str, str]] = {
+    "page_views": ("page_views", "at"),
+    "sessions": ("sessions", "started_at"),
+    "agent_messages": ("messages", "at"),
+}
+MAX_ENTRIES = 200_000
+
+Key = tuple[Any, ...]
+
+
+class BucketCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._entries: OrderedDict[Key, tuple[tuple[Any, ...], int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def high_water(rx: Rx, source: str) -> int:
+        table, _ = CACHEABLE[source]
+        return int(rx.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}"))
+
+    def get(self, rx: Rx, source: str, key: Key, end: float,
+            newest: dict[int, float | None]) -> tuple[Any, ...] | None:
+        """The cached values, if still true. `newest` memoises, per high-water
+        mark, the earliest time among rows added since (one query each)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        values, mark = entry
+        if mark not in newest:
+            table, col = CACHEABLE[source]
+            newest[mark] = rx.scalar(f"SELECT min({col}) FROM {table} WHERE rowid > ?", (mark,))
+        earliest = newest[mark]
+        if earliest is not None and earliest < end:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return values
+
+    def put(self, key: Key, values: tuple[Any, ...], mark: int) -> None:
+        with self._lock:
+            self._entries[key] = (values, mark)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
