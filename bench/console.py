@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -95,6 +96,7 @@ def child_console(url: str, token: str, pages: int) -> None:
             out["rows"] = self.messages.table.row_count
 
     Timed(url, token).run(headless=True, size=(100, 30))
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, KiB→MiB
     print(json.dumps(out))
 
 
@@ -126,7 +128,8 @@ def run_child(*args: str) -> dict[str, Any]:
 def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
     dbs = {s: build(s) for s in sizes}
     res: dict[str, Any] = {"bare": [], **{s: [] for s in sizes},
-                           **{f"{s} pages": [] for s in sizes}}
+                           **{f"{s} pages": [] for s in sizes},
+                           **{f"{s} rss_mb": [] for s in sizes}}
     with serve(dbs[sizes[0]][0]) as url0, serve(dbs[sizes[-1]][0]) as url1:
         urls = {sizes[0]: url0, sizes[-1]: url1}
         for s in sizes:  # warm the server and the OS cache
@@ -137,12 +140,14 @@ def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
                 r = run_child("console", urls[s], dbs[s][1], str(pages))
                 res[s].append(r["first_data_s"])
                 res[f"{s} pages"].extend(r["pages_s"])
+                res[f"{s} rss_mb"].append(r["rss_mb"])
     med = {k: statistics.median(v) for k, v in res.items() if v}
     print(f"\n## P7 / P1: process start → first Messages rows ({rounds} rounds, median)")
     print(f"  bare Textual app, one label     {med['bare'] * 1e3:8.0f} ms")
     for s in sizes:
         print(f"  chatsup at {s:>3} ({messages(dbs[s][0]):>9,} msgs) {med[s] * 1e3:8.0f} ms"
-              f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms")
+              f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms;"
+              f"  peak RSS {med[s + ' rss_mb']:.0f} MB")
     big, small = sizes[-1], sizes[0]
     print(f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
           f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}")
