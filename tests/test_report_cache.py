@@ -58,3 +58,33 @@ def test_cached_days_stay_true(world: World) -> None:
     # and the same figures with no cache at all
     store.report_cache = None
     assert daily(world, since, until) == report
+
+
+def interactions(world: World, day: str) -> dict:
+    with world.sup() as c:
+        r = c.get("/v1/stats/interactions", params={"since": day, "until": day})
+        assert r.status_code == 200, r.text
+        return r.json()["rows"][0]
+
+
+def test_a_day_with_an_open_chat_is_not_kept(world: World) -> None:
+    """A conversation changes until it ends: its day is computed afresh until
+    then (an answer comes after the day was first reported)."""
+    store = world.server.app.state.store
+    day = datetime.now(PARIS).date() - timedelta(days=2)
+    noon = datetime.combine(day, datetime.min.time(), PARIS).replace(hour=12).timestamp()
+    store.clock = lambda: noon
+    v, _ = world.visitor()
+    with v:
+        cid = v.post("/v1/widget/messages", json={"body": "hello?"}).json()["conversation_id"]
+    first = interactions(world, day.isoformat())
+    assert (first["chats"], first["unanswered"]) == (1, 1)
+    store.clock = lambda: noon + 90
+    with world.http(world.agent_token) as a:
+        assert a.post(f"/v1/agent/conversations/{cid}/messages",
+                      json={"body": "hi"}).status_code == 201
+        after = interactions(world, day.isoformat())
+        assert (after["chats"], after["unanswered"], after["avg_first_response_s"]) == (1, 0, 90)
+        assert a.post(f"/v1/agent/conversations/{cid}/end").status_code == 200
+    ended = interactions(world, day.isoformat())
+    assert interactions(world, day.isoformat()) == ended == after  # now kept, and still true

@@ -1,9 +1,10 @@
 """Figures of past time buckets, kept in memory between report requests.
 
-Only for sources whose rows are written once, stamped with the time they
-were written, and never changed in a way a metric reads (page views,
-sessions, agent messages' response times): a bucket that has ended does not
-change when new rows arrive "now". Each entry remembers the highest row id
+Only for sources whose rows are stamped with the time they were written and
+not changed afterwards in a way a metric reads (page views, sessions, agent
+messages' response times; conversations once ended — a bucket holding an
+open conversation is not kept): a bucket that has ended does not change
+when new rows arrive "now". Each entry remembers the highest row id
 it had seen; it is used again only if every row added since has a time at
 or after the bucket's end — so rows written into the past (the demo seeder,
 a test's clock) make it recompute, never serve a stale figure."""
@@ -21,6 +22,12 @@ CACHEABLE: dict[str, tuple[str, str]] = {
     "page_views": ("page_views", "at"),
     "sessions": ("sessions", "started_at"),
     "agent_messages": ("messages", "at"),
+    "conversations": ("conversations", "started_at"),
+}
+# Rows that may still change, by source: a bucket holding one is not kept.
+# (A conversation changes until it ends; an ended one never does.)
+STILL_CHANGING: dict[str, str] = {
+    "conversations": "SELECT started_at FROM conversations WHERE ended_at IS NULL",
 }
 MAX_ENTRIES = 200_000
 
@@ -34,6 +41,12 @@ class BucketCache:
         self.max_entries = max_entries
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def changing_times(rx: Rx, source: str) -> list[float]:
+        """When the rows that may still change were stamped (sorted)."""
+        sql = STILL_CHANGING.get(source)
+        return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
     @staticmethod
     def high_water(rx: Rx, source: str) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import statistics
 import time
 from collections import defaultdict
@@ -110,7 +111,11 @@ def _cached(rx: Rx, source: str, metric_names: list[str], intervals: Intervals,
         else:
             out[pk].update(zip(metric_names, values, strict=True))
     _query(rx, source, metric_names, missing, f, out)
+    changing = cache.changing_times(rx, source) if missing else []
     for k, s, e in missing:
+        i = bisect.bisect_left(changing, s)
+        if i < len(changing) and changing[i] < e:
+            continue  # holds a row that may still change: computed each time
         cache.put((*base, s, e), tuple(out[k].get(n) for n in metric_names), mark)
     _query(rx, source, metric_names,
            fresh + [(("today", k), c, e) for k, _, c, e in split], f, out)
