@@ -88,3 +88,43 @@ def test_a_day_with_an_open_chat_is_not_kept(world: World) -> None:
         assert a.post(f"/v1/agent/conversations/{cid}/end").status_code == 200
     ended = interactions(world, day.isoformat())
     assert interactions(world, day.isoformat()) == ended == after  # now kept, and still true
+
+
+def test_ended_ranges_of_agent_and_visitor_stats_stay_true(world: World) -> None:
+    store = world.server.app.state.store
+    day = datetime.now(PARIS).date() - timedelta(days=3)
+    noon = datetime.combine(day, datetime.min.time(), PARIS).replace(hour=12).timestamp()
+    params = {"since": day.isoformat(), "until": day.isoformat()}
+
+    def stats() -> tuple[dict, dict]:
+        with world.sup() as c:
+            agents = {r["agent"]["id"]: r for r in c.get("/v1/stats/agents",
+                                                         params=params).json()["rows"]}
+            visitors = c.get("/v1/stats/visitors", params=params).json()
+        return agents, visitors
+
+    store.clock = lambda: noon
+    v, _ = world.visitor(user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101"
+                                    " Firefox/120.0")
+    with v:
+        cid = v.post("/v1/widget/messages", json={"body": "hello?"}).json()["conversation_id"]
+    with world.http(world.agent_token) as a:
+        a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "hi"})
+        a.post(f"/v1/agent/conversations/{cid}/end")
+    agents, visitors = stats()
+    assert agents[world.agent_id]["answered"] == 1
+    assert sum(r["visits"] for r in visitors["by_browser"]) == 1
+    hits = store.report_cache.hits
+    assert stats() == (agents, visitors)
+    assert store.report_cache.hits > hits
+    # another visit and chat written into that ended day: both reports see it
+    store.clock = lambda: noon + 300
+    v2, _ = world.visitor()
+    with v2:
+        cid2 = v2.post("/v1/widget/messages", json={"body": "me too"}).json()["conversation_id"]
+    with world.http(world.agent_token) as a:
+        a.post(f"/v1/agent/conversations/{cid2}/messages", json={"body": "hello"})
+        a.post(f"/v1/agent/conversations/{cid2}/end")
+    agents, visitors = stats()
+    assert agents[world.agent_id]["answered"] == 2
+    assert sum(r["visits"] for r in visitors["by_browser"]) == 2

@@ -11,8 +11,11 @@ a test's clock) make it recompute, never serve a stale figure."""
 
 from __future__ import annotations
 
+import bisect
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from chatsup.server.store.db import Rx
@@ -37,6 +40,7 @@ Key = tuple[Any, ...]
 class BucketCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._entries: OrderedDict[Key, tuple[tuple[Any, ...], int]] = OrderedDict()
+        self._ranges: OrderedDict[Key, tuple[Any, tuple[int, ...]]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
         self.hits = 0
@@ -81,3 +85,39 @@ class BucketCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def over_range(self, rx: Rx, key: Key, sources: tuple[str, ...], start: float, end: float,
+                   compute: Callable[[], Any]) -> Any:
+        """A whole-range figure (a breakdown, per-advisor statistics) under the
+        same rule as a bucket: kept once the range has ended, for as long as
+        nothing lands in it and none of its rows may still change."""
+        if end > time.time():
+            return compute()
+        marks = tuple(self.high_water(rx, s) for s in sources)
+        full = ("range", *key, start, end)
+        with self._lock:
+            entry = self._ranges.get(full)
+        if entry is not None:
+            value, old_marks = entry
+            if all(self._untouched(rx, s, m, end) for s, m in zip(sources, old_marks,
+                                                                     strict=True)):
+                self.hits += 1
+                return value
+        self.misses += 1
+        value = compute()
+        for s in sources:
+            changing = self.changing_times(rx, s)
+            i = bisect.bisect_left(changing, start)
+            if i < len(changing) and changing[i] < end:
+                return value
+        with self._lock:
+            self._ranges[full] = (value, marks)
+            while len(self._ranges) > 1000:
+                self._ranges.popitem(last=False)
+        return value
+
+    @staticmethod
+    def _untouched(rx: Rx, source: str, mark: int, end: float) -> bool:
+        table, col = CACHEABLE[source]
+        earliest = rx.scalar(f"SELECT min({col}) FROM {table} WHERE rowid > ?", (mark,))
+        return earliest is None or earliest >= end

@@ -184,6 +184,16 @@ def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
 
 
 def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list[dict[str, Any]]:
+    _, start, end = intervals[0]
+    if rx.cache is None:
+        return _breakdown_now(rx, f, intervals, column)
+    return list(rx.cache.over_range(
+        rx, ("breakdown", column, f.site_id, f.agent_id), ("sessions",), start, end,
+        lambda: _breakdown_now(rx, f, intervals, column)))
+
+
+def _breakdown_now(rx: Rx, f: ListFilter, intervals: Intervals,
+                   column: str) -> list[dict[str, Any]]:
     conds, params = _filters("sessions", f)
     where = "".join(" AND " + c for c in conds)
     _, start, end = intervals[0]
@@ -223,6 +233,16 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Per advisor over the range (default: last 30 days)."""
     buckets = _days(f, rx, 30)
     _, start, end = _whole(buckets)[0]
+    if rx.cache is None:
+        return _agent_stats(rx, f, buckets, start, end)
+    return dict(rx.cache.over_range(
+        rx, ("agents", f.site_id, f.agent_id, *rx.one("SELECT count(*), max(id) FROM agents")),
+        ("conversations", "agent_messages", "sessions"),
+        start, end, lambda: _agent_stats(rx, f, buckets, start, end)))
+
+
+def _agent_stats(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], start: float,
+                 end: float) -> dict[str, Any]:
     site = " AND x.site_id = ?" if f.site_id is not None else ""
     sp = [f.site_id] if f.site_id is not None else []
     conv: dict[int, dict[str, Any]] = defaultdict(lambda: {
