@@ -128,3 +128,38 @@ def test_ended_ranges_of_agent_and_visitor_stats_stay_true(world: World) -> None
     agents, visitors = stats()
     assert agents[world.agent_id]["answered"] == 2
     assert sum(r["visits"] for r in visitors["by_browser"]) == 2
+
+
+def test_agent_stats_past_kept_plus_today_equal_a_fresh_computation(world: World) -> None:
+    store = world.server.app.state.store
+    today = datetime.now(PARIS).date()
+    day = today - timedelta(days=3)
+    noon = datetime.combine(day, datetime.min.time(), PARIS).replace(hour=12).timestamp()
+    params = {"since": day.isoformat(), "until": today.isoformat()}
+    store.clock = lambda: noon
+    with world.http(world.agent_token) as a:
+        a.post("/v1/agent/presence", json={"status": "online"})  # presented to visitors
+        v, s = world.visitor()
+        with v:
+            cid = v.post("/v1/widget/messages", json={"body": "a"}).json()["conversation_id"]
+        store.clock = lambda: noon + 30
+        a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "b"})
+        a.post(f"/v1/agent/conversations/{cid}/end")
+        with world.sup() as c:
+            c.get("/v1/stats/agents", params=params)  # keeps the past part
+        store.clock = time.time  # today: the same visitor again, and a new one
+        with world.http() as c:
+            c.post("/v1/widget/sessions", json={"site_key": world.site_key,
+                                                "visitor_token": s["token"]})
+        v2, _ = world.visitor()
+        with v2:
+            cid2 = v2.post("/v1/widget/messages", json={"body": "c"}).json()["conversation_id"]
+        a.post(f"/v1/agent/conversations/{cid2}/messages", json={"body": "d"})
+    with world.sup() as c:
+        kept = c.get("/v1/stats/agents", params=params).json()
+        store.report_cache = None
+        fresh = c.get("/v1/stats/agents", params=params).json()
+    assert kept == fresh
+    alice = next(r for r in kept["rows"] if r["agent"]["id"] == world.agent_id)
+    assert (alice["chats"], alice["answered"]) == (2, 2)
+    assert alice["visitors_presented"] == 2  # the returning visitor counted once

@@ -230,23 +230,61 @@ def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
 
 
 def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
-    """Per advisor over the range (default: last 30 days)."""
+    """Per advisor over the range (default: last 30 days). With the report
+    cache: the part of the range before the first day that may still change
+    (today, or a day with an open chat) is kept; the rest is added fresh."""
     buckets = _days(f, rx, 30)
     _, start, end = _whole(buckets)[0]
     if rx.cache is None:
-        return _agent_stats(rx, f, buckets, start, end)
-    return dict(rx.cache.over_range(
-        rx, ("agents", f.site_id, f.agent_id, *rx.one("SELECT count(*), max(id) FROM agents")),
-        ("conversations", "agent_messages", "sessions"),
-        start, end, lambda: _agent_stats(rx, f, buckets, start, end)))
+        parts = _agent_parts(rx, f, start, end)
+    else:
+        cut = _settled_until(rx, start, end)
+        agents_now = rx.one("SELECT count(*), max(id) FROM agents")
+        past = rx.cache.over_range(
+            rx, ("agents", f.site_id, *agents_now), ("conversations", "agent_messages", "sessions"),
+            start, cut, lambda: _agent_parts(rx, f, start, cut)) if cut > start else None
+        parts = _agent_parts(rx, f, cut, end, before=start if past else None)
+        if past is not None:
+            parts = _merge_parts(past, parts)
+    rows = []
+    for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
+        if f.agent_id is not None and a[0] != f.agent_id:
+            continue
+        c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0, "first": []}
+        firsts = c["first"]
+        total, n = parts["turns"].get(a[0], (None, 0))
+        rows.append({
+            "agent": ref(a[0], a[1]), "chats": c["chats"], "answered": c["answered"],
+            "unanswered": c["unanswered"],
+            "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
+            "median_first_response_s": statistics.median(firsts) if firsts else None,
+            "avg_response_s": mean(total, n),
+            "visitors_presented": parts["presented"].get(a[0], 0),
+        })
+    return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
 
 
-def _agent_stats(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], start: float,
-                 end: float) -> dict[str, Any]:
+def _settled_until(rx: Rx, start: float, end: float) -> float:
+    """The start of the first local day in [start, end) that may still change:
+    today, or the day of the earliest open conversation in the range."""
+    now = time.time()
+    first = min(now, end)
+    open_at = rx.scalar("SELECT min(started_at) FROM conversations WHERE ended_at IS NULL"
+                        " AND started_at >= ? AND started_at < ?", (start, end))
+    if open_at is not None:
+        first = min(first, open_at)
+    cut = local_midnight(datetime.fromtimestamp(first, rx.tz).date(), rx.tz).timestamp()
+    return max(start, min(cut, end))
+
+
+def _agent_parts(rx: Rx, f: ListFilter, start: float, end: float,
+                 before: float | None = None) -> dict[str, Any]:
+    """Per advisor over [start, end): conversation counts and first responses,
+    response-time sums, and distinct visitors presented — those already
+    presented in [before, start) left out when `before` is given."""
     site = " AND x.site_id = ?" if f.site_id is not None else ""
     sp = [f.site_id] if f.site_id is not None else []
-    conv: dict[int, dict[str, Any]] = defaultdict(lambda: {
-        "chats": 0, "answered": 0, "unanswered": 0, "first": []})
+    conv: dict[int, dict[str, Any]] = {}
     for aid, has_agent_msg, has_visitor_msg, first in rx.execute(
         f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0,"
         f" x.first_response_s FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?"
@@ -254,7 +292,7 @@ def _agent_stats(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], start: float,
     ):
         if aid is None:
             continue
-        c = conv[aid]
+        c = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
         c["chats"] += 1
         c["answered"] += int(bool(has_agent_msg))
         c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
@@ -262,29 +300,38 @@ def _agent_stats(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], start: float,
             c["first"].append(first)
     turns = {r[0]: (r[1], r[2]) for r in rx.execute(
         "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
-        " WHERE x.at >= ? AND x.at < ? AND x.agent_id IS NOT NULL"
+        " WHERE x.at >= ? AND x.at < ? AND x.response_s IS NOT NULL AND x.agent_id IS NOT NULL"
         + (" AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
            if f.site_id is not None else "") + " GROUP BY x.agent_id", [start, end, *sp])}
+    seen_before = ("" if before is None else
+                   " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+                   " AND y.presented_agent_id = x.presented_agent_id"
+                   f" AND y.started_at >= ? AND y.started_at < ?{site.replace('x.', 'y.')})")
     presented = dict(rx.execute(
         "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
-        f" WHERE x.started_at >= ? AND x.started_at < ?{site} GROUP BY x.presented_agent_id",
-        [start, end, *sp]).fetchall())
-    rows = []
-    for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
-        if f.agent_id is not None and a[0] != f.agent_id:
-            continue
-        c = conv[a[0]]
-        firsts = c["first"]
-        total, n = turns.get(a[0], (None, 0))
-        rows.append({
-            "agent": ref(a[0], a[1]), "chats": c["chats"], "answered": c["answered"],
-            "unanswered": c["unanswered"],
-            "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
-            "median_first_response_s": statistics.median(firsts) if firsts else None,
-            "avg_response_s": mean(total, n),
-            "visitors_presented": presented.get(a[0], 0),
-        })
-    return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+        f" WHERE x.started_at >= ? AND x.started_at < ?{site}{seen_before}"
+        " GROUP BY x.presented_agent_id",
+        [start, end, *sp, *([] if before is None else [before, start, *sp])]).fetchall())
+    return {"conv": conv, "turns": turns, "presented": presented}
+
+
+def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    conv: dict[int, dict[str, Any]] = {}
+    for part in (a["conv"], b["conv"]):
+        for aid, c in part.items():
+            m = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
+            for k in ("chats", "answered", "unanswered"):
+                m[k] += c[k]
+            m["first"] = m["first"] + c["first"]
+    turns: dict[int, tuple[float | None, int]] = {}
+    for part in (a["turns"], b["turns"]):
+        for aid, (total, n) in part.items():
+            t0, n0 = turns.get(aid, (None, 0))
+            turns[aid] = (None if t0 is None and total is None else (t0 or 0) + (total or 0),
+                          n0 + n)
+    presented = {k: a["presented"].get(k, 0) + b["presented"].get(k, 0)
+                 for k in {*a["presented"], *b["presented"]}}
+    return {"conv": conv, "turns": turns, "presented": presented}
 
 
 INTERACTIONS = ["chats", "offline_messages", "first_response_sum", "first_response_n",
