@@ -89,12 +89,12 @@ def _measure(child: Child, tokens: list[str] | None, count: int) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a short run (2k sockets)")
+    ap.add_argument("--quick", action="store_true", help="a short run (1k sockets)")
     ap.add_argument("--sockets", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args(argv)
     if args.quick:
-        args.sockets, args.rounds = 2000, 2
+        args.sockets, args.rounds = 1000, 2
     raise_nofile()
 
     world = fresh_world()
