@@ -128,8 +128,11 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
         ).fetchall()]
         scanned += len(ids)
         marks = ",".join("?" * len(ids))
+        # CROSS JOIN keeps the few matched messages as the outer loop: left to
+        # itself the planner walks every conversation of the filters instead
+        # (420 ms a chunk for an advisor's month at 1M messages, not 1 ms)
         rows = rx.execute(
-            f"SELECT m.id, m.conversation_id FROM messages m JOIN conversations c"
+            f"SELECT m.id, m.conversation_id FROM messages m CROSS JOIN conversations c"
             f" ON c.id = m.conversation_id WHERE m.id IN ({marks})"
             + "".join(" AND " + c for c in conds) + " ORDER BY m.id DESC",
             [*ids, *params],
