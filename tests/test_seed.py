@@ -58,3 +58,27 @@ def test_deterministic(tmp_path: Path) -> None:
     b = [r[0] for r in seeded(tmp_path / "b.db").execute(q)]
     c = [r[0] for r in seeded(tmp_path / "c.db", seed=8).execute(q)]
     assert a == b and a != c
+
+
+def test_seeded_messages_are_searchable_and_new_ones_too(tmp_path: Path) -> None:
+    """The seed builds the message index at the end: every seeded message is
+    in it, and the index follows messages written afterwards."""
+    from chatsup.server.store import ListFilter
+    from chatsup.server.store.conversations import list_conversations
+    from chatsup.server.store.writes import NewMessage, visitor_message
+
+    db = seeded(tmp_path / "s.db")
+    assert db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH"
+                      " 'colis OR parcel OR commande OR order OR hello OR bonjour'").fetchone()[0]
+    db.close()
+    store = Store.open(tmp_path / "s.db", tz=ZoneInfo("Europe/Paris"))
+    try:
+        conv = store.read_sync(lambda rx: rx.one(
+            "SELECT visitor_id, session_id, site_id FROM conversations LIMIT 1"))
+        assert conv is not None
+        store.write_sync(visitor_message, conv["visitor_id"], conv["session_id"],
+                         conv["site_id"], NewMessage(body="zanzibarquokka after the seed"))
+        found = store.read_sync(list_conversations, ListFilter(q="zanzibarquokka"))
+        assert len(found["items"]) == 1
+    finally:
+        store.close()
