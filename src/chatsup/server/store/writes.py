@@ -236,19 +236,12 @@ def _message_event(
     tx: Tx, conversation_id: int, message_id: int, sender: str, agent_id: int | None,
     m: NewMessage, at: float,
 ) -> int | None:
-    conv = tx.execute(
-        "SELECT c.visitor_id, v.number, p.name, c.site_id, s.name FROM conversations c"
-        " JOIN visitors v ON v.id = c.visitor_id JOIN sites s ON s.id = c.site_id"
-        " LEFT JOIN profiles p ON p.visitor_id = c.visitor_id WHERE c.id = ?",
-        (conversation_id,),
-    ).fetchone()
+    item = conversation_item(_rx(tx), conversation_id)  # its visitor and site too: one query
     eid = tx.emit("message.created", {
         "conversation_id": conversation_id, "message_id": message_id, "sender": sender,
         "agent": ref(agent_id, _agent_name(tx, agent_id)), "body": m.body,
         "media": m.media, "at": iso(at, tx.tz),
-        "visitor": {"id": conv[0], "number": conv[1], "name": conv[2]},
-        "site": ref(conv[3], conv[4]),
-        "conversation": conversation_item(_rx(tx), conversation_id),
+        "visitor": item["visitor"], "site": item["site"], "conversation": item,
     }, at)
     if m.client_key is not None and eid is not None:
         tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
