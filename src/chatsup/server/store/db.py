@@ -37,6 +37,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_BATCH = 512
+CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
 
 
 @dataclass
@@ -169,6 +170,9 @@ class Store:
         self._writer = threading.Thread(target=self._run_writer, name="chatsup-write", daemon=True)
         self._wconn: sqlite3.Connection | None = None
         self._closed = False
+        self._stop_checkpoints = threading.Event()
+        self._checkpointer = threading.Thread(target=self._run_checkpoints,
+                                              name="chatsup-checkpoint", daemon=True)
 
     @classmethod
     def open(
@@ -179,9 +183,24 @@ class Store:
         store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous)
         conn = _connect(path, synchronous)
         migrate(conn)
+        # WAL checkpoints run on their own thread, not inside the writer's
+        # COMMIT (where they held up every acknowledgement behind them)
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         store._wconn = conn
         store._writer.start()
+        store._checkpointer.start()
         return store
+
+    def _run_checkpoints(self) -> None:
+        conn = _connect(self.path, self.synchronous)
+        try:
+            while not self._stop_checkpoints.wait(CHECKPOINT_EVERY_S):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    log.exception("WAL checkpoint failed (the next one retries)")
+        finally:
+            conn.close()
 
     # -- writes ---------------------------------------------------------------
 
@@ -302,6 +321,8 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        self._stop_checkpoints.set()
+        self._checkpointer.join(timeout=30)
         self._queue.put(None)
         self._writer.join(timeout=30)
         self._pool.shutdown(wait=True)
