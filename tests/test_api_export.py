@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from tests.harness import World
 from tests.test_api_lists import chat
 
@@ -47,3 +49,24 @@ def test_export_pages_through_everything(world: World, monkeypatch) -> None:
         assert len(list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))) == 12
         r = c.get("/v1/export/visitors", params={"format": "xml"})
         assert r.status_code == 422 and r.json()["error"]["field"] == "format"
+
+
+@pytest.mark.parametrize("kind", ["conversations", "offline-messages", "calls", "visitors",
+                                  "contacts"])
+def test_an_empty_export_still_has_its_header(world: World, kind: str) -> None:
+    """Nothing selected: the CSV is the header row alone (a spreadsheet still
+    shows the columns), and it is the header a full export has."""
+    v, s = world.visitor()
+    with v:
+        v.post("/v1/widget/messages", json={"body": "hello"})
+        v.post("/v1/widget/offline-messages", json={"name": "Zoé", "body": "call me"})
+    with world.sup() as c:
+        c.put(f"/v1/visitors/{s['visitor_id']}/profile", json={"name": "Zoé"})
+        with world.http(world.agent_token) as a:
+            a.post("/v1/calls", json={"visitor_id": s["visitor_id"]})
+        full = c.get(f"/v1/export/{kind}").text.lstrip("\ufeff").splitlines()
+        empty = c.get(f"/v1/export/{kind}", params={"since": "2001-01-01",
+                                                     "until": "2001-01-02"})
+    assert empty.status_code == 200
+    lines = empty.text.lstrip("\ufeff").splitlines()
+    assert len(full) >= 2 and lines == full[:1]

@@ -34,6 +34,12 @@ def _name(ref: dict[str, Any] | None) -> str | None:
     return None if ref is None else ref.get("name")
 
 
+CONVERSATION_COLUMNS = [
+    "conversation_id", "conversation_started_at", "site", "advisor", "visitor_number",
+    "visitor_name", "status", "first_response_s", "message_id", "at", "sender", "sender_name",
+    "body", "media_url"]
+
+
 def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """A page of conversations, as one row per message."""
     pg = conversations.list_conversations(rx, f)
@@ -51,49 +57,62 @@ def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
             by_conv[r["conversation_id"]].append(r)
         for cid, c in convs.items():
             for r in by_conv[cid]:
-                rows.append({
-                    "conversation_id": cid, "conversation_started_at": c["started_at"],
-                    "site": _name(c["site"]), "advisor": _name(c["agent"]),
-                    "visitor_number": c["visitor"]["number"], "visitor_name": c["visitor"]["name"],
-                    "status": c["status"], "first_response_s": c["first_response_s"],
-                    "message_id": r["id"], "at": iso(r["at"], rx.tz), "sender": r["sender"],
-                    "sender_name": r["agent_name"] if r["sender"] == "agent" else None,
-                    "body": r["body"], "media_url": r["media_url"],
-                })
+                rows.append(dict(zip(CONVERSATION_COLUMNS, (
+                    cid, c["started_at"], _name(c["site"]), _name(c["agent"]),
+                    c["visitor"]["number"], c["visitor"]["name"], c["status"],
+                    c["first_response_s"], r["id"], iso(r["at"], rx.tz), r["sender"],
+                    r["agent_name"] if r["sender"] == "agent" else None, r["body"],
+                    r["media_url"]), strict=True)))
     return {"items": rows, "next_cursor": pg["next_cursor"]}
 
 
+Getter = Callable[[dict[str, Any]], Any]
+
+
 def _flat(list_fn: Callable[[Rx, ListFilter], dict[str, Any]],
-          shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+          columns: dict[str, Getter]) -> Callable[..., dict[str, Any]]:
     def read(rx: Rx, f: ListFilter) -> dict[str, Any]:
         pg = list_fn(rx, f)
-        return {"items": [shape(i) for i in pg["items"]], "next_cursor": pg["next_cursor"]}
+        return {"items": [{k: get(i) for k, get in columns.items()} for i in pg["items"]],
+                "next_cursor": pg["next_cursor"]}
+    read.columns = list(columns)  # type: ignore[attr-defined]
     return read
+
+
+def _key(k: str) -> Getter:
+    return lambda i: i[k]
+
+
+def _named(k: str) -> Getter:
+    return lambda i: _name(i[k])
 
 
 KINDS: dict[str, Callable[..., dict[str, Any]]] = {
     "conversations": _conversation_rows,
-    "offline-messages": _flat(records.list_offline, lambda i: {
-        "id": i["id"], "at": i["at"], "site": _name(i["site"]),
-        "visitor_number": (i["visitor"] or {}).get("number"), "name": i["name"],
-        "email": i["email"], "phone": i["phone"], "body": i["body"],
-        "handled_by": _name(i["handled_by"]), "status": i["status"]}),
-    "calls": _flat(records.list_calls, lambda i: {
-        "id": i["id"], "conversation_id": i["conversation_id"], "started_at": i["started_at"],
-        "duration_s": i["duration_s"], "caller_id": i["caller"]["id"],
-        "caller_nickname": i["caller"]["nickname"],
-        "called_id": (i["called"] or {}).get("id"),
-        "called_nickname": (i["called"] or {}).get("nickname"),
-        "state": i["state"], "end_reason": i["end_reason"]}),
-    "visitors": _flat(visitors.list_visitors, lambda i: {
-        "id": i["id"], "number": i["number"], "first_seen_at": i["first_seen_at"],
-        "last_seen_at": i["last_seen_at"], "site": _name(i["site"]),
-        "presented_agent": _name(i["presented_agent"]), "name": i["name"],
-        "page_views": i["page_views"], "country": i["country"]}),
-    "contacts": _flat(visitors.list_contacts, lambda i: {
-        k: i[k] for k in ("id", "number", "name", "email", "phone", "notes", "updated_at",
-                          "last_seen_at")}),
+    "offline-messages": _flat(records.list_offline, {
+        "id": _key("id"), "at": _key("at"), "site": _named("site"),
+        "visitor_number": lambda i: (i["visitor"] or {}).get("number"), "name": _key("name"),
+        "email": _key("email"), "phone": _key("phone"), "body": _key("body"),
+        "handled_by": _named("handled_by"), "status": _key("status")}),
+    "calls": _flat(records.list_calls, {
+        "id": _key("id"), "conversation_id": _key("conversation_id"),
+        "started_at": _key("started_at"), "duration_s": _key("duration_s"),
+        "caller_id": lambda i: i["caller"]["id"],
+        "caller_nickname": lambda i: i["caller"]["nickname"],
+        "called_id": lambda i: (i["called"] or {}).get("id"),
+        "called_nickname": lambda i: (i["called"] or {}).get("nickname"),
+        "state": _key("state"), "end_reason": _key("end_reason")}),
+    "visitors": _flat(visitors.list_visitors, {
+        "id": _key("id"), "number": _key("number"), "first_seen_at": _key("first_seen_at"),
+        "last_seen_at": _key("last_seen_at"), "site": _named("site"),
+        "presented_agent": _named("presented_agent"), "name": _key("name"),
+        "page_views": _key("page_views"), "country": _key("country")}),
+    "contacts": _flat(visitors.list_contacts, {
+        k: _key(k) for k in ("id", "number", "name", "email", "phone", "notes", "updated_at",
+                             "last_seen_at")}),
 }
+_conversation_rows.columns = CONVERSATION_COLUMNS  # type: ignore[attr-defined]
+
 
 # Reports register their exports here (daily, monthly) when they exist.
 REPORTS: dict[str, Callable[..., Iterable[dict[str, Any]]]] = {}
@@ -112,12 +131,20 @@ async def _pages(request: Request, reader: Callable[..., dict[str, Any]],
         f = replace(f, cursor=pg["next_cursor"])
 
 
-async def _csv(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
+async def _csv(pages: AsyncIterator[list[dict[str, Any]]],
+               columns: list[str] | None = None) -> AsyncIterator[bytes]:
+    """`columns`: the header when known up front (an empty export still has one)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     fields: list[str] | None = None
     safe = spreadsheet_safe
     yield "\ufeff".encode()  # so spreadsheets read UTF-8 as such
+    if columns:
+        fields = list(columns)
+        writer.writerow(fields)
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
     async for items in pages:
         if fields is None and items:
             fields = list(items[0])  # the header: the first row's keys
@@ -152,7 +179,8 @@ async def export(
         pages = one()
     else:
         raise ApiError(404, "not_found", f"no export named {kind!r}", "kind")
-    body = _csv(pages) if format == "csv" else _jsonl(pages)
+    columns = getattr(KINDS.get(kind), "columns", None)
+    body = _csv(pages, columns) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     filename = f"chatsup-{kind}.{format}"
     return StreamingResponse(body, media_type=media,
