@@ -112,6 +112,16 @@ def _connect(path: Path, synchronous: str, *, readonly: bool = False) -> sqlite3
     return conn
 
 
+def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+    for fut, result, exc in outcomes:
+        if fut.done():  # cancelled while waiting
+            continue
+        if exc is None:
+            fut.set_result(result)
+        else:
+            fut.set_exception(exc)
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply the migrations not yet applied; returns the schema version."""
     conn.execute("PRAGMA journal_mode = WAL")
@@ -215,7 +225,13 @@ class Store:
 
     async def write(self, fn: Callable[..., R], *args: Any) -> R:
         """Run a write on the writer thread; returns once it is committed."""
-        return await asyncio.wrap_future(self.submit(fn, *args))
+        # An asyncio future, settled on its loop once per committed batch
+        # (not one thread-safe wake-up of the loop per write).
+        if self._closed:
+            raise RuntimeError("store is closed")
+        fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.put((fn, args, fut, True))
+        return await fut
 
     def write_sync(self, fn: Callable[..., R], *args: Any, log_events: bool = True) -> R:
         return self.submit(fn, *args, log_events=log_events).result()
@@ -244,17 +260,19 @@ class Store:
         conn.close()
 
     def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
-        outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
         now = self.clock()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
-            for _fn, _args, fut, _le in batch:
-                fut.set_exception(e)
+            self._settle([(fut, None, e) for _fn, _args, fut, _le in batch])
             return
         for fn, args, fut, log_events in batch:
-            if not fut.set_running_or_notify_cancel():
+            if isinstance(fut, concurrent.futures.Future):
+                if not fut.set_running_or_notify_cancel():
+                    continue
+            elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
             tx = Tx(conn, now, self.tz, log_events)
             conn.execute("SAVEPOINT w")
@@ -276,19 +294,34 @@ class Store:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            for fut, _r, _e in outcomes:
-                fut.set_exception(e)
+            self._settle([(fut, None, e) for fut, _r, _e in outcomes])
             return
         if events and self.on_commit is not None:
             try:
                 self.on_commit(events)
             except Exception:  # publishing must never lose an acknowledged write
                 log.exception("publishing events failed")
-        for fut, result, exc in outcomes:
-            if exc is None:
-                fut.set_result(result)
+        self._settle(outcomes)
+
+    @staticmethod
+    def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+        """Give each write its outcome: thread futures directly, asyncio ones
+        in one callback per event loop."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, BaseException | None]]] = {}
+        for out in outcomes:
+            fut = out[0]
+            if isinstance(fut, concurrent.futures.Future):
+                if out[2] is None:
+                    fut.set_result(out[1])
+                else:
+                    fut.set_exception(out[2])
             else:
-                fut.set_exception(exc)
+                by_loop.setdefault(fut.get_loop(), []).append(out)
+        for loop, outs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_on_loop, outs)
+            except RuntimeError:  # that loop has closed: nobody is waiting
+                pass
 
     # -- reads ----------------------------------------------------------------
 
