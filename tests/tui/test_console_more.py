@@ -102,7 +102,9 @@ async def test_tail_keeps_its_place_and_counts_new_lines(busy_world: World) -> N
             for i in range(20):
                 assert v.post("/v1/widget/messages",
                               json={"body": f"line {n}.{i}"}).status_code == 201
-        await until(pilot, lambda: len(log.lines) >= 40 and log.max_scroll_y > 0)
+        # 40 lines and 2 "new chat" lines, all written (none pending), before scrolling up
+        await until(pilot, lambda: len(log.lines) >= 42 and not tail.pending
+                    and log.max_scroll_y > 0, timeout=20)
         await pilot.press("home")
         await until(pilot, lambda: log.scroll_y == 0)
         for i in range(3):
