@@ -12,21 +12,18 @@ after each `LiveStatus("live")` a client reloads what it shows over HTTP
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
+from websockets.exceptions import WebSocketException
 
-from chatsup.client.errors import Unauthorized, Unreachable
-from chatsup.client.live import MAX_FRAME, LiveState, LiveStatus, _why, backoff_delay, ws_url
+from chatsup.client.errors import Unreachable
+from chatsup.client.live import LiveStatus, ReconnectingSocket, _why, ws_url
 from chatsup.domain.models import Event
 
 log = logging.getLogger(__name__)
@@ -65,15 +62,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class AgentLive:
+class AgentLive(ReconnectingSocket):
     """`async for item in AgentLive(url, token).events(): ...`
 
-    The token goes in the `Authorization` header. A refused token (401/403
-    on the handshake) yields `LiveStatus("offline",
-    "bad token")` then raises `Unauthorized`; every other failure is retried
-    with exponential backoff and jitter until `close()`. Dead connections are
-    found by the WebSocket protocol's own pings.
+    Reconnects as `ReconnectingSocket` does; dead connections are found by
+    the WebSocket protocol's own pings.
     """
+
+    WHAT = "the agent socket"
 
     def __init__(
         self,
@@ -85,39 +81,12 @@ class AgentLive:
         open_timeout: float = 10.0,
         ping_interval: float = 20.0,
     ) -> None:
-        self.url = ws_url(url, PATH)
-        self.min_backoff = min_backoff
-        self.max_backoff = max(max_backoff, min_backoff)
-        self.open_timeout = open_timeout
-        self.ping_interval = ping_interval
-        self.state: LiveState | None = None
-        self._token = token
-        self._closed = False
-        self._wake = asyncio.Event()
-        self._ws: ClientConnection | None = None
+        super().__init__(ws_url(url, PATH), token, min_backoff=min_backoff,
+                         max_backoff=max_backoff, open_timeout=open_timeout,
+                         ping_interval=ping_interval)
 
-    @property
-    def connected(self) -> bool:
-        return self._ws is not None and self.state == "live"
-
-    async def close(self) -> None:
-        """Stop: the iterator yields `LiveStatus("offline", "closed")` and ends."""
-        self._closed = True
-        self._wake.set()
-        ws = self._ws
-        if ws is not None:
-            await ws.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    def events(self) -> AsyncIterator[AgentItem]:
+        return super().events()
 
     async def send_message(
         self, conversation_id: int, body: str, client_id: str | None = None
@@ -136,68 +105,7 @@ class AgentLive:
             raise Unreachable(self.url, _why(e)) from e
         return client_id
 
-    async def events(self) -> AsyncIterator[AgentItem]:
-        loop = asyncio.get_running_loop()
-        failures = 0
-        while not self._closed:
-            opened_at: float | None = None
-            try:
-                async with connect(
-                    self.url,
-                    additional_headers={"Authorization": f"Bearer {self._token}"},
-                    compression=None,
-                    open_timeout=self.open_timeout,
-                    ping_interval=self.ping_interval,
-                    max_size=MAX_FRAME,
-                ) as ws:
-                    self._ws = ws
-                    if self._closed:
-                        break
-                    opened_at = loop.time()
-                    yield self._status("live", f"connected to {self.url}")
-                    async for raw in ws:
-                        item = self._take(raw)
-                        if item is not None:
-                            yield item
-                    reason = f"the server closed the socket ({ws.close_code})"
-            except InvalidStatus as e:
-                status = e.response.status_code
-                if status in (401, 403):
-                    self._closed = True
-                    yield self._status("offline", "bad token")
-                    raise Unauthorized(
-                        status, "unauthorized",
-                        f"the agent socket at {self.url} refused the token (HTTP {status})",
-                    ) from e
-                reason = f"the server answered HTTP {status}"
-            except InvalidURI:
-                raise
-            except (OSError, TimeoutError, WebSocketException) as e:
-                reason = _why(e)
-            finally:
-                self._ws = None
-            if self._closed:
-                break
-            if opened_at is not None and loop.time() - opened_at >= 1.0:
-                failures = 0  # that connection worked for a while: start the backoff over
-            delay = backoff_delay(failures, self.min_backoff, self.max_backoff)
-            failures += 1
-            yield self._status(
-                "reconnecting", f"{reason}; retrying in {delay:.1f} s", failures, delay
-            )
-            await self._sleep(delay)
-        yield self._status("offline", "closed")
-
-    # -- internals --------------------------------------------------------------
-
-    def _status(
-        self, state: LiveState, detail: str, attempt: int = 0, retry_in: float | None = None
-    ) -> LiveStatus:
-        self.state = state
-        return LiveStatus(state, detail, attempt, retry_in)
-
-    @staticmethod
-    def _take(raw: str | bytes) -> Event | Ack | SocketError | None:
+    def _take(self, raw: str | bytes) -> Event | Ack | SocketError | None:
         try:
             msg = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -219,10 +127,3 @@ class AgentLive:
         except ValidationError as e:
             log.warning("agent socket: ignoring a malformed event: %s", e)
             return None
-
-    async def _sleep(self, delay: float) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
-

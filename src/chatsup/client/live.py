@@ -109,34 +109,37 @@ def _why(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-class LiveClient:
-    """`async for item in LiveClient(url, token, after=last_seen).events(): ...`
+class ReconnectingSocket:
+    """One WebSocket as an endless async iterator that reconnects on its own.
 
-    `url` is the server's base URL (http(s):// or ws(s)://). The token goes
-    in the `Authorization` header (kept out of URLs and access logs). A
-    refused token (401/403 on the handshake) yields
+    The token goes in the `Authorization` header (kept out of URLs and access
+    logs). A refused token (401/403 on the handshake) yields
     `LiveStatus("offline", "bad token")` then raises `Unauthorized`; every
-    other failure is retried with exponential backoff and jitter, forever,
-    until `close()`.
+    other failure is retried with exponential backoff and jitter until
+    `close()`. A subclass says where it connects (`connect_url`), how long
+    silence means a dead link (`idle_timeout`; None: the protocol's pings
+    tell) and what a frame means (`_take`).
     """
+
+    WHAT = "the socket"  # for messages: "the live stream", "the agent socket"
 
     def __init__(
         self,
         url: str,
         token: str,
-        after: int = 0,
         *,
         min_backoff: float = 0.2,
         max_backoff: float = 10.0,
-        heartbeat_s: float = HEARTBEAT_S,
         open_timeout: float = 10.0,
+        idle_timeout: float | None = None,
+        ping_interval: float | None = 20.0,
     ) -> None:
-        self.url = ws_url(url)
-        self.last_id = after
+        self.url = url
         self.min_backoff = min_backoff
         self.max_backoff = max(max_backoff, min_backoff)
-        self.idle_timeout = 3 * heartbeat_s
         self.open_timeout = open_timeout
+        self.idle_timeout = idle_timeout
+        self.ping_interval = ping_interval
         self.state: LiveState | None = None
         self._token = token
         self._closed = False
@@ -144,12 +147,20 @@ class LiveClient:
         self._ws: ClientConnection | None = None
 
     def connect_url(self) -> str:
-        """Where the next connection goes: resuming after `last_id`."""
-        return ws_url(self.url, after=self.last_id)
+        """Where the next connection goes."""
+        return self.url
+
+    def _take(self, raw: str | bytes) -> Any:
+        """One server frame: the item to yield, or None to skip it."""
+        raise NotImplementedError
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self.state == "live"
 
     async def close(self) -> None:
         """Stop: the iterator yields `LiveStatus("offline", "closed")` and ends."""
@@ -158,9 +169,6 @@ class LiveClient:
         ws = self._ws
         if ws is not None:
             await ws.close()
-
-    def __aiter__(self) -> AsyncIterator[LiveItem]:
-        return self.events()
 
     async def __aenter__(self) -> Self:
         return self
@@ -173,7 +181,7 @@ class LiveClient:
     ) -> None:
         await self.close()
 
-    async def events(self) -> AsyncIterator[LiveItem]:
+    async def events(self) -> AsyncIterator[Any]:
         loop = asyncio.get_running_loop()
         failures = 0
         while not self._closed:
@@ -185,6 +193,7 @@ class LiveClient:
                     additional_headers={"Authorization": f"Bearer {self._token}"},
                     compression=None,
                     open_timeout=self.open_timeout,
+                    ping_interval=self.ping_interval,
                     max_size=MAX_FRAME,
                 ) as ws:
                     self._ws = ws
@@ -209,7 +218,7 @@ class LiveClient:
                     raise Unauthorized(
                         status,
                         "unauthorized",
-                        f"the live stream at {self.url} refused the token (HTTP {status})",
+                        f"{self.WHAT} at {self.url} refused the token (HTTP {status})",
                     ) from e
                 reason = f"the server answered HTTP {status}"
             except InvalidURI:
@@ -230,13 +239,52 @@ class LiveClient:
             await self._sleep(delay)
         yield self._status("offline", "closed")
 
-    # -- internals --------------------------------------------------------------
-
     def _status(
         self, state: LiveState, detail: str, attempt: int = 0, retry_in: float | None = None
     ) -> LiveStatus:
         self.state = state
         return LiveStatus(state, detail, attempt, retry_in)
+
+    async def _sleep(self, delay: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
+
+
+class LiveClient(ReconnectingSocket):
+    """`async for item in LiveClient(url, token, after=last_seen).events(): ...`
+
+    `url` is the server's base URL (http(s):// or ws(s)://). Reconnects ask
+    for `after=last_id`; a link silent for three heartbeats is dead.
+    """
+
+    WHAT = "the live stream"
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        after: int = 0,
+        *,
+        min_backoff: float = 0.2,
+        max_backoff: float = 10.0,
+        heartbeat_s: float = HEARTBEAT_S,
+        open_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(ws_url(url), token, min_backoff=min_backoff, max_backoff=max_backoff,
+                         open_timeout=open_timeout, idle_timeout=3 * heartbeat_s)
+        self.last_id = after
+
+    def connect_url(self) -> str:
+        """Where the next connection goes: resuming after `last_id`."""
+        return ws_url(self.url, after=self.last_id)
+
+    def events(self) -> AsyncIterator[LiveItem]:
+        return super().events()
+
+    def __aiter__(self) -> AsyncIterator[LiveItem]:
+        return self.events()
 
     def _take(self, raw: str | bytes) -> Event | Resync | None:
         """One server frame: the item to yield, or None (heartbeat, duplicate,
@@ -268,9 +316,3 @@ class LiveClient:
             return None
         self.last_id = event.id
         return event
-
-    async def _sleep(self, delay: float) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
