@@ -38,8 +38,7 @@ from chatsup.tui.app import ChatsupApp
 from tests.harness import World, free_port
 from tests.hostile_corpus import CORPUS, HTML, MARKUP
 from tests.test_mail import Collect
-from tests.tui.test_console import until
-from tests.tui.test_hostile import RecordingDriver
+from tests.tui.pilot import RecordingDriver, until
 
 IDS = [name for name, _ in CORPUS]
 TEXT = dict(CORPUS)

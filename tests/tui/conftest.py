@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import textual.drivers.headless_driver as hd
 
 from tests.harness import World
+from tests.tui.pilot import RecordingDriver
 
 
 @pytest.fixture
@@ -34,3 +36,11 @@ def busy_world(tmp_path: Path) -> Iterator[World]:
         yield w
     finally:
         w.server.stop()
+
+
+@pytest.fixture
+def recording(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Apps started in this test write to RecordingDriver.output."""
+    RecordingDriver.output = []
+    monkeypatch.setattr(hd, "HeadlessDriver", RecordingDriver)
+    return RecordingDriver.output

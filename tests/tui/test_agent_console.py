@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
-import textual.drivers.headless_driver as hd
 from textual.widgets import Input, RichLog, Static
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -25,46 +23,9 @@ from chatsup.client import ws_url
 from chatsup.tui.screens.confirm import ConfirmScreen
 from chatsup.tui.screens.failure import FailureScreen
 from tests.harness import World, free_port, make_settings
+from tests.tui.pilot import PAYLOADS, foreign_controls, until
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-PAYLOADS = [
-    "\x1b]0;PWNED\x07", "\x1b]52;c;SGVsbG8=\x07", "\x1b[2J", "\x9b31m", "[/]",
-    "[@click=app.quit]x[/]", "\x1bP1$qm\x1b\\",
-    "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\", "abc\rOVERWRITE", "\u202eevil\u202c",
-]
-# What Textual itself writes: CSI sequences and its pointer-shape OSC 22.
-OWN = re.compile(r"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b\]22;[a-z-]+\x07")
-
-
-async def until(pilot: Any, cond: Callable[[], Any], timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    app = pilot.app
-    raise AssertionError(f"condition not met in time (screen {app.screen!r}, "
-                         f"focus {app.focused!r})")
-
-
-class RecordingDriver(hd.HeadlessDriver):
-    """Headless for input, but keeps every byte the app writes to the terminal
-    (the idea of tests/tui/test_hostile.py)."""
-
-    output: ClassVar[list[str]] = []
-
-    @property
-    def is_headless(self) -> bool:
-        return False
-
-    def write(self, data: str) -> None:
-        RecordingDriver.output.append(data)
-
-
-def foreign_controls(output: str) -> list[str]:
-    rest = OWN.sub("", output)
-    return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f].{0,12}", rest)})
-
-
 @asynccontextmanager
 async def visitor_socket(world: World, token: str) -> AsyncIterator[ClientConnection]:
     async with connect(ws_url(world.url, "/v1/widget/ws"),
@@ -252,13 +213,6 @@ async def test_server_restart_reply_fails_visibly_then_goes_once(world: World) -
     with world.sup() as c:
         msgs = c.get(f"/v1/conversations/{cid}").json()["messages"]
     assert [m["body"] for m in msgs if m["sender"] == "agent"] == ["sorry for the wait"]
-
-
-@pytest.fixture
-def recording(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    RecordingDriver.output = []
-    monkeypatch.setattr(hd, "HeadlessDriver", RecordingDriver)
-    return RecordingDriver.output
 
 
 async def test_hostile_visitor_text_is_shown_made_visible(

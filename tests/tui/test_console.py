@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
+from tests.tui.pilot import until
 
 
 async def ready(pilot, app: ChatsupApp, rows: int) -> None:
@@ -18,16 +18,6 @@ async def ready(pilot, app: ChatsupApp, rows: int) -> None:
                     and isinstance(app.focused, PagedTable))
     except AssertionError:
         raise AssertionError(f"rows {app.messages.table.row_count}, focus {app.focused}") from None
-
-
-async def until(pilot, cond: Callable[[], bool], timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    app = pilot.app
-    raise AssertionError(f"condition not met in time (screen {app.screen!r}, "
-                         f"focus {app.focused!r})")
 
 
 def app_for(world: World) -> ChatsupApp:

@@ -13,8 +13,8 @@ import pytest
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
-from tests.tui.test_console import app_for, ready, until
-from tests.tui.test_hostile import RecordingDriver, recording  # noqa: F401 (fixture)
+from tests.tui.pilot import RecordingDriver, until
+from tests.tui.test_console import app_for, ready
 
 
 def api_count(world: World, path: str, **params: Any) -> int:

@@ -8,58 +8,11 @@ C1, BEL) is in that output, and that the app still runs."""
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
-from typing import ClassVar
-
-import pytest
-import textual.drivers.headless_driver as hd
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
-from tests.tui.test_console import until
-
-PAYLOADS = [
-    "\x1b]0;PWNED\x07",
-    "\x1b]52;c;SGVsbG8=\x07",
-    "\x1b[2J",
-    "\x9b31m",
-    "[/]",
-    "[@click=app.quit]x[/]",
-    "\x1bP1$qm\x1b\\",  # DCS
-    "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\",  # OSC 8 hyperlink
-    "abc\rOVERWRITE",
-    "\u202eevil\u202c",
-]
-
-
-class RecordingDriver(hd.HeadlessDriver):
-    output: ClassVar[list[str]] = []
-
-    @property
-    def is_headless(self) -> bool:
-        return False
-
-    def write(self, data: str) -> None:
-        RecordingDriver.output.append(data)
-
-
-@pytest.fixture
-def recording(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    RecordingDriver.output = []
-    monkeypatch.setattr(hd, "HeadlessDriver", RecordingDriver)
-    return RecordingDriver.output
-
-
-# What the app itself writes: CSI sequences for colour, cursor moves and the
-# private modes Textual sets, and its pointer-shape OSC 22. Anything else
-# with ESC, BEL or a C1 byte is not ours.
-OWN = re.compile(r"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b\]22;[a-z-]+\x07")
-
-
-def foreign_controls(output: str) -> list[str]:
-    rest = OWN.sub("", output)
-    return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f].{0,12}", rest)})
+from tests.tui.pilot import PAYLOADS, foreign_controls, until
 
 
 async def test_hostile_text_does_not_reach_the_terminal(

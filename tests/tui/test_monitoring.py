@@ -13,7 +13,8 @@ import pytest
 from chatsup.tui.app import ChatsupApp
 from chatsup.tui.screens import monitoring
 from tests.harness import World
-from tests.tui.test_console import app_for, ready, until
+from tests.tui.pilot import until
+from tests.tui.test_console import app_for, ready
 
 
 def today() -> str:

@@ -19,12 +19,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from chatsup.agent_console.lines import PRESENCE_CYCLE, describe, is_waiting
+from chatsup.agent_console.lines import PRESENCE_CYCLE, is_waiting
 from chatsup.agent_console.screens.chat import ChatScreen
 from chatsup.agent_console.screens.queue import QueueScreen
 from chatsup.agent_console.status import StatusBar
 from chatsup.client import AgentClient, Forbidden, LiveStatus, Unauthorized, Unreachable
 from chatsup.client.agent_live import AgentLive, SocketError
+from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Event, Presence

@@ -4,29 +4,18 @@ from the wire goes through `chatsup.tui.render`, never markup."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from chatsup.client.errors import ApiError, Unreachable
-from chatsup.domain.models import ConversationItem, Message, Presence
+from chatsup.domain.models import ConversationItem, Presence
 from chatsup.tui import render as r
 
-SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
 PRESENCE_STYLE: dict[str, tuple[str, str]] = {
     "online": ("● online", "green"), "away": ("◐ away", "yellow"),
     "offline": ("○ offline", "red"),
 }
 PRESENCE_CYCLE: dict[Presence, Presence] = {"online": "away", "away": "offline",
                                             "offline": "online"}
-
-
-def describe(error: BaseException) -> str:
-    if isinstance(error, ApiError):
-        return f"{error.status}: {error.message}"
-    if isinstance(error, Unreachable):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 def is_waiting(c: ConversationItem) -> bool:
@@ -44,24 +33,6 @@ def visitor_label(c: ConversationItem) -> Text:
 
 def waited(since: datetime, now: datetime) -> Text:
     return r.seconds(max(0.0, (now - since).total_seconds()))
-
-
-def message_line(m: Message, tz: ZoneInfo, me_id: int | None = None) -> Text:
-    t = Text()
-    t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
-    if m.sender == "agent":
-        who = "you" if m.agent is not None and m.agent.id == me_id else (
-            m.agent.name if m.agent else "advisor")
-    else:
-        who = m.sender
-    t.append_text(r.plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))
-    t.append(": ")
-    t.append_text(r.block(m.body))
-    if m.media:
-        t.append("\n    📎 ", style="dim")
-        t.append_text(r.plain(f"{m.media.name} ({m.media.type}, {m.media.size} bytes) "
-                              f"{m.media.url}", 100, style="dim"))
-    return t
 
 
 def chat_title(c: ConversationItem) -> Text:

@@ -136,3 +136,12 @@ def error_from_body(
     if cls is RateLimited:
         return RateLimited(status, code, message, field, _retry_after(headers))
     return cls(status, code, message, field)
+
+
+def describe(error: BaseException) -> str:
+    """One line for a person: what went wrong with a request."""
+    if isinstance(error, ApiError):
+        return f"{error.status}: {error.message}"
+    if isinstance(error, Unreachable):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

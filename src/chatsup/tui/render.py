@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.console import JustifyMethod
 from rich.text import Text
 
-from chatsup.domain.models import Ref, VisitorRef
+from chatsup.domain.models import Message, Ref, VisitorRef
 from chatsup.domain.text import preview, visible
 
 NEW_STYLE = "bold reverse"
@@ -40,15 +41,15 @@ def when(dt: datetime | None, tz: ZoneInfo, *, today: datetime | None = None) ->
     return Text(local.strftime("%Y-%m-%d %H:%M"))
 
 
-def seconds(value: float | None) -> Text:
+def seconds(value: float | None, justify: JustifyMethod | None = None) -> Text:
     if value is None:
-        return Text("—", style="dim")
+        return Text("—", style="dim", justify=justify)
     v = round(value)
     if v < 60:
-        return Text(f"{v}s")
+        return Text(f"{v}s", justify=justify)
     if v < 3600:
-        return Text(f"{v // 60}m{v % 60:02d}s")
-    return Text(f"{v // 3600}h{(v % 3600) // 60:02d}m")
+        return Text(f"{v // 60}m{v % 60:02d}s", justify=justify)
+    return Text(f"{v // 3600}h{(v % 3600) // 60:02d}m", justify=justify)
 
 
 def ago(dt: datetime | None, now: datetime) -> Text:
@@ -91,3 +92,25 @@ def number(value: float | None, style: str = "") -> Text:
         return Text("—", style="dim", justify="right")
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     return Text(text, style=style, justify="right")
+
+
+SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
+
+
+def message_line(m: Message, tz: ZoneInfo, me_id: int | None = None) -> Text:
+    """A chat line: time, who (`you` for the advisor `me_id`), the text, media."""
+    t = Text()
+    t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
+    if m.sender == "agent":
+        who = "you" if me_id is not None and m.agent is not None and m.agent.id == me_id else (
+            m.agent.name if m.agent else "advisor")
+    else:
+        who = m.sender
+    t.append_text(plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))
+    t.append(": ")
+    t.append_text(block(m.body))
+    if m.media:
+        t.append("\n    📎 ", style="dim")
+        t.append_text(plain(f"{m.media.name} ({m.media.type}, {m.media.size} bytes) "
+                            f"{m.media.url}", 100, style="dim"))
+    return t

@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
-from chatsup.agent_console.lines import chat_title, describe, message_line
+from chatsup.agent_console.lines import chat_title
 from chatsup.agent_console.status import StatusBar
-from chatsup.client.errors import Forbidden
+from chatsup.client.errors import Forbidden, describe
 from chatsup.domain.agent_desk import DeskConversation
 from chatsup.domain.models import ConversationItem, Message, Ref
+from chatsup.tui.render import message_line
 
 if TYPE_CHECKING:
     from chatsup.agent_console.app import AgentApp

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from chatsup.agent_console.lines import describe
+from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import DeskConversation
 from chatsup.tui import render as r
 

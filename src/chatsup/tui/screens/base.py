@@ -12,21 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from chatsup.client import ApiError, Filters, Unreachable
+from chatsup.client import Filters
+from chatsup.client.errors import describe
 from chatsup.domain.models import Page
 from chatsup.tui.widgets.filter_banner import FilterBanner
 from chatsup.tui.widgets.paged_table import Column, PagedTable
 
 if TYPE_CHECKING:
     from chatsup.tui.app import ChatsupApp
-
-
-def describe(error: Exception) -> str:
-    if isinstance(error, ApiError):
-        return f"{error.status}: {error.message}"
-    if isinstance(error, Unreachable):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 class ListTab(Vertical):

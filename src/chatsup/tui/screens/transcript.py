@@ -11,25 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from chatsup.domain.models import ConversationDetail, Message
+from chatsup.domain.models import ConversationDetail
 from chatsup.tui import render as r
 from chatsup.tui.screens.base import describe
-
-SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
-
-
-def message_line(m: Message, tz: object) -> Text:
-    t = Text()
-    t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-    who = m.agent.name if (m.sender == "agent" and m.agent) else m.sender
-    t.append_text(r.plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))
-    t.append(": ")
-    t.append_text(r.block(m.body))
-    if m.media:
-        t.append("\n    📎 ", style="dim")
-        t.append_text(r.plain(f"{m.media.name} ({m.media.type}, {m.media.size} bytes) "
-                              f"{m.media.url}", 100, style="dim"))
-    return t
 
 
 class TranscriptScreen(ModalScreen[None]):
@@ -65,7 +49,7 @@ class TranscriptScreen(ModalScreen[None]):
         head.append(" · advisor ")
         head.append_text(r.ref(c.agent))
         self.query_one("#tr-head", Static).update(head)
-        body = Text("\n").join(message_line(m, app.tz) for m in d.messages)
+        body = Text("\n").join(r.message_line(m, app.tz) for m in d.messages)
         self.query_one("#tr-body", Static).update(body or Text("(no messages)", style="dim"))
 
     def action_mail(self) -> None:

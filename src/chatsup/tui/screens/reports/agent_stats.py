@@ -17,12 +17,6 @@ COLUMNS = [("Advisor", 16), ("Chats", 6), ("Answ.", 6), ("Unansw.", 7), ("1st me
            ("1st med.", 8), ("Resp.", 7), ("Presented", 9)]
 
 
-def _secs(v: float | None) -> Text:
-    t = seconds(v)
-    t.justify = "right"
-    return t
-
-
 class AgentStatsView(ReportView):
     TITLE = "Agent statistics"
 
@@ -36,8 +30,9 @@ class AgentStatsView(ReportView):
             rows.append((str(a.get("id")), [
                 plain(a.get("name"), 16), number(r["chats"]), number(r["answered"]),
                 number(r["unanswered"], "red" if r["unanswered"] else ""),
-                _secs(r["avg_first_response_s"]), _secs(r["median_first_response_s"]),
-                _secs(r["avg_response_s"]), number(r["visitors_presented"])]))
+                seconds(r["avg_first_response_s"], "right"),
+                seconds(r["median_first_response_s"], "right"),
+                seconds(r["avg_response_s"], "right"), number(r["visitors_presented"])]))
         self.table.fill(COLUMNS, rows)
         chats = sum(r["chats"] for r in data["rows"])
         unanswered = sum(r["unanswered"] for r in data["rows"])

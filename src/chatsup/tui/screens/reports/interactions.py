@@ -16,12 +16,6 @@ from chatsup.tui.screens.reports.base import ReportView, Row
 from chatsup.tui.widgets.chart import Series
 
 
-def _secs(v: float | None) -> Text:
-    t = seconds(v)
-    t.justify = "right"
-    return t
-
-
 class InteractionsView(ReportView):
     TITLE = "Interaction statistics"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,7 +36,7 @@ class InteractionsView(ReportView):
             label = r["bucket"] if by == "day" else f"{r['bucket']:02d}:00"
             rows.append((str(r["bucket"]), [
                 Text(label), number(r["chats"]), number(r["offline_messages"]),
-                _secs(r["avg_first_response_s"]), _secs(r["avg_response_s"]),
+                seconds(r["avg_first_response_s"], "right"), seconds(r["avg_response_s"], "right"),
                 number(r["unanswered"], "red" if r["unanswered"] else "")]))
         self.table.fill([("Day" if by == "day" else "Hour", 11), ("Chats", 6), ("Offline", 7),
                          ("1st resp.", 9), ("Resp.", 7), ("Unansw.", 7)], rows)
