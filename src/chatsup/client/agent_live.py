@@ -12,21 +12,17 @@ after each `LiveStatus("live")` a client reloads what it shows over HTTP
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 from websockets.exceptions import WebSocketException
 
 from chatsup.client.errors import Unreachable
-from chatsup.client.live import LiveStatus, ReconnectingSocket, _why, ws_url
+from chatsup.client.live import LiveStatus, ReconnectingSocket, _int, _why, ws_url
 from chatsup.domain.models import Event
-
-log = logging.getLogger(__name__)
 
 PATH = "/v1/agent/ws"
 
@@ -52,10 +48,6 @@ class SocketError:
 
 
 AgentItem = Event | Ack | SocketError | LiveStatus
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _str(value: Any) -> str | None:
@@ -106,12 +98,8 @@ class AgentLive(ReconnectingSocket):
         return client_id
 
     def _take(self, raw: str | bytes) -> Event | Ack | SocketError | None:
-        try:
-            msg = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            log.warning("agent socket: ignoring a frame that is not JSON")
-            return None
-        if not isinstance(msg, dict):
+        msg = self._object(raw)
+        if msg is None:
             return None
         kind = msg.get("type")
         if kind == "ack":
@@ -122,8 +110,4 @@ class AgentLive(ReconnectingSocket):
                                _str(msg.get("field")), _str(msg.get("client_id")))
         if "id" not in msg:
             return None  # pong, heartbeat
-        try:
-            return Event.model_validate(msg)
-        except ValidationError as e:
-            log.warning("agent socket: ignoring a malformed event: %s", e)
-            return None
+        return self._event(msg)

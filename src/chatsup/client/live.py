@@ -154,6 +154,22 @@ class ReconnectingSocket:
         """One server frame: the item to yield, or None to skip it."""
         raise NotImplementedError
 
+    def _object(self, raw: str | bytes) -> dict[str, Any] | None:
+        """A frame as a JSON object; None (logged) for anything else."""
+        try:
+            msg = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            log.warning("%s: ignoring a frame that is not JSON", self.WHAT)
+            return None
+        return msg if isinstance(msg, dict) else None
+
+    def _event(self, msg: dict[str, Any]) -> Event | None:
+        try:
+            return Event.model_validate(msg)
+        except ValidationError as e:
+            log.warning("%s: ignoring a malformed event: %s", self.WHAT, e)
+            return None
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -289,12 +305,8 @@ class LiveClient(ReconnectingSocket):
     def _take(self, raw: str | bytes) -> Event | Resync | None:
         """One server frame: the item to yield, or None (heartbeat, duplicate,
         unreadable)."""
-        try:
-            msg = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            log.warning("live: ignoring a frame that is not JSON")
-            return None
-        if not isinstance(msg, dict):
+        msg = self._object(raw)
+        if msg is None:
             return None
         kind = msg.get("type")
         if kind == "heartbeat":
@@ -307,12 +319,8 @@ class LiveClient(ReconnectingSocket):
         if "id" not in msg:
             log.debug("live: ignoring control frame %r", kind)
             return None
-        try:
-            event = Event.model_validate(msg)
-        except ValidationError as e:
-            log.warning("live: ignoring a malformed event: %s", e)
-            return None
-        if event.id <= self.last_id:
+        event = self._event(msg)
+        if event is None or event.id <= self.last_id:
             return None
         self.last_id = event.id
         return event
