@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -23,16 +23,21 @@ from chatsup.agent_console.lines import PRESENCE_CYCLE, is_waiting
 from chatsup.agent_console.screens.chat import ChatScreen
 from chatsup.agent_console.screens.queue import QueueScreen
 from chatsup.agent_console.status import StatusBar
-from chatsup.client import AgentClient, Forbidden, LiveStatus, Unauthorized, Unreachable
+from chatsup.client import AgentClient, LiveStatus, Unauthorized
 from chatsup.client.agent_live import AgentLive, SocketError
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Event, Presence
+from chatsup.tui import render as r
 from chatsup.tui.screens.confirm import ConfirmScreen
-from chatsup.tui.screens.failure import FailureScreen
+from chatsup.tui.screens.failure import FailureScreen, failure_of
 
 DESK_SIZE = 500
+
+
+TOKEN_HINT = ("`chatsup agent` needs an agent token: --token, or [console] agent_token "
+              "in the config (create one with `chatsup agent add NAME --email …`).")
 
 
 class AgentApp(App[int]):
@@ -51,7 +56,7 @@ class AgentApp(App[int]):
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
-        self.tz: ZoneInfo = self._zone(tz or "UTC")
+        self.tz: ZoneInfo = r.zone(tz or "UTC")
         self.client = AgentClient(self.url, token)
         self.live: AgentLive | None = None
         self.me: Agent | None = None
@@ -61,13 +66,6 @@ class AgentApp(App[int]):
         self.items: dict[int, ConversationItem] = {}
         self.unread: dict[int, int] = {}
         self._held: list[Event] | None = None  # events that arrive during a reload
-
-    @staticmethod
-    def _zone(name: str) -> ZoneInfo:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
 
     def get_default_screen(self) -> Screen[Any]:
         return QueueScreen()
@@ -100,27 +98,19 @@ class AgentApp(App[int]):
         try:
             health = await self.client.health()
             self.me = await self.client.me()
-        except (Unauthorized, Forbidden):
-            self.fail("The server refused this token",
-                      f"{self.url} answered 401/403. `chatsup agent` needs an agent token: "
-                      "--token, or [console] agent_token in the config "
-                      "(create one with `chatsup agent add NAME --email …`).")
-            return
-        except Unreachable as e:
-            self.fail("Cannot reach the chatsup server", str(e))
-            return
-        except Exception as e:
-            self.fail("The server answered something unexpected", describe(e))
+        except Exception as e:  # said on the failure screen, with a retry
+            self.fail(e)
             return
         if health.timezone and not self.tz_name:
-            self.tz = self._zone(health.timezone)
+            self.tz = r.zone(health.timezone)
         self.presence = self.me.presence
         self.redraw_status()
         self.run_live()
 
-    def fail(self, title: str, detail: str) -> None:
+    def fail(self, error: BaseException) -> None:
         self.live_state = "offline"
         self.redraw_status()
+        title, detail = failure_of(error, self.url, TOKEN_HINT)
 
         def retry(again: bool | None) -> None:
             if again:
@@ -144,9 +134,8 @@ class AgentApp(App[int]):
                 elif isinstance(item, SocketError):
                     self.notify(f"The server refused a message: {item.message}",
                                 severity="error")
-        except Unauthorized:
-            self.fail("The server refused this token",
-                      "The agent socket answered 401/403: the token was revoked?")
+        except Unauthorized as e:  # the token was revoked while connected
+            self.fail(e)
 
     async def on_live_status(self, status: LiveStatus) -> None:
         self.live_state = status.state

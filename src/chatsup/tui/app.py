@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
@@ -26,20 +26,21 @@ from chatsup.client import (
     LiveStatus,
     Resync,
     SupervisorClient,
-    Unauthorized,
-    Unreachable,
 )
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Event, Site
+from chatsup.tui import render as r
 from chatsup.tui.screens.base import ListTab, describe
 from chatsup.tui.screens.calls import CallsTab
 from chatsup.tui.screens.contacts import ContactsTab
-from chatsup.tui.screens.failure import FailureScreen
+from chatsup.tui.screens.failure import FailureScreen, failure_of
 from chatsup.tui.screens.messages import MessagesTab
 from chatsup.tui.screens.monitoring import MonitoringTab
 from chatsup.tui.screens.offline import OfflineTab
 from chatsup.tui.screens.visitors import VisitorsTab
 
+TOKEN_HINT = ("Check [console] token in the config or pass --token "
+              "(a supervisor token: chatsup token create).")
 TABS: list[tuple[str, str, type[Any]]] = [
     ("messages", "1 Messages", MessagesTab), ("offline", "2 Offline", OfflineTab),
     ("calls", "3 Calls", CallsTab), ("visitors", "4 Visitors", VisitorsTab),
@@ -94,20 +95,13 @@ class ChatsupApp(App[int]):
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
-        self.tz: ZoneInfo = self._zone(tz or "UTC")
+        self.tz: ZoneInfo = r.zone(tz or "UTC")
         self.client = SupervisorClient(self.url, token)
         self.agents: list[Agent] = []
         self.sites: list[Site] = []
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
-
-    @staticmethod
-    def _zone(name: str) -> ZoneInfo:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
 
     # -- layout ---------------------------------------------------------------------
 
@@ -138,25 +132,18 @@ class ChatsupApp(App[int]):
             health, self.agents, self.sites, after = await asyncio.gather(
                 self.client.health(), self.client.agents(), self.client.sites(),
                 self.client.latest_event_id())
-        except Unauthorized:
-            self.fail("The server refused this token",
-                      f"{self.url} answered 401/403. Check [console] token in the config "
-                      "or pass --token (a supervisor token: chatsup token create).")
-            return
-        except Unreachable as e:
-            self.fail("Cannot reach the chatsup server", str(e))
-            return
-        except Exception as e:
-            self.fail("The server answered something unexpected", describe(e))
+        except Exception as e:  # said on the failure screen, with a retry
+            self.fail(e)
             return
         if health.timezone and not self.tz_name:
-            self.tz = self._zone(health.timezone)
+            self.tz = r.zone(health.timezone)
         self.query_one(TopBar).tz = self.tz
         self.activate(self.query_one(TabbedContent).active or "messages")
         self.run_live(after)
 
-    def fail(self, title: str, detail: str) -> None:
+    def fail(self, error: BaseException) -> None:
         self.query_one(TopBar).state = "offline"
+        title, detail = failure_of(error, self.url, TOKEN_HINT)
 
         def retry(again: bool | None) -> None:
             if again:

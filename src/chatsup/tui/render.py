@@ -5,7 +5,7 @@ never markup. One place, used by every view."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import JustifyMethod
 from rich.text import Text
@@ -14,6 +14,14 @@ from chatsup.domain.models import Message, Ref, VisitorRef
 from chatsup.domain.text import preview, visible
 
 NEW_STYLE = "bold reverse"
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone called `name`, UTC when there is none by that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def plain(value: object, width: int | None = None, style: str = "") -> Text:

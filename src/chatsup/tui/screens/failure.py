@@ -12,6 +12,18 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from chatsup.client.errors import Forbidden, Unauthorized, Unreachable, describe
+
+
+def failure_of(error: BaseException, url: str, token_hint: str) -> tuple[str, str]:
+    """The title and explanation a person sees when connecting failed;
+    `token_hint` says which token this app wants and where it comes from."""
+    if isinstance(error, (Unauthorized, Forbidden)):
+        return "The server refused this token", f"{url} answered 401/403. {token_hint}"
+    if isinstance(error, Unreachable):
+        return "Cannot reach the chatsup server", str(error)
+    return "The server answered something unexpected", describe(error)
+
 
 class FailureScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
