@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from bench.dataset import build, messages
-from bench.server import serve
+from bench.server import cpu_s, serve
 
 CHILD = [sys.executable, "-m", "bench.console", "--child"]
 
@@ -157,12 +157,6 @@ def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
             "p7_ratio": med[small] / med["bare"]}
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def send_load(url: str, site_key: str, rate: float, seconds: float) -> int:
     """Visitors sending chat messages at `rate` per second in total."""
     visitors = []
@@ -206,11 +200,11 @@ def tail_cpu(seconds: float, rate: float) -> dict[str, Any]:
                                  stdout=subprocess.PIPE, text=True,
                                  env={**os.environ, "BENCH_T0": repr(time.time())})
             time.sleep(2.5)  # started, connected, tail open
-            c0, t0 = cpu_seconds(p.pid), time.perf_counter()
+            c0, t0 = cpu_s(p.pid), time.perf_counter()
             sent = asyncio.run(send_load(url, site_key, load, seconds - 1)) if load else 0
             if not load:
                 time.sleep(seconds - 1)
-            c1, t1 = cpu_seconds(p.pid), time.perf_counter()
+            c1, t1 = cpu_s(p.pid), time.perf_counter()
             stdout, _ = p.communicate(timeout=60)
             events = json.loads(stdout.strip().splitlines()[-1])["events"]
             out[label] = {"cpu_pct": 100 * (c1 - c0) / (t1 - t0), "sent": sent,

@@ -71,10 +71,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             traceback.print_exc()
             out["results"][measure] = {"ok": False, "error": f"{type(e).__name__}: {e}"}
     out["total_s"] = time.perf_counter() - t0
+    # a short run never replaces the figures BENCHMARKS.md comes from
+    results = RESULTS.with_name("results-quick.json") if args.quick else RESULTS
     if not only:
-        RESULTS.write_text(json.dumps(out, indent=1, default=str))
+        results.write_text(json.dumps(out, indent=1, default=str))
     print(f"\nall benchmarks in {out['total_s']:.0f} s"
-          + ("" if only else f"; figures in {RESULTS}"))
+          + ("" if only else f"; figures in {results}"))
     for measure, r in out["results"].items():
         print(f"  {measure:10} {'ok' if r['ok'] else 'FAILED: ' + r['error']}"
               + (f" ({r['seconds']:.0f} s)" if r["ok"] else ""))

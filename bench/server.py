@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+TZ_NAME = "Europe/Paris"
 
 
 def free_port() -> int:
@@ -20,14 +25,55 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def raise_nofile(want: int = 65536) -> int:
+    """Raise this process's open-file limit as far as the hard limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if new > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def nofile_preexec() -> None:
+    raise_nofile()
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_log() -> Any:
+    """Where a server's stderr goes: $BENCH_SERVER_LOG if set, else nowhere."""
+    path = os.environ.get("BENCH_SERVER_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL
+
+
+@dataclass
+class Child:
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def ws(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+
 @contextmanager
-def serve(db: Path, **env: str) -> Iterator[str]:
+def chatsup_server(db: Path, **env: str) -> Iterator[Child]:
+    """`chatsup serve` on a free port. `env` adds CHATSUP_* settings."""
     port = free_port()
-    full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent",
-                "CHATSUP_TIMEZONE": "Europe/Paris", **env}
+    full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent", "CHATSUP_TIMEZONE": TZ_NAME,
+                **env}
     p = subprocess.Popen([sys.executable, "-m", "chatsup.cli", "serve", "--db", str(db),
-                          "--port", str(port)], env=full_env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "--host", "127.0.0.1", "--port", str(port)], env=full_env,
+                         stdout=subprocess.DEVNULL, stderr=server_log(),
+                         preexec_fn=nofile_preexec)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -36,13 +82,20 @@ def serve(db: Path, **env: str) -> Iterator[str]:
                 if httpx.get(f"{url}/v1/health", timeout=1).is_success:
                     break
             except httpx.TransportError:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or p.poll() is not None:
                     raise
                 time.sleep(0.05)
-        yield url
+        yield Child(url, p)
     finally:
         p.terminate()
         p.wait(10)
+
+
+@contextmanager
+def serve(db: Path, **env: str) -> Iterator[str]:
+    """`chatsup serve` on `db`: its base URL."""
+    with chatsup_server(db, **env) as child:
+        yield child.url
 
 
 def pct(values: list[float], q: float) -> float:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -34,18 +33,16 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.server import free_port
-
-TZ_NAME = "Europe/Paris"
-
-
-def raise_nofile(want: int = 65536) -> int:
-    """Raise this process's open-file limit as far as the hard limit allows."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    new = want if hard == resource.RLIM_INFINITY else min(want, hard)
-    if new > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+from bench.server import (  # noqa: F401 (re-exported for the bench scripts)
+    TZ_NAME,
+    Child,
+    chatsup_server,
+    cpu_s,
+    free_port,
+    nofile_preexec,
+    raise_nofile,
+    server_log,
+)
 
 
 def status_kb(pid: int, key: str) -> int:
@@ -64,12 +61,6 @@ def reset_peak(pid: int) -> None:
     """Reset VmHWM (the peak RSS) of a child to its current RSS."""
     with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- a fresh database ------------------------------------------------------------
@@ -108,20 +99,6 @@ def fresh_world() -> World:
 # -- servers as child processes ------------------------------------------------
 
 
-@dataclass
-class Child:
-    url: str
-    proc: subprocess.Popen[bytes]
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def ws(self) -> str:
-        return "ws" + self.url.removeprefix("http")
-
-
 def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -136,49 +113,12 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) ->
             time.sleep(0.05)
 
 
-def _server_log() -> Any:
-    """Where the server's stderr goes: $BENCH_SERVER_LOG if set, else nowhere."""
-    path = os.environ.get("BENCH_SERVER_LOG")
-    return open(path, "ab") if path else subprocess.DEVNULL
-
-
-def nofile_preexec() -> None:
-    raise_nofile()
-
-
-@contextmanager
-def chatsup_server(db: Path, **env: str) -> Iterator[Child]:
-    """`chatsup serve` on a free port. `env` adds CHATSUP_* settings."""
-    port = free_port()
-    full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent", "CHATSUP_TIMEZONE": TZ_NAME,
-                **env}
-    p = subprocess.Popen([sys.executable, "-m", "chatsup.cli", "serve", "--db", str(db),
-                          "--host", "127.0.0.1", "--port", str(port)], env=full_env,
-                         stdout=subprocess.DEVNULL, stderr=_server_log(),
-                         preexec_fn=nofile_preexec)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).is_success:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or p.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield Child(url, p)
-    finally:
-        p.terminate()
-        p.wait(10)
-
-
 @contextmanager
 def echo_server() -> Iterator[Child]:
     """The baseline: a bare `websockets` relay (see the module doc)."""
     port = free_port()
     p = subprocess.Popen([sys.executable, "-m", "bench.wsbench", "echo", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=_server_log(),
+                         stdout=subprocess.DEVNULL, stderr=server_log(),
                          preexec_fn=nofile_preexec)
     try:
         _wait_port(port, p)
