@@ -69,14 +69,16 @@ def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
 Getter = Callable[[dict[str, Any]], Any]
 
 
-def _flat(list_fn: Callable[[Rx, ListFilter], dict[str, Any]],
-          columns: dict[str, Getter]) -> Callable[..., dict[str, Any]]:
+Reader = Callable[[Rx, ListFilter], dict[str, Any]]
+
+
+def _flat(list_fn: Reader, columns: dict[str, Getter]) -> tuple[Reader, list[str]]:
+    """A list's pages as rows of `columns`, and the header."""
     def read(rx: Rx, f: ListFilter) -> dict[str, Any]:
         pg = list_fn(rx, f)
         return {"items": [{k: get(i) for k, get in columns.items()} for i in pg["items"]],
                 "next_cursor": pg["next_cursor"]}
-    read.columns = list(columns)  # type: ignore[attr-defined]
-    return read
+    return read, list(columns)
 
 
 def _key(k: str) -> Getter:
@@ -87,8 +89,9 @@ def _named(k: str) -> Getter:
     return lambda i: _name(i[k])
 
 
-KINDS: dict[str, Callable[..., dict[str, Any]]] = {
-    "conversations": _conversation_rows,
+# kind → (the pages of its rows, its header)
+KINDS: dict[str, tuple[Reader, list[str]]] = {
+    "conversations": (_conversation_rows, CONVERSATION_COLUMNS),
     "offline-messages": _flat(records.list_offline, {
         "id": _key("id"), "at": _key("at"), "site": _named("site"),
         "visitor_number": lambda i: (i["visitor"] or {}).get("number"), "name": _key("name"),
@@ -111,7 +114,6 @@ KINDS: dict[str, Callable[..., dict[str, Any]]] = {
         k: _key(k) for k in ("id", "number", "name", "email", "phone", "notes", "updated_at",
                              "last_seen_at")}),
 }
-_conversation_rows.columns = CONVERSATION_COLUMNS  # type: ignore[attr-defined]
 
 
 # Reports register their exports here (daily, monthly) when they exist.
@@ -169,8 +171,10 @@ async def export(
     """A streamed file of what the filters select: conversations (one row per
     message), offline-messages, calls, visitors, contacts, daily, monthly."""
     await require(request, "supervisor")
+    columns: list[str] | None = None  # reports: from their rows (never empty)
     if kind in KINDS:
-        pages = _pages(request, KINDS[kind], f)
+        reader, columns = KINDS[kind]
+        pages = _pages(request, reader, f)
     elif kind in REPORTS:
         rows = await request.app.state.store.read(REPORTS[kind], f)
 
@@ -179,7 +183,6 @@ async def export(
         pages = one()
     else:
         raise ApiError(404, "not_found", f"no export named {kind!r}", "kind")
-    columns = getattr(KINDS.get(kind), "columns", None)
     body = _csv(pages, columns) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     filename = f"chatsup-{kind}.{format}"
