@@ -41,8 +41,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         db, token = build(size)
         print(f"\n## {size}: {messages(db):,} messages, {db.stat().st_size / 1e6:.0f} MB")
         ws = words(db)
-        with serve(db) as url, httpx.Client(base_url=url, timeout=30,
-                                            headers={"Authorization": f"Bearer {token}"}) as c:
+        with (
+            serve(db) as url,
+            httpx.Client(
+                base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+            ) as c,
+        ):
             first = c.get("/v1/conversations").json()
             cid = first["items"][0]["id"]
             vid = first["items"][0]["visitor"]["id"]
@@ -50,25 +54,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             agent = c.get("/v1/agents").json()["items"][0]["id"]
             cases: dict[str, Callable[[], object]] = {
                 "list first page": lambda: c.get("/v1/conversations"),
-                "list next page": lambda cur=cur: c.get("/v1/conversations",
-                                                        params={"cursor": cur}),
+                "list next page": lambda cur=cur: c.get(
+                    "/v1/conversations", params={"cursor": cur}
+                ),
                 "conversation detail": lambda cid=cid: c.get(f"/v1/conversations/{cid}"),
                 "visitor details": lambda vid=vid: c.get(f"/v1/visitors/{vid}"),
                 "visitors first page": lambda: c.get("/v1/visitors"),
                 "calls + summary": lambda: c.get("/v1/calls"),
             }
             for kind, w in ws.items():
-                cases[f"search {kind} '{w}'"] = (
-                    lambda w=w, agent=agent: c.get("/v1/conversations", params={"q": w}))
-                cases[f"search {kind} + advisor + 30 days"] = (
-                    lambda w=w, agent=agent: c.get("/v1/conversations", params={
-                        "q": w, "agent_id": agent, "since": "2026-10-19"}))
+                cases[f"search {kind} '{w}'"] = lambda w=w, agent=agent: c.get(
+                    "/v1/conversations", params={"q": w}
+                )
+                cases[f"search {kind} + advisor + 30 days"] = lambda w=w, agent=agent: c.get(
+                    "/v1/conversations", params={"q": w, "agent_id": agent, "since": "2026-10-19"}
+                )
             print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}")
             figures: dict[str, dict[str, float]] = {}
             for name, fn in cases.items():
                 t = timed(fn, runs)
-                figures[name] = {"p50_ms": pct(t, .5) * 1e3, "p95_ms": pct(t, .95) * 1e3}
-                print(f"{name:44} {pct(t, .5) * 1e3:8.1f} {pct(t, .95) * 1e3:8.1f}")
+                figures[name] = {"p50_ms": pct(t, 0.5) * 1e3, "p95_ms": pct(t, 0.95) * 1e3}
+                print(f"{name:44} {pct(t, 0.5) * 1e3:8.1f} {pct(t, 0.95) * 1e3:8.1f}")
             summary[size] = figures
     print(json.dumps(summary))
     return summary

@@ -40,6 +40,7 @@ CHILD = [sys.executable, "-m", "bench.console", "--child"]
 
 # -- children (each a fresh process) -------------------------------------------------
 
+
 def child_bare() -> None:
     from textual.app import App, ComposeResult
     from textual.widgets import Label
@@ -117,6 +118,7 @@ def child_tail(url: str, token: str, seconds: float) -> None:
 
 # -- the parent ---------------------------------------------------------------------
 
+
 def run_child(*args: str) -> dict[str, Any]:
     env = {**os.environ, "BENCH_T0": repr(time.time())}
     out = subprocess.run([*CHILD, *args], env=env, capture_output=True, text=True, timeout=120)
@@ -127,9 +129,12 @@ def run_child(*args: str) -> dict[str, Any]:
 
 def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
     dbs = {s: build(s) for s in sizes}
-    res: dict[str, Any] = {"bare": [], **{s: [] for s in sizes},
-                           **{f"{s} pages": [] for s in sizes},
-                           **{f"{s} rss_mb": [] for s in sizes}}
+    res: dict[str, Any] = {
+        "bare": [],
+        **{s: [] for s in sizes},
+        **{f"{s} pages": [] for s in sizes},
+        **{f"{s} rss_mb": [] for s in sizes},
+    }
     with serve(dbs[sizes[0]][0]) as url0, serve(dbs[sizes[-1]][0]) as url1:
         urls = {sizes[0]: url0, sizes[-1]: url1}
         for s in sizes:  # warm the server and the OS cache
@@ -145,16 +150,23 @@ def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
     print(f"\n## P7 / P1: process start → first Messages rows ({rounds} rounds, median)")
     print(f"  bare Textual app, one label     {med['bare'] * 1e3:8.0f} ms")
     for s in sizes:
-        print(f"  chatsup at {s:>3} ({messages(dbs[s][0]):>9,} msgs) {med[s] * 1e3:8.0f} ms"
-              f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms;"
-              f"  peak RSS {med[s + ' rss_mb']:.0f} MB")
+        print(
+            f"  chatsup at {s:>3} ({messages(dbs[s][0]):>9,} msgs) {med[s] * 1e3:8.0f} ms"
+            f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms;"
+            f"  peak RSS {med[s + ' rss_mb']:.0f} MB"
+        )
     big, small = sizes[-1], sizes[0]
-    print(f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
-          f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}")
+    print(
+        f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
+        f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}"
+    )
     print(f"  P7 chatsup/bare: ×{med[small] / med['bare']:.2f} (aim ≤ 3, ≤ 1 s)")
-    return {"median_s": med, "p1_launch_ratio": med[big] / med[small],
-            "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
-            "p7_ratio": med[small] / med["bare"]}
+    return {
+        "median_s": med,
+        "p1_launch_ratio": med[big] / med[small],
+        "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
+        "p7_ratio": med[small] / med["bare"],
+    }
 
 
 async def send_load(url: str, site_key: str, rate: float, seconds: float) -> int:
@@ -165,16 +177,22 @@ async def send_load(url: str, site_key: str, rate: float, seconds: float) -> int
             r = await c.post("/v1/widget/sessions", json={"site_key": site_key})
             visitors.append(r.json()["token"])
     sent = 0
-    async with httpx.AsyncClient(base_url=url, timeout=10,
-                                 limits=httpx.Limits(max_connections=20)) as c:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=10, limits=httpx.Limits(max_connections=20)
+    ) as c:
         t0 = time.perf_counter()
         while (elapsed := time.perf_counter() - t0) < seconds:
             due = int(elapsed * rate)
             batch = []
             while sent < due:
                 tok = visitors[sent % len(visitors)]
-                batch.append(c.post("/v1/widget/messages", json={"body": f"line {sent}"},
-                                    headers={"Authorization": f"Bearer {tok}"}))
+                batch.append(
+                    c.post(
+                        "/v1/widget/messages",
+                        json={"body": f"line {sent}"},
+                        headers={"Authorization": f"Bearer {tok}"},
+                    )
+                )
                 sent += 1
             if batch:
                 await asyncio.gather(*batch)
@@ -189,16 +207,21 @@ def tail_cpu(seconds: float, rate: float) -> dict[str, Any]:
     with sqlite3.connect(src) as a, sqlite3.connect(db) as b:
         a.backup(b)
     out: dict[str, Any] = {}
-    env = {"CHATSUP_SERVER__RATE_PER_VISITOR": "1000000",
-           "CHATSUP_SERVER__RATE_PER_IP": "1000000",
-           "CHATSUP_SERVER__SESSIONS_PER_IP": "1000000"}
+    env = {
+        "CHATSUP_SERVER__RATE_PER_VISITOR": "1000000",
+        "CHATSUP_SERVER__RATE_PER_IP": "1000000",
+        "CHATSUP_SERVER__SESSIONS_PER_IP": "1000000",
+    }
     with serve(db, **env) as url:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
             site_key = c.get("/v1/sites").json()["items"][0]["key"]
         for label, load in (("idle", 0.0), ("tail at load", rate)):
-            p = subprocess.Popen([*CHILD, "tail", url, token, str(seconds + 3)],
-                                 stdout=subprocess.PIPE, text=True,
-                                 env={**os.environ, "BENCH_T0": repr(time.time())})
+            p = subprocess.Popen(
+                [*CHILD, "tail", url, token, str(seconds + 3)],
+                stdout=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "BENCH_T0": repr(time.time())},
+            )
             time.sleep(2.5)  # started, connected, tail open
             c0, t0 = cpu_s(p.pid), time.perf_counter()
             sent = asyncio.run(send_load(url, site_key, load, seconds - 1)) if load else 0
@@ -207,13 +230,19 @@ def tail_cpu(seconds: float, rate: float) -> dict[str, Any]:
             c1, t1 = cpu_s(p.pid), time.perf_counter()
             stdout, _ = p.communicate(timeout=60)
             events = json.loads(stdout.strip().splitlines()[-1])["events"]
-            out[label] = {"cpu_pct": 100 * (c1 - c0) / (t1 - t0), "sent": sent,
-                          "msg_per_s": sent / (t1 - t0), "events_seen": events}
+            out[label] = {
+                "cpu_pct": 100 * (c1 - c0) / (t1 - t0),
+                "sent": sent,
+                "msg_per_s": sent / (t1 - t0),
+                "events_seen": events,
+            }
     shutil.rmtree(tmp, ignore_errors=True)
     print("\n## P8: console CPU (one core = 100 %)")
     for label, r in out.items():
-        print(f"  {label:14} {r['cpu_pct']:5.1f} %   ({r['msg_per_s']:.0f} msg/s sent, "
-              f"{r['events_seen']} live events seen)")
+        print(
+            f"  {label:14} {r['cpu_pct']:5.1f} %   ({r['msg_per_s']:.0f} msg/s sent, "
+            f"{r['events_seen']} live events seen)"
+        )
     return out
 
 

@@ -45,8 +45,7 @@ def build(name: str) -> tuple[Path, str]:
             conn.close()
             side.replace(db)
             token_file.write_text(token)
-            print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}",
-                  file=sys.stderr)
+            print(f"built {db.name} in {time.perf_counter() - t:.1f} s: {report}", file=sys.stderr)
     return db, token_file.read_text().strip()
 
 

@@ -51,13 +51,23 @@ AIM_TOTAL_MB = 400.0
 def _hold(child: Child, tokens: list[str] | None, count: int) -> dict[str, Any]:
     """Open `count` sockets from a load-generator process, read the server's
     RSS while they are open, then close them."""
-    cfg = {"mode": "idle", "ws": child.ws, "count": count, "tokens": tokens, "spread": 8,
-           "concurrency": 64}
+    cfg = {
+        "mode": "idle",
+        "ws": child.ws,
+        "count": count,
+        "tokens": tokens,
+        "spread": 8,
+        "concurrency": 64,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(cfg, f)
-    p = subprocess.Popen([sys.executable, "-m", "bench.wsbench", "load", f.name],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                         preexec_fn=nofile_preexec)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "bench.wsbench", "load", f.name],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=nofile_preexec,
+    )
     try:
         assert p.stdin is not None and p.stdout is not None
         line = p.stdout.readline()
@@ -103,10 +113,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         t0 = time.perf_counter()
         with chatsup_server(world.db, **BENCH_ENV) as srv:
             tokens = create_sessions(srv.url, world.site_key, args.sockets)
-        print(f"P5 idle sockets: {args.sockets} visitor sessions created in"
-              f" {time.perf_counter() - t0:.1f} s; {args.rounds} rounds, fresh servers each")
-        print(f"{'round':>5} {'server':9} {'opened':>7} {'failed':>6} {'open s':>6}"
-              f" {'RSS before':>10} {'RSS with':>9} {'KB/socket':>9}")
+        print(
+            f"P5 idle sockets: {args.sockets} visitor sessions created in"
+            f" {time.perf_counter() - t0:.1f} s; {args.rounds} rounds, fresh servers each"
+        )
+        print(
+            f"{'round':>5} {'server':9} {'opened':>7} {'failed':>6} {'open s':>6}"
+            f" {'RSS before':>10} {'RSS with':>9} {'KB/socket':>9}"
+        )
         for rnd in range(1, args.rounds + 1):
             order = ["chatsup", "baseline"] if rnd % 2 else ["baseline", "chatsup"]
             for name in order:
@@ -117,8 +131,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     with echo_server() as child:
                         r = _measure(child, None, args.sockets)
                 rows[name].append(r)
-                print(f"{rnd:5} {name:9} {r['opened']:7} {r['failed']:6} {r['connect_s']:6.1f}"
-                      f" {r['before_mb']:8.1f}MB {r['rss_mb']:7.1f}MB {r['per_socket_kb']:9.1f}")
+                print(
+                    f"{rnd:5} {name:9} {r['opened']:7} {r['failed']:6} {r['connect_s']:6.1f}"
+                    f" {r['before_mb']:8.1f}MB {r['rss_mb']:7.1f}MB {r['per_socket_kb']:9.1f}"
+                )
     finally:
         world.close()
 
@@ -130,16 +146,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ratio = ours / base if base else float("inf")
     full = min(r["opened"] for r in rows["chatsup"]) >= args.sockets
     met = ratio <= AIM_RATIO and total <= AIM_TOTAL_MB and full
-    print(f"\nmedian: chatsup {ours:.1f} KB/socket ({total:.0f} MB in all),"
-          f" bare websockets {base:.1f} KB/socket ({base_total:.0f} MB in all),"
-          f" ratio {ratio:.2f} (aim <= {AIM_RATIO:g}x per socket and <= {AIM_TOTAL_MB:g} MB:"
-          f" {'met' if met else 'NOT met'})")
-    summary = {"measure": "P5", "name": "idle_sockets", "unit": "KB/socket",
-               "sockets": args.sockets, "chatsup": round(ours, 1), "baseline": round(base, 1),
-               "ratio": round(ratio, 2), "chatsup_rss_mb": round(total),
-               "baseline_rss_mb": round(base_total),
-               "aim": f"<= {AIM_RATIO:g}x per socket, <= {AIM_TOTAL_MB:g} MB", "met": met,
-               "rounds": args.rounds}
+    print(
+        f"\nmedian: chatsup {ours:.1f} KB/socket ({total:.0f} MB in all),"
+        f" bare websockets {base:.1f} KB/socket ({base_total:.0f} MB in all),"
+        f" ratio {ratio:.2f} (aim <= {AIM_RATIO:g}x per socket and <= {AIM_TOTAL_MB:g} MB:"
+        f" {'met' if met else 'NOT met'})"
+    )
+    summary = {
+        "measure": "P5",
+        "name": "idle_sockets",
+        "unit": "KB/socket",
+        "sockets": args.sockets,
+        "chatsup": round(ours, 1),
+        "baseline": round(base, 1),
+        "ratio": round(ratio, 2),
+        "chatsup_rss_mb": round(total),
+        "baseline_rss_mb": round(base_total),
+        "aim": f"<= {AIM_RATIO:g}x per socket, <= {AIM_TOTAL_MB:g} MB",
+        "met": met,
+        "rounds": args.rounds,
+    }
     print(json.dumps(summary))
     return summary
 

@@ -44,11 +44,19 @@ AIM_RATIO = 0.25
 AIM_RATE = 5000.0
 
 
-def _phase(ws: str, pid: int, tokens: list[str], sup_token: str | None,
-           args: argparse.Namespace) -> dict[str, Any]:
-    cfg = {"mode": "ingest", "ws": ws, "sup_token": sup_token, "tokens": tokens,
-           "window": args.window, "seconds": args.seconds, "warmup": args.warmup,
-           "supervisors": 5}
+def _phase(
+    ws: str, pid: int, tokens: list[str], sup_token: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    cfg = {
+        "mode": "ingest",
+        "ws": ws,
+        "sup_token": sup_token,
+        "tokens": tokens,
+        "window": args.window,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "supervisors": 5,
+    }
     c0, t0 = cpu_s(pid), time.perf_counter()
     r = run_load(cfg)
     r["server_cpu"] = (cpu_s(pid) - c0) / (time.perf_counter() - t0)
@@ -74,34 +82,56 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         with chatsup_server(world.db, **BENCH_ENV) as srv, echo_server() as echo:
             tokens = create_sessions(srv.url, world.site_key, args.visitors)
-            print(f"P3 ingest: {args.visitors} visitors x {args.window} in flight,"
-                  f" 5 live supervisors, {args.rounds} rounds of {args.seconds:g} s each")
-            print(f"{'round':>5} {'server':9} {'msg/s':>8} {'ack/s':>8} {'live/s':>8}"
-                  f" {'srv cpu':>8} {'cli cpu':>8}")
+            print(
+                f"P3 ingest: {args.visitors} visitors x {args.window} in flight,"
+                f" 5 live supervisors, {args.rounds} rounds of {args.seconds:g} s each"
+            )
+            print(
+                f"{'round':>5} {'server':9} {'msg/s':>8} {'ack/s':>8} {'live/s':>8}"
+                f" {'srv cpu':>8} {'cli cpu':>8}"
+            )
             for rnd in range(1, args.rounds + 1):
                 order = [("chatsup", srv), ("baseline", echo)]
                 if rnd % 2 == 0:
                     order.reverse()
                 for name, child in order:
-                    r = _phase(child.ws, child.pid, tokens,
-                               world.sup_token if name == "chatsup" else None, args)
+                    r = _phase(
+                        child.ws,
+                        child.pid,
+                        tokens,
+                        world.sup_token if name == "chatsup" else None,
+                        args,
+                    )
                     rows[name].append(r)
-                    print(f"{rnd:5} {name:9} {r['rate']:8.0f} {r['ack_rate']:8.0f}"
-                          f" {r['sup_rate']:8.0f} {r['server_cpu']:8.2f} {r['client_cpu']:8.2f}"
-                          + (f"  errors={r['errors']}" if r["errors"] else ""))
+                    print(
+                        f"{rnd:5} {name:9} {r['rate']:8.0f} {r['ack_rate']:8.0f}"
+                        f" {r['sup_rate']:8.0f} {r['server_cpu']:8.2f} {r['client_cpu']:8.2f}"
+                        + (f"  errors={r['errors']}" if r["errors"] else "")
+                    )
     finally:
         world.close()
     ours = statistics.median(r["rate"] for r in rows["chatsup"])
     base = statistics.median(r["rate"] for r in rows["baseline"])
     ratio = ours / base if base else 0.0
     met = ratio >= AIM_RATIO and ours >= AIM_RATE
-    print(f"\nmedian msg/s: chatsup {ours:.0f}, bare websockets {base:.0f},"
-          f" ratio {ratio:.3f} (aim >= {AIM_RATIO} and >= {AIM_RATE:.0f} msg/s:"
-          f" {'met' if met else 'NOT met'})")
-    summary = {"measure": "P3", "name": "ingest", "unit": "msg/s", "chatsup": round(ours),
-               "baseline": round(base), "ratio": round(ratio, 3),
-               "aim": f">= {AIM_RATIO}x and >= {AIM_RATE:.0f} msg/s", "met": met,
-               "visitors": args.visitors, "window": args.window, "rounds": args.rounds}
+    print(
+        f"\nmedian msg/s: chatsup {ours:.0f}, bare websockets {base:.0f},"
+        f" ratio {ratio:.3f} (aim >= {AIM_RATIO} and >= {AIM_RATE:.0f} msg/s:"
+        f" {'met' if met else 'NOT met'})"
+    )
+    summary = {
+        "measure": "P3",
+        "name": "ingest",
+        "unit": "msg/s",
+        "chatsup": round(ours),
+        "baseline": round(base),
+        "ratio": round(ratio, 3),
+        "aim": f">= {AIM_RATIO}x and >= {AIM_RATE:.0f} msg/s",
+        "met": met,
+        "visitors": args.visitors,
+        "window": args.window,
+        "rounds": args.rounds,
+    }
     print(json.dumps(summary))
     return summary
 

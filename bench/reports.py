@@ -37,17 +37,17 @@ def endpoint_latency(size: str, runs: int) -> dict[str, dict[str, float]]:
     db, token = build(size)
     until = datetime.fromtimestamp(FROZEN_NOW, TZ).date()
     since = until - timedelta(days=89)
-    print(f"\n## P6 reports over 90 days ({since} → {until}), {size}: "
-          f"{messages(db):,} messages")
+    print(f"\n## P6 reports over 90 days ({since} → {until}), {size}: {messages(db):,} messages")
     out: dict[str, dict[str, float]] = {}
-    with serve(db) as url, httpx.Client(base_url=url, timeout=60,
-                                        headers={"Authorization": f"Bearer {token}"}) as c:
+    with (
+        serve(db) as url,
+        httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c,
+    ):
         agent = c.get("/v1/agents").json()["items"][0]["id"]
         print(f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'cold ms':>9}")
         for name, path, extra in ENDPOINTS:
             for label, more in (("", {}), (" + advisor", {"agent_id": str(agent)})):
-                params = {"since": since.isoformat(), "until": until.isoformat(), **extra,
-                          **more}
+                params = {"since": since.isoformat(), "until": until.isoformat(), **extra, **more}
                 t = time.perf_counter()
                 r = c.get(path, params=params)  # cold (first since start), and it answers
                 r.raise_for_status()
@@ -58,10 +58,15 @@ def endpoint_latency(size: str, runs: int) -> dict[str, dict[str, float]]:
                     c.get(path, params=params).raise_for_status()
                     times.append(time.perf_counter() - t)
                 key = name + label
-                out[key] = {"p50_ms": pct(times, .5) * 1e3, "p95_ms": pct(times, .95) * 1e3,
-                            "cold_ms": cold * 1e3}
-                print(f"{key:40} {out[key]['p50_ms']:8.1f} {out[key]['p95_ms']:8.1f}"
-                      f" {cold * 1e3:9.0f}")
+                out[key] = {
+                    "p50_ms": pct(times, 0.5) * 1e3,
+                    "p95_ms": pct(times, 0.95) * 1e3,
+                    "cold_ms": cold * 1e3,
+                }
+                print(
+                    f"{key:40} {out[key]['p50_ms']:8.1f} {out[key]['p95_ms']:8.1f}"
+                    f" {cold * 1e3:9.0f}"
+                )
     return out
 
 
@@ -73,8 +78,10 @@ async def chart_redraw(rounds: int) -> dict[str, float]:
     from chatsup.tui.widgets.chart import Chart, Series
 
     days = [(date(2026, 8, 21) + timedelta(days=i)).isoformat()[5:] for i in range(90)]
-    series = [Series(n, tuple(float((i * k) % 97) for i in range(90)))
-              for k, n in ((3, "visitors"), (5, "chats"), (7, "calls"))]
+    series = [
+        Series(n, tuple(float((i * k) % 97) for i in range(90)))
+        for k, n in ((3, "visitors"), (5, "chats"), (7, "calls"))
+    ]
 
     class Bench(App[None]):
         def compose(self) -> ComposeResult:
@@ -98,8 +105,10 @@ async def chart_redraw(rounds: int) -> dict[str, float]:
                 chart.render()
             repaint.append((time.perf_counter() - t) / 10)
     full, same = statistics.median(rebuild), statistics.median(repaint)
-    print(f"\n## P6 chart: full rebuild {full * 1e3:.2f} ms, repaint with unchanged data "
-          f"{same * 1e6:.1f} µs: ratio {same / full:.4f} (aim ≤ 0.1)")
+    print(
+        f"\n## P6 chart: full rebuild {full * 1e3:.2f} ms, repaint with unchanged data "
+        f"{same * 1e6:.1f} µs: ratio {same / full:.4f} (aim ≤ 0.1)"
+    )
     return {"rebuild_ms": full * 1e3, "repaint_ms": same * 1e3, "ratio": same / full}
 
 
@@ -113,9 +122,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     endpoints = endpoint_latency(size, runs)
     chart = asyncio.run(chart_redraw(5 if args.quick else 20))
     worst = max(endpoints.items(), key=lambda kv: kv[1]["p95_ms"])
-    summary = {"bench": "P6", "size": size, "endpoints": endpoints, "chart": chart,
-               "worst_p95": {"endpoint": worst[0], "ms": worst[1]["p95_ms"]},
-               "aim_met": worst[1]["p95_ms"] <= 100 and chart["ratio"] <= 0.1}
+    summary = {
+        "bench": "P6",
+        "size": size,
+        "endpoints": endpoints,
+        "chart": chart,
+        "worst_p95": {"endpoint": worst[0], "ms": worst[1]["p95_ms"]},
+        "aim_met": worst[1]["p95_ms"] <= 100 and chart["ratio"] <= 0.1,
+    }
     print(json.dumps(summary))
     return summary
 

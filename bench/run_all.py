@@ -42,8 +42,12 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -55,8 +59,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     for size in ("10k",) if args.quick else ("10k", "1m"):
         build(size)  # once, up front (the 1M one takes a few minutes the first time)
-    out: dict[str, Any] = {"machine": machine(), "quick": args.quick,
-                           "started": time.strftime("%Y-%m-%d %H:%M:%S"), "results": {}}
+    out: dict[str, Any] = {
+        "machine": machine(),
+        "quick": args.quick,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "results": {},
+    }
     for measure, module, extra in SCRIPTS:
         if only and not (only & set(measure.split("/"))):
             continue
@@ -65,8 +73,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             mod = importlib.import_module(module)
             res = mod.main((["--quick"] if args.quick else []) + extra)
-            out["results"][measure] = {"ok": True, "seconds": time.perf_counter() - t,
-                                       "figures": res}
+            out["results"][measure] = {
+                "ok": True,
+                "seconds": time.perf_counter() - t,
+                "figures": res,
+            }
         except Exception as e:  # one failing script does not stop the others
             traceback.print_exc()
             out["results"][measure] = {"ok": False, "error": f"{type(e).__name__}: {e}"}
@@ -75,11 +86,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results = RESULTS.with_name("results-quick.json") if args.quick else RESULTS
     if not only:
         results.write_text(json.dumps(out, indent=1, default=str))
-    print(f"\nall benchmarks in {out['total_s']:.0f} s"
-          + ("" if only else f"; figures in {results}"))
+    print(
+        f"\nall benchmarks in {out['total_s']:.0f} s" + ("" if only else f"; figures in {results}")
+    )
     for measure, r in out["results"].items():
-        print(f"  {measure:10} {'ok' if r['ok'] else 'FAILED: ' + r['error']}"
-              + (f" ({r['seconds']:.0f} s)" if r["ok"] else ""))
+        print(
+            f"  {measure:10} {'ok' if r['ok'] else 'FAILED: ' + r['error']}"
+            + (f" ({r['seconds']:.0f} s)" if r["ok"] else "")
+        )
     return out
 
 

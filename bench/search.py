@@ -25,11 +25,14 @@ def words(db: Path) -> dict[str, str]:
     """A very common word (in the most messages), a mid-frequency one (in
     about 0.1% of messages) and a rare one (in about 10), letters only."""
     with sqlite3.connect(db) as c:
-        c.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING fts5vocab(main,"
-                  " 'messages_fts', 'row')")
+        c.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING fts5vocab(main, 'messages_fts', 'row')"
+        )
         total = c.execute("SELECT count(*) FROM messages").fetchone()[0]
-        rows = c.execute("SELECT term, doc FROM temp.v WHERE length(term) > 3"
-                         " AND term NOT GLOB '*[^a-z]*' ORDER BY doc DESC").fetchall()
+        rows = c.execute(
+            "SELECT term, doc FROM temp.v WHERE length(term) > 3"
+            " AND term NOT GLOB '*[^a-z]*' ORDER BY doc DESC"
+        ).fetchall()
 
     def near(n: float) -> str:
         return str(min(rows, key=lambda r: (abs(r[1] - n), r[0]))[0])
@@ -37,8 +40,9 @@ def words(db: Path) -> dict[str, str]:
     return {"common": rows[0][0], "mid": near(max(total / 1000, 20)), "rare": near(10)}
 
 
-def like_scan(conn: sqlite3.Connection, word: str, since: float | None,
-              agent: int | None) -> Callable[[], object]:
+def like_scan(
+    conn: sqlite3.Connection, word: str, since: float | None, agent: int | None
+) -> Callable[[], object]:
     """The baseline: 50 conversations with a matching message, newest match
     first, found by scanning the bodies with LIKE (same filters)."""
     conds, params = ["m.body LIKE ?"], [f"%{word}%"]
@@ -48,14 +52,18 @@ def like_scan(conn: sqlite3.Connection, word: str, since: float | None,
     if agent is not None:
         conds.append("c.agent_id = ?")
         params.append(agent)
-    sql = ("SELECT m.conversation_id, max(m.id) AS last FROM messages m"
-           " JOIN conversations c ON c.id = m.conversation_id WHERE " + " AND ".join(conds) +
-           " GROUP BY m.conversation_id ORDER BY last DESC LIMIT 50")
+    sql = (
+        "SELECT m.conversation_id, max(m.id) AS last FROM messages m"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE "
+        + " AND ".join(conds)
+        + " GROUP BY m.conversation_id ORDER BY last DESC LIMIT 50"
+    )
     return lambda: conn.execute(sql, params).fetchall()
 
 
-def fts_search(store: Any, word: str, since: datetime | None,
-               agent: int | None) -> Callable[[], object]:
+def fts_search(
+    store: Any, word: str, since: datetime | None, agent: int | None
+) -> Callable[[], object]:
     """chatsup's search as the server runs it (the store's read path, no HTTP)."""
     from chatsup.server.store import ListFilter
     from chatsup.server.store.conversations import list_conversations
@@ -82,11 +90,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     db, _ = build(size)
     store = Store.open(db, tz=TZ)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    agent = int(conn.execute("SELECT agent_id FROM conversations WHERE agent_id IS NOT NULL"
-                             " GROUP BY agent_id ORDER BY count(*) DESC LIMIT 1").fetchone()[0])
+    agent = int(
+        conn.execute(
+            "SELECT agent_id FROM conversations WHERE agent_id IS NOT NULL"
+            " GROUP BY agent_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     since = datetime.fromtimestamp(FROZEN_NOW, TZ) - timedelta(days=30)
-    print(f"\n## P2 search, {size}: {messages(db):,} messages ({rounds} rounds × 10 FTS, "
-          f"× 1 LIKE, alternating)")
+    print(
+        f"\n## P2 search, {size}: {messages(db):,} messages ({rounds} rounds × 10 FTS, "
+        f"× 1 LIKE, alternating)"
+    )
     print(f"{'word':34} {'fts p50':>8} {'fts p95':>8} {'like p50':>9} {'ratio':>7}")
     out: dict[str, Any] = {}
     for kind, word in words(db).items():
@@ -101,16 +115,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ft.extend(once(fts) for _ in range(10))
                 lt.append(once(like))
             key = f"{kind} '{word}'{label}"
-            out[key] = {"fts_p50_ms": pct(ft, .5) * 1e3, "fts_p95_ms": pct(ft, .95) * 1e3,
-                        "like_p50_ms": pct(lt, .5) * 1e3, "ratio": pct(ft, .5) / pct(lt, .5)}
+            out[key] = {
+                "fts_p50_ms": pct(ft, 0.5) * 1e3,
+                "fts_p95_ms": pct(ft, 0.95) * 1e3,
+                "like_p50_ms": pct(lt, 0.5) * 1e3,
+                "ratio": pct(ft, 0.5) / pct(lt, 0.5),
+            }
             r = out[key]
-            print(f"{key:34} {r['fts_p50_ms']:8.1f} {r['fts_p95_ms']:8.1f} "
-                  f"{r['like_p50_ms']:9.1f} {r['ratio']:7.3f}")
+            print(
+                f"{key:34} {r['fts_p50_ms']:8.1f} {r['fts_p95_ms']:8.1f} "
+                f"{r['like_p50_ms']:9.1f} {r['ratio']:7.3f}"
+            )
     store.close()
     worst = max(out.values(), key=lambda r: r["fts_p95_ms"])
-    summary = {"bench": "P2", "size": size, "cases": out,
-               "worst_fts_p95_ms": worst["fts_p95_ms"],
-               "worst_ratio": max(r["ratio"] for r in out.values())}
+    summary = {
+        "bench": "P2",
+        "size": size,
+        "cases": out,
+        "worst_fts_p95_ms": worst["fts_p95_ms"],
+        "worst_ratio": max(r["ratio"] for r in out.values()),
+    }
     print(json.dumps(summary))
     return summary
 

@@ -68,12 +68,25 @@ class Child:
 def chatsup_server(db: Path, **env: str) -> Iterator[Child]:
     """`chatsup serve` on a free port. `env` adds CHATSUP_* settings."""
     port = free_port()
-    full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent", "CHATSUP_TIMEZONE": TZ_NAME,
-                **env}
-    p = subprocess.Popen([sys.executable, "-m", "chatsup.cli", "serve", "--db", str(db),
-                          "--host", "127.0.0.1", "--port", str(port)], env=full_env,
-                         stdout=subprocess.DEVNULL, stderr=server_log(),
-                         preexec_fn=nofile_preexec)
+    full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent", "CHATSUP_TIMEZONE": TZ_NAME, **env}
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chatsup.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=server_log(),
+        preexec_fn=nofile_preexec,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -117,9 +117,12 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) ->
 def echo_server() -> Iterator[Child]:
     """The baseline: a bare `websockets` relay (see the module doc)."""
     port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "bench.wsbench", "echo", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=server_log(),
-                         preexec_fn=nofile_preexec)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "bench.wsbench", "echo", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=server_log(),
+        preexec_fn=nofile_preexec,
+    )
     try:
         _wait_port(port, p)
         yield Child(f"http://127.0.0.1:{port}", p)
@@ -149,8 +152,9 @@ async def _echo_main(port: int) -> None:
                 await ws.send(text)
                 broadcast(supervisors, '{"type":"message.created","data":' + text + "}")
 
-    async with serve(handler, "127.0.0.1", port, compression=None, max_size=1 << 20,
-                     ping_interval=None):
+    async with serve(
+        handler, "127.0.0.1", port, compression=None, max_size=1 << 20, ping_interval=None
+    ):
         await asyncio.Future()
 
 
@@ -161,8 +165,11 @@ def create_sessions(url: str, site_key: str, n: int, workers: int = 16) -> list[
     """`n` visitor sessions over HTTP (POST /v1/widget/sessions); their tokens.
     Each worker has its own one-connection client (one shared pool of many
     connections spends the client's CPU finding a free connection)."""
-    body = {"site_key": site_key, "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"
-            " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"}
+    body = {
+        "site_key": site_key,
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"
+        " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+    }
 
     async def run() -> list[str]:
         out: list[str] = []
@@ -190,9 +197,13 @@ def run_load(config: dict[str, Any], timeout: float = 300) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(config, f)
     try:
-        out = subprocess.run([sys.executable, "-m", "bench.wsbench", "load", f.name],
-                             capture_output=True, text=True, timeout=timeout,
-                             preexec_fn=nofile_preexec)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.wsbench", "load", f.name],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=nofile_preexec,
+        )
     finally:
         os.unlink(f.name)
     if out.returncode != 0:
@@ -215,8 +226,16 @@ async def _open(url: str, token: str | None, i: int = 0, spread: int = 1) -> Any
     addr = _local_addr(i, spread)
     if addr is not None:
         kw["local_addr"] = addr
-    return await connect(url, additional_headers=headers, compression=None, open_timeout=60,
-                         max_size=1 << 22, max_queue=None, ping_interval=None, **kw)
+    return await connect(
+        url,
+        additional_headers=headers,
+        compression=None,
+        open_timeout=60,
+        max_size=1 << 22,
+        max_queue=None,
+        ping_interval=None,
+        **kw,
+    )
 
 
 async def _supervisors(cfg: dict[str, Any]) -> list[Any]:
@@ -245,8 +264,11 @@ async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
         async def send() -> None:
             nonlocal n
             n += 1
-            await ws.send(orjson.dumps({"type": "message", "client_id": f"{run}-{i}-{n}",
-                                        "body": f"{body} {i}-{n}"}).decode())
+            await ws.send(
+                orjson.dumps(
+                    {"type": "message", "client_id": f"{run}-{i}-{n}", "body": f"{body} {i}-{n}"}
+                ).decode()
+            )
 
         for _ in range(window):
             await send()
@@ -282,9 +304,14 @@ async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
     await asyncio.gather(*tasks, return_exceptions=True)
     for ws in visitors + sups:
         ws.transport.abort()
-    return {"acks": acks[0], "errors": errors[0], "seconds": elapsed, "ack_rate": acks[0] / elapsed,
-            "sup_rate": sum(seen) / len(seen) / elapsed if seen else 0.0,
-            "client_cpu": client_cpu}
+    return {
+        "acks": acks[0],
+        "errors": errors[0],
+        "seconds": elapsed,
+        "ack_rate": acks[0] / elapsed,
+        "sup_rate": sum(seen) / len(seen) / elapsed if seen else 0.0,
+        "client_cpu": client_cpu,
+    }
 
 
 async def _latency(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -341,8 +368,9 @@ async def _latency(cfg: dict[str, Any]) -> dict[str, Any]:
             key = f"{run}k{seq}"
             ws = visitors[seq % len(visitors)]
             sent[key] = time.perf_counter()
-            await ws.send(orjson.dumps({"type": "message", "client_id": key,
-                                        "body": f"{pad} {key}"}).decode())
+            await ws.send(
+                orjson.dumps({"type": "message", "client_id": key, "body": f"{pad} {key}"}).decode()
+            )
 
     pacer = asyncio.create_task(pace())
     await asyncio.sleep(cfg.get("warmup", 1.0))
@@ -358,8 +386,13 @@ async def _latency(cfg: dict[str, Any]) -> dict[str, Any]:
     await asyncio.gather(*tasks, pacer, return_exceptions=True)
     for ws in visitors + sups:
         ws.transport.abort()
-    return {"seconds": elapsed, "events": len(lat), "event_rate": len(lat) / len(sups) / elapsed,
-            "latencies": lat, "ack_latencies": ack_lat}
+    return {
+        "seconds": elapsed,
+        "events": len(lat),
+        "event_rate": len(lat) / len(sups) / elapsed,
+        "latencies": lat,
+        "ack_latencies": ack_lat,
+    }
 
 
 async def _idle(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -387,8 +420,7 @@ async def _idle(cfg: dict[str, Any]) -> dict[str, Any]:
     open_still = sum(1 for s in socks if s.state.name == "OPEN")
     for s in socks:
         s.transport.abort()
-    return {"opened": len(socks), "failed": failed, "open_at_end": open_still,
-            "connect_s": took}
+    return {"opened": len(socks), "failed": failed, "open_at_end": open_still, "connect_s": took}
 
 
 def _load_main(path: str) -> None:

@@ -143,9 +143,20 @@ class ServerProcess:
 
     def start(self) -> None:
         self.p = subprocess.Popen(
-            [sys.executable, "-m", "chatsup.cli", "serve", "--db", str(self.db),
-             "--port", str(self.port)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "chatsup.cli",
+                "serve",
+                "--db",
+                str(self.db),
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

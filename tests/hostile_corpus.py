@@ -66,8 +66,10 @@ MAIL: list[Payload] = [
     ("mail_lf_to", "Eve\nTo: other@evil.example"),
     ("mail_email_crlf", "eve@example.com\r\nBcc: x@evil.example"),
     ("mail_encoded_word_q", "=?utf-8?q?x=0d=0aBcc:_a@evil.example?="),
-    ("mail_encoded_word_b",
-     "=?utf-8?b?" + base64.b64encode(b"x\r\nBcc: b@evil.example").decode() + "?="),
+    (
+        "mail_encoded_word_b",
+        "=?utf-8?b?" + base64.b64encode(b"x\r\nBcc: b@evil.example").decode() + "?=",
+    ),
     ("mail_line_separator", "Eve\u2028Bcc: c@evil.example\u2029"),
     ("mail_nel", "Eve\x85Bcc: d@evil.example"),
     ("mail_display_name", '"Boss" <boss@example.com>, evil@evil.example'),

@@ -8,9 +8,19 @@ import pytest
 
 from tests.harness import World
 
-SUPERVISOR_GETS = ["/v1/conversations", "/v1/conversations/1", "/v1/offline-messages",
-                   "/v1/sites", "/v1/agents", "/v1/calls", "/v1/visitors", "/v1/visitors/1",
-                   "/v1/contacts", "/v1/events", "/v1/export/conversations?format=csv"]
+SUPERVISOR_GETS = [
+    "/v1/conversations",
+    "/v1/conversations/1",
+    "/v1/offline-messages",
+    "/v1/sites",
+    "/v1/agents",
+    "/v1/calls",
+    "/v1/visitors",
+    "/v1/visitors/1",
+    "/v1/contacts",
+    "/v1/events",
+    "/v1/export/conversations?format=csv",
+]
 
 
 @pytest.fixture
@@ -18,8 +28,13 @@ def tokens(world: World) -> dict[str, str | None]:
     v, s = world.visitor()
     with v:
         assert v.post("/v1/widget/messages", json={"body": "hi"}).status_code == 201
-    return {"none": None, "bogus": "sup_" + "x" * 32, "visitor": s["token"],
-            "agent": world.agent_token, "supervisor": world.sup_token}
+    return {
+        "none": None,
+        "bogus": "sup_" + "x" * 32,
+        "visitor": s["token"],
+        "agent": world.agent_token,
+        "supervisor": world.sup_token,
+    }
 
 
 def test_supervisor_endpoints(world: World, tokens: dict[str, str | None]) -> None:
@@ -69,9 +84,11 @@ def test_widget_endpoints_need_a_visitor(world: World, tokens: dict[str, str | N
         if role == "visitor":
             continue
         with world.http(token) as c:
-            for path, body in (("/v1/widget/messages", {"body": "x"}),
-                               ("/v1/widget/pageviews", {"url": "https://x"}),
-                               ("/v1/widget/offline-messages", {"body": "x"})):
+            for path, body in (
+                ("/v1/widget/messages", {"body": "x"}),
+                ("/v1/widget/pageviews", {"url": "https://x"}),
+                ("/v1/widget/offline-messages", {"body": "x"}),
+            ):
                 assert c.post(path, json=body).status_code == expect[role], (role, path)
 
 
@@ -100,23 +117,26 @@ def test_returning_visitor_is_recognised(world: World) -> None:
         assert first["started"] is True
     with world.http() as c:
         # another page of the same visit: the same session, the same chat
-        again = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
-                                                    "visitor_token": s["token"]}).json()
+        again = c.post(
+            "/v1/widget/sessions", json={"site_key": world.site_key, "visitor_token": s["token"]}
+        ).json()
         assert again["visitor_id"] == s["visitor_id"] and again["token"] == s["token"]
         assert again["session_id"] == s["session_id"]
         # back an hour later: a new visit, and a new chat
         later = time.time() + 3600
         store.clock = lambda: later
-        again = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
-                                                    "visitor_token": s["token"]}).json()
+        again = c.post(
+            "/v1/widget/sessions", json={"site_key": world.site_key, "visitor_token": s["token"]}
+        ).json()
         assert again["visitor_id"] == s["visitor_id"]
         assert again["session_id"] != s["session_id"]
         with world.http(s["token"]) as v2:
             second = v2.post("/v1/widget/messages", json={"body": "second visit"}).json()
         assert second["started"] is True
         assert second["conversation_id"] != first["conversation_id"]
-        stranger = c.post("/v1/widget/sessions", json={"site_key": world.site_key,
-                                                       "visitor_token": "vis_forged"}).json()
+        stranger = c.post(
+            "/v1/widget/sessions", json={"site_key": world.site_key, "visitor_token": "vis_forged"}
+        ).json()
         assert stranger["visitor_id"] != s["visitor_id"]
         r = c.post("/v1/widget/sessions", json={"site_key": "nope"})
         assert r.status_code == 404 and r.json()["error"]["field"] == "site_key"

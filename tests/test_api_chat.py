@@ -14,20 +14,26 @@ def test_health_and_docs(world: World) -> None:
 
 
 def test_visitor_chat_reaches_supervisor(world: World) -> None:
-    ua = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
-          " Chrome/120.0.0.0 Safari/537.36")
+    ua = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/120.0.0.0 Safari/537.36"
+    )
     v, s = world.visitor(user_agent=ua, webrtc=True, referrer="https://search.example/")
     assert s["visitor_number"] >= 1 and s["token"].startswith("vis_")
     with v:
-        assert v.post("/v1/widget/pageviews", json={"url": "https://shop/a", "title": "A"}
-                      ).status_code == 201
+        assert (
+            v.post("/v1/widget/pageviews", json={"url": "https://shop/a", "title": "A"}).status_code
+            == 201
+        )
         r = v.post("/v1/widget/messages", json={"body": "Where is my parcel?"})
         assert r.status_code == 201, r.text
         sent = r.json()
         assert set(sent) == {"conversation_id", "message_id", "event_id", "started"}
     with world.http(world.agent_token) as a:
-        r = a.post(f"/v1/agent/conversations/{sent['conversation_id']}/messages",
-                   json={"body": "It left this morning."})
+        r = a.post(
+            f"/v1/agent/conversations/{sent['conversation_id']}/messages",
+            json={"body": "It left this morning."},
+        )
         assert r.status_code == 201, r.text
     with world.sup() as c:
         page = c.get("/v1/conversations").json()

@@ -13,7 +13,7 @@ from tests.test_api_lists import chat
 
 
 def test_conversation_export_csv_and_jsonl(world: World) -> None:
-    a = chat(world, "=HYPERLINK(\"http://evil\")", reply="+1 on that")
+    a = chat(world, '=HYPERLINK("http://evil")', reply="+1 on that")
     chat(world, "@SUM(A1:A2) other", site_key=world.site2_key)
     with world.sup() as c:
         r = c.get("/v1/export/conversations", params={"format": "csv", "site_id": world.site_id})
@@ -21,7 +21,7 @@ def test_conversation_export_csv_and_jsonl(world: World) -> None:
         assert r.headers["content-type"].startswith("text/csv")
         text = r.content.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert [row["body"] for row in rows] == ["'=HYPERLINK(\"http://evil\")", "'+1 on that"]
+        assert [row["body"] for row in rows] == ['\'=HYPERLINK("http://evil")', "'+1 on that"]
         assert {row["conversation_id"] for row in rows} == {str(a["conversation_id"])}
         for row in rows:
             for value in row.values():
@@ -30,7 +30,7 @@ def test_conversation_export_csv_and_jsonl(world: World) -> None:
         lines = [json.loads(x) for x in r.text.splitlines()]
         assert len(lines) == 3
         # JSONL keeps the text as typed: neutralising is for spreadsheets
-        assert "=HYPERLINK(\"http://evil\")" in {x["body"] for x in lines}
+        assert '=HYPERLINK("http://evil")' in {x["body"] for x in lines}
 
 
 def test_export_pages_through_everything(world: World, monkeypatch) -> None:
@@ -51,8 +51,9 @@ def test_export_pages_through_everything(world: World, monkeypatch) -> None:
         assert r.status_code == 422 and r.json()["error"]["field"] == "format"
 
 
-@pytest.mark.parametrize("kind", ["conversations", "offline-messages", "calls", "visitors",
-                                  "contacts"])
+@pytest.mark.parametrize(
+    "kind", ["conversations", "offline-messages", "calls", "visitors", "contacts"]
+)
 def test_an_empty_export_still_has_its_header(world: World, kind: str) -> None:
     """Nothing selected: the CSV is the header row alone (a spreadsheet still
     shows the columns), and it is the header a full export has."""
@@ -65,8 +66,7 @@ def test_an_empty_export_still_has_its_header(world: World, kind: str) -> None:
         with world.http(world.agent_token) as a:
             a.post("/v1/calls", json={"visitor_id": s["visitor_id"]})
         full = c.get(f"/v1/export/{kind}").text.lstrip("\ufeff").splitlines()
-        empty = c.get(f"/v1/export/{kind}", params={"since": "2001-01-01",
-                                                     "until": "2001-01-02"})
+        empty = c.get(f"/v1/export/{kind}", params={"since": "2001-01-01", "until": "2001-01-02"})
     assert empty.status_code == 200
     lines = empty.text.lstrip("\ufeff").splitlines()
     assert len(full) >= 2 and lines == full[:1]

@@ -7,8 +7,14 @@ import httpx
 from tests.harness import World
 
 
-def chat(world: World, body: str, *, site_key: str | None = None, reply: str | None = None,
-         token: str | None = None) -> dict:
+def chat(
+    world: World,
+    body: str,
+    *,
+    site_key: str | None = None,
+    reply: str | None = None,
+    token: str | None = None,
+) -> dict:
     v, s = world.visitor(site_key)
     with v:
         r = v.post("/v1/widget/messages", json={"body": body})
@@ -16,8 +22,13 @@ def chat(world: World, body: str, *, site_key: str | None = None, reply: str | N
         sent = r.json()
     if reply:
         with world.http(token or world.agent_token) as a:
-            assert a.post(f"/v1/agent/conversations/{sent['conversation_id']}/messages",
-                          json={"body": reply}).status_code == 201
+            assert (
+                a.post(
+                    f"/v1/agent/conversations/{sent['conversation_id']}/messages",
+                    json={"body": reply},
+                ).status_code
+                == 201
+            )
     return {**s, **sent}
 
 
@@ -104,9 +115,15 @@ def test_profiles_contacts_and_visitors(world: World) -> None:
         assert r.status_code == 422 and r.json()["error"]["field"] == "phone"
         r = c.put(f"/v1/visitors/{vid}/profile", json={"name": {"first": "x"}})
         assert r.status_code == 422 and r.json()["error"]["field"] == "name"
-        r = c.put(f"/v1/visitors/{vid}/profile",
-                  json={"name": "Mathieu", "email": "mathieu@example.com",
-                        "phone": "+33 6 12 34 56 78", "notes": "prefers mail"})
+        r = c.put(
+            f"/v1/visitors/{vid}/profile",
+            json={
+                "name": "Mathieu",
+                "email": "mathieu@example.com",
+                "phone": "+33 6 12 34 56 78",
+                "notes": "prefers mail",
+            },
+        )
         assert r.status_code == 200, r.text
         contacts = c.get("/v1/contacts").json()["items"]
         assert [x["name"] for x in contacts] == ["Mathieu"]
@@ -114,8 +131,7 @@ def test_profiles_contacts_and_visitors(world: World) -> None:
         assert c.get("/v1/contacts", params={"q": "nobody"}).json()["items"] == []
         visitors = c.get("/v1/visitors").json()["items"]
         assert visitors[0]["name"] == "Mathieu" and visitors[0]["online"] is True
-        assert c.get("/v1/visitors", params={"has_profile": "true"}).json()["items"][0][
-            "id"] == vid
+        assert c.get("/v1/visitors", params={"has_profile": "true"}).json()["items"][0]["id"] == vid
         conv = c.get("/v1/conversations").json()["items"][0]
         assert conv["visitor"]["name"] == "Mathieu"
         assert c.delete(f"/v1/visitors/{vid}/profile").status_code == 204
@@ -130,13 +146,16 @@ def test_calls_log_and_summary(world: World) -> None:
     with world.http(world.agent_token) as a:
         ids = []
         for final in ("answered", "missed", "rejected", "failed"):
-            r = a.post("/v1/calls", json={"visitor_id": s["visitor_id"],
-                                          "conversation_id": s["conversation_id"]})
+            r = a.post(
+                "/v1/calls",
+                json={"visitor_id": s["visitor_id"], "conversation_id": s["conversation_id"]},
+            )
             assert r.status_code == 201, r.text
             cid = r.json()["id"]
             ids.append(cid)
-            reason = {"missed": "no_answer", "rejected": "rejected",
-                      "failed": "network_error"}.get(final)
+            reason = {"missed": "no_answer", "rejected": "rejected", "failed": "network_error"}.get(
+                final
+            )
             r = a.patch(f"/v1/calls/{cid}", json={"state": final, "end_reason": reason})
             assert r.status_code == 200, r.text
         r = a.patch(f"/v1/calls/{ids[0]}", json={"state": "ended", "end_reason": "agent_hangup"})
@@ -145,11 +164,23 @@ def test_calls_log_and_summary(world: World) -> None:
         assert r.status_code == 422 and r.json()["error"]["field"] == "state"
         r = a.patch(f"/v1/calls/{ids[0]}", json={"state": "ended", "end_reason": "zzz"})
         assert r.status_code == 422 and r.json()["error"]["field"] == "end_reason"
-        assert a.post("/v1/sms", json={"visitor_id": s["visitor_id"], "phone": "+336",
-                                       "body": "hi"}).status_code == 201
-        assert a.post("/v1/callbacks", json={"visitor_id": s["visitor_id"], "phone": "+336",
-                                            "scheduled_for": "2026-12-01T10:00:00+01:00"}
-                      ).status_code == 201
+        assert (
+            a.post(
+                "/v1/sms", json={"visitor_id": s["visitor_id"], "phone": "+336", "body": "hi"}
+            ).status_code
+            == 201
+        )
+        assert (
+            a.post(
+                "/v1/callbacks",
+                json={
+                    "visitor_id": s["visitor_id"],
+                    "phone": "+336",
+                    "scheduled_for": "2026-12-01T10:00:00+01:00",
+                },
+            ).status_code
+            == 201
+        )
     with world.sup() as c:
         page = c.get("/v1/calls").json()
         assert page["summary"]["total"] == 4
@@ -165,8 +196,10 @@ def test_calls_log_and_summary(world: World) -> None:
 def test_offline_messages_and_site_switch(world: World) -> None:
     v, _s = world.visitor()
     with v, world.sup() as c:
-        r = v.post("/v1/widget/offline-messages",
-                   json={"name": "Zoé", "email": "z@example.com", "body": "call me back"})
+        r = v.post(
+            "/v1/widget/offline-messages",
+            json={"name": "Zoé", "email": "z@example.com", "body": "call me back"},
+        )
         assert r.status_code == 201, r.text
         items = c.get("/v1/offline-messages").json()["items"]
         assert items[0]["name"] == "Zoé" and items[0]["body"] == "call me back"

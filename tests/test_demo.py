@@ -83,8 +83,12 @@ def test_run_demo_prints_the_links_then_hands_over(
     assert logging.getLogger().handlers == handlers  # the log file was the demo's only
     err = capsys.readouterr().err
     info = seen[0]
-    for text in (info.url, f"{info.url}/docs", f"{info.url}/demo/{info.site_keys[0]}",
-                 info.supervisor_token):
+    for text in (
+        info.url,
+        f"{info.url}/docs",
+        f"{info.url}/demo/{info.site_keys[0]}",
+        info.supervisor_token,
+    ):
         assert text in err
     assert (tmp_path / "data" / demo.DEMO_DB).exists()
     assert not [t for t in threading.enumerate() if t not in before and t.is_alive()]

@@ -13,10 +13,14 @@ from netaddr import IPSet
 from chatsup.server.enrich import GeoLookup, client_ip, parse_user_agent
 from tests.harness import World
 
-CHROME_WIN = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
-              " Chrome/120.0.0.0 Safari/537.36")
-SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"
-                 " (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1")
+CHROME_WIN = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Safari/537.36"
+)
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 
 
@@ -34,11 +38,16 @@ def test_user_agents() -> None:
 
 def build_mmdb(path: Path) -> Path:
     w = MMDBWriter(ip_version=6, database_type="GeoLite2-City", ipv4_compatible=True)
-    w.insert_network(IPSet(["81.2.69.0/24"]), {
-        "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
-        "city": {"names": {"en": "London"}}})
-    w.insert_network(IPSet(["2.125.160.0/20"]), {
-        "country": {"iso_code": "FR", "names": {"en": "France"}}})
+    w.insert_network(
+        IPSet(["81.2.69.0/24"]),
+        {
+            "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
+            "city": {"names": {"en": "London"}},
+        },
+    )
+    w.insert_network(
+        IPSet(["2.125.160.0/20"]), {"country": {"iso_code": "FR", "names": {"en": "France"}}}
+    )
     w.to_db_file(str(path))
     return path
 
@@ -47,7 +56,10 @@ def test_geo_lookup(tmp_path: Path) -> None:
     geo = GeoLookup(build_mmdb(tmp_path / "city.mmdb"))
     loc = geo.lookup("81.2.69.160")
     assert loc is not None and (loc.country, loc.country_code, loc.city) == (
-        "United Kingdom", "GB", "London")
+        "United Kingdom",
+        "GB",
+        "London",
+    )
     assert geo.lookup("2.125.160.216").city is None
     assert geo.lookup("8.8.8.8") is None
     assert geo.lookup("10.0.0.1") is None and geo.lookup("nonsense") is None
@@ -72,13 +84,18 @@ def test_location_and_os_reach_session_details(tmp_path: Path) -> None:
     w = World(tmp_path, geo={"mmdb_path": mmdb})
     try:
         with w.http() as c:
-            s = c.post("/v1/widget/sessions", json={"site_key": w.site_key,
-                                                    "user_agent": FIREFOX_LINUX},
-                       headers={"X-Forwarded-For": "81.2.69.160"}).json()
+            s = c.post(
+                "/v1/widget/sessions",
+                json={"site_key": w.site_key, "user_agent": FIREFOX_LINUX},
+                headers={"X-Forwarded-For": "81.2.69.160"},
+            ).json()
         with w.sup() as c:
             d = c.get(f"/v1/visitors/{s['visitor_id']}").json()
-            assert d["location"] == {"country": "United Kingdom", "country_code": "GB",
-                                     "city": "London"}
+            assert d["location"] == {
+                "country": "United Kingdom",
+                "country_code": "GB",
+                "city": "London",
+            }
             assert d["sessions"][0]["ip"] == "81.2.69.160"
             assert d["sessions"][0]["browser"] == "Firefox 121"
             assert c.get("/v1/visitors").json()["items"][0]["country"] == "United Kingdom"

@@ -37,7 +37,8 @@ async def test_replay_then_live(world: World) -> None:
             got = await recv_events(ws, len(ids))
             assert [e["id"] for e in got] == ids
             assert {"session.started", "conversation.started", "message.created"} <= {
-                e["type"] for e in got}
+                e["type"] for e in got
+            }
             await asyncio.to_thread(v.post, "/v1/widget/messages", json={"body": "after"})
             live = await recv_events(ws, 1)
             assert live[0]["type"] == "message.created"
@@ -70,8 +71,9 @@ async def test_resync_when_older_than_the_log(world: World) -> None:
     with sqlite3.connect(world.settings.store.path) as db:
         top = db.execute("SELECT max(id) FROM events").fetchone()[0]
         db.execute("DELETE FROM events WHERE id <= ?", (top - 1,))
-        db.execute("INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)",
-                   (str(top - 1),))
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)", (str(top - 1),)
+        )
     world.server.start()
     url = f"{world.server.ws_url}/v1/live?after=1&token={world.sup_token}"
     async with connect(url) as ws:
@@ -107,11 +109,15 @@ async def test_visitor_and_agent_sockets(world: World) -> None:
             cid = ack["conversation_id"]
             seen = [json.loads(await asyncio.wait_for(agent.recv(), 5)) for _ in range(2)]
             assert [e["type"] for e in seen] == ["conversation.started", "message.created"]
-            await agent.send(json.dumps({"type": "message", "conversation_id": cid,
-                                         "body": "<b>hi</b>"}))
+            await agent.send(
+                json.dumps({"type": "message", "conversation_id": cid, "body": "<b>hi</b>"})
+            )
             frames = [json.loads(await asyncio.wait_for(agent.recv(), 5)) for _ in range(3)]
             assert sorted(f["type"] for f in frames) == [
-                "ack", "conversation.assigned", "message.created"]
+                "ack",
+                "conversation.assigned",
+                "message.created",
+            ]
             reply = json.loads(await asyncio.wait_for(visitor.recv(), 5))
             assert reply["type"] == "message.created" and reply["data"]["body"] == "<b>hi</b>"
             await visitor.send(json.dumps({"type": "message", "body": {"x": 1}}))

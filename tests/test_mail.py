@@ -37,8 +37,10 @@ def smtp() -> Iterator[tuple[Collect, int]]:
 
 @pytest.fixture
 def smtp_world(tmp_path: Path, smtp: tuple[Collect, int]) -> Iterator[World]:
-    w = World(tmp_path, smtp={"host": "127.0.0.1", "port": smtp[1], "tls": "none",
-                              "sender": "chatsup@example.com"})
+    w = World(
+        tmp_path,
+        smtp={"host": "127.0.0.1", "port": smtp[1], "tls": "none", "sender": "chatsup@example.com"},
+    )
     yield w
     w.server.stop()
 
@@ -46,8 +48,9 @@ def smtp_world(tmp_path: Path, smtp: tuple[Collect, int]) -> Iterator[World]:
 def conversation(world: World, name: str) -> int:
     v, s = world.visitor()
     with v:
-        cid = v.post("/v1/widget/messages", json={"body": "<script>alert(1)</script> hi"}
-                     ).json()["conversation_id"]
+        cid = v.post("/v1/widget/messages", json={"body": "<script>alert(1)</script> hi"}).json()[
+            "conversation_id"
+        ]
     with world.http(world.agent_token) as a:
         a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "Hello & welcome"})
     with world.sup() as c:
@@ -80,8 +83,12 @@ def test_header_injection_is_impossible(smtp_world: World, smtp: tuple[Collect, 
     handler, _ = smtp
     cid = conversation(smtp_world, "Eve\r\nBcc: victim@example.com")
     with smtp_world.sup() as c:
-        for to in ("boss@example.com\r\nBcc: x@evil.example", "a@b.example, c@d.example",
-                   "not an address", "=?utf-8?q?x?=@example.com\n"):
+        for to in (
+            "boss@example.com\r\nBcc: x@evil.example",
+            "a@b.example, c@d.example",
+            "not an address",
+            "=?utf-8?q?x?=@example.com\n",
+        ):
             r = c.post(f"/v1/conversations/{cid}/mail", json={"to": to})
             assert r.status_code == 422 and r.json()["error"]["field"] == "to", to
         # the profile name with CR/LF was refused at the door...

@@ -47,8 +47,9 @@ def test_cached_days_stay_true(world: World) -> None:
     # the same visitor back today, and a new one: the range's distinct total is 2
     store.clock = time.time
     with world.http() as c:
-        c.post("/v1/widget/sessions", json={"site_key": world.site_key,
-                                            "visitor_token": s["token"]})
+        c.post(
+            "/v1/widget/sessions", json={"site_key": world.site_key, "visitor_token": s["token"]}
+        )
     world.visitor()[0].close()
     report = daily(world, since, until)
     today_row = next(r for r in report["rows"] if r["date"] == today.isoformat())
@@ -81,8 +82,10 @@ def test_a_day_with_an_open_chat_is_not_kept(world: World) -> None:
     assert (first["chats"], first["unanswered"]) == (1, 1)
     store.clock = lambda: noon + 90
     with world.http(world.agent_token) as a:
-        assert a.post(f"/v1/agent/conversations/{cid}/messages",
-                      json={"body": "hi"}).status_code == 201
+        assert (
+            a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "hi"}).status_code
+            == 201
+        )
         after = interactions(world, day.isoformat())
         assert (after["chats"], after["unanswered"], after["avg_first_response_s"]) == (1, 0, 90)
         assert a.post(f"/v1/agent/conversations/{cid}/end").status_code == 200
@@ -98,14 +101,16 @@ def test_ended_ranges_of_agent_and_visitor_stats_stay_true(world: World) -> None
 
     def stats() -> tuple[dict, dict]:
         with world.sup() as c:
-            agents = {r["agent"]["id"]: r for r in c.get("/v1/stats/agents",
-                                                         params=params).json()["rows"]}
+            agents = {
+                r["agent"]["id"]: r for r in c.get("/v1/stats/agents", params=params).json()["rows"]
+            }
             visitors = c.get("/v1/stats/visitors", params=params).json()
         return agents, visitors
 
     store.clock = lambda: noon
-    v, _ = world.visitor(user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101"
-                                    " Firefox/120.0")
+    v, _ = world.visitor(
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+    )
     with v:
         cid = v.post("/v1/widget/messages", json={"body": "hello?"}).json()["conversation_id"]
     with world.http(world.agent_token) as a:
@@ -149,8 +154,10 @@ def test_agent_stats_past_kept_plus_today_equal_a_fresh_computation(world: World
             c.get("/v1/stats/agents", params=params)  # keeps the past part
         store.clock = time.time  # today: the same visitor again, and a new one
         with world.http() as c:
-            c.post("/v1/widget/sessions", json={"site_key": world.site_key,
-                                                "visitor_token": s["token"]})
+            c.post(
+                "/v1/widget/sessions",
+                json={"site_key": world.site_key, "visitor_token": s["token"]},
+            )
         v2, _ = world.visitor()
         with v2:
             cid2 = v2.post("/v1/widget/messages", json={"body": "c"}).json()["conversation_id"]

@@ -81,17 +81,36 @@ def test_daily_buckets_are_local_days(world: World, history: dict) -> None:
     assert {k: rows["2026-10-23"][k] for k in zero} == zero
     assert {k: rows["2026-10-27"][k] for k in zero} == zero
     # the conversation spanning midnight belongs to the day it started
-    assert rows["2026-10-24"] == {"date": "2026-10-24", "page_views": 1, "visitors": 1,
-                                  "chats": 1, "calls": 0, "sms": 0}
+    assert rows["2026-10-24"] == {
+        "date": "2026-10-24",
+        "page_views": 1,
+        "visitors": 1,
+        "chats": 1,
+        "calls": 0,
+        "sms": 0,
+    }
     # the 25-hour day holds both 02:30s
-    assert rows["2026-10-25"] == {"date": "2026-10-25", "page_views": 0, "visitors": 1,
-                                  "chats": 1, "calls": 0, "sms": 0}
+    assert rows["2026-10-25"] == {
+        "date": "2026-10-25",
+        "page_views": 0,
+        "visitors": 1,
+        "chats": 1,
+        "calls": 0,
+        "sms": 0,
+    }
     # 00:30 on the 26th in Paris is still the 25th in UTC: it must count on the 26th
-    assert rows["2026-10-26"] == {"date": "2026-10-26", "page_views": 2, "visitors": 1,
-                                  "chats": 0, "calls": 1, "sms": 1}
+    assert rows["2026-10-26"] == {
+        "date": "2026-10-26",
+        "page_views": 2,
+        "visitors": 1,
+        "chats": 0,
+        "calls": 1,
+        "sms": 1,
+    }
     with world.sup() as c:
-        totals = c.get("/v1/reports/daily", params={"since": "2026-10-23",
-                                                    "until": "2026-10-27"}).json()["totals"]
+        totals = c.get(
+            "/v1/reports/daily", params={"since": "2026-10-23", "until": "2026-10-27"}
+        ).json()["totals"]
     # visitors in the totals are distinct over the range (A came on two days)
     assert totals == {"page_views": 3, "visitors": 2, "chats": 2, "calls": 1, "sms": 1}
 
@@ -100,8 +119,7 @@ def test_filters_apply_to_reports(world: World, history: dict) -> None:
     rng = {"since": "2026-10-24", "until": "2026-10-26"}
     with world.sup() as c:
         site2 = c.get("/v1/reports/daily", params={**rng, "site_id": world.site2_id}).json()
-        assert site2["totals"] == {"page_views": 0, "visitors": 1, "chats": 1, "calls": 0,
-                                   "sms": 0}
+        assert site2["totals"] == {"page_views": 0, "visitors": 1, "chats": 1, "calls": 0, "sms": 0}
         alice = c.get("/v1/reports/daily", params={**rng, "agent_id": world.agent_id}).json()
         assert alice["totals"]["chats"] == 1 and alice["totals"]["calls"] == 1
 
@@ -111,15 +129,22 @@ def test_monthly(world: World, history: dict) -> None:
         r = c.get("/v1/reports/monthly", params={"since": "2026-09-01", "until": "2026-11-30"})
         rows = {x["month"]: x for x in r.json()["rows"]}
     assert list(rows) == ["2026-09", "2026-10", "2026-11"]
-    assert rows["2026-10"] == {"month": "2026-10", "page_views": 3, "visitors": 2, "chats": 2,
-                               "calls": 1, "callbacks": 1}
+    assert rows["2026-10"] == {
+        "month": "2026-10",
+        "page_views": 3,
+        "visitors": 2,
+        "chats": 2,
+        "calls": 1,
+        "callbacks": 1,
+    }
     assert rows["2026-09"]["chats"] == 0
 
 
 def test_agent_stats(world: World, history: dict) -> None:
     with world.sup() as c:
-        rows = c.get("/v1/stats/agents", params={"since": "2026-10-20",
-                                                 "until": "2026-10-30"}).json()["rows"]
+        rows = c.get(
+            "/v1/stats/agents", params={"since": "2026-10-20", "until": "2026-10-30"}
+        ).json()["rows"]
     alice = next(r for r in rows if r["agent"]["name"] == "Alice")
     assert alice["chats"] == 1 and alice["answered"] == 1
     assert alice["avg_first_response_s"] == pytest.approx(20 * 60)
@@ -133,10 +158,13 @@ def test_agent_stats(world: World, history: dict) -> None:
 def test_interactions_by_day_and_local_hour(world: World, history: dict) -> None:
     rng = {"since": "2026-10-24", "until": "2026-10-26"}
     with world.sup() as c:
-        by_day = {x["bucket"]: x for x in c.get("/v1/stats/interactions",
-                                                 params=rng).json()["rows"]}
-        by_hour = {x["bucket"]: x for x in c.get("/v1/stats/interactions",
-                                                  params={**rng, "by": "hour"}).json()["rows"]}
+        by_day = {
+            x["bucket"]: x for x in c.get("/v1/stats/interactions", params=rng).json()["rows"]
+        }
+        by_hour = {
+            x["bucket"]: x
+            for x in c.get("/v1/stats/interactions", params={**rng, "by": "hour"}).json()["rows"]
+        }
     assert by_day["2026-10-25"]["unanswered"] == 1
     assert by_day["2026-10-24"]["avg_first_response_s"] == pytest.approx(1200)
     assert by_day["2026-10-26"]["offline_messages"] == 1
@@ -153,14 +181,22 @@ def test_visitor_stats_and_heatmap(world: World, history: dict) -> None:
         vs = c.get("/v1/stats/visitors", params=rng).json()
         hm = c.get("/v1/stats/heatmap", params=rng).json()["rows"]
     days = {d["date"]: d for d in vs["days"]}
-    assert days["2026-10-24"] == {"date": "2026-10-24", "visits": 1, "unique_visitors": 1,
-                                  "new_visitors": 1}
-    assert days["2026-10-26"] == {"date": "2026-10-26", "visits": 1, "unique_visitors": 1,
-                                  "new_visitors": 0}
+    assert days["2026-10-24"] == {
+        "date": "2026-10-24",
+        "visits": 1,
+        "unique_visitors": 1,
+        "new_visitors": 1,
+    }
+    assert days["2026-10-26"] == {
+        "date": "2026-10-26",
+        "visits": 1,
+        "unique_visitors": 1,
+        "new_visitors": 0,
+    }
     assert vs["totals"] == {"visits": 3, "unique_visitors": 2, "new_visitors": 2}
     assert {x["key"]: x["visits"] for x in vs["by_site"]} == {"Shop": 2, "Blog": 1}
     assert hm[5][23] == 1  # Saturday 24th, 23:xx
-    assert hm[6][2] == 1   # Sunday 25th, 02:xx
+    assert hm[6][2] == 1  # Sunday 25th, 02:xx
     assert sum(map(sum, hm)) == 2
 
 
@@ -170,6 +206,8 @@ def test_bad_report_parameters(world: World) -> None:
         assert r.status_code == 422 and r.json()["error"]["field"] == "by"
         r = c.get("/v1/reports/daily", params={"since": "nope"})
         assert r.status_code == 422
-        r = c.get("/v1/export/daily", params={"format": "csv", "since": "2026-10-01",
-                                              "until": "2026-10-03"})
+        r = c.get(
+            "/v1/export/daily",
+            params={"format": "csv", "since": "2026-10-01", "until": "2026-10-03"},
+        )
         assert r.status_code == 200 and r.text.count("\r\n") == 4

@@ -31,18 +31,37 @@ def seeded(path: Path, seed: int = 7) -> sqlite3.Connection:
 def test_every_entity_is_there(tmp_path: Path) -> None:
     db = seeded(tmp_path / "a.db")
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    for table in ("sites", "agents", "visitors", "sessions", "page_views", "conversations",
-                  "messages", "offline_messages", "calls", "sms", "callbacks", "profiles"):
+    for table in (
+        "sites",
+        "agents",
+        "visitors",
+        "sessions",
+        "page_views",
+        "conversations",
+        "messages",
+        "offline_messages",
+        "calls",
+        "sms",
+        "callbacks",
+        "profiles",
+    ):
         assert one(f"SELECT count(*) FROM {table}") > 0, table
     states = {r[0] for r in db.execute("SELECT DISTINCT state FROM calls")}
     assert {"ended", "missed", "rejected", "failed"} <= states
     reasons = {r[0] for r in db.execute("SELECT DISTINCT end_reason FROM calls")} - {None}
     assert reasons <= set(END_REASONS) and len(reasons) >= 5
-    assert one("SELECT count(*) FROM conversations WHERE visitor_messages > 0"
-               " AND agent_messages = 0") > 0
+    assert (
+        one("SELECT count(*) FROM conversations WHERE visitor_messages > 0 AND agent_messages = 0")
+        > 0
+    )
     assert one("SELECT count(*) FROM messages WHERE media_url IS NOT NULL") > 0
-    assert one("SELECT count(*) FROM visitors v WHERE (SELECT count(*) FROM sessions s"
-               " WHERE s.visitor_id = v.id) > 1") > 0  # returning visitors
+    assert (
+        one(
+            "SELECT count(*) FROM visitors v WHERE (SELECT count(*) FROM sessions s"
+            " WHERE s.visitor_id = v.id) > 1"
+        )
+        > 0
+    )  # returning visitors
     # history is not live news: the event log stays empty
     assert one("SELECT count(*) FROM events") == 0
     # ids grow with time (full-text search reads newest-first by id)
@@ -68,16 +87,24 @@ def test_seeded_messages_are_searchable_and_new_ones_too(tmp_path: Path) -> None
     from chatsup.server.store.writes import NewMessage, visitor_message
 
     db = seeded(tmp_path / "s.db")
-    assert db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH"
-                      " 'colis OR parcel OR commande OR order OR hello OR bonjour'").fetchone()[0]
+    assert db.execute(
+        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH"
+        " 'colis OR parcel OR commande OR order OR hello OR bonjour'"
+    ).fetchone()[0]
     db.close()
     store = Store.open(tmp_path / "s.db", tz=ZoneInfo("Europe/Paris"))
     try:
-        conv = store.read_sync(lambda rx: rx.one(
-            "SELECT visitor_id, session_id, site_id FROM conversations LIMIT 1"))
+        conv = store.read_sync(
+            lambda rx: rx.one("SELECT visitor_id, session_id, site_id FROM conversations LIMIT 1")
+        )
         assert conv is not None
-        store.write_sync(visitor_message, conv["visitor_id"], conv["session_id"],
-                         conv["site_id"], NewMessage(body="zanzibarquokka after the seed"))
+        store.write_sync(
+            visitor_message,
+            conv["visitor_id"],
+            conv["session_id"],
+            conv["site_id"],
+            NewMessage(body="zanzibarquokka after the seed"),
+        )
         found = store.read_sync(list_conversations, ListFilter(q="zanzibarquokka"))
         assert len(found["items"]) == 1
     finally:

@@ -22,7 +22,8 @@ def test_same_seed_same_plan() -> None:
     # the rate spaces the same visits differently, nothing else
     b = list(islice(visits(7, 50.0, 2), 400))
     assert [dataclasses.replace(v, at=0.0) for v in a] == [
-        dataclasses.replace(v, at=0.0) for v in b]
+        dataclasses.replace(v, at=0.0) for v in b
+    ]
     assert b[-1].at < a[-1].at
     times = [t * 3.7 for t in range(3000)]
     s1, s2, s3 = Shift(7, 0), Shift(7, 0), Shift(7, 1)
@@ -62,9 +63,18 @@ async def test_simulation_counts_match_the_api(world: World) -> None:
     tuning = Tuning(p_answer=0.7, p_call=0.9, p_sms=0.5, p_callback=0.5)
     # at ×100 the team logs out from 1.2 to 1.45 s and from 2.4 to 2.65 s
     report = await simulate(
-        world.url, site_keys=[world.site_key, world.site2_key],
-        agent_tokens=[world.agent_token, world.agent2_token], visitors=30, agents=2, rate=15,
-        duration=3.0, seed=13, speed=100, tuning=tuning, closed_every=120, closed_for=25,
+        world.url,
+        site_keys=[world.site_key, world.site2_key],
+        agent_tokens=[world.agent_token, world.agent2_token],
+        visitors=30,
+        agents=2,
+        rate=15,
+        duration=3.0,
+        seed=13,
+        speed=100,
+        tuning=tuning,
+        closed_every=120,
+        closed_for=25,
     )
     assert not report.errors, report.errors
     assert 2.9 < report.elapsed_s < 9
@@ -89,8 +99,7 @@ async def test_simulation_counts_match_the_api(world: World) -> None:
         assert senders["agent"] == r.agent_messages
         assert answered == r.answered
         assert sum(c.ended_at is not None for c in convs) == r.ended
-        unanswered = await _all(lambda **kw: api.conversations(
-            Filters(status="unanswered"), **kw))
+        unanswered = await _all(lambda **kw: api.conversations(Filters(status="unanswered"), **kw))
         assert len(unanswered) == r.unanswered
 
         assert len(await _all(api.offline_messages)) == r.offline_messages

@@ -33,8 +33,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         s.server.host = args.host
     if args.port is not None:
         s.server.port = args.port
-    print(f"chatsup server on http://{s.server.host}:{s.server.port}  (docs: /docs)"
-          f"  database: {s.store.path}", file=sys.stderr)
+    print(
+        f"chatsup server on http://{s.server.host}:{s.server.port}  (docs: /docs)"
+        f"  database: {s.store.path}",
+        file=sys.stderr,
+    )
     serve(s)
     return 0
 
@@ -93,13 +96,20 @@ def cmd_seed(args: argparse.Namespace) -> int:
     store = _store(settings)
     t0 = time.perf_counter()
     try:
-        report = seed_demo(store, days=args.days, scale=args.scale, seed=args.seed,
-                           progress=lambda s: print(s, file=sys.stderr))
+        report = seed_demo(
+            store,
+            days=args.days,
+            scale=args.scale,
+            seed=args.seed,
+            progress=lambda s: print(s, file=sys.stderr),
+        )
         token = create_token(store, "supervisor", "demo supervisor", None)
     finally:
         store.close()
-    print(f"seeded {settings.store.path} in {time.perf_counter() - t0:.1f} s: {report}",
-          file=sys.stderr)
+    print(
+        f"seeded {settings.store.path} in {time.perf_counter() - t0:.1f} s: {report}",
+        file=sys.stderr,
+    )
     print("supervisor token (shown once):", file=sys.stderr)
     print(token)
     return 0
@@ -109,12 +119,12 @@ def cmd_console(args: argparse.Namespace) -> int:
     try:
         from chatsup.tui.app import run_console
     except ImportError:
-        print("the console is not built yet; run `chatsup serve` and open /docs",
-              file=sys.stderr)
+        print("the console is not built yet; run `chatsup serve` and open /docs", file=sys.stderr)
         return 1
     s = _settings(args)
-    return run_console(url=args.url or s.console.url, token=args.token or s.console.token,
-                       settings=s)
+    return run_console(
+        url=args.url or s.console.url, token=args.token or s.console.token, settings=s
+    )
 
 
 def cmd_agent_console(args: argparse.Namespace) -> int:
@@ -168,12 +178,16 @@ def parser() -> argparse.ArgumentParser:
     db(sp)
     sp.set_defaults(func=cmd_site_add)
 
-    ap = sub.add_parser("agent", help="answer chats as an advisor (the agent console); "
-                        "`agent add` adds an agent")
+    ap = sub.add_parser(
+        "agent", help="answer chats as an advisor (the agent console); `agent add` adds an agent"
+    )
     ap.add_argument("--url", default=argparse.SUPPRESS, help="server URL")
     ap.add_argument("--token", default=argparse.SUPPRESS, help="agent token")
-    ap.add_argument("--demo", action="store_true",
-                    help="the server and advisor token of the running `chatsup demo`")
+    ap.add_argument(
+        "--demo",
+        action="store_true",
+        help="the server and advisor token of the running `chatsup demo`",
+    )
     ap.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
     ap.set_defaults(func=cmd_agent_console)
     agent = ap.add_subparsers(dest="action")
@@ -183,8 +197,9 @@ def parser() -> argparse.ArgumentParser:
     db(sp)
     sp.set_defaults(func=cmd_agent_add)
 
-    token = sub.add_parser("token", help="manage tokens").add_subparsers(dest="action",
-                                                                          required=True)
+    token = sub.add_parser("token", help="manage tokens").add_subparsers(
+        dest="action", required=True
+    )
     sp = token.add_parser("create", help="create a token; prints it")
     sp.add_argument("--role", choices=["supervisor", "agent", "visitor"], default="supervisor")
     sp.add_argument("--name", required=True)
@@ -208,19 +223,27 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("simulate", help="simulated visitors and advisors against a server")
     sp.add_argument("--url", help="server URL, e.g. http://127.0.0.1:8765")
     sp.add_argument("--visitors", type=int, default=50, help="visitors at once, at most")
-    sp.add_argument("--agents", type=int, help="advisors (default: one per --agent-token;"
-                    " 3 with --setup)")
+    sp.add_argument(
+        "--agents", type=int, help="advisors (default: one per --agent-token; 3 with --setup)"
+    )
     sp.add_argument("--rate", type=float, default=2.0, help="visits started per second")
     sp.add_argument("--duration", type=float, default=60.0, help="seconds to run")
     sp.add_argument("--seed", type=int, default=1)
-    sp.add_argument("--speed", type=float, default=1.0,
-                    help="time compression of reading, typing and answering delays")
+    sp.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="time compression of reading, typing and answering delays",
+    )
     sp.add_argument("--site-key", action="append", help="a site's widget key (repeatable)")
     sp.add_argument("--agent-token", action="append", help="an advisor token (repeatable)")
     sp.add_argument("--origin", action="append", help="https://host of each site (repeatable)")
     sp.add_argument("--setup-file", help="keys and tokens from the JSON line --setup printed")
-    sp.add_argument("--setup", action="store_true",
-                    help="create a site and advisor tokens in --db; print them as JSON")
+    sp.add_argument(
+        "--setup",
+        action="store_true",
+        help="create a site and advisor tokens in --db; print them as JSON",
+    )
     db(sp)
     sp.set_defaults(func=cmd_simulate)
     return p

@@ -84,8 +84,9 @@ def _say(text: str) -> None:
 # -- the database -----------------------------------------------------------------
 
 
-def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
-                     say: Callable[[str], None] = _say) -> DemoInfo:
+def prepare_database(
+    settings: Settings, db: Path, fresh: bool, advisors: int, say: Callable[[str], None] = _say
+) -> DemoInfo:
     """Seed `db` if it is new (into a side file renamed when complete, so an
     interrupted seeding starts over), then make fresh tokens: a supervisor
     and the first `advisors` seeded advisors (tokens are stored as digests, so
@@ -125,11 +126,13 @@ def prepare_database(settings: Settings, db: Path, fresh: bool, advisors: int,
         you = next((a["id"] for a in every if a["email"] == YOU_EMAIL), None)
         if you is None:
             you = store.write_sync(w.create_agent, "You", YOU_EMAIL)
-        agents = sorted((a for a in every if a["email"] != YOU_EMAIL),
-                        key=lambda a: a["id"])[:advisors]
+        agents = sorted((a for a in every if a["email"] != YOU_EMAIL), key=lambda a: a["id"])[
+            :advisors
+        ]
         for n in range(len(agents), advisors):
-            aid = store.write_sync(w.create_agent, f"Advisor {n + 1}",
-                                   f"demo-advisor-{n + 1}@example.com")
+            aid = store.write_sync(
+                w.create_agent, f"Advisor {n + 1}", f"demo-advisor-{n + 1}@example.com"
+            )
             agents.append({"id": aid, "name": f"Advisor {n + 1}"})
         return DemoInfo(
             url="",
@@ -169,8 +172,9 @@ class ServerThread:
         extra: dict[str, Any] = {} if self.own_logs else {"log_config": None}
         config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port, **extra)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="chatsup-demo-server",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, name="chatsup-demo-server", daemon=True
+        )
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
@@ -203,8 +207,7 @@ class TrafficThread:
         self._ready = threading.Event()
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self._main, name="chatsup-demo-traffic",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._main, name="chatsup-demo-traffic", daemon=True)
         self.thread.start()
         self._ready.wait(10)
 
@@ -225,11 +228,20 @@ class TrafficThread:
         self._ready.set()
         t = self.traffic
         self.report = await simulate(
-            self.info.url, site_keys=self.info.site_keys, agent_tokens=self.info.agent_tokens,
-            visitors=t.visitors, agents=min(t.agents, len(self.info.agent_tokens)), rate=t.rate,
-            duration=math.inf, seed=int(time.time()) if t.seed is None else t.seed,
-            stop=self._stop, speed=t.speed, site_origins=self.info.site_origins, grace=2.0,
-            tuning=t.tuning)
+            self.info.url,
+            site_keys=self.info.site_keys,
+            agent_tokens=self.info.agent_tokens,
+            visitors=t.visitors,
+            agents=min(t.agents, len(self.info.agent_tokens)),
+            rate=t.rate,
+            duration=math.inf,
+            seed=int(time.time()) if t.seed is None else t.seed,
+            stop=self._stop,
+            speed=t.speed,
+            site_origins=self.info.site_origins,
+            grace=2.0,
+            tuning=t.tuning,
+        )
 
     def stop(self) -> None:
         loop, stop = self._loop, self._stop
@@ -251,9 +263,16 @@ class DemoStack:
     simulates; `demo.info` has the URL and tokens. Leaving stops the traffic,
     then the server."""
 
-    def __init__(self, settings: Settings, *, fresh: bool = False, data_dir: Path | None = None,
-                 traffic: Traffic | None = None, log_file: Path | None = None,
-                 say: Callable[[str], None] = _say) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fresh: bool = False,
+        data_dir: Path | None = None,
+        traffic: Traffic | None = None,
+        log_file: Path | None = None,
+        say: Callable[[str], None] = _say,
+    ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else user_data_dir()
         self.settings = settings.model_copy(deep=True)
         self.settings.store.path = self.data_dir / DEMO_DB
@@ -274,8 +293,9 @@ class DemoStack:
         try:
             if self.log_file is not None:
                 self._log_to_file(self.log_file)
-            info = prepare_database(self.settings, self.settings.store.path, self.fresh,
-                                    self.traffic.agents, self.say)
+            info = prepare_database(
+                self.settings, self.settings.store.path, self.fresh, self.traffic.agents, self.say
+            )
             self.server = ServerThread(self.settings, own_logs=self.log_file is None)
             self.server.start()
             info.url = self.server.url
@@ -291,8 +311,12 @@ class DemoStack:
             raise
         return info
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     @property
@@ -306,8 +330,14 @@ class DemoStack:
         path.unlink(missing_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"url": info.url, "token": info.advisor_token,
-                       "page": f"{info.url}/demo/{info.site_keys[0]}"}, f)
+            json.dump(
+                {
+                    "url": info.url,
+                    "token": info.advisor_token,
+                    "page": f"{info.url}/demo/{info.site_keys[0]}",
+                },
+                f,
+            )
 
     def close(self) -> None:
         if self.info is not None:
@@ -345,12 +375,14 @@ def run_demo(settings: Settings, fresh: bool = False) -> int:
     try:
         with DemoStack(settings, fresh=fresh, data_dir=data, log_file=log_file) as info:
             key = info.site_keys[0]
-            _say(f"chatsup demo: server {info.url}  (API docs: {info.url}/docs)\n"
-                 f"  widget demo page: {info.url}/demo/{key}\n"
-                 f"  supervisor token: {info.supervisor_token}\n"
-                 f"  answer as an advisor, in another terminal: chatsup agent --demo\n"
-                 f"  database: {info.db}; server log: {log_file}\n"
-                 f"  live traffic: {ADVISORS} simulated advisors, a few visitors a minute")
+            _say(
+                f"chatsup demo: server {info.url}  (API docs: {info.url}/docs)\n"
+                f"  widget demo page: {info.url}/demo/{key}\n"
+                f"  supervisor token: {info.supervisor_token}\n"
+                f"  answer as an advisor, in another terminal: chatsup agent --demo\n"
+                f"  database: {info.db}; server log: {log_file}\n"
+                f"  live traffic: {ADVISORS} simulated advisors, a few visitors a minute"
+            )
             return _foreground(info, settings)
     except KeyboardInterrupt:
         _say("chatsup demo: stopped")

@@ -14,8 +14,16 @@ from tests.harness import World
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -62,7 +70,8 @@ def test_chat_from_the_browser(world: World, page) -> None:
         page.reload()
         page.wait_for_selector(".cs-box textarea")
         assert page.get_attribute(".cs-box", "data-visitor") == str(
-            detail["conversation"]["visitor"]["number"])
+            detail["conversation"]["visitor"]["number"]
+        )
 
 
 def test_offline_form_when_nobody_is_online(world: World, page) -> None:

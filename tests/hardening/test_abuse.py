@@ -18,8 +18,9 @@ def test_session_flood_from_one_address_is_limited(world: World) -> None:
     codes = []
     with world.http() as c:
         for _ in range(40):
-            codes.append(c.post("/v1/widget/sessions", json={"site_key": world.site_key}
-                                ).status_code)
+            codes.append(
+                c.post("/v1/widget/sessions", json={"site_key": world.site_key}).status_code
+            )
     assert codes[0] == 201 and 429 in codes
     with world.http() as c:
         r = c.post("/v1/widget/sessions", json={"site_key": world.site_key})
@@ -46,13 +47,15 @@ def test_supervisor_stays_responsive_during_a_flood(world: World) -> None:
     url = f"http://127.0.0.1:{proc.port}"
     try:
         with httpx.Client(base_url=url) as anon:
-            token = anon.post("/v1/widget/sessions", json={"site_key": world.site_key}
-                              ).json()["token"]
+            token = anon.post("/v1/widget/sessions", json={"site_key": world.site_key}).json()[
+                "token"
+            ]
         auth = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=url, headers=auth) as v:
             v.post("/v1/widget/messages", json={"body": "hello"})
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {world.sup_token}"}
-                          ) as c:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {world.sup_token}"}
+        ) as c:
             idle = latency(c)
             stop = threading.Event()
             codes: list[int] = []
@@ -60,8 +63,9 @@ def test_supervisor_stays_responsive_during_a_flood(world: World) -> None:
             def flood() -> None:
                 with httpx.Client(base_url=url, headers=auth) as f:
                     while not stop.is_set():
-                        codes.append(f.post("/v1/widget/messages", json={"body": "spam"}
-                                            ).status_code)
+                        codes.append(
+                            f.post("/v1/widget/messages", json={"body": "spam"}).status_code
+                        )
 
             flooder = threading.Thread(target=flood)
             flooder.start()
@@ -72,7 +76,9 @@ def test_supervisor_stays_responsive_during_a_flood(world: World) -> None:
     finally:
         proc.kill()
     assert 429 in codes and codes.count(201) < 150
-    print(f"list+search median: idle {idle * 1000:.1f} ms, during flood {busy * 1000:.1f} ms; "
-          f"flood requests {len(codes)}, accepted {codes.count(201)}")
+    print(
+        f"list+search median: idle {idle * 1000:.1f} ms, during flood {busy * 1000:.1f} ms; "
+        f"flood requests {len(codes)}, accepted {codes.count(201)}"
+    )
     # the flood is turned away at the door; 5 ms of slack for a noisy 2-core machine
     assert busy <= 2 * idle + 0.005, (idle, busy)

@@ -18,8 +18,13 @@ from chatsup.server.store import Store
 from tests.harness import ServerProcess, make_settings
 
 
-def run_round(proc: ServerProcess, site_key: str, agent_token: str, seconds: float,
-              acked: list[tuple[str, int]]) -> None:
+def run_round(
+    proc: ServerProcess,
+    site_key: str,
+    agent_token: str,
+    seconds: float,
+    acked: list[tuple[str, int]],
+) -> None:
     url = f"http://127.0.0.1:{proc.port}"
     stop = threading.Event()
     lock = threading.Lock()
@@ -43,9 +48,11 @@ def run_round(proc: ServerProcess, site_key: str, agent_token: str, seconds: flo
                         acked.append((body, r.json()["message_id"]))
                     if i % 3 == 0:
                         try:
-                            a = c.post(f"/v1/agent/conversations/{r.json()['conversation_id']}"
-                                       "/messages", json={"body": "re " + body},
-                                       headers={"Authorization": f"Bearer {agent_token}"})
+                            a = c.post(
+                                f"/v1/agent/conversations/{r.json()['conversation_id']}/messages",
+                                json={"body": "re " + body},
+                                headers={"Authorization": f"Bearer {agent_token}"},
+                            )
                         except httpx.TransportError:
                             return
                         if a.status_code == 201:
@@ -72,8 +79,9 @@ def check(db: Path, acked: list[tuple[str, int]]) -> None:
         assert stored.get(body) == [mid], f"acknowledged message lost or doubled: {body}"
 
 
-@pytest.mark.parametrize("rounds", [pytest.param(2, id="short"),
-                                    pytest.param(20, id="long", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "rounds", [pytest.param(2, id="short"), pytest.param(20, id="long", marks=pytest.mark.slow)]
+)
 def test_acknowledged_messages_survive_kill_9(tmp_path: Path, rounds: int) -> None:
     settings = make_settings(tmp_path)
     db = settings.store.path
@@ -84,9 +92,14 @@ def test_acknowledged_messages_survive_kill_9(tmp_path: Path, rounds: int) -> No
     agent_id = store.write_sync(w.create_agent, "Alice", "alice@example.com")
     agent_token = create_token(store, "agent", "Alice", agent_id)
     store.close()
-    env = {**os.environ, "CHATSUP_STORE__SYNCHRONOUS": "full",
-           "CHATSUP_SERVER__RATE_PER_VISITOR": "100000", "CHATSUP_SERVER__RATE_PER_IP": "100000",
-           "CHATSUP_SERVER__SESSIONS_PER_IP": "100000", "CHATSUP_CONFIG": str(tmp_path / "none")}
+    env = {
+        **os.environ,
+        "CHATSUP_STORE__SYNCHRONOUS": "full",
+        "CHATSUP_SERVER__RATE_PER_VISITOR": "100000",
+        "CHATSUP_SERVER__RATE_PER_IP": "100000",
+        "CHATSUP_SERVER__SESSIONS_PER_IP": "100000",
+        "CHATSUP_CONFIG": str(tmp_path / "none"),
+    }
     rng = random.Random(rounds)
     acked: list[tuple[str, int]] = []
     proc = ServerProcess(db, env)

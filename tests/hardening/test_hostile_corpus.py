@@ -91,8 +91,10 @@ class Hostile:
 def send_payload(c: httpx.Client, world: World, name: str, text: str) -> Sent:
     """One payload into every field a visitor (or a supervisor copying what a
     visitor said) can fill."""
-    r = c.post("/v1/widget/sessions", json={"site_key": world.site_key, "user_agent": text,
-                                            "referrer": text, "url": text})
+    r = c.post(
+        "/v1/widget/sessions",
+        json={"site_key": world.site_key, "user_agent": text, "referrer": text, "url": text},
+    )
     assert r.status_code == 201, (name, r.text)
     session = r.json()
     vid = session["visitor_id"]
@@ -104,8 +106,11 @@ def send_payload(c: httpx.Client, world: World, name: str, text: str) -> Sent:
     cid = r.json()["conversation_id"]
     r = c.post(f"/v1/agent/conversations/{cid}/messages", json={"body": text}, headers=agent)
     assert r.status_code == 201, (name, r.text)
-    r = c.post("/v1/widget/offline-messages", headers=visitor,
-               json={"name": text, "email": text, "phone": text[:40], "body": text})
+    r = c.post(
+        "/v1/widget/offline-messages",
+        headers=visitor,
+        json={"name": text, "email": text, "phone": text[:40], "body": text},
+    )
     assert r.status_code == 201, (name, r.text)
     oid = r.json()["id"]
     p = c.put(f"/v1/visitors/{vid}/profile", json={"name": text, "notes": text}, headers=sup)
@@ -125,8 +130,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     port = free_port()
     ctl = Controller(handler, hostname="127.0.0.1", port=port)
     ctl.start()
-    world = World(tmp_path_factory.mktemp("hostile"), server=NO_LIMITS,
-                  smtp={"host": "127.0.0.1", "port": port, "tls": "none", "sender": SENDER})
+    world = World(
+        tmp_path_factory.mktemp("hostile"),
+        server=NO_LIMITS,
+        smtp={"host": "127.0.0.1", "port": port, "tls": "none", "sender": SENDER},
+    )
     try:
         with world.http() as c:
             sent = {name: send_payload(c, world, name, text) for name, text in CORPUS}
@@ -246,14 +254,14 @@ def test_csv_cells(hostile: Hostile, exports: dict[str, Export], kind: str, name
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", IDS)
-def test_jsonl_keeps_the_exact_text(hostile: Hostile, exports: dict[str, Export], kind: str,
-                                    name: str) -> None:
+def test_jsonl_keeps_the_exact_text(
+    hostile: Hostile, exports: dict[str, Export], kind: str, name: str
+) -> None:
     """JSONL is data, not a spreadsheet: the text comes back byte for byte."""
     s = hostile.sent[name]
     rows = rows_of(kind, s, exports[kind].jsonl, lambda r, k: r[k])
     if kind == "conversations":
-        assert [(r["sender"], r["body"]) for r in rows] == [("visitor", s.text),
-                                                              ("agent", s.text)]
+        assert [(r["sender"], r["body"]) for r in rows] == [("visitor", s.text), ("agent", s.text)]
     for row in rows:
         for col, value in expected_fields(kind, s).items():
             assert row[col] == value, (kind, col)
@@ -273,8 +281,9 @@ def mails(hostile: Hostile) -> dict[str, Mailed]:
         before = len(hostile.smtp.envelopes)
         with hostile.world.sup() as c:  # a fresh connection: a 500 closes it
             r = c.post(f"/v1/conversations/{s.conversation_id}/mail")
-        out[name] = Mailed(s.conversation_id, r.status_code, r.text,
-                           hostile.smtp.envelopes[before:])
+        out[name] = Mailed(
+            s.conversation_id, r.status_code, r.text, hostile.smtp.envelopes[before:]
+        )
     return out
 
 
@@ -315,6 +324,7 @@ def test_mail_body_holds_the_text(mails: dict[str, Mailed], name: str) -> None:
     plain = msg.get_body(("plain",))
     page = msg.get_body(("html",))
     assert plain is not None and page is not None
+
     def lines(s: str) -> str:
         return s.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -348,8 +358,10 @@ def view_lines(app: ChatsupApp, selector: str) -> list[str]:
     """The text the terminal shows inside one widget's region."""
     region = app.screen.query_one(selector).region
     strips = app.screen._compositor.render_strips()
-    return [strips[y].crop(region.x, region.right).text
-            for y in range(max(region.y, 0), min(region.bottom, len(strips)))]
+    return [
+        strips[y].crop(region.x, region.right).text
+        for y in range(max(region.y, 0), min(region.bottom, len(strips)))
+    ]
 
 
 async def click_text(pilot: Any, app: ChatsupApp, selector: str, needle: str, at: int) -> bool:
@@ -376,9 +388,15 @@ async def drive_console(world: Hostile) -> ConsoleRun:
     # one more visitor whose single conversation holds the whole corpus, so a
     # single transcript draws every payload in full
     with w.http() as c:
-        r = c.post("/v1/widget/sessions", json={
-            "site_key": w.site_key, "user_agent": TEXT["osc0_title"],
-            "referrer": TEXT["markup_click_quit"], "url": TEXT["bidi_rlo"]})
+        r = c.post(
+            "/v1/widget/sessions",
+            json={
+                "site_key": w.site_key,
+                "user_agent": TEXT["osc0_title"],
+                "referrer": TEXT["markup_click_quit"],
+                "url": TEXT["bidi_rlo"],
+            },
+        )
         s = r.json()
         headers = {"Authorization": f"Bearer {s['token']}"}
         for _, text in CORPUS:
@@ -386,8 +404,10 @@ async def drive_console(world: Hostile) -> ConsoleRun:
             assert r.status_code == 201, r.text
         cid = r.json()["conversation_id"]
     with w.sup() as c:
-        c.put(f"/v1/visitors/{s['visitor_id']}/profile",
-              json={"name": TEXT["markup_link"], "notes": TEXT["markup_bold_red"]})
+        c.put(
+            f"/v1/visitors/{s['visitor_id']}/profile",
+            json={"name": TEXT["markup_link"], "notes": TEXT["markup_bold_red"]},
+        )
 
     app = ChatsupApp(w.url, w.sup_token)
     views: dict[str, list[str]] = {}
@@ -438,8 +458,9 @@ def post_corpus(c: httpx.Client, w: World) -> None:
     r = c.post("/v1/widget/sessions", json={"site_key": w.site_key})
     headers = {"Authorization": f"Bearer {r.json()['token']}"}
     for _, text in CORPUS:
-        assert c.post("/v1/widget/messages", json={"body": text}, headers=headers
-                      ).status_code == 201
+        assert (
+            c.post("/v1/widget/messages", json={"body": text}, headers=headers).status_code == 201
+        )
 
 
 @pytest.fixture(scope="module")
@@ -458,8 +479,7 @@ def test_console_survives_the_corpus(console: ConsoleRun) -> None:
 
 def test_console_writes_no_foreign_control(console: ConsoleRun) -> None:
     """No ESC, BEL or C1 byte but the app's own sequences."""
-    foreign = sorted({m.group() for m in re.finditer(r"[\x07\x1b\x80-\x9f].{0,12}",
-                                                      console.plain)})
+    foreign = sorted({m.group() for m in re.finditer(r"[\x07\x1b\x80-\x9f].{0,12}", console.plain)})
     assert foreign == []
 
 
@@ -501,8 +521,16 @@ def test_console_details_show_markup_as_text(console: ConsoleRun) -> None:
 # -- widget in Chromium ----------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -557,14 +585,16 @@ def drive_widget(w: World) -> WidgetRun:
             return WidgetRun(
                 agent_lines=[e.evaluate("e => e.textContent") for e in agents],
                 agent_children=[e.evaluate("e => e.childElementCount") for e in agents],
-                visitor_lines=[e.evaluate("e => e.textContent")
-                               for e in page.query_selector_all(".cs-visitor")],
+                visitor_lines=[
+                    e.evaluate("e => e.textContent") for e in page.query_selector_all(".cs-visitor")
+                ],
                 pwned=page.evaluate("() => window.__pwned"),
                 dialogs=dialogs,
                 foreign_elements=page.evaluate(
                     "() => [...document.querySelectorAll('.cs-box *')]"
                     ".map(e => e.tagName.toLowerCase())"
-                    ".filter(t => !['div', 'form', 'textarea', 'button'].includes(t))"),
+                    ".filter(t => !['div', 'form', 'textarea', 'button'].includes(t))"
+                ),
             )
         finally:
             browser.close()

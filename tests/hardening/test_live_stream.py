@@ -30,8 +30,9 @@ EXAMPLES = int(os.environ.get("CHATSUP_LIVE_EXAMPLES", "6"))
 
 def log_ids(world: World, after: int = 0) -> list[int]:
     with sqlite3.connect(world.settings.store.path) as db:
-        return [r[0] for r in db.execute("SELECT id FROM events WHERE id > ? ORDER BY id",
-                                         (after,))]
+        return [
+            r[0] for r in db.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))
+        ]
 
 
 class LiveStream(RuleBasedStateMachine):
@@ -106,9 +107,10 @@ class LiveStream(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def live_world(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    w = World(tmp_path_factory.mktemp("live"), server={"rate_per_visitor": 100000,
-                                                       "rate_per_ip": 100000,
-                                                       "sessions_per_ip": 100000})
+    w = World(
+        tmp_path_factory.mktemp("live"),
+        server={"rate_per_visitor": 100000, "rate_per_ip": 100000, "sessions_per_ip": 100000},
+    )
     yield w
     w.server.stop()
 
@@ -116,8 +118,12 @@ def live_world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_live_stream_state_machine(live_world: World) -> None:
     LiveStream.world = live_world
     run = LiveStream.TestCase
-    run.settings = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
-                            suppress_health_check=list(HealthCheck))
+    run.settings = settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=STEPS,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     run().runTest()
 
 
@@ -125,8 +131,9 @@ def snapshot(c: httpx.Client) -> dict[int, ConversationItem]:
     out: dict[int, ConversationItem] = {}
     cursor = None
     while True:
-        page = c.get("/v1/conversations", params={"limit": 500, **(
-            {"cursor": cursor} if cursor else {})}).json()
+        page = c.get(
+            "/v1/conversations", params={"limit": 500, **({"cursor": cursor} if cursor else {})}
+        ).json()
         for i in page["items"]:
             item = ConversationItem.model_validate(i)
             out[item.id] = item

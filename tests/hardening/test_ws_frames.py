@@ -23,12 +23,15 @@ async def closed_with(ws, timeout: float = 5) -> int | None:
         return ws.close_code
 
 
-@pytest.mark.parametrize(("frame", "code"), [
-    (b"\x00\x01binary", 1003),          # binary frame
-    ("not json", 1007),                  # text that is not JSON
-    ("[1, 2, 3]", 1007),                 # JSON, not an object
-    ("x" * (2 << 20), 1009),             # over the 1 MiB frame limit
-])
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (b"\x00\x01binary", 1003),  # binary frame
+        ("not json", 1007),  # text that is not JSON
+        ("[1, 2, 3]", 1007),  # JSON, not an object
+        ("x" * (2 << 20), 1009),  # over the 1 MiB frame limit
+    ],
+)
 async def test_bad_frames_close_the_socket(world: World, frame: object, code: int) -> None:
     _, s = world.visitor()
     url = f"{world.server.ws_url}/v1/widget/ws?token={s['token']}"
@@ -59,9 +62,11 @@ async def test_invalid_utf8_in_a_text_frame_closes_1007(world: World) -> None:
 async def test_wrong_fields_answer_an_error_and_keep_the_socket(world: World) -> None:
     _, s = world.visitor()
     async with connect(f"{world.server.ws_url}/v1/widget/ws?token={s['token']}") as ws:
-        for bad, field in (({"type": "message", "body": 5}, "body"),
-                           ({"type": "dance"}, "type"),
-                           ({"type": "message", "body": "x", "client_id": "spa ce"}, "client_id")):
+        for bad, field in (
+            ({"type": "message", "body": 5}, "body"),
+            ({"type": "dance"}, "type"),
+            ({"type": "message", "body": "x", "client_id": "spa ce"}, "client_id"),
+        ):
             await ws.send(json.dumps(bad))
             err = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert err["type"] == "error" and err["field"] == field, err

@@ -26,12 +26,16 @@ def busy_world(tmp_path: Path) -> Iterator[World]:
                 a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": f"answer {i}"})
                 if i == 0:
                     call = a.post("/v1/calls", json={"visitor_id": s["visitor_id"]}).json()
-                    a.patch(f"/v1/calls/{call['id']}", json={"state": "missed",
-                                                             "end_reason": "no_answer"})
+                    a.patch(
+                        f"/v1/calls/{call['id']}",
+                        json={"state": "missed", "end_reason": "no_answer"},
+                    )
         if i == 1:
             with w.sup() as c:
-                c.put(f"/v1/visitors/{s['visitor_id']}/profile",
-                      json={"name": "Mathieu", "email": "m@example.com"})
+                c.put(
+                    f"/v1/visitors/{s['visitor_id']}/profile",
+                    json={"name": "Mathieu", "email": "m@example.com"},
+                )
     try:
         yield w
     finally:

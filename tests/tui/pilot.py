@@ -36,8 +36,9 @@ async def until(pilot: Any, cond: Callable[[], Any], timeout: float = 10) -> Non
             return
         await pilot.pause(0.05)
     app = pilot.app
-    raise AssertionError(f"condition not met in time (screen {app.screen!r}, "
-                         f"focus {app.focused!r})")
+    raise AssertionError(
+        f"condition not met in time (screen {app.screen!r}, focus {app.focused!r})"
+    )
 
 
 class RecordingDriver(hd.HeadlessDriver):

@@ -26,15 +26,19 @@ from tests.harness import World, free_port, make_settings
 from tests.tui.pilot import PAYLOADS, foreign_controls, until
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
 @asynccontextmanager
 async def visitor_socket(world: World, token: str) -> AsyncIterator[ClientConnection]:
-    async with connect(ws_url(world.url, "/v1/widget/ws"),
-                       additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+    async with connect(
+        ws_url(world.url, "/v1/widget/ws"), additional_headers={"Authorization": f"Bearer {token}"}
+    ) as ws:
         yield ws
 
 
 async def next_frame(ws: ClientConnection, kind: str, timeout: float = 10) -> dict[str, Any]:
     """The next frame of type `kind` the visitor's socket receives."""
+
     async def wait() -> dict[str, Any]:
         while True:
             frame = json.loads(await ws.recv())
@@ -61,10 +65,13 @@ def presence_of(world: World, agent_id: int) -> str:
 async def test_take_a_waiting_chat_reply_and_end_it(world: World) -> None:
     v, s = world.visitor(user_agent=FIREFOX, webrtc=True, referrer="https://search.example/")
     with v:
-        v.post("/v1/widget/pageviews", json={"url": "https://shop.example/umbrellas",
-                                             "title": "Umbrellas"})
+        v.post(
+            "/v1/widget/pageviews",
+            json={"url": "https://shop.example/umbrellas", "title": "Umbrellas"},
+        )
         cid = v.post("/v1/widget/messages", json={"body": "Is anyone there?"}).json()[
-            "conversation_id"]
+            "conversation_id"
+        ]
         app = AgentApp(world.url, world.agent_token)
         async with app.run_test(size=(80, 24)) as pilot, visitor_socket(world, s["token"]) as vws:
             table = app.queue.table
@@ -73,14 +80,16 @@ async def test_take_a_waiting_chat_reply_and_end_it(world: World) -> None:
             assert presence_of(world, world.agent_id) == "online"  # connected: online
 
             # a new visitor line arrives live on the desk
-            await asyncio.to_thread(v.post, "/v1/widget/messages",
-                                    json={"body": "My umbrella broke"})
+            await asyncio.to_thread(
+                v.post, "/v1/widget/messages", json={"body": "My umbrella broke"}
+            )
             await until(pilot, lambda: app.items[cid].message_count == 2)
             assert "My umbrella broke" in str(table.get_row_at(0)[6])
 
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                        and app.screen.detail is not None)
+            await until(
+                pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+            )
             chat = app.screen
             assert isinstance(chat, ChatScreen) and isinstance(app.focused, Input)
             log = screen_text(app, "#chat-log")
@@ -89,8 +98,10 @@ async def test_take_a_waiting_chat_reply_and_end_it(world: World) -> None:
 
             # the visitor's session details, as far as an advisor may see
             await pilot.press("ctrl+o")
-            await until(pilot, lambda: isinstance(app.screen, VisitorScreen)
-                        and app.screen.detail is not None)
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, VisitorScreen) and app.screen.detail is not None,
+            )
             details = screen_text(app, "#visitor-body")
             for text in ("Linux", "Firefox", "webrtc", "yes", "search.example", "Umbrellas"):
                 assert text in details, text
@@ -124,8 +135,9 @@ async def test_take_a_waiting_chat_reply_and_end_it(world: World) -> None:
 
             # close it: confirm, the conversation ends, the visitor is told
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                        and app.screen.detail is not None)
+            await until(
+                pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+            )
             await pilot.press("ctrl+t")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
@@ -150,11 +162,13 @@ async def test_a_chat_another_advisor_takes_leaves_the_desk(world: World) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.live_state == "live" and cid in app.items)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                    and app.screen.detail is not None)
+        await until(
+            pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+        )
         with world.http(world.agent2_token) as bob:
-            r = await asyncio.to_thread(bob.post, f"/v1/agent/conversations/{cid}/messages",
-                                        json={"body": "Bob here"})
+            r = await asyncio.to_thread(
+                bob.post, f"/v1/agent/conversations/{cid}/messages", json={"body": "Bob here"}
+            )
             assert r.status_code == 201
         await until(pilot, lambda: cid not in app.items)
         assert "another advisor" in screen_text(app, "#chat-note")
@@ -179,8 +193,9 @@ async def test_bad_token_and_unreachable_server_say_so_and_retry(world: World) -
         first = app.screen
         assert "Cannot reach" in first.title_text  # type: ignore[attr-defined]
         await pilot.press("r")  # still down: the failure comes back, no traceback
-        await until(pilot, lambda: isinstance(app.screen, FailureScreen)
-                    and app.screen is not first)
+        await until(
+            pilot, lambda: isinstance(app.screen, FailureScreen) and app.screen is not first
+        )
         assert app.is_running
 
 
@@ -192,8 +207,9 @@ async def test_server_restart_reply_fails_visibly_then_goes_once(world: World) -
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.live_state == "live" and cid in app.items)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                    and app.screen.detail is not None)
+        await until(
+            pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+        )
         await asyncio.to_thread(world.server.stop)
         await until(pilot, lambda: app.live_state == "reconnecting")
         assert "reconnecting" in str(app.screen.query_one("StatusBar", Static).render())
@@ -222,29 +238,40 @@ async def test_hostile_visitor_text_is_shown_made_visible(
     with v:
         for p in PAYLOADS:
             v.post("/v1/widget/messages", json={"body": p})
-        v.post("/v1/widget/pageviews", json={"url": "https://x.example/[@click=app.quit]",
-                                             "title": "\x1b]0;TITLE-PWNED\x07"})
+        v.post(
+            "/v1/widget/pageviews",
+            json={"url": "https://x.example/[@click=app.quit]", "title": "\x1b]0;TITLE-PWNED\x07"},
+        )
         with world.sup() as c:
-            c.put(f"/v1/visitors/{s['visitor_id']}/profile",
-                  json={"name": "\x1b[2J[red]Eve[/]", "notes": "\x1b]52;c;SGVsbG8=\x07"})
+            c.put(
+                f"/v1/visitors/{s['visitor_id']}/profile",
+                json={"name": "\x1b[2J[red]Eve[/]", "notes": "\x1b]52;c;SGVsbG8=\x07"},
+            )
         app = AgentApp(world.url, world.agent_token)
         async with app.run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: app.live_state == "live" and app.queue.table.row_count)
-            await asyncio.to_thread(v.post, "/v1/widget/messages",
-                                    json={"body": "\x1b]0;LIVE-PWNED\x07 [@click=app.quit]x[/]"})
+            await asyncio.to_thread(
+                v.post,
+                "/v1/widget/messages",
+                json={"body": "\x1b]0;LIVE-PWNED\x07 [@click=app.quit]x[/]"},
+            )
             await until(pilot, lambda: "LIVE-PWNED" in str(app.queue.table.get_row_at(0)[6]))
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                        and app.screen.detail is not None)
+            await until(
+                pilot, lambda: isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+            )
             await pilot.pause(0.3)
             log = screen_text(app, "#chat-log")
             assert "\u241b]0;PWNED\u2407" in log and "[@click=app.quit]x[/]" in log
-            await asyncio.to_thread(v.post, "/v1/widget/messages",
-                                    json={"body": "\x9b31m live in the chat"})
+            await asyncio.to_thread(
+                v.post, "/v1/widget/messages", json={"body": "\x9b31m live in the chat"}
+            )
             await until(pilot, lambda: "<9B>31m live in the chat" in screen_text(app, "#chat-log"))
             await pilot.press("ctrl+o")
-            await until(pilot, lambda: isinstance(app.screen, VisitorScreen)
-                        and app.screen.detail is not None)
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, VisitorScreen) and app.screen.detail is not None,
+            )
             details = screen_text(app, "#visitor-body")
             assert "\u241b[2J[red]Eve[/]" in details and "<9B>2J[b]ref[/b]" in details
             await pilot.pause(0.3)
@@ -275,9 +302,12 @@ def test_cli_agent_console_and_agent_add(
 
 def test_agent_api_lists_and_refuses(world: World) -> None:
     with world.http(world.agent_token) as a:
-        assert a.get("/v1/agent/me").json() == {"id": world.agent_id, "name": "Alice",
-                                                "email": "alice@example.com",
-                                                "presence": "offline"}
+        assert a.get("/v1/agent/me").json() == {
+            "id": world.agent_id,
+            "name": "Alice",
+            "email": "alice@example.com",
+            "presence": "offline",
+        }
         assert a.get("/v1/agent/conversations", params={"scope": "nope"}).status_code == 422
         assert a.get("/v1/agent/conversations/999").status_code == 404
     with world.sup() as c:
@@ -287,13 +317,15 @@ def test_agent_api_lists_and_refuses(world: World) -> None:
     for i in range(3):
         v, _ = world.visitor()
         with v:
-            cids.append(v.post("/v1/widget/messages", json={"body": f"m{i}"}).json()[
-                "conversation_id"])
+            cids.append(
+                v.post("/v1/widget/messages", json={"body": f"m{i}"}).json()["conversation_id"]
+            )
     with world.http(world.agent_token) as a:
         a.post(f"/v1/agent/conversations/{cids[0]}/messages", json={"body": "mine"})
         page = a.get("/v1/agent/conversations", params={"limit": 2}).json()
-        rest = a.get("/v1/agent/conversations",
-                     params={"limit": 2, "cursor": page["next_cursor"]}).json()
+        rest = a.get(
+            "/v1/agent/conversations", params={"limit": 2, "cursor": page["next_cursor"]}
+        ).json()
         assert [c["id"] for c in page["items"] + rest["items"]] == cids[::-1]
         assert rest["next_cursor"] is None
         waiting = a.get("/v1/agent/conversations", params={"scope": "waiting"}).json()
@@ -313,8 +345,9 @@ def test_chatsup_agent_demo_answers_a_visitor_of_the_demo(
     monkeypatch.setattr(demo, "SEED_SCALE", 0.01)
     traffic = demo.Traffic(rate=0.01, visitors=1, agents=3, speed=1.0, seed=5)
     data = tmp_path / "data"
-    with demo.DemoStack(make_settings(tmp_path), data_dir=data, traffic=traffic,
-                        say=lambda _: None) as info:
+    with demo.DemoStack(
+        make_settings(tmp_path), data_dir=data, traffic=traffic, say=lambda _: None
+    ) as info:
         url, token, page = demo.demo_advisor(data)
         assert (url, token) == (info.url, info.advisor_token)
         assert token not in info.agent_tokens  # the simulated advisors are others
@@ -323,11 +356,15 @@ def test_chatsup_agent_demo_answers_a_visitor_of_the_demo(
 
         async def answer() -> None:
             async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-                s = (await http.post("/v1/widget/sessions",
-                                     json={"site_key": info.site_keys[0]})).json()
+                s = (
+                    await http.post("/v1/widget/sessions", json={"site_key": info.site_keys[0]})
+                ).json()
                 auth = {"Authorization": f"Bearer {s['token']}"}
-                cid = (await http.post("/v1/widget/messages", json={"body": "hi from the page"},
-                                       headers=auth)).json()["conversation_id"]
+                cid = (
+                    await http.post(
+                        "/v1/widget/messages", json={"body": "hi from the page"}, headers=auth
+                    )
+                ).json()["conversation_id"]
                 app = AgentApp(url, token, hint="open the page")
                 async with app.run_test(size=(80, 24)) as pilot:
                     await until(pilot, lambda: app.live_state == "live" and cid in app.items)
@@ -335,14 +372,17 @@ def test_chatsup_agent_demo_answers_a_visitor_of_the_demo(
                     table = app.queue.table
                     table.move_cursor(row=table.get_row_index(str(cid)))
                     await pilot.press("enter")
-                    await until(pilot, lambda: isinstance(app.screen, ChatScreen)
-                                and app.screen.detail is not None)
+                    await until(
+                        pilot,
+                        lambda: (
+                            isinstance(app.screen, ChatScreen) and app.screen.detail is not None
+                        ),
+                    )
                     await pilot.press(*"hello from You", "enter")
                     await until(pilot, lambda: app.items[cid].agent is not None)
                 sup = {"Authorization": f"Bearer {info.supervisor_token}"}
                 d = (await http.get(f"/v1/conversations/{cid}", headers=sup)).json()
-                assert [m["body"] for m in d["messages"]] == ["hi from the page",
-                                                             "hello from You"]
+                assert [m["body"] for m in d["messages"]] == ["hi from the page", "hello from You"]
 
         asyncio.run(answer())
     assert not (data / demo.ADVISOR_FILE).exists()
@@ -354,13 +394,23 @@ def test_the_agent_console_talks_to_the_server_only_through_the_client() -> None
     import chatsup.agent_console
 
     root = Path(chatsup.agent_console.__file__).parent
-    allowed = ("chatsup.agent_console", "chatsup.client", "chatsup.domain", "chatsup.tui.render",
-               "chatsup.tui.screens.confirm", "chatsup.tui.screens.failure")
+    allowed = (
+        "chatsup.agent_console",
+        "chatsup.client",
+        "chatsup.domain",
+        "chatsup.tui.render",
+        "chatsup.tui.screens.confirm",
+        "chatsup.tui.screens.failure",
+    )
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [f"{node.module}.{a.name}" for a in node.names]
-                     if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 if name.startswith("chatsup"):
                     assert name.startswith(allowed), f"{path.name} imports {name}"

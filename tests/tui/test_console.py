@@ -14,8 +14,10 @@ async def ready(pilot, app: ChatsupApp, rows: int) -> None:
     from chatsup.tui.widgets.paged_table import PagedTable
 
     try:
-        await until(pilot, lambda: app.messages.table.row_count == rows
-                    and isinstance(app.focused, PagedTable))
+        await until(
+            pilot,
+            lambda: app.messages.table.row_count == rows and isinstance(app.focused, PagedTable),
+        )
     except AssertionError:
         raise AssertionError(f"rows {app.messages.table.row_count}, focus {app.focused}") from None
 
@@ -47,8 +49,9 @@ async def test_live_message_arrives(busy_world: World) -> None:
         await until(pilot, lambda: table.row_count == 4)
         assert table.current is selected  # the cursor stayed on the user's row
         top = table.items[next(iter(str(k.value) for k in table.rows))]
-        assert any(i.last_message and i.last_message.preview == "live hello"
-                   for i in table.items.values())
+        assert any(
+            i.last_message and i.last_message.preview == "live hello" for i in table.items.values()
+        )
         del top
 
 
@@ -56,8 +59,12 @@ async def test_every_tab_loads(busy_world: World) -> None:
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.messages.table.row_count == 3)
-        for key, name, rows in (("2", "offline", 1), ("3", "calls", 1), ("4", "visitors", 3),
-                                ("5", "contacts", 1)):
+        for key, name, rows in (
+            ("2", "offline", 1),
+            ("3", "calls", 1),
+            ("4", "visitors", 3),
+            ("5", "contacts", 1),
+        ):
             await pilot.press(key)
             table = app.tab(name).table
             await until(pilot, lambda table=table, rows=rows: table.row_count == rows)
@@ -89,8 +96,9 @@ async def test_details_and_profile_form(busy_world: World) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app, 3)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailsScreen)
-                    and app.screen.detail is not None)
+        await until(
+            pilot, lambda: isinstance(app.screen, DetailsScreen) and app.screen.detail is not None
+        )
         details = app.screen
         session = str(details.query_one("#d-session").render())
         assert "first connection" in session and "webrtc" in session
@@ -98,8 +106,13 @@ async def test_details_and_profile_form(busy_world: World) -> None:
         await until(pilot, lambda: isinstance(app.screen, ProfileForm))
         await pilot.press(*"Zoé", "tab")
         await pilot.press(*"not-an-email", "ctrl+s")
-        await until(pilot, lambda: "email" in str(app.screen.query_one("#err-email").render())
-                    .lower() or "@" in str(app.screen.query_one("#err-email").render()))
+        await until(
+            pilot,
+            lambda: (
+                "email" in str(app.screen.query_one("#err-email").render()).lower()
+                or "@" in str(app.screen.query_one("#err-email").render())
+            ),
+        )
         assert isinstance(app.screen, ProfileForm)  # still open, with the error inline
         email = app.screen.query_one("#pf-email")
         email.value = "zoe@example.com"
@@ -131,8 +144,13 @@ async def test_contacts_drill_down_and_delete(busy_world: World) -> None:
         await until(pilot, lambda: contacts.row_count == 1 and app.focused is contacts)
         vid = contacts.current.id
         await pilot.press("c")  # chats of this visitor, in Messages
-        await until(pilot, lambda: app.query_one("TabbedContent").active == "messages"
-                    and app.messages.table.row_count == 1)
+        await until(
+            pilot,
+            lambda: (
+                app.query_one("TabbedContent").active == "messages"
+                and app.messages.table.row_count == 1
+            ),
+        )
         assert app.messages.table.current.visitor.id == vid
         await pilot.press("5")
         await until(pilot, lambda: app.focused is contacts)
@@ -209,16 +227,16 @@ async def test_reconnects_after_a_restart_without_gap(busy_world: World) -> None
         store = Store.open(busy_world.settings.store.path, tz=busy_world.settings.tz)
         vid = s["visitor_id"]
         sid = s["session_id"]
-        store.write_sync(w.visitor_message, vid, sid, busy_world.site_id,
-                         w.NewMessage("while away"))
+        store.write_sync(
+            w.visitor_message, vid, sid, busy_world.site_id, w.NewMessage("while away")
+        )
         store.close()
         await asyncio.to_thread(busy_world.server.start)
         await asyncio.to_thread(say, "after restart")
         await until(pilot, lambda: "after restart" in tail_text(tail), timeout=20)
         text = tail_text(tail)
         assert text.count("before restart") == 1 and text.count("while away") == 1
-        assert text.index("before restart") < text.index("while away") < text.index(
-            "after restart")
+        assert text.index("before restart") < text.index("while away") < text.index("after restart")
         assert bar.state == "live"
 
 

@@ -40,18 +40,33 @@ async def test_list_filters_advisor_site_and_date(busy_world: World) -> None:
         banner = app.messages.banner
         table = app.messages.table
         banner.query_one("#fb-advisor", Select).value = busy_world.agent_id
-        await until(pilot, lambda: app.messages.filters.agent_id == busy_world.agent_id
-                    and table.row_count == alice)
+        await until(
+            pilot,
+            lambda: (
+                app.messages.filters.agent_id == busy_world.agent_id and table.row_count == alice
+            ),
+        )
         banner.query_one("#fb-advisor", Select).clear()
-        await until(pilot, lambda: app.messages.filters.agent_id is None
-                    and table.row_count == 3)
+        await until(pilot, lambda: app.messages.filters.agent_id is None and table.row_count == 3)
         banner.query_one("#fb-site", Select).value = busy_world.site2_id  # the Blog: no chat
-        await until(pilot, lambda: app.messages.filters.site_id == busy_world.site2_id
-                    and table.row_count == 0 and not table.fetching)
+        await until(
+            pilot,
+            lambda: (
+                app.messages.filters.site_id == busy_world.site2_id
+                and table.row_count == 0
+                and not table.fetching
+            ),
+        )
         banner.query_one("#fb-site", Select).clear()
         banner.query_one("#fb-range", Select).value = "yesterday"
-        await until(pilot, lambda: app.messages.filters.since is not None
-                    and table.row_count == 0 and not table.fetching)
+        await until(
+            pilot,
+            lambda: (
+                app.messages.filters.since is not None
+                and table.row_count == 0
+                and not table.fetching
+            ),
+        )
         banner.query_one("#fb-range", Select).value = "today"
         await until(pilot, lambda: table.row_count == 3)
 
@@ -75,8 +90,10 @@ async def test_paging_as_the_user_scrolls(tmp_path: Path) -> None:
         try:
             await until(pilot, lambda: table.row_count == 150 and not table.fetching)
         except AssertionError:
-            raise AssertionError(f"rows {table.row_count} cursor {table.cursor_row} "
-                                 f"fetching {table.fetching} next {table.next_cursor}") from None
+            raise AssertionError(
+                f"rows {table.row_count} cursor {table.cursor_row} "
+                f"fetching {table.fetching} next {table.next_cursor}"
+            ) from None
         assert table.next_cursor is None
         assert len({str(k.value) for k in table.rows}) == 150
         await pilot.press("end")
@@ -100,11 +117,15 @@ async def test_tail_keeps_its_place_and_counts_new_lines(busy_world: World) -> N
         visitors = [busy_world.visitor()[0] for _ in range(2)]  # 30 a burst each
         for n, v in enumerate(visitors):
             for i in range(20):
-                assert v.post("/v1/widget/messages",
-                              json={"body": f"line {n}.{i}"}).status_code == 201
+                assert (
+                    v.post("/v1/widget/messages", json={"body": f"line {n}.{i}"}).status_code == 201
+                )
         # 40 lines and 2 "new chat" lines, all written (none pending), before scrolling up
-        await until(pilot, lambda: len(log.lines) >= 42 and not tail.pending
-                    and log.max_scroll_y > 0, timeout=20)
+        await until(
+            pilot,
+            lambda: len(log.lines) >= 42 and not tail.pending and log.max_scroll_y > 0,
+            timeout=20,
+        )
         await pilot.press("home")
         await until(pilot, lambda: log.scroll_y == 0)
         for i in range(3):
@@ -115,8 +136,9 @@ async def test_tail_keeps_its_place_and_counts_new_lines(busy_world: World) -> N
         await until(pilot, lambda: "3 new" in str(new.render()))
         assert log.scroll_y == 0  # kept its place
         await pilot.press("end")
-        await until(pilot, lambda: log.scroll_y >= log.max_scroll_y - 1
-                    and "new" not in str(new.render()))
+        await until(
+            pilot, lambda: log.scroll_y >= log.max_scroll_y - 1 and "new" not in str(new.render())
+        )
 
 
 async def test_bad_token_says_so(busy_world: World) -> None:
@@ -180,8 +202,7 @@ async def test_help_palette_calls_summary_and_offline_reader(busy_world: World) 
 
 
 @pytest.mark.usefixtures("recording")
-async def test_no_color_draws_in_grey(busy_world: World,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_draws_in_grey(busy_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -193,6 +214,26 @@ async def test_no_color_draws_in_grey(busy_world: World,
     assert len(out) > 1000 and params  # it drew something, with attributes
     # black, white, grey (bright black), bright white, as fore- and background,
     # defaults, and bold/dim/italic/underline/reverse: nothing chromatic, no RGB
-    achromatic = {"0", "1", "2", "3", "4", "7", "22", "23", "24", "27", "39", "49",
-                  "30", "37", "90", "97", "40", "47", "100", "107"}
+    achromatic = {
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "7",
+        "22",
+        "23",
+        "24",
+        "27",
+        "39",
+        "49",
+        "30",
+        "37",
+        "90",
+        "97",
+        "40",
+        "47",
+        "100",
+        "107",
+    }
     assert params <= achromatic, f"colour under NO_COLOR: {sorted(params - achromatic)}"

@@ -31,8 +31,9 @@ async def test_hostile_text_does_not_reach_the_terminal(
         # live: a hostile message arriving while the console is open
         v, _ = world.visitor()
         with v:
-            await asyncio.to_thread(v.post, "/v1/widget/messages",
-                                    json={"body": "\x1b]0;LIVE-PWNED\x07 hi"})
+            await asyncio.to_thread(
+                v.post, "/v1/widget/messages", json={"body": "\x1b]0;LIVE-PWNED\x07 hi"}
+            )
         await until(pilot, lambda: table.row_count == len(PAYLOADS) + 1)
         await pilot.pause(0.3)
         # the details, transcript and tail screens draw the same text

@@ -31,41 +31,54 @@ async def open_view(pilot: Any, app: ChatsupApp, key: str, vid: str) -> Any:
     mon = app.tab("monitoring")
     await pilot.press(key)
     view = mon.view(vid)
-    await until(pilot, lambda: mon.view().id == vid and view.data is not None
-                and view.table.row_count > 0)
+    await until(
+        pilot, lambda: mon.view().id == vid and view.data is not None and view.table.row_count > 0
+    )
     return view
 
 
 async def test_daily_shows_the_servers_figures_and_drills_down(busy_world: World) -> None:
     with busy_world.sup() as c:
         api = c.get("/v1/reports/daily").json()
-        visitors_today = c.get("/v1/visitors", params={"since": today(),
-                                                        "until": today()}).json()["items"]
+        visitors_today = c.get("/v1/visitors", params={"since": today(), "until": today()}).json()[
+            "items"
+        ]
     row = next(r for r in api["rows"] if r["date"] == today())
     assert row["chats"] == 3  # what the fixture made: the test would see a 0 otherwise
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app, 3)
         daily = await open_view(pilot, app, "d", "daily")
-        assert cells(daily, today()) == [today(), *[str(row[f]) for f in
-                                                    ("page_views", "visitors", "chats", "calls",
-                                                     "sms")]]
+        assert cells(daily, today()) == [
+            today(),
+            *[str(row[f]) for f in ("page_views", "visitors", "chats", "calls", "sms")],
+        ]
         assert cells(daily, "total")[3] == str(api["totals"]["chats"])
         assert len(daily.chart.labels) == len(api["rows"])
         # enter on today → the Visitors of that day
         daily.table.move_cursor(row=daily.table.get_row_index(today()))
         await pilot.press("enter")
         visitors = app.tab("visitors")
-        await until(pilot, lambda: app.query_one("TabbedContent").active == "visitors"
-                    and visitors.table.row_count == len(visitors_today))
+        await until(
+            pilot,
+            lambda: (
+                app.query_one("TabbedContent").active == "visitors"
+                and visitors.table.row_count == len(visitors_today)
+            ),
+        )
         assert visitors.filters.since is not None
         assert str(visitors.filters.since) == today()
         # c on today → its chats, in Messages
         await pilot.press("6")
         await until(pilot, lambda: app.focused is daily.table)
         await pilot.press("c")
-        await until(pilot, lambda: app.query_one("TabbedContent").active == "messages"
-                    and str(app.messages.filters.since) == today())
+        await until(
+            pilot,
+            lambda: (
+                app.query_one("TabbedContent").active == "messages"
+                and str(app.messages.filters.since) == today()
+            ),
+        )
         await until(pilot, lambda: app.messages.table.row_count == 3)
 
 
@@ -102,18 +115,19 @@ async def test_every_sub_tab_and_its_toggles(busy_world: World) -> None:
         month = await open_view(pilot, app, "m", "monthly")
         this_month = today()[:7]
         assert cells(month, this_month)[3] == str(
-            next(r for r in monthly["rows"] if r["month"] == this_month)["chats"])
+            next(r for r in monthly["rows"] if r["month"] == this_month)["chats"]
+        )
 
         vstats = await open_view(pilot, app, "v", "vstats")
         assert cells(vstats, "total")[1] == "3"  # three visits today
         assert vstats.by_table.columns[next(iter(vstats.by_table.columns))].label.plain == "Site"
         await pilot.press("b")
-        await until(pilot, lambda: next(iter(vstats.by_table.columns.values())).label.plain
-                    == "Browser")
+        await until(
+            pilot, lambda: next(iter(vstats.by_table.columns.values())).label.plain == "Browser"
+        )
 
         astats = await open_view(pilot, app, "a", "astats")
-        assert cells(astats, str(busy_world.agent_id))[:3] == ["Alice", str(alice["chats"]),
-                                                               "2"]
+        assert cells(astats, str(busy_world.agent_id))[:3] == ["Alice", str(alice["chats"]), "2"]
 
         inter = await open_view(pilot, app, "i", "interactions")
         assert inter.table.row_count == 30  # the last 30 days by default
@@ -145,8 +159,13 @@ async def test_agent_row_opens_the_visitors_it_was_presented_to(busy_world: Worl
         astats.table.move_cursor(row=astats.table.get_row_index(str(busy_world.agent_id)))
         await pilot.press("enter")
         visitors = app.tab("visitors")
-        await until(pilot, lambda: app.query_one("TabbedContent").active == "visitors"
-                    and visitors.filters.agent_id == busy_world.agent_id)
+        await until(
+            pilot,
+            lambda: (
+                app.query_one("TabbedContent").active == "visitors"
+                and visitors.filters.agent_id == busy_world.agent_id
+            ),
+        )
         await until(pilot, lambda: visitors.table.row_count == len(presented["items"]))
 
 
@@ -161,12 +180,17 @@ async def test_filters_reach_the_report(busy_world: World) -> None:
         assert cells(daily, "total")[3] == "3"
         banner = app.tab("monitoring").banner
         banner.query_one("#fb-advisor", Select).value = busy_world.agent2_id  # Bob: no chat
-        await until(pilot, lambda: daily.filters.agent_id == busy_world.agent2_id
-                    and cells(daily, "total")[3] == "0")
+        await until(
+            pilot,
+            lambda: (
+                daily.filters.agent_id == busy_world.agent2_id and cells(daily, "total")[3] == "0"
+            ),
+        )
 
 
-async def test_live_events_tick_and_refresh(busy_world: World,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_live_events_tick_and_refresh(
+    busy_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(monitoring, "REFRESH_S", 0.3)
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -36,8 +36,10 @@ from chatsup.tui.screens.failure import FailureScreen, failure_of
 DESK_SIZE = 500
 
 
-TOKEN_HINT = ("`chatsup agent` needs an agent token: --token, or [console] agent_token "
-              "in the config (create one with `chatsup agent add NAME --email …`).")
+TOKEN_HINT = (
+    "`chatsup agent` needs an agent token: --token, or [console] agent_token "
+    "in the config (create one with `chatsup agent add NAME --email …`)."
+)
 
 
 class AgentApp(App[int]):
@@ -49,8 +51,9 @@ class AgentApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, url: str, token: str, *, tz: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, *, tz: str | None = None, hint: str | None = None
+    ) -> None:
         super().__init__()
         self.hint = hint  # shown while the desk is empty (the demo page, in the demo)
         self.url = url.rstrip("/")
@@ -132,8 +135,7 @@ class AgentApp(App[int]):
                 elif isinstance(item, LiveStatus):
                     await self.on_live_status(item)
                 elif isinstance(item, SocketError):
-                    self.notify(f"The server refused a message: {item.message}",
-                                severity="error")
+                    self.notify(f"The server refused a message: {item.message}", severity="error")
         except Unauthorized as e:  # the token was revoked while connected
             self.fail(e)
 
@@ -164,8 +166,9 @@ class AgentApp(App[int]):
         msg = message_of(event)
         if msg is None:
             if event.type == "conversation.started" and item is not None and is_waiting(item):
-                self.notify(f"New chat #{item.id} from visitor #{item.visitor.number}",
-                            title="Waiting")
+                self.notify(
+                    f"New chat #{item.id} from visitor #{item.visitor.number}", title="Waiting"
+                )
                 self.bell()
             return
         open_chat = self.chat(msg.conversation_id)
@@ -193,8 +196,7 @@ class AgentApp(App[int]):
         try:
             page = await self.client.desk("open", DESK_SIZE)
         except Exception as e:
-            self.notify(f"Could not load the desk: {describe(e)} (r: reload)",
-                        severity="error")
+            self.notify(f"Could not load the desk: {describe(e)} (r: reload)", severity="error")
             return
         finally:
             held, self._held = self._held or [], None
@@ -218,9 +220,14 @@ class AgentApp(App[int]):
             if yes:
                 self.end_chat(conversation_id)
 
-        self.push_screen(ConfirmScreen(f"End chat #{conversation_id}?",
-                                       "The visitor sees that the chat is over.", danger=True),
-                         answered)
+        self.push_screen(
+            ConfirmScreen(
+                f"End chat #{conversation_id}?",
+                "The visitor sees that the chat is over.",
+                danger=True,
+            ),
+            answered,
+        )
 
     @work(group="end")
     async def end_chat(self, conversation_id: int) -> None:
@@ -256,10 +263,14 @@ class AgentApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for status in ("online", "away", "offline"):
-            yield SystemCommand(f"Presence: {status}", f"Show yourself {status} to visitors",
-                                lambda s=status: self.set_presence(s))  # type: ignore[misc]
-        yield SystemCommand("Reload the desk", "Waiting and open chats from the server",
-                            self.reload_desk)
+            yield SystemCommand(
+                f"Presence: {status}",
+                f"Show yourself {status} to visitors",
+                lambda s=status: self.set_presence(s),
+            )  # type: ignore[misc]
+        yield SystemCommand(
+            "Reload the desk", "Waiting and open chats from the server", self.reload_desk
+        )
 
     async def on_unmount(self) -> None:
         if self.live is not None:
@@ -267,13 +278,16 @@ class AgentApp(App[int]):
         await self.client.aclose()
 
 
-def run_agent_console(url: str, token: str | None, settings: Any = None,
-                      hint: str | None = None) -> int:
+def run_agent_console(
+    url: str, token: str | None, settings: Any = None, hint: str | None = None
+) -> int:
     """`chatsup agent`: the advisor's desk on the configured server."""
     if not token:
-        print("chatsup agent: no agent token: pass --token or set [console] agent_token in "
-              "the config (create one with `chatsup agent add NAME --email …`)",
-              file=sys.stderr)
+        print(
+            "chatsup agent: no agent token: pass --token or set [console] agent_token in "
+            "the config (create one with `chatsup agent add NAME --email …`)",
+            file=sys.stderr,
+        )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
     app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint)

@@ -11,11 +11,15 @@ from chatsup.domain.models import ConversationItem, Presence
 from chatsup.tui import render as r
 
 PRESENCE_STYLE: dict[str, tuple[str, str]] = {
-    "online": ("● online", "green"), "away": ("◐ away", "yellow"),
+    "online": ("● online", "green"),
+    "away": ("◐ away", "yellow"),
     "offline": ("○ offline", "red"),
 }
-PRESENCE_CYCLE: dict[Presence, Presence] = {"online": "away", "away": "offline",
-                                            "offline": "online"}
+PRESENCE_CYCLE: dict[Presence, Presence] = {
+    "online": "away",
+    "away": "offline",
+    "offline": "online",
+}
 
 
 def is_waiting(c: ConversationItem) -> bool:

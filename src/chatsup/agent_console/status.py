@@ -10,8 +10,12 @@ from textual.widgets import Static
 from chatsup.agent_console.lines import PRESENCE_STYLE
 from chatsup.tui import render as r
 
-LIVE_STYLE = {"live": ("● live", "green"), "reconnecting": ("◌ reconnecting…", "yellow"),
-              "offline": ("○ disconnected", "red"), "connecting": ("◌ connecting…", "yellow")}
+LIVE_STYLE = {
+    "live": ("● live", "green"),
+    "reconnecting": ("◌ reconnecting…", "yellow"),
+    "offline": ("○ disconnected", "red"),
+    "connecting": ("◌ connecting…", "yellow"),
+}
 
 
 class StatusBar(Static):

@@ -73,9 +73,14 @@ class AgentLive(ReconnectingSocket):
         open_timeout: float = 10.0,
         ping_interval: float = 20.0,
     ) -> None:
-        super().__init__(ws_url(url, PATH), token, min_backoff=min_backoff,
-                         max_backoff=max_backoff, open_timeout=open_timeout,
-                         ping_interval=ping_interval)
+        super().__init__(
+            ws_url(url, PATH),
+            token,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            open_timeout=open_timeout,
+            ping_interval=ping_interval,
+        )
 
     def events(self) -> AsyncIterator[AgentItem]:
         return super().events()
@@ -89,8 +94,12 @@ class AgentLive(ReconnectingSocket):
         if ws is None:
             raise Unreachable(self.url, "the agent socket is not connected")
         client_id = client_id or uuid.uuid4().hex
-        frame = {"type": "message", "conversation_id": int(conversation_id), "body": body,
-                 "client_id": client_id}
+        frame = {
+            "type": "message",
+            "conversation_id": int(conversation_id),
+            "body": body,
+            "client_id": client_id,
+        }
         try:
             await ws.send(orjson.dumps(frame).decode())
         except (WebSocketException, OSError) as e:
@@ -103,11 +112,19 @@ class AgentLive(ReconnectingSocket):
             return None
         kind = msg.get("type")
         if kind == "ack":
-            return Ack(_str(msg.get("client_id")), _int(msg.get("conversation_id")),
-                       _int(msg.get("message_id")), _int(msg.get("event_id")))
+            return Ack(
+                _str(msg.get("client_id")),
+                _int(msg.get("conversation_id")),
+                _int(msg.get("message_id")),
+                _int(msg.get("event_id")),
+            )
         if kind == "error":
-            return SocketError(str(msg.get("code") or "error"), str(msg.get("message") or ""),
-                               _str(msg.get("field")), _str(msg.get("client_id")))
+            return SocketError(
+                str(msg.get("code") or "error"),
+                str(msg.get("message") or ""),
+                _str(msg.get("field")),
+                _str(msg.get("client_id")),
+            )
         if "id" not in msg:
             return None  # pong, heartbeat
         return self._event(msg)

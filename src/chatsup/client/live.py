@@ -288,8 +288,14 @@ class LiveClient(ReconnectingSocket):
         heartbeat_s: float = HEARTBEAT_S,
         open_timeout: float = 10.0,
     ) -> None:
-        super().__init__(ws_url(url), token, min_backoff=min_backoff, max_backoff=max_backoff,
-                         open_timeout=open_timeout, idle_timeout=3 * heartbeat_s)
+        super().__init__(
+            ws_url(url),
+            token,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            open_timeout=open_timeout,
+            idle_timeout=3 * heartbeat_s,
+        )
         self.last_id = after
 
     def connect_url(self) -> str:

@@ -50,8 +50,7 @@ class AgentClient(BaseClient):
     async def desk_conversation(self, conversation_id: int) -> DeskConversation:
         """A conversation with its messages and the visitor's session details;
         `Forbidden` when another advisor holds it."""
-        return await self._get(DeskConversation,
-                               f"/v1/agent/conversations/{int(conversation_id)}")
+        return await self._get(DeskConversation, f"/v1/agent/conversations/{int(conversation_id)}")
 
     async def reply(
         self,

@@ -34,10 +34,16 @@ def message_of(event: Event) -> Message | None:
         return None
     d = event.data
     try:
-        return Message.model_validate({
-            "id": d.get("message_id"), "conversation_id": d.get("conversation_id"),
-            "at": d.get("at") or event.at, "sender": d.get("sender"), "agent": d.get("agent"),
-            "body": d.get("body") or "", "media": d.get("media"),
-        })
+        return Message.model_validate(
+            {
+                "id": d.get("message_id"),
+                "conversation_id": d.get("conversation_id"),
+                "at": d.get("at") or event.at,
+                "sender": d.get("sender"),
+                "agent": d.get("agent"),
+                "body": d.get("body") or "",
+                "media": d.get("media"),
+            }
+        )
     except ValidationError:
         return None

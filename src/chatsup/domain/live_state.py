@@ -13,9 +13,14 @@ from typing import Any
 
 from chatsup.domain.models import ConversationItem, Event
 
-CONVERSATION_EVENTS = frozenset({
-    "conversation.started", "message.created", "conversation.assigned", "conversation.ended",
-})
+CONVERSATION_EVENTS = frozenset(
+    {
+        "conversation.started",
+        "message.created",
+        "conversation.assigned",
+        "conversation.ended",
+    }
+)
 
 
 def conversation_of(event: Event) -> ConversationItem | None:
@@ -37,13 +42,17 @@ def apply_event(items: MutableMapping[int, ConversationItem], event: Event) -> i
         return item.id
     if event.type in ("profile.updated", "profile.deleted"):
         vid = event.data.get("visitor_id")
-        name = (event.data.get("profile") or {}).get("name") if event.type == (
-            "profile.updated") else None
+        name = (
+            (event.data.get("profile") or {}).get("name")
+            if event.type == ("profile.updated")
+            else None
+        )
         changed = None
         for cid, c in items.items():
             if c.visitor.id == vid:
-                items[cid] = c.model_copy(update={
-                    "visitor": c.visitor.model_copy(update={"name": name})})
+                items[cid] = c.model_copy(
+                    update={"visitor": c.visitor.model_copy(update={"name": name})}
+                )
                 changed = cid
         return changed
     return None

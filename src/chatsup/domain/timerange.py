@@ -11,7 +11,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PRESETS: tuple[str, ...] = (
-    "today", "yesterday", "last 7 days", "last 30 days", "this month", "all",
+    "today",
+    "yesterday",
+    "last 7 days",
+    "last 30 days",
+    "this month",
+    "all",
 )
 
 

@@ -92,8 +92,9 @@ class ChatsupApp(FastAPI):
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.store.path, tz=settings.tz,
-                           synchronous=settings.store.synchronous)
+        store = Store.open(
+            settings.store.path, tz=settings.tz, synchronous=settings.store.synchronous
+        )
         hub = Hub(settings.tz)
         hub.loop = asyncio.get_running_loop()
         store.on_commit = hub.publish_threadsafe
@@ -124,17 +125,31 @@ def create_app(settings: Settings) -> FastAPI:
             store.on_commit = None
             await asyncio.to_thread(store.close)
 
-    app = ChatsupApp(title="chatsup", version=__version__, lifespan=lifespan,
-                     description="Live chat server: widget, agent and supervisor API (v1).")
+    app = ChatsupApp(
+        title="chatsup",
+        version=__version__,
+        lifespan=lifespan,
+        description="Live chat server: widget, agent and supervisor API (v1).",
+    )
     app.state.settings = settings
     errors.install(app)
     # The widget runs on customers' sites. Tokens travel in headers, never
     # cookies, so allowing any origin lends no ambient authority.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
-                       allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                       allow_headers=["Authorization", "Content-Type"])
-    for r in (widget.router, agent.router, supervisor.router, reports.router, exports.router,
-              pages.router):
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    for r in (
+        widget.router,
+        agent.router,
+        supervisor.router,
+        reports.router,
+        exports.router,
+        pages.router,
+    ):
         app.include_router(r)
 
     @app.get("/v1/health", tags=["operator"])

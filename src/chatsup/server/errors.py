@@ -19,7 +19,11 @@ from chatsup.server.store import BadInput, NotFound
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, field: str | None = None,
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -31,16 +35,24 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None,
-    fields: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     err: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         err["field"] = field
     if fields:
         err["fields"] = fields
-    return Response(orjson.dumps({"error": err}), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(
+        orjson.dumps({"error": err}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -62,8 +74,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     async def _bad(_: Request, exc: BadInput) -> Response:
-        return error_response(422, "invalid", f"{exc.field}: {exc.message}", exc.field,
-                              {exc.field: exc.message})
+        return error_response(
+            422, "invalid", f"{exc.field}: {exc.message}", exc.field, {exc.field: exc.message}
+        )
 
     @app.exception_handler(NotFound)
     async def _nf(_: Request, exc: NotFound) -> Response:
@@ -79,7 +92,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
-        codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
-        return error_response(exc.status_code, codes.get(exc.status_code, "error"),
-                              str(exc.detail), headers=getattr(exc, "headers", None))
+        codes = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            429: "rate_limited",
+        }
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, "error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )

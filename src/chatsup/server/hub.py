@@ -135,8 +135,9 @@ class Hub:
             except asyncio.QueueFull:
                 sub.lagged = True
 
-    def subscribe(self, accept: Callable[[Published], bool] | None = None, *,
-                  visitor_id: int | None = None) -> Subscriber:
+    def subscribe(
+        self, accept: Callable[[Published], bool] | None = None, *, visitor_id: int | None = None
+    ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
         that concern that visitor (`visitor_of`), and `accept` filters those."""
         sub = Subscriber(accept, visitor_id=visitor_id)

@@ -64,8 +64,9 @@ async def live_socket(ws: WebSocket) -> None:
         for task in (reader, writer):
             task.cancel()
         for task in (reader, writer):
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError,
-                                     ConnectionError):
+            with contextlib.suppress(
+                asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
+            ):
                 await task
         with contextlib.suppress(Exception):
             await ws.close()
@@ -101,8 +102,9 @@ async def _stream(ws: WebSocket, sub: Subscriber, after: int) -> None:
     last = after
     if after < pruned or after > latest:
         # the log no longer holds what follows `after` (or never did)
-        await ws.send_text(orjson.dumps({"type": "resync", "oldest_id": pruned + 1,
-                                         "latest_id": latest}).decode())
+        await ws.send_text(
+            orjson.dumps({"type": "resync", "oldest_id": pruned + 1, "latest_id": latest}).decode()
+        )
         last = latest
     last = await _replay(ws, last)
     while ws.client_state == WebSocketState.CONNECTED:
@@ -152,10 +154,20 @@ async def _frames(ws: WebSocket) -> Any:
         yield data
 
 
-async def _send_error(ws: WebSocket, code: str, message: str, field: str | None,
-                      client_id: Any = None) -> None:
-    await ws.send_text(orjson.dumps({"type": "error", "code": code, "message": message,
-                                     "field": field, "client_id": client_id}).decode())
+async def _send_error(
+    ws: WebSocket, code: str, message: str, field: str | None, client_id: Any = None
+) -> None:
+    await ws.send_text(
+        orjson.dumps(
+            {
+                "type": "error",
+                "code": code,
+                "message": message,
+                "field": field,
+                "client_id": client_id,
+            }
+        ).decode()
+    )
 
 
 async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
@@ -192,8 +204,9 @@ async def _serve_chat(ws: WebSocket, sub: Subscriber, handler: Any) -> None:
             elif data.get("type") == "ping":
                 await ws.send_text('{"type":"pong"}')
             else:
-                await _send_error(ws, "invalid", "type: must be message or ping", "type",
-                                  data.get("client_id"))
+                await _send_error(
+                    ws, "invalid", "type: must be message or ping", "type", data.get("client_id")
+                )
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
@@ -231,8 +244,12 @@ async def visitor_socket(ws: WebSocket) -> None:
 # -- agents: WS /v1/agent/ws -----------------------------------------------------
 
 
-AGENT_EVENTS = {"conversation.started", "conversation.assigned", "conversation.ended",
-                "offline_message.created"}
+AGENT_EVENTS = {
+    "conversation.started",
+    "conversation.assigned",
+    "conversation.ended",
+    "offline_message.created",
+}
 
 
 async def agent_socket(ws: WebSocket) -> None:
@@ -250,8 +267,10 @@ async def agent_socket(ws: WebSocket) -> None:
 
     def relevant(pub: Published) -> bool:
         if pub.type == "message.created":
-            return pub.data.get("sender") == "visitor" or (pub.data.get("agent") or {}).get(
-                "id") == aid
+            return (
+                pub.data.get("sender") == "visitor"
+                or (pub.data.get("agent") or {}).get("id") == aid
+            )
         return pub.type in AGENT_EVENTS
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +278,8 @@ async def agent_socket(ws: WebSocket) -> None:
         if not isinstance(cid, int) or isinstance(cid, bool):
             raise BadInput("conversation_id", "must be an integer")
         body = MessageIn.model_validate(
-            {k: v for k, v in data.items() if k not in ("type", "conversation_id")})
+            {k: v for k, v in data.items() if k not in ("type", "conversation_id")}
+        )
         return await send_agent_message(ws.app, p, cid, body)
 
     try:

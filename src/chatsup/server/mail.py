@@ -56,7 +56,7 @@ def validate_address(addr: str, *, dotted: bool = True) -> str:
     addr = addr.strip()
     if not addr or _CONTROL.search(addr):
         raise ValueError("must be one email address, without control characters")
-    if any(c in addr for c in ",;<>\"() "):
+    if any(c in addr for c in ',;<>"() '):
         raise ValueError("must be a single plain address like name@example.com")
     try:
         parsed = Address(addr_spec=addr)
@@ -74,16 +74,23 @@ def _who(m: Message) -> str:
 
 
 def _text(t: Transcript) -> str:
-    lines = [f"Chat #{t.conversation_id}", f"Site: {t.site}", f"Visitor: {t.visitor}",
-             f"Advisor: {t.advisor or '(none)'}", f"Started: {t.started_at:%Y-%m-%d %H:%M:%S %Z}"]
+    lines = [
+        f"Chat #{t.conversation_id}",
+        f"Site: {t.site}",
+        f"Visitor: {t.visitor}",
+        f"Advisor: {t.advisor or '(none)'}",
+        f"Started: {t.started_at:%Y-%m-%d %H:%M:%S %Z}",
+    ]
     if t.ended_at:
         lines.append(f"Ended: {t.ended_at:%Y-%m-%d %H:%M:%S %Z}")
     lines.append("")
     for m in t.messages:
         lines.append(f"[{m.at:%H:%M:%S}] {_who(m)}: {m.body}")
         if m.media:
-            lines.append(f"    attachment: {m.media.name} ({m.media.type}, {m.media.size} bytes)"
-                         f" {m.media.url}")
+            lines.append(
+                f"    attachment: {m.media.name} ({m.media.type}, {m.media.size} bytes)"
+                f" {m.media.url}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -93,19 +100,24 @@ def _html(t: Transcript) -> str:
     for m in t.messages:
         media = ""
         if m.media:
-            media = (f'<div class="media">attachment: {e(m.media.name)} ({e(m.media.type)},'
-                     f" {m.media.size} bytes) {e(m.media.url)}</div>")
-        rows.append(f'<tr class="{e(m.sender)}"><td>{m.at:%H:%M:%S}</td><td>{e(_who(m))}</td>'
-                    f'<td style="white-space:pre-wrap">{e(m.body)}{media}</td></tr>')
+            media = (
+                f'<div class="media">attachment: {e(m.media.name)} ({e(m.media.type)},'
+                f" {m.media.size} bytes) {e(m.media.url)}</div>"
+            )
+        rows.append(
+            f'<tr class="{e(m.sender)}"><td>{m.at:%H:%M:%S}</td><td>{e(_who(m))}</td>'
+            f'<td style="white-space:pre-wrap">{e(m.body)}{media}</td></tr>'
+        )
     ended = f"<br>Ended: {t.ended_at:%Y-%m-%d %H:%M:%S %Z}" if t.ended_at else ""
     return (
-        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        '<!doctype html><html><body style="font-family:sans-serif">'
         f"<h2>Chat #{t.conversation_id}</h2>"
         f"<p>Site: {e(t.site)}<br>Visitor: {e(t.visitor)}<br>"
         f"Advisor: {e(t.advisor or '(none)')}<br>"
         f"Started: {t.started_at:%Y-%m-%d %H:%M:%S %Z}{ended}</p>"
-        "<table cellpadding=\"4\" style=\"border-collapse:collapse\">"
-        + "".join(rows) + "</table></body></html>"
+        '<table cellpadding="4" style="border-collapse:collapse">'
+        + "".join(rows)
+        + "</table></body></html>"
     )
 
 
@@ -140,11 +152,15 @@ async def deliver(msg: EmailMessage, smtp: SmtpSettings) -> MailResult:
         return MailResult(status="saved", to=to, path=str(path), message_id=msg["Message-ID"])
     try:
         await aiosmtplib.send(
-            msg, hostname=smtp.host, port=smtp.port, username=smtp.user,
-            password=smtp.password, use_tls=smtp.tls == "tls",
-            start_tls=smtp.tls == "starttls", timeout=20,
+            msg,
+            hostname=smtp.host,
+            port=smtp.port,
+            username=smtp.user,
+            password=smtp.password,
+            use_tls=smtp.tls == "tls",
+            start_tls=smtp.tls == "starttls",
+            timeout=20,
         )
     except (aiosmtplib.SMTPException, OSError) as e:
-        raise MailError(f"the mail server at {smtp.host}:{smtp.port} refused or failed: {e}"
-                        ) from e
+        raise MailError(f"the mail server at {smtp.host}:{smtp.port} refused or failed: {e}") from e
     return MailResult(status="sent", to=to, message_id=msg["Message-ID"])

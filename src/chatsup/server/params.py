@@ -69,5 +69,6 @@ def list_filter(
     lo, hi = timerange.resolve(_when("since", since), _when("until", until), tz)
     if lo is not None and hi is not None and hi < lo:
         raise BadInput("until", "is before since")
-    return ListFilter(lo, hi, agent_id, site_id, visitor_id, q or None, status, has_profile,
-                      limit, cursor)
+    return ListFilter(
+        lo, hi, agent_id, site_id, visitor_id, q or None, status, has_profile, limit, cursor
+    )

@@ -22,8 +22,12 @@ class RateLimiter:
         tokens = min(self.burst, tokens + (now - last) * self.rate)
         if tokens < 1.0:
             retry = max(1, int((1.0 - tokens) / self.rate) + 1)
-            raise ApiError(429, "rate_limited", f"too many requests from this {what}",
-                           headers={"Retry-After": str(retry)})
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many requests from this {what}",
+                headers={"Retry-After": str(retry)},
+            )
         if len(self._buckets) >= self.max_keys:
             self._buckets.clear()
         self._buckets[key] = (tokens - 1.0, now)

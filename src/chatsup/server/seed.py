@@ -69,8 +69,15 @@ class Day:
 
 
 class Planner:
-    def __init__(self, store: Store, rng: random.Random, scale: float,
-                 site_ids: list[int], agent_ids: list[int], report: SeedReport) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rng: random.Random,
+        scale: float,
+        site_ids: list[int],
+        agent_ids: list[int],
+        report: SeedReport,
+    ) -> None:
         self.store = store
         self.rng = rng
         self.scale = scale
@@ -79,28 +86,32 @@ class Planner:
         self.report = report
         # each advisor's working weekdays and hours (local)
         self.shifts = {
-            a: ({d for d in range(7) if d < 5 or rng.random() < 0.3},
-                rng.choice([(8, 16), (9, 17), (10, 19), (12, 20), (9, 18)]))
+            a: (
+                {d for d in range(7) if d < 5 or rng.random() < 0.3},
+                rng.choice([(8, 16), (9, 17), (10, 19), (12, 20), (9, 18)]),
+            )
             for a in agent_ids
         }
         self.returning: list[dict[str, Any]] = []  # shared states of earlier visitors
         self.order_no = 10_000
 
     def on_shift(self, local: datetime) -> list[int]:
-        return [a for a, (days, (h0, h1)) in self.shifts.items()
-                if local.weekday() in days and h0 <= local.hour < h1]
+        return [
+            a
+            for a, (days, (h0, h1)) in self.shifts.items()
+            if local.weekday() in days and h0 <= local.hour < h1
+        ]
 
     def fill(self, text: str) -> str:
         self.order_no += self.rng.randint(1, 40)
-        return text.format(order=f"#{self.order_no}",
-                           code=f"SPRING{self.rng.randint(10, 99)}")
+        return text.format(order=f"#{self.order_no}", code=f"SPRING{self.rng.randint(10, 99)}")
 
     def plan_day(self, d: date, tz: Any, now: float) -> Day:
         rng = self.rng
         day = Day(until=now)
         start = local_midnight(d, tz).timestamp()
         end = min(local_midnight(d + timedelta(days=1), tz).timestamp(), now)
-        n = rng.gauss(VISITS_PER_DAY * self.scale * WEEKDAY[d.weekday()], 8 * self.scale ** .5)
+        n = rng.gauss(VISITS_PER_DAY * self.scale * WEEKDAY[d.weekday()], 8 * self.scale**0.5)
         for _ in range(max(0, round(n))):
             hour = rng.choices(range(24), HOURS)[0]
             at = start + hour * 3600 + rng.random() * 3600
@@ -110,14 +121,22 @@ class Planner:
 
     def plan_visit(self, day: Day, at: float, end: float, tz: Any) -> None:
         rng = self.rng
-        earlier = rng.choice(self.returning) if self.returning and rng.random() < RETURNING \
-            else None
+        earlier = (
+            rng.choice(self.returning) if self.returning and rng.random() < RETURNING else None
+        )
         if earlier is not None and "visitor_id" in earlier:  # seen on an earlier day
-            st = {"visitor_id_from": earlier, "site": earlier["site"], "ua": earlier["ua"],
-                  "place": earlier["place"]}
+            st = {
+                "visitor_id_from": earlier,
+                "site": earlier["site"],
+                "ua": earlier["ua"],
+                "place": earlier["place"],
+            }
         else:
-            st = {"site": rng.choice(self.sites), "ua": rng.choice(tx_.USER_AGENTS),
-                  "place": rng.choice(tx_.PLACES)}
+            st = {
+                "site": rng.choice(self.sites),
+                "ua": rng.choice(tx_.USER_AGENTS),
+                "place": rng.choice(tx_.PLACES),
+            }
             if len(self.returning) < 5000:
                 self.returning.append(st)
         local = datetime.fromtimestamp(at, tz)
@@ -155,8 +174,12 @@ class Planner:
             media = None
             if rng.random() < 0.02:
                 name, kind, size = rng.choice(tx_.MEDIA)
-                media = {"name": name, "type": kind, "size": size,
-                         "url": f"https://files.example/{rng.getrandbits(40):x}/{name}"}
+                media = {
+                    "name": name,
+                    "type": kind,
+                    "size": size,
+                    "url": f"https://files.example/{rng.getrandbits(40):x}/{name}",
+                }
             day.add(t, self._visitor_says(body, media), st)
             t += rng.uniform(5, 40)
             if not answered:
@@ -176,12 +199,24 @@ class Planner:
         ua = parse_user_agent(st["ua"])
         country, code, city, prefix = st["place"]
         earlier = st.get("visitor_id_from")
-        out = w.start_session(tx, w.Visit(
-            site_id=st["site"], visitor_id=earlier["visitor_id"] if earlier else None,
-            ip=prefix + str(self.rng.randint(1, 254)), user_agent=st["ua"], os=ua.os,
-            browser=ua.browser, webrtc=self.rng.random() < 0.9,
-            referrer=self.rng.choice(tx_.REFERRERS), country=country, country_code=code,
-            city=city, presented_agent_id=st["agent"], at=st["now"]))
+        out = w.start_session(
+            tx,
+            w.Visit(
+                site_id=st["site"],
+                visitor_id=earlier["visitor_id"] if earlier else None,
+                ip=prefix + str(self.rng.randint(1, 254)),
+                user_agent=st["ua"],
+                os=ua.os,
+                browser=ua.browser,
+                webrtc=self.rng.random() < 0.9,
+                referrer=self.rng.choice(tx_.REFERRERS),
+                country=country,
+                country_code=code,
+                city=city,
+                presented_agent_id=st["agent"],
+                at=st["now"],
+            ),
+        )
         st["visitor_id"] = out["visitor_id"]
         st["session_id"] = out["session_id"]
         self.report.sessions += 1
@@ -195,21 +230,29 @@ class Planner:
 
     def _visitor_says(self, body: str, media: dict[str, Any] | None) -> Action:
         def act(tx: Tx, st: dict[str, Any]) -> None:
-            out = w.visitor_message(tx, st["visitor_id"], st["session_id"], st["site"],
-                                    w.NewMessage(body, media, at=st["now"]))
+            out = w.visitor_message(
+                tx,
+                st["visitor_id"],
+                st["session_id"],
+                st["site"],
+                w.NewMessage(body, media, at=st["now"]),
+            )
             self.report.conversations += out.get("started", False)
             st["conversation_id"] = out["conversation_id"]
             self.report.messages += 1
+
         return act
 
     def _agent_says(self, body: str) -> Action:
         def act(tx: Tx, st: dict[str, Any]) -> None:
             try:
-                w.agent_message(tx, st["agent"], st["conversation_id"],
-                                w.NewMessage(body, at=st["now"]))
+                w.agent_message(
+                    tx, st["agent"], st["conversation_id"], w.NewMessage(body, at=st["now"])
+                )
             except BadInput:  # a returning visitor's two visits shared a chat, now ended
                 return
             self.report.messages += 1
+
         return act
 
     def end_chat(self, tx: Tx, st: dict[str, Any]) -> None:
@@ -221,13 +264,19 @@ class Planner:
         first = rng.choice(tx_.FIRST_NAMES)
         handled = rng.random() < 0.6
         w.offline_message(
-            tx, st["site"], st["visitor_id"], f"{first} {rng.choice(tx_.LAST_NAMES)}",
+            tx,
+            st["site"],
+            st["visitor_id"],
+            f"{first} {rng.choice(tx_.LAST_NAMES)}",
             f"{first.lower()}@mail.example" if rng.random() < 0.8 else None,
             f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} 00"
-            if rng.random() < 0.5 else None,
-            self.fill(rng.choice(tx_.OFFLINE)), st["now"],
+            if rng.random() < 0.5
+            else None,
+            self.fill(rng.choice(tx_.OFFLINE)),
+            st["now"],
             rng.choice(self.agents) if handled else None,
-            rng.choice(["handled", "read"]) if handled else "new")
+            rng.choice(["handled", "read"]) if handled else "new",
+        )
         self.report.offline_messages += 1
 
     def call(self, tx: Tx, st: dict[str, Any]) -> None:
@@ -235,42 +284,64 @@ class Planner:
         agent = st["agent"] or rng.choice(self.agents)
         t = st["now"]
         cid = w.start_call(tx, st["visitor_id"], agent, st.get("conversation_id"), t)
-        outcome = rng.choices(["ended", "missed", "rejected", "failed", "dropped", "ringing"],
-                              [10, 4, 2, 1, 1, 0.2])[0]
+        outcome = rng.choices(
+            ["ended", "missed", "rejected", "failed", "dropped", "ringing"], [10, 4, 2, 1, 1, 0.2]
+        )[0]
         if outcome in ("ended", "dropped"):
             w.update_call(tx, cid, "answered", None, agent, t + rng.uniform(3, 25))
             talk = t + rng.uniform(30, 900)
             if outcome == "ended":
-                w.update_call(tx, cid, "ended",
-                              rng.choice(["visitor_hangup", "agent_hangup"]), agent, talk)
+                w.update_call(
+                    tx, cid, "ended", rng.choice(["visitor_hangup", "agent_hangup"]), agent, talk
+                )
             else:
                 w.update_call(tx, cid, "failed", "network_error", agent, talk)
         elif outcome != "ringing":
-            reason = {"missed": rng.choice(["no_answer", "timeout"]),
-                      "rejected": rng.choice(["rejected", "busy"]),
-                      "failed": rng.choice(["network_error", "timeout"])}[outcome]
+            reason = {
+                "missed": rng.choice(["no_answer", "timeout"]),
+                "rejected": rng.choice(["rejected", "busy"]),
+                "failed": rng.choice(["network_error", "timeout"]),
+            }[outcome]
             assert reason in END_REASONS
             w.update_call(tx, cid, outcome, reason, agent, t + rng.uniform(10, 40))
         self.report.calls += 1
 
     def sms(self, tx: Tx, st: dict[str, Any]) -> None:
-        w.add_sms(tx, st["visitor_id"], st["agent"] or self.agents[0], "+33 6 00 00 00 00",
-                  self.fill("Your order {order} has shipped."), st["now"])
+        w.add_sms(
+            tx,
+            st["visitor_id"],
+            st["agent"] or self.agents[0],
+            "+33 6 00 00 00 00",
+            self.fill("Your order {order} has shipped."),
+            st["now"],
+        )
         self.report.sms += 1
 
     def callback(self, tx: Tx, st: dict[str, Any]) -> None:
-        w.add_callback(tx, st["visitor_id"], st["agent"], "+33 6 11 22 33 44",
-                       st["now"] + self.rng.uniform(3600, 86400), st["now"],
-                       self.rng.choice(["pending", "done", "done"]))
+        w.add_callback(
+            tx,
+            st["visitor_id"],
+            st["agent"],
+            "+33 6 11 22 33 44",
+            st["now"] + self.rng.uniform(3600, 86400),
+            st["now"],
+            self.rng.choice(["pending", "done", "done"]),
+        )
         self.report.callbacks += 1
 
     def profile(self, tx: Tx, st: dict[str, Any]) -> None:
         rng = self.rng
         first, last = rng.choice(tx_.FIRST_NAMES), rng.choice(tx_.LAST_NAMES)
-        w.put_profile(tx, st["visitor_id"], {
-            "name": f"{first} {last}", "email": f"{first}.{last}@mail.example".lower(),
-            "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} 00 00",
-            "notes": rng.choice(tx_.NOTES)})
+        w.put_profile(
+            tx,
+            st["visitor_id"],
+            {
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}@mail.example".lower(),
+                "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} 00 00",
+                "notes": rng.choice(tx_.NOTES),
+            },
+        )
         self.report.profiles += 1
 
 
@@ -284,9 +355,15 @@ def _run_day(tx: Tx, day: Day) -> None:
         fn(tx, st)
 
 
-def seed_demo(store: Store, *, days: int = 90, scale: float = 1.0, seed: int = 7,
-              now: float | None = None,
-              progress: Callable[[str], None] | None = None) -> SeedReport:
+def seed_demo(
+    store: Store,
+    *,
+    days: int = 90,
+    scale: float = 1.0,
+    seed: int = 7,
+    now: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedReport:
     """Fill an empty store with `days` of history ending at `now`."""
     t0 = time.perf_counter()
     exists = store.read_sync(lambda rx: rx.scalar("SELECT count(*) FROM sites"))
@@ -323,8 +400,11 @@ def seed_demo(store: Store, *, days: int = 90, scale: float = 1.0, seed: int = 7
 
 
 def _drop_fts_trigger(tx: Tx) -> str:
-    sql = str(tx.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-                         " AND name = 'messages_ai'").fetchone()[0])
+    sql = str(
+        tx.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'messages_ai'"
+        ).fetchone()[0]
+    )
     tx.execute("DROP TRIGGER messages_ai")
     return sql
 

@@ -156,17 +156,22 @@ class Advisor:
                 return
             if p.call is not None:
                 rt.spawn("call", self._call(chat, p.call))
-            if p.sms is not None and await rt.call(
-                    "sms", self.api.sms(chat.visitor_id, p.phone, p.sms)) is not None:
+            if (
+                p.sms is not None
+                and await rt.call("sms", self.api.sms(chat.visitor_id, p.phone, p.sms)) is not None
+            ):
                 rep.sms += 1
             if p.callback_in_h is not None:
                 when = datetime.now(UTC) + timedelta(hours=p.callback_in_h)
-                if await rt.call("callback", self.api.callback(
-                        chat.visitor_id, p.phone, when)) is not None:
+                if (
+                    await rt.call("callback", self.api.callback(chat.visitor_id, p.phone, when))
+                    is not None
+                ):
                     rep.callbacks += 1
             if p.end and await rt.sleep(p.end_after_s):
                 out: dict[str, Any] | None = await rt.call(
-                    "end", self.api.end_conversation(chat.cid))
+                    "end", self.api.end_conversation(chat.cid)
+                )
                 if out is not None and out.get("ended"):
                     rep.conversation(chat.cid, ENDED)
         finally:
@@ -183,8 +188,12 @@ class Advisor:
         for move in plan.moves:
             if not await rt.sleep(move.delay_s):
                 return
-            if await rt.call("call update", self.api.update_call(
-                    call_id, move.state, move.end_reason)) is None:
+            if (
+                await rt.call(
+                    "call update", self.api.update_call(call_id, move.state, move.end_reason)
+                )
+                is None
+            ):
                 return
             rep.call(call_id, move.state)
             if move.end_reason is not None:

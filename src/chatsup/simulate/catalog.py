@@ -5,34 +5,70 @@ from __future__ import annotations
 
 # (user agent, WebRTC support as a browser would report it), roughly by share.
 USER_AGENTS: tuple[tuple[str, bool], ...] = (
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.0.0 Safari/537.36", True),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0", True),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
+        True,
+    ),
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0", True),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-     "Version/18.1 Safari/605.1.15", True),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.0.0 Safari/537.36", True),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", True),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1", True),
-    ("Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-     "Version/17.7 Mobile/15E148 Safari/604.1", True),
-    ("Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.6778.81 Mobile Safari/537.36", True),
-    ("Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36", True),
-    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/131.0.6778.39 Mobile Safari/537.36", True),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/18.1 Safari/605.1.15",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.7 Mobile/15E148 Safari/604.1",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.6778.81 Mobile Safari/537.36",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.6778.39 Mobile Safari/537.36",
+        True,
+    ),
     ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", True),
     ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", True),
     ("Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko", False),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/109.0.0.0 Safari/537.36 OPR/95.0.0.0", True),
-    ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/114.0.0.0 Mobile Safari/537.36 (webview)", False),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/109.0.0.0 Safari/537.36 OPR/95.0.0.0",
+        True,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/114.0.0.0 Mobile Safari/537.36 (webview)",
+        False,
+    ),
 )
 USER_AGENT_WEIGHTS: tuple[int, ...] = (24, 7, 5, 6, 5, 14, 3, 3, 9, 4, 4, 2, 2, 1, 1, 1)
 
@@ -94,7 +130,7 @@ VISITOR_FOLLOWUPS: tuple[str, ...] = (
     "Thanks!",
     "Ok, and how long does that take?",
     "My order number is 10482-FR",
-    "It says \"payment declined\" but the bank says it's fine",
+    'It says "payment declined" but the bank says it\'s fine',
     "Merci beaucoup !",
     "Could you send me the link by email?",
     "Great, that works now",
@@ -142,14 +178,70 @@ OFFLINE_TEXTS: tuple[str, ...] = (
 )
 
 FIRST_NAMES: tuple[str, ...] = (
-    "Camille", "Lucas", "Emma", "Hugo", "Léa", "Noah", "Chloé", "Louis", "Sarah", "Jules",
-    "Ines", "Adam", "Zoé", "Nathan", "Manon", "Yasmine", "Tom", "Anna", "Karim", "Julie",
+    "Camille",
+    "Lucas",
+    "Emma",
+    "Hugo",
+    "Léa",
+    "Noah",
+    "Chloé",
+    "Louis",
+    "Sarah",
+    "Jules",
+    "Ines",
+    "Adam",
+    "Zoé",
+    "Nathan",
+    "Manon",
+    "Yasmine",
+    "Tom",
+    "Anna",
+    "Karim",
+    "Julie",
 )
 LAST_NAMES: tuple[str, ...] = (
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-    "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "Nguyen",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "Nguyen",
 )
 
 # First octets of public IPv4 ranges simulated visitors come from.
-IP_FIRST_OCTETS: tuple[int, ...] = (2, 5, 31, 37, 46, 62, 77, 78, 80, 81, 82, 86, 88, 90, 92,
-                                    109, 176, 185, 188, 193, 194, 212, 213, 217)
+IP_FIRST_OCTETS: tuple[int, ...] = (
+    2,
+    5,
+    31,
+    37,
+    46,
+    62,
+    77,
+    78,
+    80,
+    81,
+    82,
+    86,
+    88,
+    90,
+    92,
+    109,
+    176,
+    185,
+    188,
+    193,
+    194,
+    212,
+    213,
+    217,
+)

@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 
-def main(args: argparse.Namespace, open_store: Callable[[], Any],
-         create_token: Callable[..., str]) -> int:
+def main(
+    args: argparse.Namespace, open_store: Callable[[], Any], create_token: Callable[..., str]
+) -> int:
     if args.setup:
         return _setup(args, open_store, create_token)
     return _run(args)
 
 
-def _setup(args: argparse.Namespace, open_store: Callable[[], Any],
-           create_token: Callable[..., str]) -> int:
+def _setup(
+    args: argparse.Namespace, open_store: Callable[[], Any], create_token: Callable[..., str]
+) -> int:
     from chatsup.simulate.setup import create
 
     agents = 3 if args.agents is None else args.agents
@@ -32,9 +34,11 @@ def _setup(args: argparse.Namespace, open_store: Callable[[], Any],
         out = create(store, agents, create_token)
     finally:
         store.close()
-    print(f"site key and {agents} advisor tokens created (shown once); run:\n"
-          f"  chatsup simulate --url URL --setup-file FILE   (FILE: the JSON line below)",
-          file=sys.stderr)
+    print(
+        f"site key and {agents} advisor tokens created (shown once); run:\n"
+        f"  chatsup simulate --url URL --setup-file FILE   (FILE: the JSON line below)",
+        file=sys.stderr,
+    )
     print(json.dumps(out))
     return 0
 
@@ -59,13 +63,19 @@ def _run(args: argparse.Namespace) -> int:
         print("chatsup simulate: --url is required (or --setup)", file=sys.stderr)
         return 2
     if not keys:
-        print("chatsup simulate: give --site-key (or --setup-file); "
-              "`chatsup simulate --setup --db PATH` creates them", file=sys.stderr)
+        print(
+            "chatsup simulate: give --site-key (or --setup-file); "
+            "`chatsup simulate --setup --db PATH` creates them",
+            file=sys.stderr,
+        )
         return 2
     agents = len(tokens) if args.agents is None else args.agents
     if agents > len(tokens):
-        print(f"chatsup simulate: --agents {agents} needs as many --agent-token "
-              f"({len(tokens)} given)", file=sys.stderr)
+        print(
+            f"chatsup simulate: --agents {agents} needs as many --agent-token "
+            f"({len(tokens)} given)",
+            file=sys.stderr,
+        )
         return 2
 
     async def go() -> Any:
@@ -81,12 +91,20 @@ def _run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, stop.set)
-        print(f"simulating on {args.url} for {args.duration:g} s (Ctrl-C stops)",
-              file=sys.stderr)
+        print(f"simulating on {args.url} for {args.duration:g} s (Ctrl-C stops)", file=sys.stderr)
         return await simulate(
-            args.url, site_keys=keys, agent_tokens=tokens, visitors=args.visitors,
-            agents=agents, rate=args.rate, duration=args.duration, seed=args.seed, stop=stop,
-            speed=args.speed, site_origins=origins or None)
+            args.url,
+            site_keys=keys,
+            agent_tokens=tokens,
+            visitors=args.visitors,
+            agents=agents,
+            rate=args.rate,
+            duration=args.duration,
+            seed=args.seed,
+            stop=stop,
+            speed=args.speed,
+            site_origins=origins or None,
+        )
 
     report = asyncio.run(go())
     if report is None:
@@ -94,4 +112,3 @@ def _run(args: argparse.Namespace) -> int:
     print(report.summary(), file=sys.stderr)
     print(json.dumps(report.as_dict()))
     return 0
-

@@ -32,9 +32,12 @@ class Pools:
     def __init__(self, connections: int) -> None:
         n = max(1, -(-connections // POOL_CONNECTIONS))
         per = max(1, -(-connections // n))
-        self.pools = [httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=per, max_keepalive_connections=per))
-            for _ in range(n)]
+        self.pools = [
+            httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=per, max_keepalive_connections=per)
+            )
+            for _ in range(n)
+        ]
 
     def pick(self, n: int) -> httpx.AsyncHTTPTransport:
         return self.pools[n % len(self.pools)]
@@ -64,14 +67,21 @@ class ForwardedFor(httpx.AsyncBaseTransport):
         pass
 
 
-async def open_socket(base_url: str, path: str, token: str, ip: str | None = None
-                      ) -> ClientConnection:
+async def open_socket(
+    base_url: str, path: str, token: str, ip: str | None = None
+) -> ClientConnection:
     """A chat WebSocket (`/v1/agent/ws` or `/v1/widget/ws`), token in the header."""
     headers = {"Authorization": f"Bearer {token}"}
     if ip:
         headers["X-Forwarded-For"] = ip
-    return await connect(ws_url(base_url, path), additional_headers=headers, compression=None,
-                         open_timeout=10, max_size=MAX_FRAME, max_queue=64)
+    return await connect(
+        ws_url(base_url, path),
+        additional_headers=headers,
+        compression=None,
+        open_timeout=10,
+        max_size=MAX_FRAME,
+        max_queue=64,
+    )
 
 
 def frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:

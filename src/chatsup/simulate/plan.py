@@ -213,14 +213,16 @@ def _offline(rng: random.Random) -> OfflinePlan:
     return OfflinePlan(
         name=f"{first} {last}" if gives < 0.9 else None,
         email=f"{_ascii(first)}.{_ascii(last)}{rng.randrange(100)}@example.com"
-        if gives < 0.8 else None,
+        if gives < 0.8
+        else None,
         phone=_phone(rng) if rng.random() < 0.5 else None,
         body=rng.choice(c.OFFLINE_TEXTS),
     )
 
 
-def visit(seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT_TUNING
-          ) -> VisitPlan:
+def visit(
+    seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT_TUNING
+) -> VisitPlan:
     """Visit `index` of the run with this seed (its content does not depend
     on when it happens)."""
     t = tuning
@@ -228,10 +230,15 @@ def visit(seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT
     ua, webrtc = _pick(rng, c.USER_AGENTS, c.USER_AGENT_WEIGHTS)
     n_pages = rng.choices((0, 1, 2, 3, 4, 5), (20, 30, 22, 14, 8, 6))[0]
     roll = rng.random()
-    intent: Intent = "browse" if roll < t.p_browse else (
-        "chat" if roll < t.p_browse + t.p_chat else "offline")
-    octets = (rng.choice(c.IP_FIRST_OCTETS), rng.randrange(256), rng.randrange(256),
-              rng.randrange(1, 255))
+    intent: Intent = (
+        "browse" if roll < t.p_browse else ("chat" if roll < t.p_browse + t.p_chat else "offline")
+    )
+    octets = (
+        rng.choice(c.IP_FIRST_OCTETS),
+        rng.randrange(256),
+        rng.randrange(256),
+        rng.randrange(1, 255),
+    )
     offline = _offline(rng) if intent != "browse" else None
     chat = None
     if intent != "browse":
@@ -258,8 +265,9 @@ def visit(seed: int, index: int, at: float, sites: int, tuning: Tuning = DEFAULT
     )
 
 
-def visits(seed: int, rate: float, sites: int, tuning: Tuning = DEFAULT_TUNING
-           ) -> Iterator[VisitPlan]:
+def visits(
+    seed: int, rate: float, sites: int, tuning: Tuning = DEFAULT_TUNING
+) -> Iterator[VisitPlan]:
     """Every visit of the run, in order of arrival: a Poisson stream of `rate`
     visits per second, the first at 0. Endless and lazy."""
     if rate <= 0:
@@ -306,8 +314,9 @@ class Shift:
     seconds every `closed_every` seconds, from `closed_every` on), when
     visitors can only leave offline messages. Ask in increasing time."""
 
-    def __init__(self, seed: int, agent: int, closed_every: float = 900.0,
-                 closed_for: float = 45.0) -> None:
+    def __init__(
+        self, seed: int, agent: int, closed_every: float = 900.0, closed_for: float = 45.0
+    ) -> None:
         self._segments = segments(seed, agent)
         self._current = next(self._segments)
         self.closed_every = closed_every

@@ -10,8 +10,31 @@ from typing import Any
 
 # upper bounds of the latency buckets, in seconds
 _BOUNDS: tuple[float, ...] = (
-    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1,
-    0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, float("inf"),
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.15,
+    0.2,
+    0.3,
+    0.5,
+    0.75,
+    1.0,
+    1.5,
+    2.0,
+    3.0,
+    5.0,
+    10.0,
+    float("inf"),
 )
 
 ANSWERED = 1
@@ -132,29 +155,49 @@ class SimReport:
     def as_dict(self) -> dict[str, Any]:
         lat = self.latency
         return {
-            "seed": self.seed, "visitors": self.visitors, "agents": self.agents,
-            "rate": self.rate, "speed": self.speed, "elapsed_s": round(self.elapsed_s, 3),
-            "sessions": self.sessions, "new_visitors": self.new_visitors,
-            "returning_visitors": self.returning_visitors, "page_views": self.page_views,
-            "conversations": self.conversations, "answered": self.answered,
-            "unanswered": self.unanswered, "ended": self.ended,
-            "visitor_messages": self.visitor_messages, "agent_messages": self.agent_messages,
-            "offline_messages": self.offline_messages, "offline_refused": self.offline_refused,
-            "gave_up": self.gave_up, "calls": self.calls,
+            "seed": self.seed,
+            "visitors": self.visitors,
+            "agents": self.agents,
+            "rate": self.rate,
+            "speed": self.speed,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "sessions": self.sessions,
+            "new_visitors": self.new_visitors,
+            "returning_visitors": self.returning_visitors,
+            "page_views": self.page_views,
+            "conversations": self.conversations,
+            "answered": self.answered,
+            "unanswered": self.unanswered,
+            "ended": self.ended,
+            "visitor_messages": self.visitor_messages,
+            "agent_messages": self.agent_messages,
+            "offline_messages": self.offline_messages,
+            "offline_refused": self.offline_refused,
+            "gave_up": self.gave_up,
+            "calls": self.calls,
             "call_states": dict(sorted(self.call_states.items())),
             "end_reasons": dict(sorted(self.end_reasons.items())),
-            "sms": self.sms, "callbacks": self.callbacks,
-            "presence_changes": self.presence_changes, "agent_connects": self.agent_connects,
-            "visitor_sockets": self.visitor_sockets, "ws_frames": self.ws_frames,
-            "requests": self.requests, "rate_limited": self.rate_limited,
-            "busy_waits": self.busy_waits, "errors": dict(sorted(self.errors.items())),
+            "sms": self.sms,
+            "callbacks": self.callbacks,
+            "presence_changes": self.presence_changes,
+            "agent_connects": self.agent_connects,
+            "visitor_sockets": self.visitor_sockets,
+            "ws_frames": self.ws_frames,
+            "requests": self.requests,
+            "rate_limited": self.rate_limited,
+            "busy_waits": self.busy_waits,
+            "errors": dict(sorted(self.errors.items())),
             "sessions_per_s": round(self.per_s(self.sessions), 2),
             "messages_per_s": round(self.per_s(self.messages), 2),
             "requests_per_s": round(self.per_s(self.requests), 2),
             "latency_ms": {
                 "mean": None if lat.mean is None else round(lat.mean * 1000, 2),
-                **{f"p{int(q * 100)}": None if (v := lat.quantile(q)) is None
-                   else round(v * 1000, 2) for q in (0.5, 0.95, 0.99)},
+                **{
+                    f"p{int(q * 100)}": None
+                    if (v := lat.quantile(q)) is None
+                    else round(v * 1000, 2)
+                    for q in (0.5, 0.95, 0.99)
+                },
             },
         }
 

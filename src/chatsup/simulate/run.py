@@ -47,8 +47,7 @@ async def simulate(
     if not site_keys:
         raise ValueError("at least one site key is needed")
     if agents < 0 or agents > len(agent_tokens):
-        raise ValueError(f"{agents} advisors need as many agent tokens "
-                         f"({len(agent_tokens)} given)")
+        raise ValueError(f"{agents} advisors need as many agent tokens ({len(agent_tokens)} given)")
     if visitors < 1:
         raise ValueError("visitors must be at least 1")
     origins = list(site_origins or [])
@@ -63,7 +62,8 @@ async def simulate(
             shift = planning.Shift(seed, j, closed_every, closed_for)
             rt.spawn("advisor", Advisor(rt, desk, j, agent_tokens[j], shift).run())
         dispatcher = rt.loop.create_task(
-            _dispatch(rt, desk, known, visitors, rate, seed, site_keys, origins, tuning))
+            _dispatch(rt, desk, known, visitors, rate, seed, site_keys, origins, tuning)
+        )
         waiters: list[asyncio.Future[Any]] = [dispatcher]
         stop_task = asyncio.ensure_future(stop.wait()) if stop is not None else None
         if stop_task is not None:
@@ -85,9 +85,17 @@ async def simulate(
     return report
 
 
-async def _dispatch(rt: Runtime, desk: Desk, known: KnownVisitors, visitors: int, rate: float,
-                    seed: int, site_keys: Sequence[str], origins: Sequence[str],
-                    tuning: planning.Tuning) -> None:
+async def _dispatch(
+    rt: Runtime,
+    desk: Desk,
+    known: KnownVisitors,
+    visitors: int,
+    rate: float,
+    seed: int,
+    site_keys: Sequence[str],
+    origins: Sequence[str],
+    tuning: planning.Tuning,
+) -> None:
     slots = asyncio.Semaphore(visitors)
     for v in planning.visits(seed, rate, len(site_keys), tuning):
         if not await rt.wait(v.at - (rt.loop.time() - rt.t0)):

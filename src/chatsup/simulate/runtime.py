@@ -39,8 +39,7 @@ class Signal:
 
 
 class Runtime:
-    def __init__(self, url: str, report: SimReport, speed: float,
-                 pools: Pools) -> None:
+    def __init__(self, url: str, report: SimReport, speed: float, pools: Pools) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.url = url.rstrip("/")
@@ -74,8 +73,9 @@ class Runtime:
         if real_s is not None and real_s <= 0 and not also:
             await asyncio.sleep(0)
         else:
-            await asyncio.wait((self.stopped, *also), timeout=real_s,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (self.stopped, *also), timeout=real_s, return_when=asyncio.FIRST_COMPLETED
+            )
         return not self.stopped.done()
 
     async def sleep(self, realistic_s: float, *also: asyncio.Future[Any]) -> bool:
@@ -87,8 +87,9 @@ class Runtime:
 
     # -- requests ---------------------------------------------------------------
 
-    async def call(self, what: str, aw: Awaitable[T],
-                   raising: tuple[type[ApiError], ...] = ()) -> T | None:
+    async def call(
+        self, what: str, aw: Awaitable[T], raising: tuple[type[ApiError], ...] = ()
+    ) -> T | None:
         """Await one API call; its answer, or None (counted) when it failed.
         Errors of the `raising` types are passed on to the caller instead."""
         t = time.perf_counter()

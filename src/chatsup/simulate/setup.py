@@ -9,8 +9,20 @@ from typing import Any
 
 SITE_NAME = "Simulated shop"
 SITE_DOMAIN = "shop.simulated.example"
-ADVISOR_NAMES = ("Alice", "Bruno", "Chloé", "David", "Elsa", "Farid", "Gaëlle", "Hugo",
-                 "Inès", "Jules", "Karima", "Léo")
+ADVISOR_NAMES = (
+    "Alice",
+    "Bruno",
+    "Chloé",
+    "David",
+    "Elsa",
+    "Farid",
+    "Gaëlle",
+    "Hugo",
+    "Inès",
+    "Jules",
+    "Karima",
+    "Léo",
+)
 
 
 def advisor_name(n: int) -> str:

@@ -44,8 +44,15 @@ class Browser:
 
 
 class Visit:
-    def __init__(self, rt: Runtime, desk: Desk, known: KnownVisitors, plan: VisitPlan,
-                 site_key: str, origin: str) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        desk: Desk,
+        known: KnownVisitors,
+        plan: VisitPlan,
+        site_key: str,
+        origin: str,
+    ) -> None:
         self.rt = rt
         self.desk = desk
         self.known = known
@@ -61,9 +68,17 @@ class Visit:
         ws: ClientConnection | None = None
         reader: asyncio.Task[None] | None = None
         async with WidgetClient(rt.url, transport=ForwardedFor(rt.pools.pick(v.index), ip)) as w:
-            s = await rt.call("session", w.start_session(
-                self.site_key, v.user_agent, v.webrtc, v.referrer,
-                back.token if back else None, url=self.origin + v.landing[0]))
+            s = await rt.call(
+                "session",
+                w.start_session(
+                    self.site_key,
+                    v.user_agent,
+                    v.webrtc,
+                    v.referrer,
+                    back.token if back else None,
+                    url=self.origin + v.landing[0],
+                ),
+            )
             if s is None:
                 return
             if not s.get("continued"):  # back within 30 min: the same visit goes on
@@ -122,9 +137,11 @@ class Visit:
             return True
         o = v.offline
         try:
-            out = await rt.call("offline message",
-                                w.offline_message(o.body, o.name, o.email, o.phone),
-                                raising=(Forbidden,))
+            out = await rt.call(
+                "offline message",
+                w.offline_message(o.body, o.name, o.email, o.phone),
+                raising=(Forbidden,),
+            )
         except Forbidden as e:  # switched off since the session started
             if e.code != "offline_disabled":
                 raise

@@ -39,15 +39,24 @@ from chatsup.tui.screens.monitoring import MonitoringTab
 from chatsup.tui.screens.offline import OfflineTab
 from chatsup.tui.screens.visitors import VisitorsTab
 
-TOKEN_HINT = ("Check [console] token in the config or pass --token "
-              "(a supervisor token: chatsup token create).")
+TOKEN_HINT = (
+    "Check [console] token in the config or pass --token "
+    "(a supervisor token: chatsup token create)."
+)
 TABS: list[tuple[str, str, type[Any]]] = [
-    ("messages", "1 Messages", MessagesTab), ("offline", "2 Offline", OfflineTab),
-    ("calls", "3 Calls", CallsTab), ("visitors", "4 Visitors", VisitorsTab),
-    ("contacts", "5 Contacts", ContactsTab), ("monitoring", "6 Monitoring", MonitoringTab),
+    ("messages", "1 Messages", MessagesTab),
+    ("offline", "2 Offline", OfflineTab),
+    ("calls", "3 Calls", CallsTab),
+    ("visitors", "4 Visitors", VisitorsTab),
+    ("contacts", "5 Contacts", ContactsTab),
+    ("monitoring", "6 Monitoring", MonitoringTab),
 ]
-LIVE_STYLE = {"live": ("● live", "green"), "reconnecting": ("◌ reconnecting…", "yellow"),
-              "offline": ("○ offline", "red"), "connecting": ("◌ connecting…", "yellow")}
+LIVE_STYLE = {
+    "live": ("● live", "green"),
+    "reconnecting": ("◌ reconnecting…", "yellow"),
+    "offline": ("○ offline", "red"),
+    "connecting": ("◌ connecting…", "yellow"),
+}
 
 
 class TopBar(Static):
@@ -82,8 +91,12 @@ class ChatsupApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     AUTO_FOCUS = "PagedTable"  # the list, not the tab bar, takes the keys at start
     BINDINGS: ClassVar[list[BindingType]] = [
-        *[Binding(str(i + 1), f"show_tab('{name}')", label.split()[1], show=False,
-                  id=f"tab-{name}") for i, (name, label, _) in enumerate(TABS)],
+        *[
+            Binding(
+                str(i + 1), f"show_tab('{name}')", label.split()[1], show=False, id=f"tab-{name}"
+            )
+            for i, (name, label, _) in enumerate(TABS)
+        ],
         Binding("slash", "tab_action('search')", "Search", show=False, id="search"),
         Binding("e", "tab_action('export')", "Export", show=False, id="export"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -130,8 +143,11 @@ class ChatsupApp(App[int]):
         try:
             # four independent requests at once: the first rows show one round trip sooner
             health, self.agents, self.sites, after = await asyncio.gather(
-                self.client.health(), self.client.agents(), self.client.sites(),
-                self.client.latest_event_id())
+                self.client.health(),
+                self.client.agents(),
+                self.client.sites(),
+                self.client.latest_event_id(),
+            )
         except Exception as e:  # said on the failure screen, with a retry
             self.fail(e)
             return
@@ -152,8 +168,7 @@ class ChatsupApp(App[int]):
         self.push_screen(FailureScreen(title, detail), retry)
 
     async def refresh_choices(self) -> None:
-        self.agents, self.sites = await asyncio.gather(self.client.agents(),
-                                                       self.client.sites())
+        self.agents, self.sites = await asyncio.gather(self.client.agents(), self.client.sites())
 
     # -- tabs ---------------------------------------------------------------------------
 
@@ -242,8 +257,9 @@ class ChatsupApp(App[int]):
         self.notify(f"Transcript of chat #{conversation_id} {where}")
 
     @work(group="profile")
-    async def edit_profile(self, visitor_id: int,
-                           then: Callable[[object], Awaitable[None]] | None = None) -> None:
+    async def edit_profile(
+        self, visitor_id: int, then: Callable[[object], Awaitable[None]] | None = None
+    ) -> None:
         from chatsup.tui.screens.profile_form import ProfileForm
 
         try:
@@ -263,8 +279,7 @@ class ChatsupApp(App[int]):
             if then is not None:
                 await then(profile)
 
-        self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile),
-                         saved)
+        self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile), saved)
 
     def action_help(self) -> None:
         from chatsup.tui.screens.help import HelpScreen
@@ -274,17 +289,22 @@ class ChatsupApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name, label, _ in TABS:
-            yield SystemCommand(f"Go to {label.split()[1]}", f"Show the {label.split()[1]} tab",
-                                lambda name=name: self.action_show_tab(name))
-        yield SystemCommand("Live tail", "Every chat line across the company, live",
-                            lambda: self.open_tail(None))
+            yield SystemCommand(
+                f"Go to {label.split()[1]}",
+                f"Show the {label.split()[1]} tab",
+                lambda name=name: self.action_show_tab(name),
+            )
+        yield SystemCommand(
+            "Live tail", "Every chat line across the company, live", lambda: self.open_tail(None)
+        )
         yield SystemCommand("Help", "Keys", self.action_help)
         view = self.query_one(TabbedContent).active
         if view and screen is self.screen:
             tab = self.tab(view)
             if isinstance(tab, ListTab) and tab.EXPORT_KIND:
-                yield SystemCommand(f"Export {tab.EXPORT_KIND}", "CSV or JSONL of the filters",
-                                    tab.action_export)
+                yield SystemCommand(
+                    f"Export {tab.EXPORT_KIND}", "CSV or JSONL of the filters", tab.action_export
+                )
 
     async def on_unmount(self) -> None:
         if self.live is not None:
@@ -297,8 +317,11 @@ def run_console(url: str, token: str | None, settings: Any = None) -> int:
     import sys
 
     if not token:
-        print("chatsup: no supervisor token: pass --token or set [console] token in the "
-              "config (create one with `chatsup token create --name me`)", file=sys.stderr)
+        print(
+            "chatsup: no supervisor token: pass --token or set [console] token in the "
+            "config (create one with `chatsup token create --name me`)",
+            file=sys.stderr,
+        )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
     app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None)

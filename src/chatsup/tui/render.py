@@ -110,8 +110,11 @@ def message_line(m: Message, tz: ZoneInfo, me_id: int | None = None) -> Text:
     t = Text()
     t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
     if m.sender == "agent":
-        who = "you" if me_id is not None and m.agent is not None and m.agent.id == me_id else (
-            m.agent.name if m.agent else "advisor")
+        who = (
+            "you"
+            if me_id is not None and m.agent is not None and m.agent.id == me_id
+            else (m.agent.name if m.agent else "advisor")
+        )
     else:
         who = m.sender
     t.append_text(plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))
@@ -119,6 +122,11 @@ def message_line(m: Message, tz: ZoneInfo, me_id: int | None = None) -> Text:
     t.append_text(block(m.body))
     if m.media:
         t.append("\n    📎 ", style="dim")
-        t.append_text(plain(f"{m.media.name} ({m.media.type}, {m.media.size} bytes) "
-                            f"{m.media.url}", 100, style="dim"))
+        t.append_text(
+            plain(
+                f"{m.media.name} ({m.media.type}, {m.media.size} bytes) {m.media.url}",
+                100,
+                style="dim",
+            )
+        )
     return t

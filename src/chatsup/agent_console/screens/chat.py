@@ -51,8 +51,7 @@ class ChatScreen(Screen[None]):
         yield Static(Text(f"Chat #{self.cid}", style="bold"), id="chat-title", classes="title")
         yield RichLog(id="chat-log", wrap=True, markup=False, highlight=False)
         yield Static("", id="chat-note")
-        yield Input(id="chat-input", placeholder="Type a reply, enter to send",
-                    max_length=10_000)
+        yield Input(id="chat-input", placeholder="Type a reply, enter to send", max_length=10_000)
         yield Footer()
 
     @property
@@ -77,8 +76,9 @@ class ChatScreen(Screen[None]):
             self.close_chat("another advisor holds this chat")
             return
         except Exception as e:
-            self.note(f"could not load the chat: {describe(e)} (escape, then enter to retry)",
-                      "red")
+            self.note(
+                f"could not load the chat: {describe(e)} (escape, then enter to retry)", "red"
+            )
             return
         self.detail = detail
         for m in detail.messages:
@@ -108,7 +108,8 @@ class ChatScreen(Screen[None]):
         if m.id > newest and len(self.messages) > 1:
             me = self.agent_app.me
             self.query_one("#chat-log", RichLog).write(
-                message_line(m, self.agent_app.tz, me.id if me else None))
+                message_line(m, self.agent_app.tz, me.id if me else None)
+            )
         else:
             self.redraw_log()
 
@@ -159,9 +160,16 @@ class ChatScreen(Screen[None]):
         me = app.me
         mid = out.get("message_id")
         if isinstance(mid, int):
-            self.add_message(Message(
-                id=mid, conversation_id=self.cid, at=datetime.now(app.tz), sender="agent",
-                agent=Ref(id=me.id, name=me.name) if me else None, body=text))
+            self.add_message(
+                Message(
+                    id=mid,
+                    conversation_id=self.cid,
+                    at=datetime.now(app.tz),
+                    sender="agent",
+                    agent=Ref(id=me.id, name=me.name) if me else None,
+                    body=text,
+                )
+            )
 
     # -- keys -----------------------------------------------------------------------
 

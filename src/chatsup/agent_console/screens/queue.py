@@ -27,11 +27,14 @@ FIXED_WIDTH = 52  # what the columns before "last line" take, with cell padding
 
 def ordered(items: dict[int, ConversationItem]) -> list[ConversationItem]:
     """Waiting ones first, longest waiting on top; then mine, latest line on top."""
-    waiting = sorted((c for c in items.values() if is_waiting(c)),
-                     key=lambda c: (c.started_at, c.id))
-    mine = sorted((c for c in items.values() if not is_waiting(c)),
-                  key=lambda c: (c.last_message.at if c.last_message else c.started_at, c.id),
-                  reverse=True)
+    waiting = sorted(
+        (c for c in items.values() if is_waiting(c)), key=lambda c: (c.started_at, c.id)
+    )
+    mine = sorted(
+        (c for c in items.values() if not is_waiting(c)),
+        key=lambda c: (c.last_message.at if c.last_message else c.started_at, c.id),
+        reverse=True,
+    )
     return waiting + mine
 
 
@@ -46,8 +49,10 @@ class QueueScreen(Screen[None]):
         yield StatusBar()
         yield Static("", id="queue-title", classes="title")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        yield Static(Text("enter: open · p: presence (online/away/offline) · e: end · q: quit",
-                          style="dim"), classes="hint")
+        yield Static(
+            Text("enter: open · p: presence (online/away/offline) · e: end · q: quit", style="dim"),
+            classes="hint",
+        )
         yield Footer()
 
     @property
@@ -90,16 +95,27 @@ class QueueScreen(Screen[None]):
             if is_waiting(c):
                 mark = Text("● wait", style="bold yellow")
             else:
-                mark = Text(f"✉ {unread}" if unread else "  mine", style="bold cyan"
-                            if unread else "green")
+                mark = Text(
+                    f"✉ {unread}" if unread else "  mine", style="bold cyan" if unread else "green"
+                )
             last = c.last_message
             line = Text()
             if last is not None:
-                line.append("› " if last.sender == "visitor" else "‹ ",
-                            style="cyan" if last.sender == "visitor" else "green")
+                line.append(
+                    "› " if last.sender == "visitor" else "‹ ",
+                    style="cyan" if last.sender == "visitor" else "green",
+                )
                 line.append_text(r.plain(last.preview, width))
-            table.add_row(mark, Text(f"#{c.id}"), visitor_label(c), r.plain(c.site.name, 12),
-                          self.waits(c, now), Text(str(c.message_count)), line, key=str(c.id))
+            table.add_row(
+                mark,
+                Text(f"#{c.id}"),
+                visitor_label(c),
+                r.plain(c.site.name, 12),
+                self.waits(c, now),
+                Text(str(c.message_count)),
+                line,
+                key=str(c.id),
+            )
         if keep is not None and str(keep.id) in {str(c.id) for c in rows}:
             table.move_cursor(row=table.get_row_index(str(keep.id)))
         waiting = sum(1 for c in rows if is_waiting(c))

@@ -39,17 +39,22 @@ def describe_visitor(d: DeskConversation, tz: ZoneInfo) -> Text:
     out = Text()
     v, c = d.visitor, d.conversation
     out.append("Visitor\n", style="bold")
-    out.append_text(kv([
-        ("number", f"#{c.visitor.number}"),
-        ("visits", str(d.visits)),
-        ("first seen", r.when(v.first_seen_at, tz) if v else None),
-        ("online", yes_no(v.online) if v else None),
-    ]))
+    out.append_text(
+        kv(
+            [
+                ("number", f"#{c.visitor.number}"),
+                ("visits", str(d.visits)),
+                ("first seen", r.when(v.first_seen_at, tz) if v else None),
+                ("online", yes_no(v.online) if v else None),
+            ]
+        )
+    )
     if d.profile is not None:
         p = d.profile
         out.append("\nProfile\n", style="bold")
-        out.append_text(kv([("name", p.name), ("email", p.email), ("phone", p.phone),
-                            ("notes", p.notes)]))
+        out.append_text(
+            kv([("name", p.name), ("email", p.email), ("phone", p.phone), ("notes", p.notes)])
+        )
     s = d.session
     out.append("\nThis visit\n", style="bold")
     if s is None:
@@ -57,12 +62,20 @@ def describe_visitor(d: DeskConversation, tz: ZoneInfo) -> Text:
     else:
         loc = s.location
         place = ", ".join(x for x in (loc.city, loc.country) if x) if loc else None
-        out.append_text(kv([
-            ("site", s.site.name), ("started", r.when(s.started_at, tz)),
-            ("os", s.os), ("browser", s.browser), ("webrtc", yes_no(s.webrtc)),
-            ("referrer", s.referrer), ("location", place or None),
-            ("user agent", r.plain(s.user_agent, 300)),
-        ]))
+        out.append_text(
+            kv(
+                [
+                    ("site", s.site.name),
+                    ("started", r.when(s.started_at, tz)),
+                    ("os", s.os),
+                    ("browser", s.browser),
+                    ("webrtc", yes_no(s.webrtc)),
+                    ("referrer", s.referrer),
+                    ("location", place or None),
+                    ("user agent", r.plain(s.user_agent, 300)),
+                ]
+            )
+        )
     out.append(f"\nPages viewed ({len(d.page_views)})\n", style="bold")
     for pv in d.page_views:
         out.append_text(r.when(pv.at, tz))

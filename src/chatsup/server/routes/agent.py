@@ -43,8 +43,11 @@ async def desk(
     answered yet), `mine` (this advisor's), or `open` (both). Newest first,
     items as `GET /v1/conversations`."""
     p = await agent(request)
-    return json(await request.app.state.store.read(
-        agent_desk.desk_conversations, p.subject_id, scope, limit, cursor))
+    return json(
+        await request.app.state.store.read(
+            agent_desk.desk_conversations, p.subject_id, scope, limit, cursor
+        )
+    )
 
 
 @router.get("/v1/agent/conversations/{conversation_id}")
@@ -124,7 +127,8 @@ async def sms(body: SmsIn, request: Request) -> Response:
     p = await agent(request)
     check_model(body)
     sid = await request.app.state.store.write(
-        w.add_sms, body.visitor_id, p.subject_id, body.phone, body.body)
+        w.add_sms, body.visitor_id, p.subject_id, body.phone, body.body
+    )
     return json({"id": sid}, 201)
 
 
@@ -134,7 +138,8 @@ async def callback(body: CallbackIn, request: Request) -> Response:
     check_model(body)
     when = body.scheduled_for.timestamp() if body.scheduled_for else None
     cid = await request.app.state.store.write(
-        w.add_callback, body.visitor_id, p.subject_id, body.phone, when)
+        w.add_callback, body.visitor_id, p.subject_id, body.phone, when
+    )
     return json({"id": cid}, 201)
 
 

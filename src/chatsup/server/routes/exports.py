@@ -35,9 +35,21 @@ def _name(ref: dict[str, Any] | None) -> str | None:
 
 
 CONVERSATION_COLUMNS = [
-    "conversation_id", "conversation_started_at", "site", "advisor", "visitor_number",
-    "visitor_name", "status", "first_response_s", "message_id", "at", "sender", "sender_name",
-    "body", "media_url"]
+    "conversation_id",
+    "conversation_started_at",
+    "site",
+    "advisor",
+    "visitor_number",
+    "visitor_name",
+    "status",
+    "first_response_s",
+    "message_id",
+    "at",
+    "sender",
+    "sender_name",
+    "body",
+    "media_url",
+]
 
 
 def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
@@ -57,12 +69,30 @@ def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
             by_conv[r["conversation_id"]].append(r)
         for cid, c in convs.items():
             for r in by_conv[cid]:
-                rows.append(dict(zip(CONVERSATION_COLUMNS, (
-                    cid, c["started_at"], _name(c["site"]), _name(c["agent"]),
-                    c["visitor"]["number"], c["visitor"]["name"], c["status"],
-                    c["first_response_s"], r["id"], iso(r["at"], rx.tz), r["sender"],
-                    r["agent_name"] if r["sender"] == "agent" else None, r["body"],
-                    r["media_url"]), strict=True)))
+                rows.append(
+                    dict(
+                        zip(
+                            CONVERSATION_COLUMNS,
+                            (
+                                cid,
+                                c["started_at"],
+                                _name(c["site"]),
+                                _name(c["agent"]),
+                                c["visitor"]["number"],
+                                c["visitor"]["name"],
+                                c["status"],
+                                c["first_response_s"],
+                                r["id"],
+                                iso(r["at"], rx.tz),
+                                r["sender"],
+                                r["agent_name"] if r["sender"] == "agent" else None,
+                                r["body"],
+                                r["media_url"],
+                            ),
+                            strict=True,
+                        )
+                    )
+                )
     return {"items": rows, "next_cursor": pg["next_cursor"]}
 
 
@@ -74,10 +104,14 @@ Reader = Callable[[Rx, ListFilter], dict[str, Any]]
 
 def _flat(list_fn: Reader, columns: dict[str, Getter]) -> tuple[Reader, list[str]]:
     """A list's pages as rows of `columns`, and the header."""
+
     def read(rx: Rx, f: ListFilter) -> dict[str, Any]:
         pg = list_fn(rx, f)
-        return {"items": [{k: get(i) for k, get in columns.items()} for i in pg["items"]],
-                "next_cursor": pg["next_cursor"]}
+        return {
+            "items": [{k: get(i) for k, get in columns.items()} for i in pg["items"]],
+            "next_cursor": pg["next_cursor"],
+        }
+
     return read, list(columns)
 
 
@@ -92,27 +126,66 @@ def _named(k: str) -> Getter:
 # kind → (the pages of its rows, its header)
 KINDS: dict[str, tuple[Reader, list[str]]] = {
     "conversations": (_conversation_rows, CONVERSATION_COLUMNS),
-    "offline-messages": _flat(records.list_offline, {
-        "id": _key("id"), "at": _key("at"), "site": _named("site"),
-        "visitor_number": lambda i: (i["visitor"] or {}).get("number"), "name": _key("name"),
-        "email": _key("email"), "phone": _key("phone"), "body": _key("body"),
-        "handled_by": _named("handled_by"), "status": _key("status")}),
-    "calls": _flat(records.list_calls, {
-        "id": _key("id"), "conversation_id": _key("conversation_id"),
-        "started_at": _key("started_at"), "duration_s": _key("duration_s"),
-        "caller_id": lambda i: i["caller"]["id"],
-        "caller_nickname": lambda i: i["caller"]["nickname"],
-        "called_id": lambda i: (i["called"] or {}).get("id"),
-        "called_nickname": lambda i: (i["called"] or {}).get("nickname"),
-        "state": _key("state"), "end_reason": _key("end_reason")}),
-    "visitors": _flat(visitors.list_visitors, {
-        "id": _key("id"), "number": _key("number"), "first_seen_at": _key("first_seen_at"),
-        "last_seen_at": _key("last_seen_at"), "site": _named("site"),
-        "presented_agent": _named("presented_agent"), "name": _key("name"),
-        "page_views": _key("page_views"), "country": _key("country")}),
-    "contacts": _flat(visitors.list_contacts, {
-        k: _key(k) for k in ("id", "number", "name", "email", "phone", "notes", "updated_at",
-                             "last_seen_at")}),
+    "offline-messages": _flat(
+        records.list_offline,
+        {
+            "id": _key("id"),
+            "at": _key("at"),
+            "site": _named("site"),
+            "visitor_number": lambda i: (i["visitor"] or {}).get("number"),
+            "name": _key("name"),
+            "email": _key("email"),
+            "phone": _key("phone"),
+            "body": _key("body"),
+            "handled_by": _named("handled_by"),
+            "status": _key("status"),
+        },
+    ),
+    "calls": _flat(
+        records.list_calls,
+        {
+            "id": _key("id"),
+            "conversation_id": _key("conversation_id"),
+            "started_at": _key("started_at"),
+            "duration_s": _key("duration_s"),
+            "caller_id": lambda i: i["caller"]["id"],
+            "caller_nickname": lambda i: i["caller"]["nickname"],
+            "called_id": lambda i: (i["called"] or {}).get("id"),
+            "called_nickname": lambda i: (i["called"] or {}).get("nickname"),
+            "state": _key("state"),
+            "end_reason": _key("end_reason"),
+        },
+    ),
+    "visitors": _flat(
+        visitors.list_visitors,
+        {
+            "id": _key("id"),
+            "number": _key("number"),
+            "first_seen_at": _key("first_seen_at"),
+            "last_seen_at": _key("last_seen_at"),
+            "site": _named("site"),
+            "presented_agent": _named("presented_agent"),
+            "name": _key("name"),
+            "page_views": _key("page_views"),
+            "country": _key("country"),
+        },
+    ),
+    "contacts": _flat(
+        visitors.list_contacts,
+        {
+            k: _key(k)
+            for k in (
+                "id",
+                "number",
+                "name",
+                "email",
+                "phone",
+                "notes",
+                "updated_at",
+                "last_seen_at",
+            )
+        },
+    ),
 }
 
 
@@ -120,8 +193,9 @@ KINDS: dict[str, tuple[Reader, list[str]]] = {
 REPORTS: dict[str, Callable[..., Iterable[dict[str, Any]]]] = {}
 
 
-async def _pages(request: Request, reader: Callable[..., dict[str, Any]],
-                 f: ListFilter) -> AsyncIterator[list[dict[str, Any]]]:
+async def _pages(
+    request: Request, reader: Callable[..., dict[str, Any]], f: ListFilter
+) -> AsyncIterator[list[dict[str, Any]]]:
     store = request.app.state.store
     f = replace(f, limit=PAGE, cursor=None)
     while True:
@@ -133,8 +207,9 @@ async def _pages(request: Request, reader: Callable[..., dict[str, Any]],
         f = replace(f, cursor=pg["next_cursor"])
 
 
-async def _csv(pages: AsyncIterator[list[dict[str, Any]]],
-               columns: list[str] | None = None) -> AsyncIterator[bytes]:
+async def _csv(
+    pages: AsyncIterator[list[dict[str, Any]]], columns: list[str] | None = None
+) -> AsyncIterator[bytes]:
     """`columns`: the header when known up front (an empty export still has one)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -165,7 +240,9 @@ async def _jsonl(pages: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[by
 
 @router.get("/v1/export/{kind}")
 async def export(
-    kind: str, request: Request, f: ListFilter = Depends(list_filter),
+    kind: str,
+    request: Request,
+    f: ListFilter = Depends(list_filter),
     format: str = Query("csv", pattern="^(csv|jsonl)$"),
 ) -> StreamingResponse:
     """A streamed file of what the filters select: conversations (one row per
@@ -180,11 +257,15 @@ async def export(
 
         async def one() -> AsyncIterator[list[dict[str, Any]]]:
             yield list(rows)
+
         pages = one()
     else:
         raise ApiError(404, "not_found", f"no export named {kind!r}", "kind")
     body = _csv(pages, columns) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     filename = f"chatsup-{kind}.{format}"
-    return StreamingResponse(body, media_type=media,
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -22,8 +22,11 @@ def _static(name: str) -> str:
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_js() -> Response:
-    return Response(_static("widget.js"), media_type="text/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        _static("widget.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/demo/{site_key}", include_in_schema=False)
@@ -32,8 +35,14 @@ async def demo_page(site_key: str, request: Request) -> HTMLResponse:
     if site is None:
         raise ApiError(404, "not_found", "unknown site key", "site_key")
     page = _static("demo.html").format(
-        site_name=html.escape(site["name"]), site_key=html.escape(site["key"], quote=True),
-        base=html.escape(str(request.base_url).rstrip("/"), quote=True))
-    return HTMLResponse(page, headers={
-        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline';"
-                                   " connect-src 'self' ws: wss:"})
+        site_name=html.escape(site["name"]),
+        site_key=html.escape(site["key"], quote=True),
+        base=html.escape(str(request.base_url).rstrip("/"), quote=True),
+    )
+    return HTMLResponse(
+        page,
+        headers={
+            "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline';"
+            " connect-src 'self' ws: wss:"
+        },
+    )

@@ -48,7 +48,8 @@ async def agent_stats(request: Request, f: ListFilter = Depends(list_filter)) ->
 
 @router.get("/v1/stats/interactions")
 async def interaction_stats(
-    request: Request, f: ListFilter = Depends(list_filter),
+    request: Request,
+    f: ListFilter = Depends(list_filter),
     by: str = Query("day", pattern="^(day|hour)$"),
 ) -> Response:
     """By day, or by hour of day: chats, offline messages, mean first
@@ -65,6 +66,7 @@ async def heatmap(request: Request, f: ListFilter = Depends(list_filter)) -> Res
 def _rows(report: Any) -> Any:
     def read(rx: Rx, f: ListFilter) -> list[dict[str, Any]]:
         return list(report(rx, f)["rows"])
+
     return read
 
 

@@ -43,19 +43,25 @@ async def list_conversations(request: Request, f: ListFilter = Depends(list_filt
     return json(await request.app.state.store.read(conversations.list_conversations, f))
 
 
-@router.get("/v1/conversations/{conversation_id}", response_model=m.ConversationDetail,
-            dependencies=sup)
+@router.get(
+    "/v1/conversations/{conversation_id}", response_model=m.ConversationDetail, dependencies=sup
+)
 async def conversation(conversation_id: PathId, request: Request) -> Response:
-    return json(await request.app.state.store.read(conversations.conversation_detail,
-                                                   conversation_id))
+    return json(
+        await request.app.state.store.read(conversations.conversation_detail, conversation_id)
+    )
 
 
 def _transcript_source(rx: Any, conversation_id: int) -> dict[str, Any]:
     return conversations.conversation_detail(rx, conversation_id)
 
 
-@router.post("/v1/conversations/{conversation_id}/mail", status_code=202,
-             response_model=m.MailResult, dependencies=sup)
+@router.post(
+    "/v1/conversations/{conversation_id}/mail",
+    status_code=202,
+    response_model=m.MailResult,
+    dependencies=sup,
+)
 async def mail(conversation_id: PathId, request: Request, body: MailIn | None = None) -> Response:
     """Mails the transcript to `to`, or to the configured supervisor address.
     Without SMTP configured, the mail is written to the outbox folder and the
@@ -69,12 +75,19 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
     except ValueError as e:
         raise BadInput("to", str(e)) from e
     detail = m.ConversationDetail.model_validate(
-        await request.app.state.store.read(_transcript_source, conversation_id))
+        await request.app.state.store.read(_transcript_source, conversation_id)
+    )
     c = detail.conversation
     visitor = f"#{c.visitor.number}" + (f" {c.visitor.name}" if c.visitor.name else "")
-    t = Transcript(conversation_id=c.id, site=c.site.name, visitor=visitor,
-                   advisor=c.agent.name if c.agent else None, started_at=c.started_at,
-                   ended_at=c.ended_at, messages=detail.messages)
+    t = Transcript(
+        conversation_id=c.id,
+        site=c.site.name,
+        visitor=visitor,
+        advisor=c.agent.name if c.agent else None,
+        started_at=c.started_at,
+        ended_at=c.ended_at,
+        messages=detail.messages,
+    )
     msg = build_transcript_email(t, sender=settings.smtp.sender, to=to)
     try:
         result = await deliver(msg, settings.smtp)
@@ -174,8 +187,11 @@ async def contacts(request: Request, f: ListFilter = Depends(list_filter)) -> Re
 
 
 @router.get("/v1/events", response_model=m.Page[m.Event], dependencies=sup)
-async def events(request: Request, after: int = Query(0, ge=0, le=2**63 - 1),
-                 limit: int = Query(100, ge=1, le=5000)) -> Response:
+async def events(
+    request: Request,
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(100, ge=1, le=5000),
+) -> Response:
     """The event log, oldest first."""
     items = await request.app.state.store.read(admin.events_after, after, limit)
     nxt = str(items[-1]["id"]) if len(items) == limit else None

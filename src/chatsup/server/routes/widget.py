@@ -39,8 +39,10 @@ def _session_context(rx: Rx, site_key: str, visitor_token: str | None) -> dict[s
         return {"site": None}
     returning = None
     if visitor_token:
-        row = rx.one("SELECT subject_id FROM tokens WHERE digest = ? AND role = 'visitor'",
-                     (digest(visitor_token),))
+        row = rx.one(
+            "SELECT subject_id FROM tokens WHERE digest = ? AND role = 'visitor'",
+            (digest(visitor_token),),
+        )
         returning = None if row is None else row[0]
     agents = online_agents(rx, site["id"])
     presented = None
@@ -50,7 +52,8 @@ def _session_context(rx: Rx, site_key: str, visitor_token: str | None) -> dict[s
         marks = ",".join("?" * len(loads))
         for aid, n in rx.execute(
             f"SELECT agent_id, count(*) FROM conversations WHERE ended_at IS NULL"
-            f" AND agent_id IN ({marks}) GROUP BY agent_id", list(loads),
+            f" AND agent_id IN ({marks}) GROUP BY agent_id",
+            list(loads),
         ):
             loads[aid] = n
         presented = min(agents, key=lambda a: (loads[a["id"]], a["id"]))
@@ -73,9 +76,16 @@ async def start_session(body: WidgetSessionIn, request: Request) -> Response:
     token = body.visitor_token if ctx["returning"] is not None else new_token("visitor")
     presented = ctx["presented"]
     visit = w.Visit(
-        site_id=site["id"], visitor_id=ctx["returning"], ip=ip, user_agent=body.user_agent,
-        os=ua.os, browser=ua.browser, webrtc=body.webrtc, referrer=body.referrer,
-        country=loc.country if loc else None, country_code=loc.country_code if loc else None,
+        site_id=site["id"],
+        visitor_id=ctx["returning"],
+        ip=ip,
+        user_agent=body.user_agent,
+        os=ua.os,
+        browser=ua.browser,
+        webrtc=body.webrtc,
+        referrer=body.referrer,
+        country=loc.country if loc else None,
+        country_code=loc.country_code if loc else None,
         city=loc.city if loc else None,
         presented_agent_id=presented["id"] if presented else None,
         token_digest=None if ctx["returning"] is not None else digest(token or ""),
@@ -83,19 +93,32 @@ async def start_session(body: WidgetSessionIn, request: Request) -> Response:
     out = await state.store.write(w.start_session, visit)
     if body.url:
         await state.store.write(w.add_pageview, out["session_id"], body.url, None)
-    return json({**out, "token": token, "site": {"id": site["id"], "name": site["name"]},
-                 "offline_enabled": site["offline_enabled"], "agents_online": len(ctx["agents"]),
-                 "presented_agent": presented}, 201)
+    return json(
+        {
+            **out,
+            "token": token,
+            "site": {"id": site["id"], "name": site["name"]},
+            "offline_enabled": site["offline_enabled"],
+            "agents_online": len(ctx["agents"]),
+            "presented_agent": presented,
+        },
+        201,
+    )
 
 
 def _latest_session(rx: Rx, visitor_id: int) -> dict[str, Any]:
-    row = rx.one("SELECT id, site_id FROM sessions WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
-                 (visitor_id,))
+    row = rx.one(
+        "SELECT id, site_id FROM sessions WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+        (visitor_id,),
+    )
     if row is None:
         raise NotFound("session")
     site = rx.one("SELECT offline_enabled FROM sites WHERE id = ?", (row["site_id"],))
-    return {"session_id": row["id"], "site_id": row["site_id"],
-            "offline_enabled": bool(site["offline_enabled"])}
+    return {
+        "session_id": row["id"],
+        "site_id": row["site_id"],
+        "offline_enabled": bool(site["offline_enabled"]),
+    }
 
 
 async def visitor(request: Request) -> Principal:
@@ -125,15 +148,18 @@ async def send_visitor_message(app: Any, p: Principal, body: MessageIn) -> dict[
     key = f"v{p.subject_id}:{body.client_id}" if body.client_id else None
     media = body.media.model_dump() if body.media else None
     out: dict[str, Any] = await app.state.store.write(
-        _visitor_message, p.subject_id, w.NewMessage(body.body, media, key))
+        _visitor_message, p.subject_id, w.NewMessage(body.body, media, key)
+    )
     return out
 
 
 def _visitor_message(tx: Tx, visitor_id: int, m: w.NewMessage) -> dict[str, Any]:
     """The visitor's latest session and the message, in one hop to the writer
     (not a read then a write: each hop to a thread costs the event loop)."""
-    row = tx.execute("SELECT id, site_id FROM sessions WHERE visitor_id = ?"
-                     " ORDER BY id DESC LIMIT 1", (visitor_id,)).fetchone()
+    row = tx.execute(
+        "SELECT id, site_id FROM sessions WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+        (visitor_id,),
+    ).fetchone()
     if row is None:
         raise NotFound("session")
     return w.visitor_message(tx, visitor_id, row[0], row[1], m)
@@ -145,8 +171,15 @@ async def message(body: MessageIn, request: Request) -> Response:
     original message and stores nothing new."""
     p = await visitor(request)
     out = await send_visitor_message(request.app, p, body)
-    return json({"conversation_id": out["conversation_id"], "message_id": out["message_id"],
-                 "event_id": out["event_id"], "started": bool(out.get("started"))}, 201)
+    return json(
+        {
+            "conversation_id": out["conversation_id"],
+            "message_id": out["message_id"],
+            "event_id": out["event_id"],
+            "started": bool(out.get("started")),
+        },
+        201,
+    )
 
 
 @router.post("/offline-messages", status_code=201)
@@ -157,8 +190,9 @@ async def offline(body: OfflineMessageIn, request: Request) -> Response:
     s = await store.read(_latest_session, p.subject_id)
     if not s["offline_enabled"]:
         raise ApiError(403, "offline_disabled", "this site does not take offline messages")
-    oid = await store.write(w.offline_message, s["site_id"], p.subject_id, body.name, body.email,
-                            body.phone, body.body)
+    oid = await store.write(
+        w.offline_message, s["site_id"], p.subject_id, body.name, body.email, body.phone, body.body
+    )
     return json({"id": oid}, 201)
 
 

@@ -12,8 +12,14 @@ from chatsup.server.store.db import Rx
 
 
 def site_dict(r: Any) -> dict[str, Any]:
-    return {"id": r["id"], "name": r["name"], "domain": r["domain"], "key": r["key"],
-            "offline_enabled": bool(r["offline_enabled"]), "opening_hours": r["opening_hours"]}
+    return {
+        "id": r["id"],
+        "name": r["name"],
+        "domain": r["domain"],
+        "key": r["key"],
+        "offline_enabled": bool(r["offline_enabled"]),
+        "opening_hours": r["opening_hours"],
+    }
 
 
 def list_sites(rx: Rx) -> list[dict[str, Any]]:
@@ -47,7 +53,8 @@ def online_agents(rx: Rx, site_id: int) -> list[dict[str, Any]]:
             "SELECT a.id, a.name FROM agents a WHERE a.presence = 'online' AND ("
             " EXISTS (SELECT 1 FROM agent_sites x WHERE x.agent_id = a.id AND x.site_id = ?)"
             " OR NOT EXISTS (SELECT 1 FROM agent_sites x WHERE x.agent_id = a.id))"
-            " ORDER BY a.id", (site_id,),
+            " ORDER BY a.id",
+            (site_id,),
         )
     ]
 

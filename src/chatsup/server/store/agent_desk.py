@@ -30,8 +30,12 @@ def agent_me(rx: Rx, agent_id: int) -> dict[str, Any]:
     row = rx.one("SELECT id, name, email, presence FROM agents WHERE id = ?", (agent_id,))
     if row is None:
         raise NotFound("agent")
-    return {"id": row["id"], "name": row["name"], "email": row["email"],
-            "presence": row["presence"]}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "presence": row["presence"],
+    }
 
 
 def _scope(scope: str, agent_id: int) -> tuple[str, list[Any]]:
@@ -54,8 +58,12 @@ def desk_conversations(
     cond, params = _scope(scope, agent_id)
     # open conversations are few: take them from the partial index first (an
     # advisor's or the unassigned history can be hundreds of thousands of rows)
-    conds = ["c.id IN (SELECT id FROM conversations INDEXED BY conversations_open"
-             " WHERE ended_at IS NULL)", "c.ended_at IS NULL", cond]
+    conds = [
+        "c.id IN (SELECT id FROM conversations INDEXED BY conversations_open"
+        " WHERE ended_at IS NULL)",
+        "c.ended_at IS NULL",
+        cond,
+    ]
     key = decode_cursor(cursor, (float, int))
     if key is not None:
         conds.append("(c.started_at < ? OR (c.started_at = ? AND c.id < ?))")
@@ -78,16 +86,23 @@ def _session(rx: Rx, session_id: int | None) -> dict[str, Any] | None:
     s = rx.one(
         "SELECT x.*, s.name AS site_name, a.name AS agent_name FROM sessions x"
         " JOIN sites s ON s.id = x.site_id LEFT JOIN agents a ON a.id = x.presented_agent_id"
-        " WHERE x.id = ?", (session_id,))
+        " WHERE x.id = ?",
+        (session_id,),
+    )
     if s is None:
         return None
     return {
-        "id": s["id"], "started_at": iso(s["started_at"], rx.tz),
-        "ended_at": iso(s["ended_at"], rx.tz), "site": ref(s["site_id"], s["site_name"]),
+        "id": s["id"],
+        "started_at": iso(s["started_at"], rx.tz),
+        "ended_at": iso(s["ended_at"], rx.tz),
+        "site": ref(s["site_id"], s["site_name"]),
         "agent": ref(s["presented_agent_id"], s["agent_name"]),
-        "user_agent": s["user_agent"], "os": s["os"], "browser": s["browser"],
+        "user_agent": s["user_agent"],
+        "os": s["os"],
+        "browser": s["browser"],
         "webrtc": None if s["webrtc"] is None else bool(s["webrtc"]),
-        "referrer": s["referrer"], "location": _location(s),
+        "referrer": s["referrer"],
+        "location": _location(s),
     }
 
 
@@ -95,8 +110,9 @@ def desk_conversation(rx: Rx, conversation_id: int) -> dict[str, Any]:
     """A conversation with its messages, the visitor, their profile, the
     session the chat belongs to and that session's newest page views."""
     out = conversation_detail(rx, conversation_id)
-    conv = rx.one("SELECT visitor_id, session_id FROM conversations WHERE id = ?",
-                  (conversation_id,))
+    conv = rx.one(
+        "SELECT visitor_id, session_id FROM conversations WHERE id = ?", (conversation_id,)
+    )
     if conv is None:  # pragma: no cover - conversation_detail raised already
         raise NotFound("conversation")
     vid, sid = conv["visitor_id"], conv["session_id"]
@@ -104,13 +120,23 @@ def desk_conversation(rx: Rx, conversation_id: int) -> dict[str, Any]:
     out["visitor"] = visitor_item(visitor, rx.tz, time.time()) if visitor else None
     out["profile"] = profile_of(rx, vid)
     out["session"] = _session(rx, sid)
-    out["page_views"] = [
-        {"id": p["id"], "session_id": p["session_id"], "url": p["url"], "title": p["title"],
-         "at": iso(p["at"], rx.tz)}
-        for p in rx.execute(
-            "SELECT * FROM page_views WHERE visitor_id = ? AND session_id IS ?"
-            " ORDER BY at DESC, id DESC LIMIT ?", (vid, sid, PAGE_VIEWS))
-    ] if sid is not None else []
+    out["page_views"] = (
+        [
+            {
+                "id": p["id"],
+                "session_id": p["session_id"],
+                "url": p["url"],
+                "title": p["title"],
+                "at": iso(p["at"], rx.tz),
+            }
+            for p in rx.execute(
+                "SELECT * FROM page_views WHERE visitor_id = ? AND session_id IS ?"
+                " ORDER BY at DESC, id DESC LIMIT ?",
+                (vid, sid, PAGE_VIEWS),
+            )
+        ]
+        if sid is not None
+        else []
+    )
     out["visits"] = rx.scalar("SELECT count(*) FROM sessions WHERE visitor_id = ?", (vid,))
     return out
-

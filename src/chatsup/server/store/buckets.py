@@ -41,8 +41,13 @@ def months(first: date, last: date, tz: ZoneInfo) -> list[Bucket]:
     m = first.replace(day=1)
     while m <= last:
         nxt = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
-        out.append(Bucket(m.strftime("%Y-%m"), local_midnight(m, tz).timestamp(),
-                          local_midnight(nxt, tz).timestamp()))
+        out.append(
+            Bucket(
+                m.strftime("%Y-%m"),
+                local_midnight(m, tz).timestamp(),
+                local_midnight(nxt, tz).timestamp(),
+            )
+        )
         m = nxt
     return out
 
@@ -65,8 +70,9 @@ def local_date(ts: float, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(ts, tz).date()
 
 
-def span(since: float | None, until: float | None, tz: ZoneInfo, default_days: int,
-         now: float) -> tuple[date, date]:
+def span(
+    since: float | None, until: float | None, tz: ZoneInfo, default_days: int, now: float
+) -> tuple[date, date]:
     """The local dates a report covers (until is exclusive as an instant)."""
     last = local_date((until if until is not None else now) - 1e-6, tz)
     first = local_date(since, tz) if since is not None else last - timedelta(days=default_days - 1)

@@ -102,17 +102,18 @@ class ListFilter:
         if self.until is not None:
             conds.append(f"{time_col} < ?")
             params.append(self.until)
-        for col, value in ((agent_col, self.agent_id), (site_col, self.site_id),
-                           (visitor_col, self.visitor_id)):
+        for col, value in (
+            (agent_col, self.agent_id),
+            (site_col, self.site_id),
+            (visitor_col, self.visitor_id),
+        ):
             if col is not None and value is not None:
                 conds.append(f"{col} = ?")
                 params.append(value)
         return conds, params
 
 
-def keyset(
-    f: ListFilter, time_col: str, id_col: str
-) -> tuple[list[str], list[Any]]:
+def keyset(f: ListFilter, time_col: str, id_col: str) -> tuple[list[str], list[Any]]:
     """The condition that continues a newest-first list after the cursor."""
     key = decode_cursor(f.cursor, (float, int))
     if key is None:
@@ -147,7 +148,7 @@ def fts_query(text: str | None) -> str | None:
     terms: list[str] = []
     for m in _WORD.finditer(text):
         word = m.group()
-        prefix = text[m.end():m.end() + 1] == "*"
+        prefix = text[m.end() : m.end() + 1] == "*"
         terms.append(f'"{word}"' + ("*" if prefix else ""))
         if len(terms) >= 16:
             break

@@ -73,18 +73,22 @@ def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
 
 def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
     conds, params = f.where(
-        time_col="c.started_at", agent_col="c.agent_id", site_col="c.site_id",
+        time_col="c.started_at",
+        agent_col="c.agent_id",
+        site_col="c.site_id",
         visitor_col="c.visitor_id",
     )
     if f.status is not None:
         if f.status not in STATUSES:
             raise BadInput("status", f"must be one of {', '.join(STATUSES)}")
-        conds.append({
-            "open": "c.ended_at IS NULL",
-            "ended": "c.ended_at IS NOT NULL",
-            "answered": "c.agent_messages > 0",
-            "unanswered": "c.visitor_messages > 0 AND c.agent_messages = 0",
-        }[f.status])
+        conds.append(
+            {
+                "open": "c.ended_at IS NULL",
+                "ended": "c.ended_at IS NOT NULL",
+                "answered": "c.agent_messages > 0",
+                "unanswered": "c.visitor_messages > 0 AND c.agent_messages = 0",
+            }[f.status]
+        )
     return conds, params
 
 
@@ -121,22 +125,30 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
     exhausted = False
     while len(found) < limit and scanned < SCAN_BUDGET:
         bound = "" if below is None else " AND rowid < ?"
-        ids = [h[0] for h in rx.execute(
-            f"SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{bound}"
-            " ORDER BY rowid DESC LIMIT ?",
-            [match, *([] if below is None else [below]), chunk],
-        ).fetchall()]
+        ids = [
+            h[0]
+            for h in rx.execute(
+                f"SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{bound}"
+                " ORDER BY rowid DESC LIMIT ?",
+                [match, *([] if below is None else [below]), chunk],
+            ).fetchall()
+        ]
         scanned += len(ids)
         marks = ",".join("?" * len(ids))
         # CROSS JOIN keeps the few matched messages as the outer loop: left to
         # itself the planner walks every conversation of the filters instead
         # (420 ms a chunk for an advisor's month at 1M messages, not 1 ms)
-        rows = rx.execute(
-            f"SELECT m.id, m.conversation_id FROM messages m CROSS JOIN conversations c"
-            f" ON c.id = m.conversation_id WHERE m.id IN ({marks})"
-            + "".join(" AND " + c for c in conds) + " ORDER BY m.id DESC",
-            [*ids, *params],
-        ).fetchall() if ids else []
+        rows = (
+            rx.execute(
+                f"SELECT m.id, m.conversation_id FROM messages m CROSS JOIN conversations c"
+                f" ON c.id = m.conversation_id WHERE m.id IN ({marks})"
+                + "".join(" AND " + c for c in conds)
+                + " ORDER BY m.id DESC",
+                [*ids, *params],
+            ).fetchall()
+            if ids
+            else []
+        )
         for mid, cid in rows:
             if cid in seen:
                 continue
@@ -195,8 +207,12 @@ def conversation_item(rx: Rx, conversation_id: int) -> dict[str, Any]:
 def message_dict(row: Any, tz: Any) -> dict[str, Any]:
     media = None
     if row["media_url"] is not None:
-        media = {"name": row["media_name"], "type": row["media_type"],
-                 "size": row["media_size"], "url": row["media_url"]}
+        media = {
+            "name": row["media_name"],
+            "type": row["media_type"],
+            "size": row["media_size"],
+            "url": row["media_url"],
+        }
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],

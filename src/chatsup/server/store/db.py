@@ -181,8 +181,9 @@ class Store:
         self._wconn: sqlite3.Connection | None = None
         self._closed = False
         self._stop_checkpoints = threading.Event()
-        self._checkpointer = threading.Thread(target=self._run_checkpoints,
-                                              name="chatsup-checkpoint", daemon=True)
+        self._checkpointer = threading.Thread(
+            target=self._run_checkpoints, name="chatsup-checkpoint", daemon=True
+        )
 
     @classmethod
     def open(

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONVERSATION_ADVISOR = ("coalesce(x.agent_id, (SELECT s.presented_agent_id FROM sessions s"
-                        " WHERE s.id = x.session_id))")
+CONVERSATION_ADVISOR = (
+    "coalesce(x.agent_id, (SELECT s.presented_agent_id FROM sessions s WHERE s.id = x.session_id))"
+)
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,41 @@ class Source:
 
 
 SOURCES: dict[str, Source] = {
-    "page_views": Source("page_views x", "x.at", "x.site_id = ?",
-                         "x.session_id IN (SELECT id FROM sessions WHERE presented_agent_id = ?)"),
+    "page_views": Source(
+        "page_views x",
+        "x.at",
+        "x.site_id = ?",
+        "x.session_id IN (SELECT id FROM sessions WHERE presented_agent_id = ?)",
+    ),
     "sessions": Source("sessions x", "x.started_at", "x.site_id = ?", "x.presented_agent_id = ?"),
-    "conversations": Source("conversations x", "x.started_at", "x.site_id = ?",
-                            f"{CONVERSATION_ADVISOR} = ?"),
+    "conversations": Source(
+        "conversations x", "x.started_at", "x.site_id = ?", f"{CONVERSATION_ADVISOR} = ?"
+    ),
     "agent_messages": Source(
-        "messages x", "x.at",
-        "x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)", "x.agent_id = ?",
-        "x.response_s IS NOT NULL"),
-    "calls": Source("calls x", "x.started_at",
-                    "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
-                    "x.agent_id = ?"),
-    "sms": Source("sms x", "x.at", "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
-                  "x.agent_id = ?"),
-    "callbacks": Source("callbacks x", "x.requested_at",
-                        "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
-                        "x.agent_id = ?"),
+        "messages x",
+        "x.at",
+        "x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)",
+        "x.agent_id = ?",
+        "x.response_s IS NOT NULL",
+    ),
+    "calls": Source(
+        "calls x",
+        "x.started_at",
+        "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
+        "x.agent_id = ?",
+    ),
+    "sms": Source(
+        "sms x",
+        "x.at",
+        "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
+        "x.agent_id = ?",
+    ),
+    "callbacks": Source(
+        "callbacks x",
+        "x.requested_at",
+        "x.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)",
+        "x.agent_id = ?",
+    ),
     "offline_messages": Source("offline_messages x", "x.at", "x.site_id = ?", "x.handled_by = ?"),
 }
 
@@ -62,13 +81,18 @@ METRICS: dict[str, tuple[str, str]] = {
     "page_views": ("page_views", "count(x.id)"),
     "visits": ("sessions", "count(x.id)"),
     "visitors": ("sessions", "count(DISTINCT x.visitor_id)"),
-    "new_visitors": ("sessions", "count(DISTINCT CASE WHEN x.started_at = (SELECT v.first_seen_at"
-                                 " FROM visitors v WHERE v.id = x.visitor_id)"
-                                 " THEN x.visitor_id END)"),
+    "new_visitors": (
+        "sessions",
+        "count(DISTINCT CASE WHEN x.started_at = (SELECT v.first_seen_at"
+        " FROM visitors v WHERE v.id = x.visitor_id)"
+        " THEN x.visitor_id END)",
+    ),
     "chats": ("conversations", "count(x.id)"),
     "answered": ("conversations", "coalesce(sum(x.agent_messages > 0), 0)"),
-    "unanswered": ("conversations",
-                   "coalesce(sum(x.visitor_messages > 0 AND x.agent_messages = 0), 0)"),
+    "unanswered": (
+        "conversations",
+        "coalesce(sum(x.visitor_messages > 0 AND x.agent_messages = 0), 0)",
+    ),
     "first_response_sum": ("conversations", "sum(x.first_response_s)"),
     "first_response_n": ("conversations", "count(x.first_response_s)"),
     "response_sum": ("agent_messages", "sum(x.response_s)"),

@@ -37,17 +37,24 @@ def offline_item(r: Any, tz: Any) -> dict[str, Any]:
     if r["visitor_id"] is not None:
         visitor = {"id": r["visitor_id"], "number": r["number"], "name": r["profile_name"]}
     return {
-        "id": r["id"], "at": iso(r["at"], tz), "site": ref(r["site_id"], r["site_name"]),
-        "visitor": visitor, "name": r["name"], "email": r["email"], "phone": r["phone"],
-        "body": r["body"], "handled_by": ref(r["handled_by"], r["agent_name"]),
+        "id": r["id"],
+        "at": iso(r["at"], tz),
+        "site": ref(r["site_id"], r["site_name"]),
+        "visitor": visitor,
+        "name": r["name"],
+        "email": r["email"],
+        "phone": r["phone"],
+        "body": r["body"],
+        "handled_by": ref(r["handled_by"], r["agent_name"]),
         "status": r["status"],
     }
 
 
 def list_offline(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Newest first; with `q`, newest match first (by id) with an id cursor."""
-    conds, params = f.where(time_col="o.at", agent_col="o.handled_by", site_col="o.site_id",
-                            visitor_col="o.visitor_id")
+    conds, params = f.where(
+        time_col="o.at", agent_col="o.handled_by", site_col="o.site_id", visitor_col="o.visitor_id"
+    )
     if f.status is not None:
         if f.status not in OFFLINE_STATUSES:
             raise BadInput("status", f"must be one of {', '.join(OFFLINE_STATUSES)}")
@@ -62,13 +69,16 @@ def list_offline(rx: Rx, f: ListFilter) -> dict[str, Any]:
             params.append(key[0])
         conds.append("o.id IN (SELECT rowid FROM offline_fts WHERE offline_fts MATCH ?)")
         params.append(match)
-        rows = rx.execute(OFFLINE_SELECT + and_(conds) + " ORDER BY o.id DESC LIMIT ?",
-                          [*params, limit + 1]).fetchall()
+        rows = rx.execute(
+            OFFLINE_SELECT + and_(conds) + " ORDER BY o.id DESC LIMIT ?", [*params, limit + 1]
+        ).fetchall()
         rows, nxt = page(rows, limit, lambda r: (r["id"],))
     else:
         kc, kp = keyset(f, "o.at", "o.id")
-        rows = rx.execute(OFFLINE_SELECT + and_(conds + kc) + " ORDER BY o.at DESC, o.id DESC"
-                          " LIMIT ?", [*params, *kp, limit + 1]).fetchall()
+        rows = rx.execute(
+            OFFLINE_SELECT + and_(conds + kc) + " ORDER BY o.at DESC, o.id DESC LIMIT ?",
+            [*params, *kp, limit + 1],
+        ).fetchall()
         rows, nxt = page(rows, limit, lambda r: (r["at"], r["id"]))
     return {"items": [offline_item(r, rx.tz) for r in rows], "next_cursor": nxt}
 
@@ -86,9 +96,11 @@ CALL_STATES = ("ringing", "answered", "missed", "rejected", "failed", "ended")
 
 # One definition of a call's duration: answered → ended (talk time); a call
 # never answered lasted 0 s; a call still in progress has no duration yet.
-DURATION_SQL = ("CASE WHEN c.answered_at IS NULL THEN"
-                " (CASE WHEN c.ended_at IS NULL THEN NULL ELSE 0.0 END)"
-                " WHEN c.ended_at IS NULL THEN NULL ELSE c.ended_at - c.answered_at END")
+DURATION_SQL = (
+    "CASE WHEN c.answered_at IS NULL THEN"
+    " (CASE WHEN c.ended_at IS NULL THEN NULL ELSE 0.0 END)"
+    " WHEN c.ended_at IS NULL THEN NULL ELSE c.ended_at - c.answered_at END"
+)
 
 
 def call_item(r: Any, tz: Any) -> dict[str, Any]:
@@ -98,18 +110,23 @@ def call_item(r: Any, tz: Any) -> dict[str, Any]:
     else:
         duration = None if r["ended_at"] is None else r["ended_at"] - r["answered_at"]
     return {
-        "id": r["id"], "conversation_id": r["conversation_id"],
-        "started_at": iso(r["started_at"], tz), "duration_s": duration,
+        "id": r["id"],
+        "conversation_id": r["conversation_id"],
+        "started_at": iso(r["started_at"], tz),
+        "duration_s": duration,
         "caller": {"id": r["visitor_id"], "nickname": r["profile_name"] or f"#{r['number']}"},
-        "called": None if r["agent_id"] is None else {"id": r["agent_id"],
-                                                       "nickname": r["agent_name"]},
-        "state": r["state"], "end_reason": r["end_reason"],
+        "called": None
+        if r["agent_id"] is None
+        else {"id": r["agent_id"], "nickname": r["agent_name"]},
+        "state": r["state"],
+        "end_reason": r["end_reason"],
     }
 
 
 def _call_conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
-    conds, params = f.where(time_col="c.started_at", agent_col="c.agent_id",
-                            visitor_col="c.visitor_id")
+    conds, params = f.where(
+        time_col="c.started_at", agent_col="c.agent_id", visitor_col="c.visitor_id"
+    )
     if f.site_id is not None:
         conds.append("c.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)")
         params.append(f.site_id)
@@ -136,11 +153,16 @@ def list_calls(rx: Rx, f: ListFilter) -> dict[str, Any]:
         " sum(c.state = 'missed') AS missed,"
         f" coalesce(sum({DURATION_SQL}), 0.0) AS total_duration_s,"
         f" avg(CASE WHEN c.answered_at IS NOT NULL THEN {DURATION_SQL} END) AS avg_duration_s"
-        " FROM calls c" + and_(conds), params,
+        " FROM calls c" + and_(conds),
+        params,
     )
-    summary = {"total": s["total"], "answered": s["answered"] or 0, "missed": s["missed"] or 0,
-               "total_duration_s": float(s["total_duration_s"] or 0.0),
-               "avg_duration_s": s["avg_duration_s"]}
+    summary = {
+        "total": s["total"],
+        "answered": s["answered"] or 0,
+        "missed": s["missed"] or 0,
+        "total_duration_s": float(s["total_duration_s"] or 0.0),
+        "avg_duration_s": s["avg_duration_s"],
+    }
     return {"items": [call_item(r, rx.tz) for r in rows], "next_cursor": nxt, "summary": summary}
 
 

@@ -57,8 +57,9 @@ class BucketCache:
         table, _ = CACHEABLE[source]
         return int(rx.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}"))
 
-    def get(self, rx: Rx, source: str, key: Key, end: float,
-            newest: dict[int, float | None]) -> tuple[Any, ...] | None:
+    def get(
+        self, rx: Rx, source: str, key: Key, end: float, newest: dict[int, float | None]
+    ) -> tuple[Any, ...] | None:
         """The cached values, if still true. `newest` memoises, per high-water
         mark, the earliest time among rows added since (one query each)."""
         with self._lock:
@@ -86,8 +87,15 @@ class BucketCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def over_range(self, rx: Rx, key: Key, sources: tuple[str, ...], start: float, end: float,
-                   compute: Callable[[], Any]) -> Any:
+    def over_range(
+        self,
+        rx: Rx,
+        key: Key,
+        sources: tuple[str, ...],
+        start: float,
+        end: float,
+        compute: Callable[[], Any],
+    ) -> Any:
         """A whole-range figure (a breakdown, per-advisor statistics) under the
         same rule as a bucket: kept once the range has ended, for as long as
         nothing lands in it and none of its rows may still change."""
@@ -99,8 +107,7 @@ class BucketCache:
             entry = self._ranges.get(full)
         if entry is not None:
             value, old_marks = entry
-            if all(self._untouched(rx, s, m, end) for s, m in zip(sources, old_marks,
-                                                                     strict=True)):
+            if all(self._untouched(rx, s, m, end) for s, m in zip(sources, old_marks, strict=True)):
                 self.hits += 1
                 return value
         self.misses += 1

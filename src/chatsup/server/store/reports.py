@@ -36,8 +36,9 @@ def _filters(source: str, f: ListFilter) -> tuple[list[str], list[Any]]:
     return conds, params
 
 
-def aggregate(rx: Rx, intervals: Intervals, names: Iterable[str],
-              f: ListFilter) -> dict[Any, dict[str, Any]]:
+def aggregate(
+    rx: Rx, intervals: Intervals, names: Iterable[str], f: ListFilter
+) -> dict[Any, dict[str, Any]]:
     """Each metric over each interval: one query per source table, the
     intervals joined as a JSON table so each is an index range scan. For the
     sources of `report_cache.CACHEABLE`, ended intervals come from the cache
@@ -60,8 +61,14 @@ def aggregate(rx: Rx, intervals: Intervals, names: Iterable[str],
     return out
 
 
-def _query(rx: Rx, source: str, metric_names: list[str], intervals: Intervals, f: ListFilter,
-           out: dict[Any, dict[str, Any]]) -> None:
+def _query(
+    rx: Rx,
+    source: str,
+    metric_names: list[str],
+    intervals: Intervals,
+    f: ListFilter,
+    out: dict[Any, dict[str, Any]],
+) -> None:
     if not intervals:
         return
     src = SOURCES[source]
@@ -81,8 +88,14 @@ def _query(rx: Rx, source: str, metric_names: list[str], intervals: Intervals, f
             out[keys[row[0]]][n] = value
 
 
-def _cached(rx: Rx, source: str, metric_names: list[str], intervals: Intervals,
-            f: ListFilter, out: dict[Any, dict[str, Any]]) -> None:
+def _cached(
+    rx: Rx,
+    source: str,
+    metric_names: list[str],
+    intervals: Intervals,
+    f: ListFilter,
+    out: dict[Any, dict[str, Any]],
+) -> None:
     cache = rx.cache
     now = time.time()
     today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
@@ -117,8 +130,7 @@ def _cached(rx: Rx, source: str, metric_names: list[str], intervals: Intervals,
         if i < len(changing) and changing[i] < e:
             continue  # holds a row that may still change: computed each time
         cache.put((*base, s, e), tuple(out[k].get(n) for n in metric_names), mark)
-    _query(rx, source, metric_names,
-           fresh + [(("today", k), c, e) for k, _, c, e in split], f, out)
+    _query(rx, source, metric_names, fresh + [(("today", k), c, e) for k, _, c, e in split], f, out)
     for pk, (k, s, c, e) in zip(past_keys, split, strict=True):
         past, now_part = out.pop(pk, {}), out.pop(("today", k), {})
         for n in metric_names:
@@ -135,12 +147,15 @@ def _new_since(rx: Rx, f: ListFilter, start: float, cut: float, end: float) -> i
     conds, params = _filters("sessions", f)
     where_x = "".join(" AND " + c for c in conds)
     where_y = where_x.replace("x.", "y.")
-    return int(rx.scalar(
-        "SELECT count(DISTINCT x.visitor_id) FROM sessions x"
-        f" WHERE x.started_at >= ? AND x.started_at < ?{where_x}"
-        " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
-        f" AND y.started_at >= ? AND y.started_at < ?{where_y})",
-        [cut, end, *params, start, cut, *params]))
+    return int(
+        rx.scalar(
+            "SELECT count(DISTINCT x.visitor_id) FROM sessions x"
+            f" WHERE x.started_at >= ? AND x.started_at < ?{where_x}"
+            " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+            f" AND y.started_at >= ? AND y.started_at < ?{where_y})",
+            [cut, end, *params, start, cut, *params],
+        )
+    )
 
 
 def _days(f: ListFilter, rx: Rx, default_days: int) -> list[bk.Bucket]:
@@ -152,15 +167,20 @@ def _whole(buckets: list[bk.Bucket]) -> Intervals:
     return [("all", buckets[0].start, buckets[-1].end)] if buckets else []
 
 
-def _report(rx: Rx, f: ListFilter, buckets: list[bk.Bucket], key: str,
-            counts: list[str]) -> dict[str, Any]:
+def _report(
+    rx: Rx, f: ListFilter, buckets: list[bk.Bucket], key: str, counts: list[str]
+) -> dict[str, Any]:
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], counts, f)
     rows = [{key: b.label, **{n: per[b.label][n] for n in counts}} for b in buckets]
     totals: dict[str, Any] = {n: sum(r[n] for r in rows) for n in counts}
     if "visitors" in counts:  # distinct over the whole range, not a sum of days
         totals["visitors"] = aggregate(rx, _whole(buckets), ["visitors"], f)["all"]["visitors"]
-    return {"rows": rows, "totals": totals, "since": buckets[0].label if buckets else None,
-            "until": buckets[-1].label if buckets else None}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "since": buckets[0].label if buckets else None,
+        "until": buckets[-1].label if buckets else None,
+    }
 
 
 DAILY = ["page_views", "visitors", "chats", "calls", "sms"]
@@ -187,20 +207,29 @@ def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list
     _, start, end = intervals[0]
     if rx.cache is None:
         return _breakdown_now(rx, f, intervals, column)
-    return list(rx.cache.over_range(
-        rx, ("breakdown", column, f.site_id, f.agent_id), ("sessions",), start, end,
-        lambda: _breakdown_now(rx, f, intervals, column)))
+    return list(
+        rx.cache.over_range(
+            rx,
+            ("breakdown", column, f.site_id, f.agent_id),
+            ("sessions",),
+            start,
+            end,
+            lambda: _breakdown_now(rx, f, intervals, column),
+        )
+    )
 
 
-def _breakdown_now(rx: Rx, f: ListFilter, intervals: Intervals,
-                   column: str) -> list[dict[str, Any]]:
+def _breakdown_now(
+    rx: Rx, f: ListFilter, intervals: Intervals, column: str
+) -> list[dict[str, Any]]:
     conds, params = _filters("sessions", f)
     where = "".join(" AND " + c for c in conds)
     _, start, end = intervals[0]
     rows = rx.execute(
         f"SELECT {column} AS k, count(x.id), count(DISTINCT x.visitor_id) FROM sessions x"
         f" WHERE x.started_at >= ? AND x.started_at < ?{where} GROUP BY k"
-        " ORDER BY count(x.id) DESC", [start, end, *params],
+        " ORDER BY count(x.id) DESC",
+        [start, end, *params],
     ).fetchall()
     return [{"key": r[0] or "unknown", "visits": r[1], "visitors": r[2]} for r in rows]
 
@@ -211,21 +240,30 @@ def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     buckets = _days(f, rx, 7)
     names = ["visits", "visitors", "new_visitors"]
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], names, f)
-    days = [{"date": b.label, "visits": per[b.label]["visits"],
-             "unique_visitors": per[b.label]["visitors"],
-             "new_visitors": per[b.label]["new_visitors"]} for b in buckets]
+    days = [
+        {
+            "date": b.label,
+            "visits": per[b.label]["visits"],
+            "unique_visitors": per[b.label]["visitors"],
+            "new_visitors": per[b.label]["new_visitors"],
+        }
+        for b in buckets
+    ]
     whole = _whole(buckets)
     by_site = _breakdown(rx, f, whole, "(SELECT name FROM sites WHERE id = x.site_id)")
     return {
         "days": days,
-        "totals": {"visits": sum(d["visits"] for d in days),
-                   "unique_visitors": aggregate(rx, whole, ["visitors"], f)["all"]["visitors"],
-                   "new_visitors": sum(d["new_visitors"] for d in days)},
+        "totals": {
+            "visits": sum(d["visits"] for d in days),
+            "unique_visitors": aggregate(rx, whole, ["visitors"], f)["all"]["visitors"],
+            "new_visitors": sum(d["new_visitors"] for d in days),
+        },
         "by_site": by_site,
         "by_browser": _breakdown(rx, f, whole, "x.browser"),
         "by_os": _breakdown(rx, f, whole, "x.os"),
         "by_country": _breakdown(rx, f, whole, "x.country"),
-        "since": buckets[0].label, "until": buckets[-1].label,
+        "since": buckets[0].label,
+        "until": buckets[-1].label,
     }
 
 
@@ -240,9 +278,18 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     else:
         cut = _settled_until(rx, start, end)
         agents_now = rx.one("SELECT count(*), max(id) FROM agents")
-        past = rx.cache.over_range(
-            rx, ("agents", f.site_id, *agents_now), ("conversations", "agent_messages", "sessions"),
-            start, cut, lambda: _agent_parts(rx, f, start, cut)) if cut > start else None
+        past = (
+            rx.cache.over_range(
+                rx,
+                ("agents", f.site_id, *agents_now),
+                ("conversations", "agent_messages", "sessions"),
+                start,
+                cut,
+                lambda: _agent_parts(rx, f, start, cut),
+            )
+            if cut > start
+            else None
+        )
         parts = _agent_parts(rx, f, cut, end, before=start if past else None)
         if past is not None:
             parts = _merge_parts(past, parts)
@@ -253,14 +300,18 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0, "first": []}
         firsts = c["first"]
         total, n = parts["turns"].get(a[0], (None, 0))
-        rows.append({
-            "agent": ref(a[0], a[1]), "chats": c["chats"], "answered": c["answered"],
-            "unanswered": c["unanswered"],
-            "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
-            "median_first_response_s": statistics.median(firsts) if firsts else None,
-            "avg_response_s": mean(total, n),
-            "visitors_presented": parts["presented"].get(a[0], 0),
-        })
+        rows.append(
+            {
+                "agent": ref(a[0], a[1]),
+                "chats": c["chats"],
+                "answered": c["answered"],
+                "unanswered": c["unanswered"],
+                "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
+                "median_first_response_s": statistics.median(firsts) if firsts else None,
+                "avg_response_s": mean(total, n),
+                "visitors_presented": parts["presented"].get(a[0], 0),
+            }
+        )
     return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
 
 
@@ -269,16 +320,20 @@ def _settled_until(rx: Rx, start: float, end: float) -> float:
     today, or the day of the earliest open conversation in the range."""
     now = time.time()
     first = min(now, end)
-    open_at = rx.scalar("SELECT min(started_at) FROM conversations WHERE ended_at IS NULL"
-                        " AND started_at >= ? AND started_at < ?", (start, end))
+    open_at = rx.scalar(
+        "SELECT min(started_at) FROM conversations WHERE ended_at IS NULL"
+        " AND started_at >= ? AND started_at < ?",
+        (start, end),
+    )
     if open_at is not None:
         first = min(first, open_at)
     cut = local_midnight(datetime.fromtimestamp(first, rx.tz).date(), rx.tz).timestamp()
     return max(start, min(cut, end))
 
 
-def _agent_parts(rx: Rx, f: ListFilter, start: float, end: float,
-                 before: float | None = None) -> dict[str, Any]:
+def _agent_parts(
+    rx: Rx, f: ListFilter, start: float, end: float, before: float | None = None
+) -> dict[str, Any]:
     """Per advisor over [start, end): conversation counts and first responses,
     response-time sums, and distinct visitors presented — those already
     presented in [before, start) left out when `before` is given."""
@@ -288,7 +343,8 @@ def _agent_parts(rx: Rx, f: ListFilter, start: float, end: float,
     for aid, has_agent_msg, has_visitor_msg, first in rx.execute(
         f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0,"
         f" x.first_response_s FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?"
-        f"{site}", [start, end, *sp],
+        f"{site}",
+        [start, end, *sp],
     ):
         if aid is None:
             continue
@@ -298,20 +354,35 @@ def _agent_parts(rx: Rx, f: ListFilter, start: float, end: float,
         c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
         if first is not None:
             c["first"].append(first)
-    turns = {r[0]: (r[1], r[2]) for r in rx.execute(
-        "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
-        " WHERE x.at >= ? AND x.at < ? AND x.response_s IS NOT NULL AND x.agent_id IS NOT NULL"
-        + (" AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
-           if f.site_id is not None else "") + " GROUP BY x.agent_id", [start, end, *sp])}
-    seen_before = ("" if before is None else
-                   " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
-                   " AND y.presented_agent_id = x.presented_agent_id"
-                   f" AND y.started_at >= ? AND y.started_at < ?{site.replace('x.', 'y.')})")
-    presented = dict(rx.execute(
-        "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
-        f" WHERE x.started_at >= ? AND x.started_at < ?{site}{seen_before}"
-        " GROUP BY x.presented_agent_id",
-        [start, end, *sp, *([] if before is None else [before, start, *sp])]).fetchall())
+    turns = {
+        r[0]: (r[1], r[2])
+        for r in rx.execute(
+            "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
+            " WHERE x.at >= ? AND x.at < ? AND x.response_s IS NOT NULL AND x.agent_id IS NOT NULL"
+            + (
+                " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
+                if f.site_id is not None
+                else ""
+            )
+            + " GROUP BY x.agent_id",
+            [start, end, *sp],
+        )
+    }
+    seen_before = (
+        ""
+        if before is None
+        else " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+        " AND y.presented_agent_id = x.presented_agent_id"
+        f" AND y.started_at >= ? AND y.started_at < ?{site.replace('x.', 'y.')})"
+    )
+    presented = dict(
+        rx.execute(
+            "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
+            f" WHERE x.started_at >= ? AND x.started_at < ?{site}{seen_before}"
+            " GROUP BY x.presented_agent_id",
+            [start, end, *sp, *([] if before is None else [before, start, *sp])],
+        ).fetchall()
+    )
     return {"conv": conv, "turns": turns, "presented": presented}
 
 
@@ -327,22 +398,37 @@ def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     for part in (a["turns"], b["turns"]):
         for aid, (total, n) in part.items():
             t0, n0 = turns.get(aid, (None, 0))
-            turns[aid] = (None if t0 is None and total is None else (t0 or 0) + (total or 0),
-                          n0 + n)
-    presented = {k: a["presented"].get(k, 0) + b["presented"].get(k, 0)
-                 for k in {*a["presented"], *b["presented"]}}
+            turns[aid] = (
+                None if t0 is None and total is None else (t0 or 0) + (total or 0),
+                n0 + n,
+            )
+    presented = {
+        k: a["presented"].get(k, 0) + b["presented"].get(k, 0)
+        for k in {*a["presented"], *b["presented"]}
+    }
     return {"conv": conv, "turns": turns, "presented": presented}
 
 
-INTERACTIONS = ["chats", "offline_messages", "first_response_sum", "first_response_n",
-                "response_sum", "response_n", "unanswered"]
+INTERACTIONS = [
+    "chats",
+    "offline_messages",
+    "first_response_sum",
+    "first_response_n",
+    "response_sum",
+    "response_n",
+    "unanswered",
+]
 
 
 def _interaction_row(bucket: Any, v: dict[str, Any]) -> dict[str, Any]:
-    return {"bucket": bucket, "chats": v["chats"], "offline_messages": v["offline_messages"],
-            "avg_first_response_s": mean(v["first_response_sum"], v["first_response_n"]),
-            "avg_response_s": mean(v["response_sum"], v["response_n"]),
-            "unanswered": v["unanswered"]}
+    return {
+        "bucket": bucket,
+        "chats": v["chats"],
+        "offline_messages": v["offline_messages"],
+        "avg_first_response_s": mean(v["first_response_sum"], v["first_response_n"]),
+        "avg_response_s": mean(v["response_sum"], v["response_n"]),
+        "unanswered": v["unanswered"],
+    }
 
 
 def _hour_intervals(rx: Rx, buckets: list[bk.Bucket]) -> Intervals:

@@ -57,11 +57,15 @@ def list_visitors(rx: Rx, f: ListFilter) -> dict[str, Any]:
     if f.since is not None:
         conds.append("v.last_seen_at >= ?")
         params.append(f.since)
-    sub, sub_params = f.where(time_col="x.started_at", agent_col="x.presented_agent_id",
-                              site_col="x.site_id")
+    sub, sub_params = f.where(
+        time_col="x.started_at", agent_col="x.presented_agent_id", site_col="x.site_id"
+    )
     if sub:
-        conds.append("EXISTS (SELECT 1 FROM sessions x WHERE x.visitor_id = v.id AND "
-                     + " AND ".join(sub) + ")")
+        conds.append(
+            "EXISTS (SELECT 1 FROM sessions x WHERE x.visitor_id = v.id AND "
+            + " AND ".join(sub)
+            + ")"
+        )
         params.extend(sub_params)
     if f.visitor_id is not None:
         conds.append("v.id = ?")
@@ -92,16 +96,25 @@ FROM profiles p JOIN visitors v ON v.id = p.visitor_id
 
 def contact_item(row: Any, tz: Any) -> dict[str, Any]:
     return {
-        "id": row["id"], "number": row["number"], "name": row["name"], "email": row["email"],
-        "phone": row["phone"], "notes": row["notes"],
-        "updated_at": iso(row["updated_at"], tz), "last_seen_at": iso(row["last_seen_at"], tz),
+        "id": row["id"],
+        "number": row["number"],
+        "name": row["name"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "notes": row["notes"],
+        "updated_at": iso(row["updated_at"], tz),
+        "last_seen_at": iso(row["last_seen_at"], tz),
     }
 
 
 def list_contacts(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Visitors with a profile, most recently updated profile first."""
-    conds, params = f.where(time_col="p.updated_at", agent_col="v.presented_agent_id",
-                            site_col="v.site_id", visitor_col="v.id")
+    conds, params = f.where(
+        time_col="p.updated_at",
+        agent_col="v.presented_agent_id",
+        site_col="v.site_id",
+        visitor_col="v.id",
+    )
     match = fts_query(f.q)
     if match:
         conds.append("p.visitor_id IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)")
@@ -126,8 +139,13 @@ def profile_of(rx: Rx, visitor_id: int) -> dict[str, Any] | None:
     p = rx.one("SELECT * FROM profiles WHERE visitor_id = ?", (visitor_id,))
     if p is None:
         return None
-    return {"name": p["name"], "email": p["email"], "phone": p["phone"], "notes": p["notes"],
-            "updated_at": iso(p["updated_at"], rx.tz)}
+    return {
+        "name": p["name"],
+        "email": p["email"],
+        "phone": p["phone"],
+        "notes": p["notes"],
+        "updated_at": iso(p["updated_at"], rx.tz),
+    }
 
 
 DETAIL_LIMIT = 200
@@ -141,13 +159,18 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
     tz = rx.tz
     sessions = [
         {
-            "id": s["id"], "started_at": iso(s["started_at"], tz),
+            "id": s["id"],
+            "started_at": iso(s["started_at"], tz),
             "ended_at": iso(s["ended_at"], tz),
             "site": ref(s["site_id"], s["site_name"]),
             "agent": ref(s["presented_agent_id"], s["agent_name"]),
-            "ip": s["ip"], "user_agent": s["user_agent"], "os": s["os"], "browser": s["browser"],
+            "ip": s["ip"],
+            "user_agent": s["user_agent"],
+            "os": s["os"],
+            "browser": s["browser"],
             "webrtc": None if s["webrtc"] is None else bool(s["webrtc"]),
-            "referrer": s["referrer"], "location": _location(s),
+            "referrer": s["referrer"],
+            "location": _location(s),
         }
         for s in rx.execute(
             "SELECT x.*, s.name AS site_name, a.name AS agent_name FROM sessions x"
@@ -157,8 +180,13 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
         )
     ]
     page_views = [
-        {"id": p["id"], "session_id": p["session_id"], "url": p["url"], "title": p["title"],
-         "at": iso(p["at"], tz)}
+        {
+            "id": p["id"],
+            "session_id": p["session_id"],
+            "url": p["url"],
+            "title": p["title"],
+            "at": iso(p["at"], tz),
+        }
         for p in rx.execute(
             "SELECT * FROM page_views WHERE visitor_id = ? ORDER BY at DESC, id DESC LIMIT ?",
             (visitor_id, DETAIL_LIMIT),
@@ -172,8 +200,12 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
         )
     ]
     media = [
-        {"name": m["media_name"], "type": m["media_type"], "size": m["media_size"],
-         "url": m["media_url"]}
+        {
+            "name": m["media_name"],
+            "type": m["media_type"],
+            "size": m["media_size"],
+            "url": m["media_url"],
+        }
         for m in rx.execute(
             "SELECT m.media_name, m.media_type, m.media_size, m.media_url FROM messages m"
             " JOIN conversations c ON c.id = m.conversation_id"

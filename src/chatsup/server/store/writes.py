@@ -65,8 +65,10 @@ def set_presence(tx: Tx, agent_id: int, presence: str) -> None:
     tx.execute(
         "UPDATE agents SET presence = ?, presence_at = ? WHERE id = ?", (presence, tx.now, agent_id)
     )
-    tx.emit("agent.presence", {"agent_id": agent_id, "name": _agent_name(tx, agent_id),
-                               "presence": presence})
+    tx.emit(
+        "agent.presence",
+        {"agent_id": agent_id, "name": _agent_name(tx, agent_id), "presence": presence},
+    )
 
 
 def reset_presence(tx: Tx) -> int:
@@ -120,8 +122,20 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
             "INSERT INTO visitors(number, first_seen_at, last_seen_at, site_id, presented_agent_id,"
             " ip, country, country_code, city, os, browser, webrtc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (number, at, at, v.site_id, v.presented_agent_id, v.ip, v.country, v.country_code,
-             v.city, v.os, v.browser, webrtc),
+            (
+                number,
+                at,
+                at,
+                v.site_id,
+                v.presented_agent_id,
+                v.ip,
+                v.country,
+                v.country_code,
+                v.city,
+                v.os,
+                v.browser,
+                webrtc,
+            ),
         )
         visitor_id = int(cur.lastrowid or 0)
         if v.token_digest is not None:
@@ -135,33 +149,74 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
             "UPDATE visitors SET last_seen_at = ?, site_id = ?, presented_agent_id = ?, ip = ?,"
             " country = ?, country_code = ?, city = ?, os = ?, browser = ?,"
             " webrtc = coalesce(?, webrtc) WHERE id = ?",
-            (at, v.site_id, v.presented_agent_id, v.ip, v.country, v.country_code, v.city,
-             v.os, v.browser, webrtc, visitor_id),
+            (
+                at,
+                v.site_id,
+                v.presented_agent_id,
+                v.ip,
+                v.country,
+                v.country_code,
+                v.city,
+                v.os,
+                v.browser,
+                webrtc,
+                visitor_id,
+            ),
         )
     if v.visitor_id is not None:
         recent = tx.execute(
             "SELECT id FROM sessions WHERE visitor_id = ? AND site_id = ? AND last_seen_at > ?"
-            " ORDER BY id DESC LIMIT 1", (visitor_id, v.site_id, at - SESSION_IDLE_S),
+            " ORDER BY id DESC LIMIT 1",
+            (visitor_id, v.site_id, at - SESSION_IDLE_S),
         ).fetchone()
         if recent is not None:  # the same visit, another page
-            tx.execute("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
-                       (at, recent[0]))
-            return {"visitor_id": visitor_id, "visitor_number": number,
-                    "session_id": recent[0], "continued": True}
+            tx.execute(
+                "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                (at, recent[0]),
+            )
+            return {
+                "visitor_id": visitor_id,
+                "visitor_number": number,
+                "session_id": recent[0],
+                "continued": True,
+            }
     cur = tx.execute(
         "INSERT INTO sessions(visitor_id, site_id, started_at, last_seen_at, ip, user_agent, os,"
         " browser, webrtc, referrer, country, country_code, city, presented_agent_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (visitor_id, v.site_id, at, at, v.ip, v.user_agent, v.os, v.browser, webrtc, v.referrer,
-         v.country, v.country_code, v.city, v.presented_agent_id),
+        (
+            visitor_id,
+            v.site_id,
+            at,
+            at,
+            v.ip,
+            v.user_agent,
+            v.os,
+            v.browser,
+            webrtc,
+            v.referrer,
+            v.country,
+            v.country_code,
+            v.city,
+            v.presented_agent_id,
+        ),
     )
     session_id = int(cur.lastrowid or 0)
-    tx.emit("session.started", {
-        "session_id": session_id, "visitor_id": visitor_id, "visitor_number": number,
-        "site_id": v.site_id, "os": v.os, "browser": v.browser, "country": v.country,
-        "presented_agent": ref(v.presented_agent_id, _agent_name(tx, v.presented_agent_id)),
-        "returning": v.visitor_id is not None,
-    }, at)
+    tx.emit(
+        "session.started",
+        {
+            "session_id": session_id,
+            "visitor_id": visitor_id,
+            "visitor_number": number,
+            "site_id": v.site_id,
+            "os": v.os,
+            "browser": v.browser,
+            "country": v.country,
+            "presented_agent": ref(v.presented_agent_id, _agent_name(tx, v.presented_agent_id)),
+            "returning": v.visitor_id is not None,
+        },
+        at,
+    )
     return {"visitor_id": visitor_id, "visitor_number": number, "session_id": session_id}
 
 
@@ -182,13 +237,25 @@ def add_pageview(
     )
     tx.execute(
         "UPDATE visitors SET page_views = page_views + 1, last_seen_at = max(last_seen_at, ?)"
-        " WHERE id = ?", (at, visitor_id),
+        " WHERE id = ?",
+        (at, visitor_id),
     )
-    tx.execute("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
-               (at, session_id))
+    tx.execute(
+        "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, session_id)
+    )
     pid = int(cur.lastrowid or 0)
-    tx.emit("pageview.created", {"id": pid, "session_id": session_id, "visitor_id": visitor_id,
-                                 "site_id": site_id, "url": url, "title": title}, at)
+    tx.emit(
+        "pageview.created",
+        {
+            "id": pid,
+            "session_id": session_id,
+            "visitor_id": visitor_id,
+            "site_id": site_id,
+            "url": url,
+            "title": title,
+        },
+        at,
+    )
     return pid
 
 
@@ -212,37 +279,74 @@ def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
-    first = tx.execute("SELECT min(id) FROM messages WHERE conversation_id = ?",
-                       (row[1],)).fetchone()[0]
-    return {"conversation_id": row[1], "message_id": row[0], "event_id": row[2],
-            "started": first == row[0], "duplicate": True}
+    first = tx.execute(
+        "SELECT min(id) FROM messages WHERE conversation_id = ?", (row[1],)
+    ).fetchone()[0]
+    return {
+        "conversation_id": row[1],
+        "message_id": row[0],
+        "event_id": row[2],
+        "started": first == row[0],
+        "duplicate": True,
+    }
 
 
 def _insert_message(
-    tx: Tx, conversation_id: int, sender: str, agent_id: int | None, m: NewMessage, at: float,
+    tx: Tx,
+    conversation_id: int,
+    sender: str,
+    agent_id: int | None,
+    m: NewMessage,
+    at: float,
     response_s: float | None,
 ) -> int:
     media = m.media or {}
     cur = tx.execute(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
         " media_size, media_url, response_s, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, sender, agent_id, m.body, at, media.get("name"), media.get("type"),
-         media.get("size"), media.get("url"), response_s, m.client_key),
+        (
+            conversation_id,
+            sender,
+            agent_id,
+            m.body,
+            at,
+            media.get("name"),
+            media.get("type"),
+            media.get("size"),
+            media.get("url"),
+            response_s,
+            m.client_key,
+        ),
     )
     return int(cur.lastrowid or 0)
 
 
 def _message_event(
-    tx: Tx, conversation_id: int, message_id: int, sender: str, agent_id: int | None,
-    m: NewMessage, at: float,
+    tx: Tx,
+    conversation_id: int,
+    message_id: int,
+    sender: str,
+    agent_id: int | None,
+    m: NewMessage,
+    at: float,
 ) -> int | None:
     item = conversation_item(_rx(tx), conversation_id)  # its visitor and site too: one query
-    eid = tx.emit("message.created", {
-        "conversation_id": conversation_id, "message_id": message_id, "sender": sender,
-        "agent": ref(agent_id, _agent_name(tx, agent_id)), "body": m.body,
-        "media": m.media, "at": iso(at, tx.tz),
-        "visitor": item["visitor"], "site": item["site"], "conversation": item,
-    }, at)
+    eid = tx.emit(
+        "message.created",
+        {
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "sender": sender,
+            "agent": ref(agent_id, _agent_name(tx, agent_id)),
+            "body": m.body,
+            "media": m.media,
+            "at": iso(at, tx.tz),
+            "visitor": item["visitor"],
+            "site": item["site"],
+            "conversation": item,
+        },
+        at,
+    )
     if m.client_key is not None and eid is not None:
         tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
     return eid
@@ -280,13 +384,18 @@ def visitor_message(
         " pending_since = coalesce(pending_since, ?) WHERE id = ?",
         (mid, at, at, conversation_id),
     )
-    tx.execute("UPDATE visitors SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
-               (at, visitor_id))
+    tx.execute(
+        "UPDATE visitors SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, visitor_id)
+    )
     if started:
         tx.emit("conversation.started", conversation_item(_rx(tx), conversation_id), at)
     eid = _message_event(tx, conversation_id, mid, "visitor", None, m, at)
-    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid,
-            "started": started}
+    return {
+        "conversation_id": conversation_id,
+        "message_id": mid,
+        "event_id": eid,
+        "started": started,
+    }
 
 
 def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) -> dict[str, Any]:
@@ -301,7 +410,8 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
     at = tx.now if m.at is None else m.at
     row = tx.execute(
         "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at"
-        " FROM conversations WHERE id = ?", (conversation_id,),
+        " FROM conversations WHERE id = ?",
+        (conversation_id,),
     ).fetchone()
     if row is None:
         raise NotFound("conversation")
@@ -319,9 +429,15 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
         (mid, first, agent_id, conversation_id),
     )
     if row["agent_id"] is None:
-        tx.emit("conversation.assigned", {
-            "conversation_id": conversation_id, "agent": ref(agent_id, _agent_name(tx, agent_id)),
-            "conversation": conversation_item(_rx(tx), conversation_id)}, at)
+        tx.emit(
+            "conversation.assigned",
+            {
+                "conversation_id": conversation_id,
+                "agent": ref(agent_id, _agent_name(tx, agent_id)),
+                "conversation": conversation_item(_rx(tx), conversation_id),
+            },
+            at,
+        )
     eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
     return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
 
@@ -337,11 +453,20 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
         if exists.fetchone() is None:
             raise NotFound("conversation")
         return False
-    row = tx.execute("SELECT visitor_id, agent_id FROM conversations WHERE id = ?",
-                     (conversation_id,)).fetchone()
-    tx.emit("conversation.ended", {
-        "conversation_id": conversation_id, "visitor_id": row[0], "agent_id": row[1],
-        "at": iso(at, tx.tz), "conversation": conversation_item(_rx(tx), conversation_id)}, at)
+    row = tx.execute(
+        "SELECT visitor_id, agent_id FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    tx.emit(
+        "conversation.ended",
+        {
+            "conversation_id": conversation_id,
+            "visitor_id": row[0],
+            "agent_id": row[1],
+            "at": iso(at, tx.tz),
+            "conversation": conversation_item(_rx(tx), conversation_id),
+        },
+        at,
+    )
     return True
 
 
@@ -349,8 +474,15 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
 
 
 def offline_message(
-    tx: Tx, site_id: int, visitor_id: int | None, name: str | None, email: str | None,
-    phone: str | None, body: str, at: float | None = None, handled_by: int | None = None,
+    tx: Tx,
+    site_id: int,
+    visitor_id: int | None,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    body: str,
+    at: float | None = None,
+    handled_by: int | None = None,
     status: str = "new",
 ) -> int:
     at = tx.now if at is None else at
@@ -360,15 +492,25 @@ def offline_message(
         (site_id, visitor_id, name, email, phone, body, at, handled_by, status),
     )
     oid = int(cur.lastrowid or 0)
-    tx.emit("offline_message.created", {"id": oid, "site_id": site_id, "visitor_id": visitor_id,
-                                        "name": name, "body": body, "at": iso(at, tx.tz)}, at)
+    tx.emit(
+        "offline_message.created",
+        {
+            "id": oid,
+            "site_id": site_id,
+            "visitor_id": visitor_id,
+            "name": name,
+            "body": body,
+            "at": iso(at, tx.tz),
+        },
+        at,
+    )
     return oid
 
 
 def set_offline_status(tx: Tx, offline_id: int, status: str, agent_id: int | None) -> None:
     cur = tx.execute(
-        "UPDATE offline_messages SET status = ?, handled_by = coalesce(?, handled_by)"
-        " WHERE id = ?", (status, agent_id, offline_id),
+        "UPDATE offline_messages SET status = ?, handled_by = coalesce(?, handled_by) WHERE id = ?",
+        (status, agent_id, offline_id),
     )
     if cur.rowcount == 0:
         raise NotFound("offline message")
@@ -378,32 +520,50 @@ def set_offline_status(tx: Tx, offline_id: int, status: str, agent_id: int | Non
 def _call_event(tx: Tx, call_id: int) -> None:
     row = tx.execute(
         "SELECT c.*, a.name AS agent_name FROM calls c LEFT JOIN agents a ON a.id = c.agent_id"
-        " WHERE c.id = ?", (call_id,),
+        " WHERE c.id = ?",
+        (call_id,),
     ).fetchone()
     duration = None
     if row["answered_at"] is not None and row["ended_at"] is not None:
         duration = row["ended_at"] - row["answered_at"]
-    tx.emit("call.updated", {
-        "id": call_id, "conversation_id": row["conversation_id"], "visitor_id": row["visitor_id"],
-        "agent": ref(row["agent_id"], row["agent_name"]), "state": row["state"],
-        "end_reason": row["end_reason"], "duration_s": duration,
-    }, row["ended_at"] or row["answered_at"] or row["started_at"])
+    tx.emit(
+        "call.updated",
+        {
+            "id": call_id,
+            "conversation_id": row["conversation_id"],
+            "visitor_id": row["visitor_id"],
+            "agent": ref(row["agent_id"], row["agent_name"]),
+            "state": row["state"],
+            "end_reason": row["end_reason"],
+            "duration_s": duration,
+        },
+        row["ended_at"] or row["answered_at"] or row["started_at"],
+    )
 
 
 def start_call(
-    tx: Tx, visitor_id: int, agent_id: int | None, conversation_id: int | None,
+    tx: Tx,
+    visitor_id: int,
+    agent_id: int | None,
+    conversation_id: int | None,
     at: float | None = None,
 ) -> int:
     at = tx.now if at is None else at
     if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
         raise NotFound("visitor")
-    if conversation_id is not None and tx.execute(
-        "SELECT 1 FROM conversations WHERE id = ? AND visitor_id = ?", (conversation_id, visitor_id)
-    ).fetchone() is None:
+    if (
+        conversation_id is not None
+        and tx.execute(
+            "SELECT 1 FROM conversations WHERE id = ? AND visitor_id = ?",
+            (conversation_id, visitor_id),
+        ).fetchone()
+        is None
+    ):
         raise NotFound("conversation")
     cur = tx.execute(
         "INSERT INTO calls(conversation_id, visitor_id, agent_id, started_at, state)"
-        " VALUES (?, ?, ?, ?, 'ringing')", (conversation_id, visitor_id, agent_id, at),
+        " VALUES (?, ?, ?, ?, 'ringing')",
+        (conversation_id, visitor_id, agent_id, at),
     )
     cid = int(cur.lastrowid or 0)
     _call_event(tx, cid)
@@ -419,7 +579,11 @@ CALL_MOVES: dict[str, set[str]] = {
 
 
 def update_call(
-    tx: Tx, call_id: int, state: str, end_reason: str | None, agent_id: int | None = None,
+    tx: Tx,
+    call_id: int,
+    state: str,
+    end_reason: str | None,
+    agent_id: int | None = None,
     at: float | None = None,
 ) -> dict[str, Any]:
     at = tx.now if at is None else at
@@ -429,11 +593,16 @@ def update_call(
     if state not in CALL_MOVES.get(row[0], set()):
         raise BadInput("state", f"a {row[0]} call cannot become {state}")
     if state == "answered":
-        tx.execute("UPDATE calls SET state = ?, answered_at = ?, agent_id = coalesce(agent_id, ?)"
-                   " WHERE id = ?", (state, at, agent_id, call_id))
+        tx.execute(
+            "UPDATE calls SET state = ?, answered_at = ?, agent_id = coalesce(agent_id, ?)"
+            " WHERE id = ?",
+            (state, at, agent_id, call_id),
+        )
     else:
-        tx.execute("UPDATE calls SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?",
-                   (state, at, end_reason, call_id))
+        tx.execute(
+            "UPDATE calls SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?",
+            (state, at, end_reason, call_id),
+        )
     _call_event(tx, call_id)
     return {"id": call_id, "state": state}
 
@@ -449,25 +618,42 @@ def add_sms(
         (visitor_id, agent_id, phone, body, at),
     )
     sid = int(cur.lastrowid or 0)
-    tx.emit("sms.created", {"id": sid, "visitor_id": visitor_id, "agent_id": agent_id,
-                            "phone": phone, "body": body}, at)
+    tx.emit(
+        "sms.created",
+        {"id": sid, "visitor_id": visitor_id, "agent_id": agent_id, "phone": phone, "body": body},
+        at,
+    )
     return sid
 
 
 def add_callback(
-    tx: Tx, visitor_id: int, agent_id: int | None, phone: str, scheduled_for: float | None,
-    at: float | None = None, status: str = "pending",
+    tx: Tx,
+    visitor_id: int,
+    agent_id: int | None,
+    phone: str,
+    scheduled_for: float | None,
+    at: float | None = None,
+    status: str = "pending",
 ) -> int:
     at = tx.now if at is None else at
     if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
         raise NotFound("visitor")
     cur = tx.execute(
         "INSERT INTO callbacks(visitor_id, agent_id, phone, requested_at, scheduled_for, status)"
-        " VALUES (?, ?, ?, ?, ?, ?)", (visitor_id, agent_id, phone, at, scheduled_for, status),
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (visitor_id, agent_id, phone, at, scheduled_for, status),
     )
     cid = int(cur.lastrowid or 0)
-    tx.emit("callback.created", {"id": cid, "visitor_id": visitor_id, "phone": phone,
-                                 "scheduled_for": iso(scheduled_for, tx.tz)}, at)
+    tx.emit(
+        "callback.created",
+        {
+            "id": cid,
+            "visitor_id": visitor_id,
+            "phone": phone,
+            "scheduled_for": iso(scheduled_for, tx.tz),
+        },
+        at,
+    )
     return cid
 
 
@@ -482,12 +668,20 @@ def put_profile(tx: Tx, visitor_id: int, fields: dict[str, str | None]) -> dict[
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(visitor_id) DO UPDATE SET name = excluded.name,"
         " email = excluded.email, phone = excluded.phone, notes = excluded.notes,"
         " updated_at = excluded.updated_at",
-        (visitor_id, fields.get("name"), fields.get("email"), fields.get("phone"),
-         fields.get("notes"), tx.now),
+        (
+            visitor_id,
+            fields.get("name"),
+            fields.get("email"),
+            fields.get("phone"),
+            fields.get("notes"),
+            tx.now,
+        ),
     )
     tx.execute("UPDATE visitors SET has_profile = 1 WHERE id = ?", (visitor_id,))
-    profile = {**{k: fields.get(k) for k in ("name", "email", "phone", "notes")},
-               "updated_at": iso(tx.now, tx.tz)}
+    profile = {
+        **{k: fields.get(k) for k in ("name", "email", "phone", "notes")},
+        "updated_at": iso(tx.now, tx.tz),
+    }
     tx.emit("profile.updated", {"visitor_id": visitor_id, "profile": profile})
     return profile
 

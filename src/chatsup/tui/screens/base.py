@@ -112,8 +112,7 @@ class ListTab(Vertical):
         status = self.query(".status")
         if not status:  # being torn down (quitting)
             return
-        status.first(Static).update(Text(f"{t.row_count} shown{more}",
-                                                      style="dim"))
+        status.first(Static).update(Text(f"{t.row_count} shown{more}", style="dim"))
 
     def on_data_table_row_selected(self, event: Any) -> None:
         """`enter` on a row (the table takes the key itself)."""

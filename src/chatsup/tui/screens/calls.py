@@ -15,16 +15,25 @@ from chatsup.tui import render as r
 from chatsup.tui.screens.base import ListTab
 from chatsup.tui.widgets.paged_table import Column
 
-STATE_STYLE = {"answered": "green", "ended": "", "missed": "bold red", "rejected": "red",
-               "failed": "red", "ringing": "yellow"}
+STATE_STYLE = {
+    "answered": "green",
+    "ended": "",
+    "missed": "bold red",
+    "rejected": "red",
+    "failed": "red",
+    "ringing": "yellow",
+}
 
 
 def summary_text(s: CallSummary) -> Text:
     t = Text()
-    for label, value in (("calls", str(s.total)), ("answered", str(s.answered)),
-                         ("missed", str(s.missed)),
-                         ("total", r.seconds(s.total_duration_s).plain),
-                         ("mean", r.seconds(s.avg_duration_s).plain)):
+    for label, value in (
+        ("calls", str(s.total)),
+        ("answered", str(s.answered)),
+        ("missed", str(s.missed)),
+        ("total", r.seconds(s.total_duration_s).plain),
+        ("mean", r.seconds(s.avg_duration_s).plain),
+    ):
         t.append(f" {label} ", style="dim")
         t.append(value + "  ", style="bold")
     return t
@@ -35,10 +44,15 @@ class CallsTab(ListTab):
     EXPORT_KIND = "calls"
     BANNER: ClassVar[dict[str, object]] = {"search": False}
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Conv.", "conv", 6), Column("Start", "start", 12), Column("Duration", "dur", 8),
-        Column("Caller", "caller_id", 7), Column("Caller nickname", "caller", 16),
-        Column("Called", "called_id", 6), Column("Called nickname", "called", 14),
-        Column("State", "state", 9), Column("End reason", "reason"),
+        Column("Conv.", "conv", 6),
+        Column("Start", "start", 12),
+        Column("Duration", "dur", 8),
+        Column("Caller", "caller_id", 7),
+        Column("Caller nickname", "caller", 16),
+        Column("Called", "called_id", 6),
+        Column("Called nickname", "called", 14),
+        Column("State", "state", 9),
+        Column("End reason", "reason"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "details", "Caller details", id="details"),
@@ -54,11 +68,17 @@ class CallsTab(ListTab):
         return page
 
     def cells(self, c: Call) -> Sequence[Text]:
-        return (Text(str(c.conversation_id or "—")), r.when(c.started_at, self.chat_app.tz),
-                r.seconds(c.duration_s), Text(str(c.caller.id)), r.plain(c.caller.nickname, 20),
-                Text(str(c.called.id) if c.called else "—"),
-                r.plain(c.called.nickname if c.called else None, 20),
-                Text(c.state, style=STATE_STYLE.get(c.state, "")), r.plain(c.end_reason))
+        return (
+            Text(str(c.conversation_id or "—")),
+            r.when(c.started_at, self.chat_app.tz),
+            r.seconds(c.duration_s),
+            Text(str(c.caller.id)),
+            r.plain(c.caller.nickname, 20),
+            Text(str(c.called.id) if c.called else "—"),
+            r.plain(c.called.nickname if c.called else None, 20),
+            Text(c.state, style=STATE_STYLE.get(c.state, "")),
+            r.plain(c.end_reason),
+        )
 
     def action_details(self) -> None:
         c = self.table.current

@@ -21,8 +21,11 @@ class ContactsTab(ListTab):
     EXPORT_KIND = "contacts"
     BANNER: ClassVar[dict[str, object]] = {"agents": False, "sites": False}
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Visitor", "number", 8), Column("Name", "name", 18), Column("Email", "email", 24),
-        Column("Phone", "phone", 16), Column("Notes", "notes"),
+        Column("Visitor", "number", 8),
+        Column("Name", "name", 18),
+        Column("Email", "email", 24),
+        Column("Phone", "phone", 16),
+        Column("Notes", "notes"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "visitor", "Visitor", id="visitor"),
@@ -35,8 +38,13 @@ class ContactsTab(ListTab):
         return await self.chat_app.client.contacts(self.filters, cursor, 100)
 
     def cells(self, c: Contact) -> Sequence[Text]:
-        return (Text(f"#{c.number}"), r.plain(c.name, 24), r.plain(c.email, 32),
-                r.plain(c.phone, 20), r.plain(c.notes, 60))
+        return (
+            Text(f"#{c.number}"),
+            r.plain(c.name, 24),
+            r.plain(c.email, 32),
+            r.plain(c.phone, 20),
+            r.plain(c.notes, 60),
+        )
 
     def action_visitor(self) -> None:
         if (c := self.table.current) is not None:
@@ -68,6 +76,11 @@ class ContactsTab(ListTab):
             self.table.reload()
 
         name = r.plain(c.name).plain
-        self.app.push_screen(ConfirmScreen(
-            f"Delete the profile of {name} (#{c.number})?",
-            "The visitor stays, anonymous. This cannot be undone.", danger=True), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete the profile of {name} (#{c.number})?",
+                "The visitor stays, anonymous. This cannot be undone.",
+                danger=True,
+            ),
+            done,
+        )

@@ -88,35 +88,68 @@ class DetailsScreen(Screen[None]):
         self.query_one("#d-title", Static).update(title)
         p = d.profile
         self.query_one("#d-profile", Static).update(
-            Text("Profile", style="bold") + Text("\n") + kv([
-                ("name", p.name if p else None), ("email", p.email if p else None),
-                ("phone", p.phone if p else None), ("notes", p.notes if p else None)])
-            + Text("p: edit", style="dim"))
+            Text("Profile", style="bold")
+            + Text("\n")
+            + kv(
+                [
+                    ("name", p.name if p else None),
+                    ("email", p.email if p else None),
+                    ("phone", p.phone if p else None),
+                    ("notes", p.notes if p else None),
+                ]
+            )
+            + Text("p: edit", style="dim")
+        )
         first = d.sessions[-1] if d.sessions else None
         last = d.sessions[0] if d.sessions else None
-        webrtc = None if last is None or last.webrtc is None else (
-            "supported" if last.webrtc else "not supported")
+        webrtc = (
+            None
+            if last is None or last.webrtc is None
+            else ("supported" if last.webrtc else "not supported")
+        )
         self.query_one("#d-session", Static).update(
-            Text("Session", style="bold") + Text("\n") + kv([
-                ("first connection", r.when(v.first_seen_at, tz, today=datetime.now(tz))),
-                ("first site", first.site.name if first else None),
-                ("site", last.site.name if last else None),
-                ("advisor", last.agent.name if last and last.agent else None),
-                ("os", last.os if last else None), ("browser", last.browser if last else None),
-                ("webrtc", webrtc), ("referrer", last.referrer if last else None),
-                ("visits", str(len(d.sessions))), ("pages viewed", str(v.page_views))]))
+            Text("Session", style="bold")
+            + Text("\n")
+            + kv(
+                [
+                    ("first connection", r.when(v.first_seen_at, tz, today=datetime.now(tz))),
+                    ("first site", first.site.name if first else None),
+                    ("site", last.site.name if last else None),
+                    ("advisor", last.agent.name if last and last.agent else None),
+                    ("os", last.os if last else None),
+                    ("browser", last.browser if last else None),
+                    ("webrtc", webrtc),
+                    ("referrer", last.referrer if last else None),
+                    ("visits", str(len(d.sessions))),
+                    ("pages viewed", str(v.page_views)),
+                ]
+            )
+        )
         loc = d.location
         self.query_one("#d-location", Static).update(
-            Text("Location", style="bold") + Text("\n") + kv([
-                ("city", loc.city if loc else None), ("country", loc.country if loc else None),
-                ("ip", last.ip if last else None)]))
+            Text("Location", style="bold")
+            + Text("\n")
+            + kv(
+                [
+                    ("city", loc.city if loc else None),
+                    ("country", loc.country if loc else None),
+                    ("ip", last.ip if last else None),
+                ]
+            )
+        )
         t = self.query_one("#d-chats", DataTable)
         t.clear()
         for c in d.conversations:
-            t.add_row(r.when(c.started_at, tz), r.ref(c.site), r.ref(c.agent),
-                      Text(str(c.message_count)), r.seconds(c.first_response_s),
-                      Text(c.status), r.plain(c.last_message.preview if c.last_message
-                                              else None, 60), key=str(c.id))
+            t.add_row(
+                r.when(c.started_at, tz),
+                r.ref(c.site),
+                r.ref(c.agent),
+                Text(str(c.message_count)),
+                r.seconds(c.first_response_s),
+                Text(c.status),
+                r.plain(c.last_message.preview if c.last_message else None, 60),
+                key=str(c.id),
+            )
         if self.conversation_id is not None and d.conversations:
             ids = [c.id for c in d.conversations]
             if self.conversation_id in ids:

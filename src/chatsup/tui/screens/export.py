@@ -41,8 +41,12 @@ class ExportScreen(ModalScreen[Path | None]):
         with Vertical(classes="dialog form"):
             yield Static(Text(f"Export {self.kind} (current filters)", style="bold"))
             yield Label("Format")
-            yield Select([("CSV (spreadsheet)", "csv"), ("JSONL", "jsonl")], value="csv",
-                         allow_blank=False, id="ex-format")
+            yield Select(
+                [("CSV (spreadsheet)", "csv"), ("JSONL", "jsonl")],
+                value="csv",
+                allow_blank=False,
+                id="ex-format",
+            )
             yield Label("Path")
             yield Input(str(default_path(self.kind, "csv")), id="ex-path")
             yield ProgressBar(total=None, show_eta=False, id="ex-progress")
@@ -89,8 +93,7 @@ class ExportScreen(ModalScreen[Path | None]):
             return
         bar.update(total=max(size, 1), progress=max(size, 1))
         self.written = dest
-        status.update(Text(f"written: {dest} ({size / 1e6:.2f} MB) · escape: close",
-                           style="green"))
+        status.update(Text(f"written: {dest} ({size / 1e6:.2f} MB) · escape: close", style="green"))
         self.notify(f"Exported to {dest}")
         self.running = False
 

@@ -42,9 +42,13 @@ class MessagesTab(ListTab):
     TITLE = "Messages"
     EXPORT_KIND = "conversations"
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Time", "time", 12), Column("Site", "site", 14), Column("Advisor", "agent", 10),
-        Column("Visitor", "visitor", 12), Column("Msgs", "count", 4),
-        Column("1st resp", "first", 8), Column("Status", "status", 10),
+        Column("Time", "time", 12),
+        Column("Site", "site", 14),
+        Column("Advisor", "agent", 10),
+        Column("Visitor", "visitor", 12),
+        Column("Msgs", "count", 4),
+        Column("1st resp", "first", 8),
+        Column("Status", "status", 10),
         Column("Last line", "last"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,13 +64,21 @@ class MessagesTab(ListTab):
         return await self.chat_app.client.conversations(self.filters, cursor, 100)
 
     def cells(self, c: ConversationItem) -> Sequence[Text]:
-        last = r.snippet(c.snippet) if c.snippet else r.plain(
-            c.last_message.preview if c.last_message else None, 80)
+        last = (
+            r.snippet(c.snippet)
+            if c.snippet
+            else r.plain(c.last_message.preview if c.last_message else None, 80)
+        )
         status = "unanswered" if c.unanswered and c.status == "ended" else c.status
         return (
-            r.when(c.started_at, self.chat_app.tz), r.ref(c.site), r.ref(c.agent),
-            r.visitor(c.visitor), Text(str(c.message_count)), r.seconds(c.first_response_s),
-            Text(status, style=STATUS_STYLE.get(status, "")), last,
+            r.when(c.started_at, self.chat_app.tz),
+            r.ref(c.site),
+            r.ref(c.agent),
+            r.visitor(c.visitor),
+            Text(str(c.message_count)),
+            r.seconds(c.first_response_s),
+            Text(status, style=STATUS_STYLE.get(status, "")),
+            last,
         )
 
     def on_conversation(self, item: ConversationItem) -> None:

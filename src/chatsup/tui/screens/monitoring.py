@@ -30,15 +30,23 @@ if TYPE_CHECKING:
     from chatsup.tui.app import ChatsupApp
 
 VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
-    ("daily", "d", "Daily", DailyView), ("monthly", "m", "Monthly", MonthlyView),
-    ("vstats", "v", "Visitors", VisitorStatsView), ("astats", "a", "Agents", AgentStatsView),
+    ("daily", "d", "Daily", DailyView),
+    ("monthly", "m", "Monthly", MonthlyView),
+    ("vstats", "v", "Visitors", VisitorStatsView),
+    ("astats", "a", "Agents", AgentStatsView),
     ("interactions", "i", "Interactions", InteractionsView),
     ("heatmap", "w", "Week×hour", HeatmapView),
 ]
-COUNTED = {"conversation.started": "chats", "message.created": "messages",
-           "offline_message.created": "offline", "session.started": "visits",
-           "pageview.created": "page views", "call.updated": "call updates",
-           "sms.created": "SMS", "callback.created": "reminders"}
+COUNTED = {
+    "conversation.started": "chats",
+    "message.created": "messages",
+    "offline_message.created": "offline",
+    "session.started": "visits",
+    "pageview.created": "page views",
+    "call.updated": "call updates",
+    "sms.created": "SMS",
+    "callback.created": "reminders",
+}
 REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
 

@@ -20,9 +20,13 @@ class OfflineTab(ListTab):
     ENTER = "read"
     EXPORT_KIND = "offline-messages"
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Time", "time", 12), Column("Site", "site", 14), Column("Visitor", "visitor", 8),
-        Column("Name", "name", 14), Column("Email / phone", "contact", 22),
-        Column("Message", "body"), Column("Handled by", "handled", 10),
+        Column("Time", "time", 12),
+        Column("Site", "site", 14),
+        Column("Visitor", "visitor", 8),
+        Column("Name", "name", 14),
+        Column("Email / phone", "contact", 22),
+        Column("Message", "body"),
+        Column("Handled by", "handled", 10),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "read", "Read", id="read"),
@@ -34,9 +38,15 @@ class OfflineTab(ListTab):
 
     def cells(self, o: OfflineMessage) -> Sequence[Text]:
         contact = " · ".join(x for x in (o.email, o.phone) if x) or None
-        return (r.when(o.at, self.chat_app.tz), r.ref(o.site), r.visitor(o.visitor),
-                r.plain(o.name, 20), r.plain(contact, 40), r.plain(o.body, 80),
-                r.ref(o.handled_by))
+        return (
+            r.when(o.at, self.chat_app.tz),
+            r.ref(o.site),
+            r.visitor(o.visitor),
+            r.plain(o.name, 20),
+            r.plain(contact, 40),
+            r.plain(o.body, 80),
+            r.ref(o.handled_by),
+        )
 
     def action_read(self) -> None:
         o = self.table.current
@@ -44,11 +54,22 @@ class OfflineTab(ListTab):
             return
         from chatsup.tui.screens.reader import ReaderScreen
 
-        lines = [("From", o.name), ("Email", o.email), ("Phone", o.phone),
-                 ("Site", o.site.name), ("Status", o.status),
-                 ("Handled by", o.handled_by.name if o.handled_by else None)]
-        self.app.push_screen(ReaderScreen(f"Offline message #{o.id}", lines, o.body,
-                                          visitor_id=o.visitor.id if o.visitor else None))
+        lines = [
+            ("From", o.name),
+            ("Email", o.email),
+            ("Phone", o.phone),
+            ("Site", o.site.name),
+            ("Status", o.status),
+            ("Handled by", o.handled_by.name if o.handled_by else None),
+        ]
+        self.app.push_screen(
+            ReaderScreen(
+                f"Offline message #{o.id}",
+                lines,
+                o.body,
+                visitor_id=o.visitor.id if o.visitor else None,
+            )
+        )
 
     def action_switch(self) -> None:
         from chatsup.tui.screens.offline_switch import OfflineSwitchScreen
@@ -58,8 +79,9 @@ class OfflineTab(ListTab):
                 return
             site = next(s for s in self.chat_app.sites if s.id == site_id)
             try:
-                new = await self.chat_app.client.set_offline_enabled(site.id,
-                                                                     not site.offline_enabled)
+                new = await self.chat_app.client.set_offline_enabled(
+                    site.id, not site.offline_enabled
+                )
             except Exception as e:
                 self.notify(describe(e), severity="error")
                 return

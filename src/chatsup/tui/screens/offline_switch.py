@@ -30,8 +30,10 @@ class OfflineSwitchScreen(ModalScreen[int | None]):
             options = []
             for s in self.sites:
                 label = r.plain(s.name, 30)
-                label.append("  on" if s.offline_enabled else "  off",
-                              style="green" if s.offline_enabled else "red")
+                label.append(
+                    "  on" if s.offline_enabled else "  off",
+                    style="green" if s.offline_enabled else "red",
+                )
                 options.append(Option(label, id=str(s.id)))
             yield OptionList(*options)
             yield Static(Text("enter: switch · escape: cancel", style="dim"))
@@ -44,11 +46,18 @@ class OfflineSwitchScreen(ModalScreen[int | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         site = next(s for s in self.sites if str(s.id) == event.option.id)
         action = "Switch OFF" if site.offline_enabled else "Switch ON"
-        detail = ("Visitors will no longer be able to leave a message when nobody is online."
-                  if site.offline_enabled else "Visitors will be able to leave messages again.")
+        detail = (
+            "Visitors will no longer be able to leave a message when nobody is online."
+            if site.offline_enabled
+            else "Visitors will be able to leave messages again."
+        )
 
         def done(yes: bool | None) -> None:
             self.dismiss(site.id if yes else None)
 
-        self.app.push_screen(ConfirmScreen(f"{action} offline messages for {site.name}?",
-                                           detail, danger=site.offline_enabled), done)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{action} offline messages for {site.name}?", detail, danger=site.offline_enabled
+            ),
+            done,
+        )

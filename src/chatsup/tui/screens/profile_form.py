@@ -26,8 +26,9 @@ class ProfileForm(ModalScreen[Profile | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, client: SupervisorClient, visitor_id: int, number: int | None,
-                 profile: Profile | None) -> None:
+    def __init__(
+        self, client: SupervisorClient, visitor_id: int, number: int | None, profile: Profile | None
+    ) -> None:
         super().__init__()
         self.client = client
         self.visitor_id = visitor_id
@@ -40,9 +41,13 @@ class ProfileForm(ModalScreen[Profile | None]):
             yield Static(Text(f"Profile of {who}", style="bold"))
             for f in FIELDS:
                 yield Label(f.capitalize())
-                yield Input(visible(getattr(self.profile, f) or ""), id=f"pf-{f}",
-                            placeholder={"email": "name@example.com",
-                                         "phone": "+33 6 12 34 56 78"}.get(f, ""))
+                yield Input(
+                    visible(getattr(self.profile, f) or ""),
+                    id=f"pf-{f}",
+                    placeholder={"email": "name@example.com", "phone": "+33 6 12 34 56 78"}.get(
+                        f, ""
+                    ),
+                )
                 yield Static("", id=f"err-{f}", classes="error")
             yield Label("Notes")
             yield TextArea(visible(self.profile.notes or ""), id="pf-notes")
@@ -54,7 +59,8 @@ class ProfileForm(ModalScreen[Profile | None]):
 
     def values(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {
-            f: self.query_one(f"#pf-{f}", Input).value.strip() or None for f in FIELDS}
+            f: self.query_one(f"#pf-{f}", Input).value.strip() or None for f in FIELDS
+        }
         out["notes"] = self.query_one("#pf-notes", TextArea).text.strip() or None
         return out
 

@@ -20,8 +20,13 @@ class ReaderScreen(ModalScreen[None]):
         Binding("enter", "details", "Visitor details"),
     ]
 
-    def __init__(self, title: str, fields: list[tuple[str, str | None]], body: str,
-                 visitor_id: int | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str | None]],
+        body: str,
+        visitor_id: int | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields

@@ -35,11 +35,13 @@ def chat_line(e: Event, tz: object) -> Text | None:
     t.append(f"#{d.get('conversation_id')} ", style="dim")
     visitor = d.get("visitor") or {}
     if d.get("sender") == "agent":
-        t.append_text(r.plain((d.get("agent") or {}).get("name") or "advisor", 16,
-                              style="bold green"))
+        t.append_text(
+            r.plain((d.get("agent") or {}).get("name") or "advisor", 16, style="bold green")
+        )
     else:
-        t.append_text(r.plain(visitor.get("name") or f"#{visitor.get('number')}", 16,
-                              style="bold cyan"))
+        t.append_text(
+            r.plain(visitor.get("name") or f"#{visitor.get('number')}", 16, style="bold cyan")
+        )
     t.append(": ")
     t.append_text(r.plain(d.get("body"), 400))
     return t
@@ -58,8 +60,9 @@ class TailScreen(Screen[None]):
         self.pending: list[Text] = []
 
     def compose(self) -> ComposeResult:
-        what = (f"chat #{self.conversation_id}" if self.conversation_id
-                else "every chat, company-wide")
+        what = (
+            f"chat #{self.conversation_id}" if self.conversation_id else "every chat, company-wide"
+        )
         yield Static(Text(f"Live tail · {what}", style="bold"), id="tail-title")
         yield RichLog(max_lines=MAX_LINES, wrap=True, markup=False, id="tail-log")
         yield Static("", id="tail-new")
@@ -103,7 +106,8 @@ class TailScreen(Screen[None]):
         else:
             self.unseen += len(lines)
             self.query_one("#tail-new", Static).update(
-                Text(f" {self.unseen} new · end: follow ", style="reverse"))
+                Text(f" {self.unseen} new · end: follow ", style="reverse")
+            )
 
     def on_mount(self) -> None:
         self.log_view.focus()

@@ -20,9 +20,13 @@ class VisitorsTab(ListTab):
     TITLE = "Visitors"
     EXPORT_KIND = "visitors"
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Visitor", "number", 8), Column("First visit", "first", 11),
-        Column("Site", "site", 16), Column("Presented", "agent", 10), Column("User", "name", 18),
-        Column("Pages", "pages", 5), Column("Country", "country", 12),
+        Column("Visitor", "number", 8),
+        Column("First visit", "first", 11),
+        Column("Site", "site", 16),
+        Column("Presented", "agent", 10),
+        Column("User", "name", 18),
+        Column("Pages", "pages", 5),
+        Column("Country", "country", 12),
         Column("Online", "online", 6),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -36,9 +40,16 @@ class VisitorsTab(ListTab):
     def cells(self, v: VisitorItem) -> Sequence[Text]:
         now = datetime.now(self.chat_app.tz)
         name = r.plain(v.name, 24) if v.name else Text("+ add", style="dim italic")
-        return (Text(f"#{v.number}"), r.ago(v.first_seen_at, now), r.ref(v.site),
-                r.ref(v.presented_agent), name, Text(str(v.page_views)), r.plain(v.country, 16),
-                Text("●", style="green") if v.online else Text(""))
+        return (
+            Text(f"#{v.number}"),
+            r.ago(v.first_seen_at, now),
+            r.ref(v.site),
+            r.ref(v.presented_agent),
+            name,
+            Text(str(v.page_views)),
+            r.plain(v.country, 16),
+            Text("●", style="green") if v.online else Text(""),
+        )
 
     def action_details(self) -> None:
         v = self.table.current

@@ -24,8 +24,9 @@ class Series:
     how: Literal["sum", "mean"] = "sum"  # how buckets merge when downsampled
 
 
-def downsample(labels: Sequence[str], series: Sequence[Series],
-               slots: int) -> tuple[list[str], list[Series]]:
+def downsample(
+    labels: Sequence[str], series: Sequence[Series], slots: int
+) -> tuple[list[str], list[Series]]:
     """At most `slots` buckets: consecutive buckets merge (counts add up,
     means average over the buckets that had one); a merged bucket is
     labelled by its first label."""
@@ -67,12 +68,17 @@ class Chart(PlotextPlot):
         self._cache_key: tuple[Any, ...] | None = None
         self._cache: Text | None = None
 
-    def show(self, kind: Kind, labels: Sequence[str], series: Sequence[Series],
-             title: str = "") -> None:
+    def show(
+        self, kind: Kind, labels: Sequence[str], series: Sequence[Series], title: str = ""
+    ) -> None:
         labels_t = tuple(preview(str(label), 12) for label in labels)
         series_t = tuple(series)
-        if (kind, labels_t, series_t, title) == (self.kind, self.labels, self.series,
-                                                 self.chart_title):
+        if (kind, labels_t, series_t, title) == (
+            self.kind,
+            self.labels,
+            self.series,
+            self.chart_title,
+        ):
             return  # same data: nothing to draw again
         self.kind, self.labels, self.series, self.chart_title = kind, labels_t, series_t, title
         self.version += 1
@@ -95,13 +101,13 @@ class Chart(PlotextPlot):
         if not self.labels or width < 10 or height < 4:
             return Text("")
         per_bucket = 2 if self.kind == "bar" else 1
-        slots = max(2, (width - 10) // (per_bucket * max(1, len(self.series)
-                                                         if self.kind == "bar" else 1)))
+        slots = max(
+            2, (width - 10) // (per_bucket * max(1, len(self.series) if self.kind == "bar" else 1))
+        )
         labels, series = downsample(self.labels, self.series, slots)
         xs = list(range(len(labels)))
         if self.kind == "bar" and len(series) > 1:
-            plt.multiple_bar(xs, [list(s.values) for s in series],
-                             labels=[s.name for s in series])
+            plt.multiple_bar(xs, [list(s.values) for s in series], labels=[s.name for s in series])
         else:
             for s in series:
                 if self.kind == "bar":

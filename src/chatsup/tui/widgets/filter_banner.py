@@ -17,9 +17,15 @@ from chatsup.client import Filters
 from chatsup.domain import timerange
 from chatsup.domain.models import Agent, Site
 
-PRESET_LABELS = {"all": "All time", "today": "Today", "yesterday": "Yesterday",
-                 "last 7 days": "Last 7 days", "last 30 days": "Last 30 days",
-                 "this month": "This month", "custom": "Custom…"}
+PRESET_LABELS = {
+    "all": "All time",
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "last 7 days": "Last 7 days",
+    "last 30 days": "Last 30 days",
+    "this month": "This month",
+    "custom": "Custom…",
+}
 
 
 class FilterBanner(Horizontal):
@@ -38,9 +44,17 @@ class FilterBanner(Horizontal):
             self.banner = banner
             self.filters = filters
 
-    def __init__(self, tz: ZoneInfo, *, preset: str = "all", search: bool = True,
-                 agents: bool = True, sites: bool = True, all_label: str | None = None,
-                 **kw: Any) -> None:
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        *,
+        preset: str = "all",
+        search: bool = True,
+        agents: bool = True,
+        sites: bool = True,
+        all_label: str | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
         self.labels = {**PRESET_LABELS, **({"all": all_label} if all_label else {})}
         self.tz = tz
@@ -52,8 +66,13 @@ class FilterBanner(Horizontal):
         self.filters = self._compute()
 
     def compose(self) -> ComposeResult:
-        yield Select([(v, k) for k, v in self.labels.items()], value=self.preset,
-                     allow_blank=False, id="fb-range", compact=True)
+        yield Select(
+            [(v, k) for k, v in self.labels.items()],
+            value=self.preset,
+            allow_blank=False,
+            id="fb-range",
+            compact=True,
+        )
         yield Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True)
         yield Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True)
         if self.with_agents:
@@ -65,8 +84,7 @@ class FilterBanner(Horizontal):
 
     def set_choices(self, agents: list[Agent], sites: list[Site]) -> None:
         if self.with_agents:
-            self.query_one("#fb-advisor", Select).set_options(
-                [(a.name, a.id) for a in agents])
+            self.query_one("#fb-advisor", Select).set_options([(a.name, a.id) for a in agents])
         if self.with_sites:
             self.query_one("#fb-site", Select).set_options([(s.name, s.id) for s in sites])
 

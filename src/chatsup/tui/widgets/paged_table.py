@@ -120,8 +120,11 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.post_message(self.Loaded(self, page))
 
     def maybe_load_more(self) -> None:
-        if self.next_cursor and not self.fetching and (
-                self.cursor_row >= self.row_count - PREFETCH):
+        if (
+            self.next_cursor
+            and not self.fetching
+            and (self.cursor_row >= self.row_count - PREFETCH)
+        ):
             self._load(self.next_cursor, self.generation)
 
     def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
@@ -160,8 +163,7 @@ class PagedTable(DataTable[Any], Generic[T]):
             if on_top and self.row_count > 1:
                 self._move_to_top(k)
                 if current is not None:
-                    self.move_cursor(row=self.get_row_index(self.key_of(current)),
-                                     scroll=False)
+                    self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=False)
         if highlight:  # one timer for every highlighted row, not one per event
             self.highlighted[k] = time.monotonic() + HIGHLIGHT_S
             if self.unhighlighter is None:

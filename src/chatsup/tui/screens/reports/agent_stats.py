@@ -13,8 +13,16 @@ from chatsup.tui.render import number, plain, seconds
 from chatsup.tui.screens.reports.base import ReportView, Row
 from chatsup.tui.widgets.chart import Series
 
-COLUMNS = [("Advisor", 16), ("Chats", 6), ("Answ.", 6), ("Unansw.", 7), ("1st mean", 8),
-           ("1st med.", 8), ("Resp.", 7), ("Presented", 9)]
+COLUMNS = [
+    ("Advisor", 16),
+    ("Chats", 6),
+    ("Answ.", 6),
+    ("Unansw.", 7),
+    ("1st mean", 8),
+    ("1st med.", 8),
+    ("Resp.", 7),
+    ("Presented", 9),
+]
 
 
 class AgentStatsView(ReportView):
@@ -27,22 +35,41 @@ class AgentStatsView(ReportView):
         rows: list[Row] = []
         for r in data["rows"]:
             a = r["agent"] or {}
-            rows.append((str(a.get("id")), [
-                plain(a.get("name"), 16), number(r["chats"]), number(r["answered"]),
-                number(r["unanswered"], "red" if r["unanswered"] else ""),
-                seconds(r["avg_first_response_s"], "right"),
-                seconds(r["median_first_response_s"], "right"),
-                seconds(r["avg_response_s"], "right"), number(r["visitors_presented"])]))
+            rows.append(
+                (
+                    str(a.get("id")),
+                    [
+                        plain(a.get("name"), 16),
+                        number(r["chats"]),
+                        number(r["answered"]),
+                        number(r["unanswered"], "red" if r["unanswered"] else ""),
+                        seconds(r["avg_first_response_s"], "right"),
+                        seconds(r["median_first_response_s"], "right"),
+                        seconds(r["avg_response_s"], "right"),
+                        number(r["visitors_presented"]),
+                    ],
+                )
+            )
         self.table.fill(COLUMNS, rows)
         chats = sum(r["chats"] for r in data["rows"])
         unanswered = sum(r["unanswered"] for r in data["rows"])
-        self.summary(Text(f"{self.range_text(data)} · {len(rows)} advisors · {chats:,} chats · "
-                          f"{unanswered:,} unanswered", style="bold"))
+        self.summary(
+            Text(
+                f"{self.range_text(data)} · {len(rows)} advisors · {chats:,} chats · "
+                f"{unanswered:,} unanswered",
+                style="bold",
+            )
+        )
         names = [str((r["agent"] or {}).get("name") or "?") for r in data["rows"]]
-        self.chart.show("bar", names, [
-            Series("answered", tuple(r["answered"] for r in data["rows"])),
-            Series("unanswered", tuple(r["unanswered"] for r in data["rows"]))],
-            title="chats per advisor")
+        self.chart.show(
+            "bar",
+            names,
+            [
+                Series("answered", tuple(r["answered"] for r in data["rows"])),
+                Series("unanswered", tuple(r["unanswered"] for r in data["rows"])),
+            ],
+            title="chats per advisor",
+        )
 
     def drill(self, key: str) -> None:
         if key.isdigit():

@@ -175,8 +175,11 @@ class ReportView(Vertical):
 
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
         """The drill's own filters over the report's (advisor, site, dates)."""
-        base = {k: v for k, v in (("agent_id", self.filters.agent_id),
-                                  ("site_id", self.filters.site_id)) if v is not None}
+        base = {
+            k: v
+            for k, v in (("agent_id", self.filters.agent_id), ("site_id", self.filters.site_id))
+            if v is not None
+        }
         since = str((self.data or {}).get("since") or "")
         until = str((self.data or {}).get("until") or "")
         if "since" not in drill and len(since) == len(until) == 10:  # days, not months

@@ -12,8 +12,7 @@ from chatsup.tui.render import number
 from chatsup.tui.screens.reports.base import ReportView, Row
 from chatsup.tui.widgets.chart import Series
 
-COLUMNS = [("Day", 11), ("Page views", 10), ("Visitors", 9), ("Chats", 7), ("Calls", 6),
-           ("SMS", 5)]
+COLUMNS = [("Day", 11), ("Page views", 10), ("Visitors", 9), ("Chats", 7), ("Calls", 6), ("SMS", 5)]
 FIELDS = ["page_views", "visitors", "chats", "calls", "sms"]
 CHARTED = [("visitors", "visitors"), ("chats", "chats"), ("calls", "calls")]
 
@@ -26,17 +25,26 @@ class DailyView(ReportView):
         return await client.daily(filters)
 
     def draw(self, data: dict[str, Any]) -> None:
-        rows: list[Row] = [(r["date"], [Text(r["date"]), *[number(r[f]) for f in FIELDS]])
-                           for r in data["rows"]]
+        rows: list[Row] = [
+            (r["date"], [Text(r["date"]), *[number(r[f]) for f in FIELDS]]) for r in data["rows"]
+        ]
         t = data["totals"]
-        rows.append(("total", [Text("Total", style="bold"),
-                               *[number(t[f], "bold") for f in FIELDS]]))
+        rows.append(
+            ("total", [Text("Total", style="bold"), *[number(t[f], "bold") for f in FIELDS]])
+        )
         self.table.fill(COLUMNS, rows)
-        self.summary(Text(f"{self.range_text(data)} · {t['chats']:,} chats · "
-                          f"{t['visitors']:,} distinct visitors · {t['page_views']:,} page views",
-                          style="bold"))
-        self.chart.show("line", [r["date"][5:] for r in data["rows"]],
-                        [Series(name, tuple(r[f] for r in data["rows"])) for f, name in CHARTED])
+        self.summary(
+            Text(
+                f"{self.range_text(data)} · {t['chats']:,} chats · "
+                f"{t['visitors']:,} distinct visitors · {t['page_views']:,} page views",
+                style="bold",
+            )
+        )
+        self.chart.show(
+            "line",
+            [r["date"][5:] for r in data["rows"]],
+            [Series(name, tuple(r[f] for r in data["rows"])) for f, name in CHARTED],
+        )
 
     def drill(self, key: str) -> None:
         if key != "total":

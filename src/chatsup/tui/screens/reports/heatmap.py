@@ -35,13 +35,30 @@ class HeatmapView(ReportView):
     def draw(self, data: dict[str, Any]) -> None:
         grid: list[list[int]] = data["rows"]
         top = max((max(r) for r in grid), default=0)
-        rows: list[Row] = [(str(d), [Text(DAYS[d] + " "), *[cell(n, top) for n in grid[d]],
-                                     number(sum(grid[d]), "bold")]) for d in range(7)]
+        rows: list[Row] = [
+            (
+                str(d),
+                [
+                    Text(DAYS[d] + " "),
+                    *[cell(n, top) for n in grid[d]],
+                    number(sum(grid[d]), "bold"),
+                ],
+            )
+            for d in range(7)
+        ]
         self.table.fill([("", 4), *[(f"{h:3d}", 3) for h in range(24)], ("  All", 6)], rows)
         total = sum(sum(r) for r in grid)
-        busiest = max(((n, d, h) for d, r in enumerate(grid) for h, n in enumerate(r)),
-                      default=(0, 0, 0))
-        busy = (f" · busiest {DAYS[busiest[1]]} {busiest[2]:02d}:00 ({busiest[0]:,})"
-                if busiest[0] else "")
-        self.summary(Text(f"chats by weekday × hour · {self.range_text(data)} · "
-                          f"{total:,} chats{busy}", style="bold"))
+        busiest = max(
+            ((n, d, h) for d, r in enumerate(grid) for h, n in enumerate(r)), default=(0, 0, 0)
+        )
+        busy = (
+            f" · busiest {DAYS[busiest[1]]} {busiest[2]:02d}:00 ({busiest[0]:,})"
+            if busiest[0]
+            else ""
+        )
+        self.summary(
+            Text(
+                f"chats by weekday × hour · {self.range_text(data)} · {total:,} chats{busy}",
+                style="bold",
+            )
+        )

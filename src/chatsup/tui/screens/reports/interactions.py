@@ -34,24 +34,53 @@ class InteractionsView(ReportView):
         rows: list[Row] = []
         for r in data["rows"]:
             label = r["bucket"] if by == "day" else f"{r['bucket']:02d}:00"
-            rows.append((str(r["bucket"]), [
-                Text(label), number(r["chats"]), number(r["offline_messages"]),
-                seconds(r["avg_first_response_s"], "right"), seconds(r["avg_response_s"], "right"),
-                number(r["unanswered"], "red" if r["unanswered"] else "")]))
-        self.table.fill([("Day" if by == "day" else "Hour", 11), ("Chats", 6), ("Offline", 7),
-                         ("1st resp.", 9), ("Resp.", 7), ("Unansw.", 7)], rows)
+            rows.append(
+                (
+                    str(r["bucket"]),
+                    [
+                        Text(label),
+                        number(r["chats"]),
+                        number(r["offline_messages"]),
+                        seconds(r["avg_first_response_s"], "right"),
+                        seconds(r["avg_response_s"], "right"),
+                        number(r["unanswered"], "red" if r["unanswered"] else ""),
+                    ],
+                )
+            )
+        self.table.fill(
+            [
+                ("Day" if by == "day" else "Hour", 11),
+                ("Chats", 6),
+                ("Offline", 7),
+                ("1st resp.", 9),
+                ("Resp.", 7),
+                ("Unansw.", 7),
+            ],
+            rows,
+        )
         chats = sum(r["chats"] for r in data["rows"])
         unanswered = sum(r["unanswered"] for r in data["rows"])
         offline = sum(r["offline_messages"] for r in data["rows"])
-        self.summary(Text(f"by {by} · {self.range_text(data)} · {chats:,} chats · "
-                          f"{offline:,} offline messages · {unanswered:,} unanswered "
-                          "(b: by day/hour)", style="bold"))
-        labels = [str(r["bucket"])[5:] if by == "day" else f"{r['bucket']:02d}"
-                  for r in data["rows"]]
-        self.chart.show("bar" if by == "hour" else "line", labels, [
-            Series("chats", tuple(r["chats"] for r in data["rows"])),
-            Series("offline", tuple(r["offline_messages"] for r in data["rows"])),
-            Series("unanswered", tuple(r["unanswered"] for r in data["rows"]))])
+        self.summary(
+            Text(
+                f"by {by} · {self.range_text(data)} · {chats:,} chats · "
+                f"{offline:,} offline messages · {unanswered:,} unanswered "
+                "(b: by day/hour)",
+                style="bold",
+            )
+        )
+        labels = [
+            str(r["bucket"])[5:] if by == "day" else f"{r['bucket']:02d}" for r in data["rows"]
+        ]
+        self.chart.show(
+            "bar" if by == "hour" else "line",
+            labels,
+            [
+                Series("chats", tuple(r["chats"] for r in data["rows"])),
+                Series("offline", tuple(r["offline_messages"] for r in data["rows"])),
+                Series("unanswered", tuple(r["unanswered"] for r in data["rows"])),
+            ],
+        )
 
     def action_toggle_by(self) -> None:
         self.by = "hour" if self.by == "day" else "day"

@@ -13,8 +13,14 @@ from chatsup.tui.render import number
 from chatsup.tui.screens.reports.base import ReportView, Row
 from chatsup.tui.widgets.chart import Series
 
-COLUMNS = [("Month", 8), ("Page views", 10), ("Visitors", 9), ("Chats", 7), ("Calls", 6),
-           ("Reminders", 9)]
+COLUMNS = [
+    ("Month", 8),
+    ("Page views", 10),
+    ("Visitors", 9),
+    ("Chats", 7),
+    ("Calls", 6),
+    ("Reminders", 9),
+]
 FIELDS = ["page_views", "visitors", "chats", "calls", "callbacks"]
 
 
@@ -32,18 +38,29 @@ class MonthlyView(ReportView):
         return await client.monthly(filters)
 
     def draw(self, data: dict[str, Any]) -> None:
-        rows: list[Row] = [(r["month"], [Text(r["month"]), *[number(r[f]) for f in FIELDS]])
-                           for r in data["rows"]]
+        rows: list[Row] = [
+            (r["month"], [Text(r["month"]), *[number(r[f]) for f in FIELDS]]) for r in data["rows"]
+        ]
         t = data["totals"]
-        rows.append(("total", [Text("Total", style="bold"),
-                               *[number(t[f], "bold") for f in FIELDS]]))
+        rows.append(
+            ("total", [Text("Total", style="bold"), *[number(t[f], "bold") for f in FIELDS]])
+        )
         self.table.fill(COLUMNS, rows)
-        self.summary(Text(f"{self.range_text(data)} · {t['chats']:,} chats · "
-                          f"{t['visitors']:,} distinct visitors · {t['callbacks']:,} reminders",
-                          style="bold"))
-        self.chart.show("bar", [r["month"] for r in data["rows"]],
-                        [Series("chats", tuple(r["chats"] for r in data["rows"])),
-                         Series("visitors", tuple(r["visitors"] for r in data["rows"]))])
+        self.summary(
+            Text(
+                f"{self.range_text(data)} · {t['chats']:,} chats · "
+                f"{t['visitors']:,} distinct visitors · {t['callbacks']:,} reminders",
+                style="bold",
+            )
+        )
+        self.chart.show(
+            "bar",
+            [r["month"] for r in data["rows"]],
+            [
+                Series("chats", tuple(r["chats"] for r in data["rows"])),
+                Series("visitors", tuple(r["visitors"] for r in data["rows"])),
+            ],
+        )
 
     def _range(self, key: str) -> dict[str, str]:
         if key != "total":
@@ -51,8 +68,10 @@ class MonthlyView(ReportView):
         rows = (self.data or {}).get("rows") or []
         if not rows:
             return {}
-        return {"since": month_range(rows[0]["month"])["since"],
-                "until": month_range(rows[-1]["month"])["until"]}
+        return {
+            "since": month_range(rows[0]["month"])["since"],
+            "until": month_range(rows[-1]["month"])["until"],
+        }
 
     def drill(self, key: str) -> None:
         self.open_visitors(**self._range(key))

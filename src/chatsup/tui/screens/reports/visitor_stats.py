@@ -17,8 +17,12 @@ from chatsup.tui.render import number, plain
 from chatsup.tui.screens.reports.base import ReportTable, ReportView, Row
 from chatsup.tui.widgets.chart import Series
 
-BREAKDOWNS = [("by_site", "Site"), ("by_browser", "Browser"), ("by_os", "OS"),
-              ("by_country", "Country")]
+BREAKDOWNS = [
+    ("by_site", "Site"),
+    ("by_browser", "Browser"),
+    ("by_os", "OS"),
+    ("by_country", "Country"),
+]
 
 
 class VisitorStatsView(ReportView):
@@ -53,30 +57,57 @@ class VisitorStatsView(ReportView):
 
     def draw(self, data: dict[str, Any]) -> None:
         days = data["days"]
-        rows: list[Row] = [(d["date"], [Text(d["date"]), number(d["visits"]),
-                                        number(d["unique_visitors"]), number(d["new_visitors"])])
-                           for d in days]
+        rows: list[Row] = [
+            (
+                d["date"],
+                [
+                    Text(d["date"]),
+                    number(d["visits"]),
+                    number(d["unique_visitors"]),
+                    number(d["new_visitors"]),
+                ],
+            )
+            for d in days
+        ]
         t = data["totals"]
-        rows.append(("total", [Text("Total", style="bold"), number(t["visits"], "bold"),
-                               number(t["unique_visitors"], "bold"),
-                               number(t["new_visitors"], "bold")]))
+        rows.append(
+            (
+                "total",
+                [
+                    Text("Total", style="bold"),
+                    number(t["visits"], "bold"),
+                    number(t["unique_visitors"], "bold"),
+                    number(t["new_visitors"], "bold"),
+                ],
+            )
+        )
         self.table.fill([("Day", 11), ("Visits", 7), ("Unique", 7), ("New", 6)], rows)
-        self.summary(Text(f"{self.range_text(data)} · {t['visits']:,} visits · "
-                          f"{t['unique_visitors']:,} unique · {t['new_visitors']:,} new",
-                          style="bold"))
+        self.summary(
+            Text(
+                f"{self.range_text(data)} · {t['visits']:,} visits · "
+                f"{t['unique_visitors']:,} unique · {t['new_visitors']:,} new",
+                style="bold",
+            )
+        )
         self.draw_breakdown()
-        self.chart.show("line", [d["date"][5:] for d in days],
-                        [Series("visits", tuple(d["visits"] for d in days)),
-                         Series("unique", tuple(d["unique_visitors"] for d in days)),
-                         Series("new", tuple(d["new_visitors"] for d in days))])
+        self.chart.show(
+            "line",
+            [d["date"][5:] for d in days],
+            [
+                Series("visits", tuple(d["visits"] for d in days)),
+                Series("unique", tuple(d["unique_visitors"] for d in days)),
+                Series("new", tuple(d["new_visitors"] for d in days)),
+            ],
+        )
 
     def draw_breakdown(self) -> None:
         if self.data is None:
             return
         field, label = BREAKDOWNS[self.breakdown]
-        rows: list[Row] = [(f"{field}:{i}", [plain(r["key"], 18), number(r["visits"]),
-                                             number(r["visitors"])])
-                           for i, r in enumerate(self.data[field])]
+        rows: list[Row] = [
+            (f"{field}:{i}", [plain(r["key"], 18), number(r["visits"]), number(r["visitors"])])
+            for i, r in enumerate(self.data[field])
+        ]
         self.by_table.fill([(label, 18), ("Visits", 7), ("Visitors", 8)], rows)
 
     def action_breakdown(self) -> None:
