@@ -27,4 +27,4 @@ def world(tmp_path: Path) -> Iterator[World]:
     try:
         yield w
     finally:
-        w.server.stop()
+        w.close()

@@ -107,6 +107,7 @@ class World:
             self.sup_token = create_token(store, "supervisor", "Boss", None)
         finally:
             store.close()
+        self.clients: list[httpx.Client] = []
         self.server = RunningServer(self.settings).start()
 
     @property
@@ -114,8 +115,17 @@ class World:
         return self.server.url
 
     def http(self, token: str | None = None) -> httpx.Client:
+        """A client for the test; closed with the world if the test did not."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=10)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+        self.server.stop()
 
     def sup(self) -> httpx.Client:
         return self.http(self.sup_token)

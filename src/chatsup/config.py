@@ -92,11 +92,11 @@ class Settings(BaseSettings):
     toml_path: ClassVar[Path | None] = None
 
     timezone: str = "UTC"
-    server: ServerSettings = Field(default_factory=ServerSettings)
-    store: StoreSettings = Field(default_factory=StoreSettings)
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
-    geo: GeoSettings = Field(default_factory=GeoSettings)
-    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    server: ServerSettings = ServerSettings()
+    store: StoreSettings = StoreSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    geo: GeoSettings = GeoSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @field_validator("timezone")
     @classmethod

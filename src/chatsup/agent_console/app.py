@@ -267,7 +267,7 @@ class AgentApp(App[int]):
                 f"Presence: {status}",
                 f"Show yourself {status} to visitors",
                 lambda s=status: self.set_presence(s),
-            )  # type: ignore[misc]
+            )
         yield SystemCommand(
             "Reload the desk", "Waiting and open chats from the server", self.reload_desk
         )

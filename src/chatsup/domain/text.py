@@ -27,7 +27,7 @@ _MAX_COMBINING = 4
 _COMBINING_RUN = re.compile(
     "([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{%d})[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
     % _MAX_COMBINING
-)  # noqa: E501
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -27,10 +27,11 @@ from chatsup.client import (
     Resync,
     SupervisorClient,
 )
+from chatsup.client.errors import describe
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Event, Site
 from chatsup.tui import render as r
-from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.calls import CallsTab
 from chatsup.tui.screens.contacts import ContactsTab
 from chatsup.tui.screens.failure import FailureScreen, failure_of

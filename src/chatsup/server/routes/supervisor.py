@@ -158,7 +158,8 @@ def _clean_profile(body: ProfileIn) -> dict[str, str | None]:
         if not set(out["phone"]) <= allowed or not 6 <= len(digits) <= 15:
             raise BadInput("phone", "must be 6 to 15 digits, with + - . ( ) and spaces only")
     for k in ("name",):
-        if out[k] and any(c in out[k] for c in "\r\n"):
+        v = out[k]
+        if v and any(c in v for c in "\r\n"):
             raise BadInput(k, "must be one line")
     if not any(out.values()):
         raise BadInput("name", "a profile needs at least one of name, email, phone, notes")

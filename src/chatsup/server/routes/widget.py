@@ -114,6 +114,8 @@ def _latest_session(rx: Rx, visitor_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("session")
     site = rx.one("SELECT offline_enabled FROM sites WHERE id = ?", (row["site_id"],))
+    if site is None:
+        raise NotFound("site")
     return {
         "session_id": row["id"],
         "site_id": row["site_id"],

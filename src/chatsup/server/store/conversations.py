@@ -114,6 +114,7 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
     first, in chunks; joins and filters apply to those few rows only.
     """
     match = fts_query(f.q)
+    assert match is not None  # _search runs only with a search text
     key = decode_cursor(f.cursor, (int,))
     below = key[0] if key else None
     limit = min(f.limit, MAX_LIMIT)

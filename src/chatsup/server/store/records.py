@@ -156,6 +156,7 @@ def list_calls(rx: Rx, f: ListFilter) -> dict[str, Any]:
         " FROM calls c" + and_(conds),
         params,
     )
+    assert s is not None  # an aggregate always answers one row
     summary = {
         "total": s["total"],
         "answered": s["answered"] or 0,

@@ -277,7 +277,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         parts = _agent_parts(rx, f, start, end)
     else:
         cut = _settled_until(rx, start, end)
-        agents_now = rx.one("SELECT count(*), max(id) FROM agents")
+        agents_now = tuple(rx.one("SELECT count(*), max(id) FROM agents") or ())
         past = (
             rx.cache.over_range(
                 rx,

@@ -6,7 +6,7 @@ edits the profile, `escape` goes back."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,9 +15,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from chatsup.client.errors import describe
 from chatsup.domain.models import VisitorDetail
 from chatsup.tui import render as r
-from chatsup.tui.screens.base import describe
+
+if TYPE_CHECKING:
+    from chatsup.tui.app import ChatsupApp
 
 
 def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
@@ -59,7 +62,7 @@ class DetailsScreen(Screen[None]):
         yield Footer()
 
     @property
-    def chat_app(self):
+    def chat_app(self) -> ChatsupApp:
         from chatsup.tui.app import ChatsupApp
 
         app = self.app

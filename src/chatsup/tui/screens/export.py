@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from chatsup.client import Filters
-from chatsup.tui.screens.base import describe
+from chatsup.client.errors import describe
 
 
 def default_path(kind: str, fmt: str) -> Path:

@@ -10,9 +10,10 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from chatsup.client import Filters
+from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationItem, Page
 from chatsup.tui import render as r
-from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.screens.base import ListTab
 from chatsup.tui.widgets.paged_table import Column
 
 STATUS_STYLE = {"unanswered": "bold red", "answered": "green", "ended": "dim", "open": ""}

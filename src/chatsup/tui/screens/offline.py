@@ -9,9 +9,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from chatsup.client.errors import describe
 from chatsup.domain.models import OfflineMessage, Page
 from chatsup.tui import render as r
-from chatsup.tui.screens.base import ListTab, describe
+from chatsup.tui.screens.base import ListTab
 from chatsup.tui.widgets.paged_table import Column
 
 

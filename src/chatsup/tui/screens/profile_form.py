@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from chatsup.client import Invalid, SupervisorClient
+from chatsup.client.errors import describe
 from chatsup.domain.models import Profile
 from chatsup.domain.text import visible
-from chatsup.tui.screens.base import describe
 
 FIELDS = ("name", "email", "phone")
 

@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationDetail
 from chatsup.tui import render as r
-from chatsup.tui.screens.base import describe
 
 
 class TranscriptScreen(ModalScreen[None]):

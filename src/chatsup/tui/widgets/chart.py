@@ -107,7 +107,7 @@ class Chart(PlotextPlot):
         labels, series = downsample(self.labels, self.series, slots)
         xs = list(range(len(labels)))
         if self.kind == "bar" and len(series) > 1:
-            plt.multiple_bar(xs, [list(s.values) for s in series], labels=[s.name for s in series])
+            plt.multiple_bar(xs, [list(s.values) for s in series], labels=[s.name for s in series])  # type: ignore[call-arg]  # plotext's stub says label
         else:
             for s in series:
                 if self.kind == "bar":

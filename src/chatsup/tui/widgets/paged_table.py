@@ -151,7 +151,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         k = self.key_of(item)
         cells = list(self.cells_of(item))
         if highlight:
-            cells = [c.copy().stylize("reverse") if isinstance(c, Text) else c for c in cells]
+            cells = [_reversed(c) if isinstance(c, Text) else c for c in cells]
         if k in self.items:
             self.items[k] = item
             for col, cell in zip(self.columns_spec, cells, strict=False):
@@ -194,3 +194,11 @@ class PagedTable(DataTable[Any], Generic[T]):
                 self.update_cell(k, col.key, cell)
             except Exception:
                 return
+
+
+def _reversed(cell: Text) -> Text:
+    """A copy of the cell drawn in reverse video (Text.stylize works in place
+    and returns None: keeping its result drew every live cell as None)."""
+    out = cell.copy()
+    out.stylize("reverse")
+    return out

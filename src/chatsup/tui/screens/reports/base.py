@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.screens.base import describe
+from chatsup.client.errors import describe
 from chatsup.tui.widgets.chart import Chart
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ class ReportView(Vertical):
 
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
         """The drill's own filters over the report's (advisor, site, dates)."""
-        base = {
+        base: dict[str, Any] = {
             k: v
             for k, v in (("agent_id", self.filters.agent_id), ("site_id", self.filters.site_id))
             if v is not None
