@@ -12,21 +12,15 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatsup.domain import rules
+
 Role = Literal["supervisor", "agent", "visitor"]
 Presence = Literal["online", "away", "offline"]
 Sender = Literal["visitor", "agent", "system"]
 ConversationStatus = Literal["open", "unanswered", "answered", "ended"]
 CallState = Literal["ringing", "answered", "missed", "rejected", "failed", "ended"]
-CALL_STATES: tuple[str, ...] = ("ringing", "answered", "missed", "rejected", "failed", "ended")
-END_REASONS: tuple[str, ...] = (
-    "visitor_hangup",
-    "agent_hangup",
-    "no_answer",
-    "rejected",
-    "busy",
-    "network_error",
-    "timeout",
-)
+CALL_STATES: tuple[str, ...] = rules.CALL_STATES
+END_REASONS: tuple[str, ...] = rules.END_REASONS
 OfflineStatus = Literal["new", "read", "handled"]
 CallbackStatus = Literal["pending", "done", "cancelled"]
 
@@ -146,9 +140,15 @@ class Call(Model):
 
 
 class CallSummary(Model):
+    """Each call in one outcome (`rules.call_outcome`): answered (ever),
+    missed, rejected, failed, ringing add up to `total`."""
+
     total: int
     answered: int
     missed: int
+    rejected: int = 0
+    failed: int = 0
+    ringing: int = 0
     total_duration_s: float
     avg_duration_s: float | None = None
 

@@ -20,6 +20,7 @@ from chatsup.server.store.common import (
 )
 from chatsup.server.store.conversations import ITEM_SELECT, conversation_detail, item
 from chatsup.server.store.db import Rx
+from chatsup.server.store.rules_sql import waiting_sql
 from chatsup.server.store.visitors import VISITOR_SELECT, _location, profile_of, visitor_item
 
 SCOPES = ("open", "waiting", "mine")
@@ -40,7 +41,7 @@ def agent_me(rx: Rx, agent_id: int) -> dict[str, Any]:
 
 def _scope(scope: str, agent_id: int) -> tuple[str, list[Any]]:
     # `+c.agent_id`: not through the agent index (see desk_conversations)
-    waiting = "(+c.agent_id IS NULL AND c.visitor_messages > 0)"
+    waiting = waiting_sql("c", holder="+c.agent_id")
     if scope == "waiting":
         return waiting, []
     if scope == "mine":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatsup.domain import rules
 from chatsup.server.store.common import (
     MAX_LIMIT,
     SNIPPET_CLOSE,
@@ -21,6 +22,7 @@ from chatsup.server.store.common import (
     ref,
 )
 from chatsup.server.store.db import Rx
+from chatsup.server.store.rules_sql import status_condition
 
 ITEM_SELECT = """
 SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
@@ -35,18 +37,10 @@ LEFT JOIN profiles p ON p.visitor_id = c.visitor_id
 LEFT JOIN messages m ON m.id = c.last_message_id
 """
 
-STATUSES = ("open", "ended", "answered", "unanswered")
+STATUSES = rules.CONVERSATION_STATUSES
 # How many search hits one page may scan before it answers with what it has
 # (and a cursor to go on): keeps a page's latency bounded for rare filters.
 SCAN_BUDGET = 20_000
-
-
-def status_of(ended_at: float | None, visitor_messages: int, agent_messages: int) -> str:
-    if ended_at is not None:
-        return "ended"
-    if agent_messages > 0:
-        return "answered"
-    return "unanswered" if visitor_messages > 0 else "open"
 
 
 def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
@@ -62,8 +56,10 @@ def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
         "visitor": {"id": row["visitor_id"], "number": row["number"], "name": row["visitor_name"]},
         "message_count": row["message_count"],
         "first_response_s": row["first_response_s"],
-        "status": status_of(row["ended_at"], row["visitor_messages"], row["agent_messages"]),
-        "unanswered": row["visitor_messages"] > 0 and row["agent_messages"] == 0,
+        "status": rules.conversation_status(
+            row["ended_at"], row["visitor_messages"], row["agent_messages"]
+        ),
+        "unanswered": rules.is_unanswered(row["visitor_messages"], row["agent_messages"]),
         "last_message": last,
     }
     if snippet is not None:
@@ -81,14 +77,7 @@ def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
     if f.status is not None:
         if f.status not in STATUSES:
             raise BadInput("status", f"must be one of {', '.join(STATUSES)}")
-        conds.append(
-            {
-                "open": "c.ended_at IS NULL",
-                "ended": "c.ended_at IS NOT NULL",
-                "answered": "c.agent_messages > 0",
-                "unanswered": "c.visitor_messages > 0 AND c.agent_messages = 0",
-            }[f.status]
-        )
+        conds.append(status_condition(f.status, "c"))
     return conds, params
 
 

@@ -61,6 +61,11 @@ class Tx:
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
+    def insert(self, sql: str, params: Any = ()) -> int:
+        """Run an INSERT into a table with an integer `id`; returns the new id."""
+        cur = self.conn.execute(sql, params)
+        return int(cur.lastrowid or 0)
+
     def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
         """Append an event to the log in this transaction; returns its id."""
         if not self.log_events:

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONVERSATION_ADVISOR = (
-    "coalesce(x.agent_id, (SELECT s.presented_agent_id FROM sessions s WHERE s.id = x.session_id))"
-)
+from chatsup.server.store.rules_sql import advisor_sql
+
+CONVERSATION_ADVISOR = advisor_sql("x")  # rules.conversation_advisor
 
 
 @dataclass(frozen=True)

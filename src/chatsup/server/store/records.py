@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatsup.domain import rules
 from chatsup.server.store.common import (
     MAX_LIMIT,
     BadInput,
@@ -18,6 +19,7 @@ from chatsup.server.store.common import (
     ref,
 )
 from chatsup.server.store.db import Rx
+from chatsup.server.store.rules_sql import call_duration_sql
 
 OFFLINE_SELECT = """
 SELECT o.id, o.at, o.site_id, s.name AS site_name, o.visitor_id, v.number, p.name AS profile_name,
@@ -92,23 +94,12 @@ LEFT JOIN profiles p ON p.visitor_id = c.visitor_id
 LEFT JOIN agents a ON a.id = c.agent_id
 """
 
-CALL_STATES = ("ringing", "answered", "missed", "rejected", "failed", "ended")
-
-# One definition of a call's duration: answered → ended (talk time); a call
-# never answered lasted 0 s; a call still in progress has no duration yet.
-DURATION_SQL = (
-    "CASE WHEN c.answered_at IS NULL THEN"
-    " (CASE WHEN c.ended_at IS NULL THEN NULL ELSE 0.0 END)"
-    " WHEN c.ended_at IS NULL THEN NULL ELSE c.ended_at - c.answered_at END"
-)
+CALL_STATES = rules.CALL_STATES
+DURATION_SQL = call_duration_sql("c")  # rules.call_duration
 
 
 def call_item(r: Any, tz: Any) -> dict[str, Any]:
-    duration: float | None
-    if r["answered_at"] is None:
-        duration = None if r["ended_at"] is None else 0.0
-    else:
-        duration = None if r["ended_at"] is None else r["ended_at"] - r["answered_at"]
+    duration = rules.call_duration(r["answered_at"], r["ended_at"])
     return {
         "id": r["id"],
         "conversation_id": r["conversation_id"],

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from chatsup.domain import rules
 from chatsup.server.store.common import BadInput, NotFound, iso, ref
 from chatsup.server.store.conversations import conversation_item
 from chatsup.server.store.db import Rx, Tx
@@ -523,9 +524,7 @@ def _call_event(tx: Tx, call_id: int) -> None:
         " WHERE c.id = ?",
         (call_id,),
     ).fetchone()
-    duration = None
-    if row["answered_at"] is not None and row["ended_at"] is not None:
-        duration = row["ended_at"] - row["answered_at"]
+    duration = rules.call_duration(row["answered_at"], row["ended_at"])
     tx.emit(
         "call.updated",
         {
@@ -570,14 +569,6 @@ def start_call(
     return cid
 
 
-# Allowed call state changes: ringing → answered/missed/rejected/failed;
-# answered → ended/failed. Terminal states take no further change.
-CALL_MOVES: dict[str, set[str]] = {
-    "ringing": {"answered", "missed", "rejected", "failed"},
-    "answered": {"ended", "failed"},
-}
-
-
 def update_call(
     tx: Tx,
     call_id: int,
@@ -590,7 +581,7 @@ def update_call(
     row = tx.execute("SELECT state FROM calls WHERE id = ?", (call_id,)).fetchone()
     if row is None:
         raise NotFound("call")
-    if state not in CALL_MOVES.get(row[0], set()):
+    if not rules.can_move(row[0], state):
         raise BadInput("state", f"a {row[0]} call cannot become {state}")
     if state == "answered":
         tx.execute(
