@@ -34,3 +34,61 @@ def test_missed_call_duration_is_the_same_everywhere(world: World) -> None:
     assert listed["duration_s"] == 0.0
     assert event["data"]["duration_s"] == 0.0
     assert [x["duration_s"] for x in exported if x["id"] == cid] == [0.0]
+
+
+def _presence(world: World, token: str, status: str) -> None:
+    with world.http(token) as a:
+        assert a.post("/v1/agent/presence", json={"status": status}).status_code == 204
+
+
+def _visit(world: World, write: bool = True) -> tuple[dict, int | None]:
+    v, s = world.visitor()
+    with v:
+        if not write:
+            return s, None
+        r = v.post("/v1/widget/messages", json={"body": "hello?"})
+        assert r.status_code == 201, r.text
+        return s, r.json()["conversation_id"]
+
+
+def _answer(world: World, token: str, cid: int) -> None:
+    with world.http(token) as a:
+        r = a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "here"})
+        assert r.status_code == 201, r.text
+
+
+def test_agent_stats_chats_equal_the_drill_down(world: World) -> None:
+    alice, bob = world.agent_token, world.agent2_token
+    # Alice alone online: two visitors are shown Alice
+    _presence(world, alice, "online")
+    s1, c1 = _visit(world)  # unanswered: counts for Alice (presented)
+    s2, c2 = _visit(world)
+    assert s1["presented_agent"]["id"] == s2["presented_agent"]["id"] == world.agent_id
+    assert c1 is not None and c2 is not None
+    _answer(world, bob, c2)  # answered by Bob: Bob holds it, it counts for Bob
+    # Bob alone online: two visitors are shown Bob
+    _presence(world, alice, "offline")
+    _presence(world, bob, "online")
+    s3, c3 = _visit(world)  # unanswered: Bob's
+    s4, c4 = _visit(world)
+    assert s3["presented_agent"]["id"] == s4["presented_agent"]["id"] == world.agent2_id
+    assert c3 is not None and c4 is not None
+    _answer(world, alice, c4)  # Alice's
+    # nobody online: an advisor-less chat counts for nobody
+    _presence(world, bob, "offline")
+    _s5, c5 = _visit(world)
+    expected = {world.agent_id: {c1, c4}, world.agent2_id: {c2, c3}}
+    with world.sup() as c:
+        rows = c.get("/v1/stats/agents").json()["rows"]
+        for row in rows:
+            aid = row["agent"]["id"]
+            listed = c.get("/v1/conversations", params={"agent_id": aid, "limit": 500}).json()
+            ids = {i["id"] for i in listed["items"]}
+            assert ids == expected[aid], (row, ids)
+            assert row["chats"] == len(ids)
+            unanswered = c.get(
+                "/v1/conversations", params={"agent_id": aid, "status": "unanswered"}
+            ).json()["items"]
+            assert row["unanswered"] == len(unanswered) == 1
+        everything = {i["id"] for i in c.get("/v1/conversations").json()["items"]}
+    assert c5 in everything and sum(r["chats"] for r in rows) == 4

@@ -22,7 +22,7 @@ from chatsup.server.store.common import (
     ref,
 )
 from chatsup.server.store.db import Rx
-from chatsup.server.store.rules_sql import status_condition
+from chatsup.server.store.rules_sql import advisor_sql, status_condition
 
 ITEM_SELECT = """
 SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
@@ -70,7 +70,9 @@ def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
 def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
     conds, params = f.where(
         time_col="c.started_at",
-        agent_col="c.agent_id",
+        # the conversation's advisor (rules.conversation_advisor), as every
+        # figure counts it: a drill-down lists exactly the rows counted
+        agent_col=advisor_sql("c"),
         site_col="c.site_id",
         visitor_col="c.visitor_id",
     )
