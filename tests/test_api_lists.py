@@ -185,6 +185,8 @@ def test_calls_log_and_summary(world: World) -> None:
         page = c.get("/v1/calls").json()
         assert page["summary"]["total"] == 4
         assert page["summary"]["answered"] == 1 and page["summary"]["missed"] == 1
+        assert page["summary"]["rejected"] == 1 and page["summary"]["failed"] == 1
+        assert page["summary"]["ringing"] == 0
         states = sorted(i["state"] for i in page["items"])
         assert states == ["ended", "failed", "missed", "rejected"]
         item = next(i for i in page["items"] if i["state"] == "ended")

@@ -92,3 +92,27 @@ def test_agent_stats_chats_equal_the_drill_down(world: World) -> None:
             assert row["unanswered"] == len(unanswered) == 1
         everything = {i["id"] for i in c.get("/v1/conversations").json()["items"]}
     assert c5 in everything and sum(r["chats"] for r in rows) == 4
+
+
+def test_calls_summary_adds_up(world: World) -> None:
+    v, s = world.visitor()
+    v.close()
+    moves = {
+        "talked": [("answered", None), ("ended", "agent_hangup")],
+        "dropped": [("answered", None), ("failed", "network_error")],  # ever answered
+        "missed": [("missed", "no_answer")],
+        "rejected": [("rejected", "busy")],
+        "failed": [("failed", "network_error")],
+        "ringing": [],
+    }
+    with world.http(world.agent_token) as a:
+        for steps in moves.values():
+            cid = a.post("/v1/calls", json={"visitor_id": s["visitor_id"]}).json()["id"]
+            for state, reason in steps:
+                r = a.patch(f"/v1/calls/{cid}", json={"state": state, "end_reason": reason})
+                assert r.status_code == 200, r.text
+    with world.sup() as c:
+        summary = c.get("/v1/calls").json()["summary"]
+    counts = {k: summary[k] for k in ("answered", "missed", "rejected", "failed", "ringing")}
+    assert counts == {"answered": 2, "missed": 1, "rejected": 1, "failed": 1, "ringing": 1}
+    assert sum(counts.values()) == summary["total"] == 6

@@ -19,7 +19,7 @@ from chatsup.server.store.common import (
     ref,
 )
 from chatsup.server.store.db import Rx
-from chatsup.server.store.rules_sql import call_duration_sql
+from chatsup.server.store.rules_sql import call_duration_sql, call_outcome_sql
 
 OFFLINE_SELECT = """
 SELECT o.id, o.at, o.site_id, s.name AS site_name, o.visitor_id, v.number, p.name AS profile_name,
@@ -96,6 +96,7 @@ LEFT JOIN agents a ON a.id = c.agent_id
 
 CALL_STATES = rules.CALL_STATES
 DURATION_SQL = call_duration_sql("c")  # rules.call_duration
+OUTCOME_SQL = call_outcome_sql("c")  # rules.call_outcome
 
 
 def call_item(r: Any, tz: Any) -> dict[str, Any]:
@@ -140,18 +141,24 @@ def list_calls(rx: Rx, f: ListFilter) -> dict[str, Any]:
     rows, nxt = page(rows, limit, lambda r: (r["started_at"], r["id"]))
     s = rx.one(
         "SELECT count(*) AS total,"
-        " sum(c.answered_at IS NOT NULL) AS answered,"
-        " sum(c.state = 'missed') AS missed,"
         f" coalesce(sum({DURATION_SQL}), 0.0) AS total_duration_s,"
         f" avg(CASE WHEN c.answered_at IS NOT NULL THEN {DURATION_SQL} END) AS avg_duration_s"
         " FROM calls c" + and_(conds),
         params,
     )
     assert s is not None  # an aggregate always answers one row
+    # each call in one outcome (rules.call_outcome): they add up to the total
+    outcomes = dict.fromkeys(rules.CALL_OUTCOMES, 0)
+    for outcome, n in rx.execute(
+        f"SELECT {OUTCOME_SQL} AS outcome, count(*) FROM calls c"
+        + and_(conds)
+        + " GROUP BY outcome",
+        params,
+    ):
+        outcomes[outcome] = n
     summary = {
         "total": s["total"],
-        "answered": s["answered"] or 0,
-        "missed": s["missed"] or 0,
+        **outcomes,
         "total_duration_s": float(s["total_duration_s"] or 0.0),
         "avg_duration_s": s["avg_duration_s"],
     }
