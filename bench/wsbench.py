@@ -82,14 +82,13 @@ def fresh_world() -> World:
     from zoneinfo import ZoneInfo
 
     from chatsup.cli import create_token
-    from chatsup.server.store import Store
-    from chatsup.server.store import writes as w
+    from chatsup.server.store import Store, sites
 
     tmp = tempfile.TemporaryDirectory(prefix="chatsup-bench-")
     db = Path(tmp.name) / "bench.db"
     store = Store.open(db, tz=ZoneInfo(TZ_NAME))
     try:
-        site = store.write_sync(w.create_site, "Shop", "shop.example")
+        site = store.write_sync(sites.create_site, "Shop", "shop.example")
         token = create_token(store, "supervisor", "bench", None)
     finally:
         store.close()

@@ -20,11 +20,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from chatsup.cli import create_token
 from chatsup.config import Settings
 from chatsup.server.run import uvicorn_config
-from chatsup.server.store import Store
-from chatsup.server.store import writes as w
+from chatsup.server.store import Store, sites
+from chatsup.server.store import agents as agents_store
+from chatsup.server.store.tokens import create_token
 
 
 def free_port() -> int:
@@ -94,14 +94,18 @@ class World:
         self.settings = make_settings(tmp, **overrides)
         store = Store.open(self.settings.store.path, tz=self.settings.tz)
         try:
-            site = store.write_sync(w.create_site, "Shop", "shop.example")
+            site = store.write_sync(sites.create_site, "Shop", "shop.example")
             self.site_id: int = site["id"]
             self.site_key: str = site["key"]
-            site2 = store.write_sync(w.create_site, "Blog", "blog.example")
+            site2 = store.write_sync(sites.create_site, "Blog", "blog.example")
             self.site2_id: int = site2["id"]
             self.site2_key: str = site2["key"]
-            self.agent_id: int = store.write_sync(w.create_agent, "Alice", "alice@example.com")
-            self.agent2_id: int = store.write_sync(w.create_agent, "Bob", "bob@example.com")
+            self.agent_id: int = store.write_sync(
+                agents_store.create_agent, "Alice", "alice@example.com"
+            )
+            self.agent2_id: int = store.write_sync(
+                agents_store.create_agent, "Bob", "bob@example.com"
+            )
             self.agent_token = create_token(store, "agent", "Alice", self.agent_id)
             self.agent2_token = create_token(store, "agent", "Bob", self.agent2_id)
             self.sup_token = create_token(store, "supervisor", "Boss", None)

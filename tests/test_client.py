@@ -108,12 +108,11 @@ async def test_live_client_resumes_across_restart(world: World) -> None:
             await asyncio.sleep(0.05)
         await asyncio.to_thread(world.server.stop)
         # written while the console is away: must arrive after reconnecting
-        from chatsup.server.store import Store
-        from chatsup.server.store import writes as w
+        from chatsup.server.store import Store, sites
 
         store = Store.open(world.settings.store.path, tz=world.settings.tz)
-        store.write_sync(w.create_site, "Written offline", "x.example")
-        store.write_sync(w.set_site_offline, 3, False)
+        store.write_sync(sites.create_site, "Written offline", "x.example")
+        store.write_sync(sites.set_site_offline, 3, False)
         store.close()
         await asyncio.to_thread(world.server.start)
         await visitor_says(world, "two")

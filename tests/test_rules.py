@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from chatsup.domain import rules
-from chatsup.server.store import Rx, Store, Tx
+from chatsup.server.store import Rx, Store, Tx, sites
+from chatsup.server.store import agents as agents_store
 from chatsup.server.store import rules_sql as sql
-from chatsup.server.store import writes as w
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ CONVERSATION_CASES = list(
 
 
 def _conversations(tx: Tx, agents: dict[str, int]) -> list[tuple[int, tuple[Any, ...]]]:
-    site = w.create_site(tx, "S", "s.example")["id"]
+    site = sites.create_site(tx, "S", "s.example")["id"]
     visitor = tx.insert(
         "INSERT INTO visitors(number, first_seen_at, last_seen_at) VALUES (1, 0, 0)", ()
     )
@@ -63,8 +63,8 @@ def _conversations(tx: Tx, agents: dict[str, int]) -> list[tuple[int, tuple[Any,
 
 def _agents(tx: Tx) -> dict[str, int]:
     return {
-        "holder": w.create_agent(tx, "Holder", "h@example.com"),
-        "presented": w.create_agent(tx, "Shown", "p@example.com"),
+        "holder": agents_store.create_agent(tx, "Holder", "h@example.com"),
+        "presented": agents_store.create_agent(tx, "Shown", "p@example.com"),
     }
 
 

@@ -84,7 +84,7 @@ def test_seeded_messages_are_searchable_and_new_ones_too(tmp_path: Path) -> None
     in it, and the index follows messages written afterwards."""
     from chatsup.server.store import ListFilter
     from chatsup.server.store.conversations import list_conversations
-    from chatsup.server.store.writes import NewMessage, visitor_message
+    from chatsup.server.store.messages import NewMessage, visitor_message
 
     db = seeded(tmp_path / "s.db")
     assert db.execute(

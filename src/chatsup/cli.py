@@ -43,11 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_site_add(args: argparse.Namespace) -> int:
-    from chatsup.server.store import writes as w
+    from chatsup.server.store import sites as sites_store
 
     store = _store(_settings(args))
     try:
-        site = store.write_sync(w.create_site, args.name, args.domain)
+        site = store.write_sync(sites_store.create_site, args.name, args.domain)
     finally:
         store.close()
     print(f"site {site['id']} {args.name} ({args.domain}); widget key:", file=sys.stderr)
@@ -56,20 +56,18 @@ def cmd_site_add(args: argparse.Namespace) -> int:
 
 
 def create_token(store: Any, role: str, name: str | None, subject_id: int | None) -> str:
-    from chatsup.server.auth import digest, new_token
-    from chatsup.server.store import writes as w
+    """`chatsup.server.store.tokens.create_token` (where it lives)."""
+    from chatsup.server.store.tokens import create_token as create
 
-    token = new_token(role)
-    store.write_sync(w.add_token, digest(token), role, name, subject_id)
-    return token
+    return create(store, role, name, subject_id)
 
 
 def cmd_agent_add(args: argparse.Namespace) -> int:
-    from chatsup.server.store import writes as w
+    from chatsup.server.store import agents as agents_store
 
     store = _store(_settings(args))
     try:
-        agent_id = store.write_sync(w.create_agent, args.name, args.email)
+        agent_id = store.write_sync(agents_store.create_agent, args.name, args.email)
         token = create_token(store, "agent", args.name, agent_id)
     finally:
         store.close()
@@ -148,9 +146,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from chatsup.server.store.tokens import create_token as create
     from chatsup.simulate.command import main as simulate_main
 
-    return simulate_main(args, lambda: _store(_settings(args)), create_token)
+    return simulate_main(args, lambda: _store(_settings(args)), create)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -91,10 +91,12 @@ def prepare_database(
     interrupted seeding starts over), then make fresh tokens: a supervisor
     and the first `advisors` seeded advisors (tokens are stored as digests, so
     the old ones cannot be shown again)."""
-    from chatsup.cli import create_token
     from chatsup.server.store import Store
-    from chatsup.server.store import writes as w
-    from chatsup.server.store.admin import list_agents, list_sites
+    from chatsup.server.store import agents as agents_store
+    from chatsup.server.store import sites as sites_store
+    from chatsup.server.store.agents import list_agents
+    from chatsup.server.store.sites import list_sites
+    from chatsup.server.store.tokens import create_token
 
     if fresh:
         _remove_db(db)
@@ -120,18 +122,18 @@ def prepare_database(
     try:
         sites = store.read_sync(list_sites)
         if not sites:
-            store.write_sync(w.create_site, "Demo shop", "shop.example")
+            store.write_sync(sites_store.create_site, "Demo shop", "shop.example")
             sites = store.read_sync(list_sites)
         every = store.read_sync(list_agents)
         you = next((a["id"] for a in every if a["email"] == YOU_EMAIL), None)
         if you is None:
-            you = store.write_sync(w.create_agent, "You", YOU_EMAIL)
+            you = store.write_sync(agents_store.create_agent, "You", YOU_EMAIL)
         agents = sorted((a for a in every if a["email"] != YOU_EMAIL), key=lambda a: a["id"])[
             :advisors
         ]
         for n in range(len(agents), advisors):
             aid = store.write_sync(
-                w.create_agent, f"Advisor {n + 1}", f"demo-advisor-{n + 1}@example.com"
+                agents_store.create_agent, f"Advisor {n + 1}", f"demo-advisor-{n + 1}@example.com"
             )
             agents.append({"id": aid, "name": f"Advisor {n + 1}"})
         return DemoInfo(

@@ -86,10 +86,10 @@ def test_acknowledged_messages_survive_kill_9(tmp_path: Path, rounds: int) -> No
     settings = make_settings(tmp_path)
     db = settings.store.path
     store = Store.open(db, tz=settings.tz)
-    from chatsup.server.store import writes as w
+    from chatsup.server.store import agents, sites
 
-    site = store.write_sync(w.create_site, "Shop", "shop.example")
-    agent_id = store.write_sync(w.create_agent, "Alice", "alice@example.com")
+    site = store.write_sync(sites.create_site, "Shop", "shop.example")
+    agent_id = store.write_sync(agents.create_agent, "Alice", "alice@example.com")
     agent_token = create_token(store, "agent", "Alice", agent_id)
     store.close()
     env = {

@@ -222,13 +222,17 @@ async def test_reconnects_after_a_restart_without_gap(busy_world: World) -> None
         await until(pilot, lambda: bar.state == "reconnecting")
         # written while the console is away (straight into the store)
         from chatsup.server.store import Store
-        from chatsup.server.store import writes as w
+        from chatsup.server.store import messages as messages_store
 
         store = Store.open(busy_world.settings.store.path, tz=busy_world.settings.tz)
         vid = s["visitor_id"]
         sid = s["session_id"]
         store.write_sync(
-            w.visitor_message, vid, sid, busy_world.site_id, w.NewMessage("while away")
+            messages_store.visitor_message,
+            vid,
+            sid,
+            busy_world.site_id,
+            messages_store.NewMessage("while away"),
         )
         store.close()
         await asyncio.to_thread(busy_world.server.start)

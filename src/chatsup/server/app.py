@@ -28,9 +28,8 @@ from chatsup.server.hub import Hub
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
-from chatsup.server.store import Store
-from chatsup.server.store import writes as w
-from chatsup.server.store.admin import log_bounds
+from chatsup.server.store import Store, agents, events
+from chatsup.server.store.events import log_bounds
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ PRUNE_EVERY_S = 3600.0
 async def _prune_loop(store: Store, days: int) -> None:
     while True:
         try:
-            await store.write(w.prune_events, time.time() - days * 86400)
+            await store.write(events.prune_events, time.time() - days * 86400)
         except Exception:
             log.exception("pruning the event log failed")
         await asyncio.sleep(PRUNE_EVERY_S)
@@ -100,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         store.on_commit = hub.publish_threadsafe
         hub.latest_id = (await store.read(log_bounds))[1]
         # Agents seen online before a restart (or a crash) have no socket any more.
-        await store.write(w.reset_presence)
+        await store.write(agents.reset_presence)
         app.state.store = store
         app.state.hub = hub
         app.state.auth = Authenticator(store)

@@ -3,25 +3,13 @@ by digest and compared in constant time. Roles: supervisor, agent, visitor."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
 from chatsup.server.errors import ApiError
 from chatsup.server.store import Store
-from chatsup.server.store.admin import token_lookup
-
-TOKEN_PREFIX = {"supervisor": "sup_", "agent": "agt_", "visitor": "vis_"}
-
-
-def new_token(role: str) -> str:
-    return TOKEN_PREFIX[role] + secrets.token_urlsafe(24)  # 192 random bits
-
-
-def digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+from chatsup.server.store.tokens import digest, token_lookup
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import Hub, Published, Subscriber
 from chatsup.server.store import BadInput, NotFound
-from chatsup.server.store import writes as w
-from chatsup.server.store.admin import events_after, log_bounds
+from chatsup.server.store import agents as agents_store
+from chatsup.server.store.events import events_after, log_bounds
 
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
@@ -263,7 +263,7 @@ async def agent_socket(ws: WebSocket) -> None:
     aid = p.subject_id
     state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
     if state.agent_sockets[aid] == 1:
-        await state.store.write(w.set_presence, aid, "online")
+        await state.store.write(agents_store.set_presence, aid, "online")
 
     def relevant(pub: Published) -> bool:
         if pub.type == "message.created":
@@ -289,4 +289,4 @@ async def agent_socket(ws: WebSocket) -> None:
         if state.agent_sockets[aid] == 0:
             del state.agent_sockets[aid]
             with contextlib.suppress(Exception):
-                await state.store.write(w.set_presence, aid, "offline")
+                await state.store.write(agents_store.set_presence, aid, "offline")

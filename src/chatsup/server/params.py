@@ -14,7 +14,7 @@ from starlette.responses import Response
 from chatsup.domain import timerange
 from chatsup.domain.text import has_bad_codepoints
 from chatsup.server.store import BadInput, ListFilter
-from chatsup.server.store.common import MAX_LIMIT
+from chatsup.server.store.paging import MAX_LIMIT
 
 # A path id as SQLite stores it; a larger number is a 422, not an overflow.
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]

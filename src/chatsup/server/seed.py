@@ -22,7 +22,14 @@ from chatsup.domain.timerange import local_midnight
 from chatsup.server import seed_text as tx_
 from chatsup.server.enrich import parse_user_agent
 from chatsup.server.store import BadInput, Store, Tx
-from chatsup.server.store import writes as w
+from chatsup.server.store import agents as agents_store
+from chatsup.server.store import calls as calls_store
+from chatsup.server.store import conversations as conversations_store
+from chatsup.server.store import messages as messages_store
+from chatsup.server.store import offline as offline_store
+from chatsup.server.store import sites as sites_store
+from chatsup.server.store import visitors as visitors_store
+from chatsup.server.store import visits as visits_store
 
 # Visits per weekday (Mon..Sun) at scale 1.0, and the weight of each local hour.
 VISITS_PER_DAY = 420
@@ -199,9 +206,9 @@ class Planner:
         ua = parse_user_agent(st["ua"])
         country, code, city, prefix = st["place"]
         earlier = st.get("visitor_id_from")
-        out = w.start_session(
+        out = visits_store.start_session(
             tx,
-            w.Visit(
+            visits_store.Visit(
                 site_id=st["site"],
                 visitor_id=earlier["visitor_id"] if earlier else None,
                 ip=prefix + str(self.rng.randint(1, 254)),
@@ -225,17 +232,17 @@ class Planner:
     def pageview(self, tx: Tx, st: dict[str, Any]) -> None:
         path, title = self.rng.choice(tx_.PAGES)
         site = tx_.SITES[self.sites.index(st["site"])][1]
-        w.add_pageview(tx, st["session_id"], f"https://{site}{path}", title, st["now"])
+        visits_store.add_pageview(tx, st["session_id"], f"https://{site}{path}", title, st["now"])
         self.report.page_views += 1
 
     def _visitor_says(self, body: str, media: dict[str, Any] | None) -> Action:
         def act(tx: Tx, st: dict[str, Any]) -> None:
-            out = w.visitor_message(
+            out = messages_store.visitor_message(
                 tx,
                 st["visitor_id"],
                 st["session_id"],
                 st["site"],
-                w.NewMessage(body, media, at=st["now"]),
+                messages_store.NewMessage(body, media, at=st["now"]),
             )
             self.report.conversations += out.get("started", False)
             st["conversation_id"] = out["conversation_id"]
@@ -246,8 +253,11 @@ class Planner:
     def _agent_says(self, body: str) -> Action:
         def act(tx: Tx, st: dict[str, Any]) -> None:
             try:
-                w.agent_message(
-                    tx, st["agent"], st["conversation_id"], w.NewMessage(body, at=st["now"])
+                messages_store.agent_message(
+                    tx,
+                    st["agent"],
+                    st["conversation_id"],
+                    messages_store.NewMessage(body, at=st["now"]),
                 )
             except BadInput:  # a returning visitor's two visits shared a chat, now ended
                 return
@@ -257,13 +267,13 @@ class Planner:
 
     def end_chat(self, tx: Tx, st: dict[str, Any]) -> None:
         if "conversation_id" in st:
-            w.end_conversation(tx, st["conversation_id"], st["now"])
+            conversations_store.end_conversation(tx, st["conversation_id"], st["now"])
 
     def offline(self, tx: Tx, st: dict[str, Any]) -> None:
         rng = self.rng
         first = rng.choice(tx_.FIRST_NAMES)
         handled = rng.random() < 0.6
-        w.offline_message(
+        offline_store.offline_message(
             tx,
             st["site"],
             st["visitor_id"],
@@ -283,19 +293,19 @@ class Planner:
         rng = self.rng
         agent = st["agent"] or rng.choice(self.agents)
         t = st["now"]
-        cid = w.start_call(tx, st["visitor_id"], agent, st.get("conversation_id"), t)
+        cid = calls_store.start_call(tx, st["visitor_id"], agent, st.get("conversation_id"), t)
         outcome = rng.choices(
             ["ended", "missed", "rejected", "failed", "dropped", "ringing"], [10, 4, 2, 1, 1, 0.2]
         )[0]
         if outcome in ("ended", "dropped"):
-            w.update_call(tx, cid, "answered", None, agent, t + rng.uniform(3, 25))
+            calls_store.update_call(tx, cid, "answered", None, agent, t + rng.uniform(3, 25))
             talk = t + rng.uniform(30, 900)
             if outcome == "ended":
-                w.update_call(
+                calls_store.update_call(
                     tx, cid, "ended", rng.choice(["visitor_hangup", "agent_hangup"]), agent, talk
                 )
             else:
-                w.update_call(tx, cid, "failed", "network_error", agent, talk)
+                calls_store.update_call(tx, cid, "failed", "network_error", agent, talk)
         elif outcome != "ringing":
             reason = {
                 "missed": rng.choice(["no_answer", "timeout"]),
@@ -303,11 +313,11 @@ class Planner:
                 "failed": rng.choice(["network_error", "timeout"]),
             }[outcome]
             assert reason in END_REASONS
-            w.update_call(tx, cid, outcome, reason, agent, t + rng.uniform(10, 40))
+            calls_store.update_call(tx, cid, outcome, reason, agent, t + rng.uniform(10, 40))
         self.report.calls += 1
 
     def sms(self, tx: Tx, st: dict[str, Any]) -> None:
-        w.add_sms(
+        calls_store.add_sms(
             tx,
             st["visitor_id"],
             st["agent"] or self.agents[0],
@@ -318,7 +328,7 @@ class Planner:
         self.report.sms += 1
 
     def callback(self, tx: Tx, st: dict[str, Any]) -> None:
-        w.add_callback(
+        calls_store.add_callback(
             tx,
             st["visitor_id"],
             st["agent"],
@@ -332,7 +342,7 @@ class Planner:
     def profile(self, tx: Tx, st: dict[str, Any]) -> None:
         rng = self.rng
         first, last = rng.choice(tx_.FIRST_NAMES), rng.choice(tx_.LAST_NAMES)
-        w.put_profile(
+        visitors_store.put_profile(
             tx,
             st["visitor_id"],
             {
@@ -374,8 +384,8 @@ def seed_demo(
     report = SeedReport()
 
     def setup(tx: Tx) -> tuple[list[int], list[int]]:
-        sites = [w.create_site(tx, n, d, k)["id"] for n, d, k in tx_.SITES]
-        agents = [w.create_agent(tx, n, e) for n, e in tx_.AGENTS]
+        sites = [sites_store.create_site(tx, n, d, k)["id"] for n, d, k in tx_.SITES]
+        agents = [agents_store.create_agent(tx, n, e) for n, e in tx_.AGENTS]
         return sites, agents
 
     site_ids, agent_ids = store.write_sync(setup, log_events=False)

@@ -33,18 +33,20 @@ def advisor_name(n: int) -> str:
 def create(store: Any, agents: int, create_token: Any) -> dict[str, Any]:
     """Site, `agents` advisors and their new tokens, a supervisor token:
     `{site_keys, site_origins, agent_tokens, supervisor_token}`."""
-    from chatsup.server.store import writes as w
-    from chatsup.server.store.admin import list_agents, list_sites
+    from chatsup.server.store import agents as agents_store
+    from chatsup.server.store import sites
+    from chatsup.server.store.agents import list_agents
+    from chatsup.server.store.sites import list_sites
 
     site = next((s for s in store.read_sync(list_sites) if s["domain"] == SITE_DOMAIN), None)
     if site is None:
-        site = store.write_sync(w.create_site, SITE_NAME, SITE_DOMAIN)
+        site = store.write_sync(sites.create_site, SITE_NAME, SITE_DOMAIN)
     by_email = {a["email"]: a["id"] for a in store.read_sync(list_agents)}
     tokens = []
     for n in range(agents):
         email = f"sim-advisor-{n + 1}@simulated.example"
         name = advisor_name(n)
-        agent_id = by_email.get(email) or store.write_sync(w.create_agent, name, email)
+        agent_id = by_email.get(email) or store.write_sync(agents_store.create_agent, name, email)
         tokens.append(create_token(store, "agent", name, agent_id))
     return {
         "site_keys": [site["key"]],

@@ -14,9 +14,11 @@ from chatsup.server import live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import PathId, check_model, json
-from chatsup.server.store import BadInput, agent_desk
-from chatsup.server.store import writes as w
-from chatsup.server.store.records import call_row
+from chatsup.server.store import BadInput, agent_desk, agents
+from chatsup.server.store import calls as calls_store
+from chatsup.server.store import conversations as conversations_store
+from chatsup.server.store import messages as messages_store
+from chatsup.server.store.calls import call_row
 
 router = APIRouter(tags=["agent"])
 
@@ -66,7 +68,7 @@ async def desk_conversation(conversation_id: PathId, request: Request) -> Respon
 @router.post("/v1/agent/presence", status_code=204)
 async def presence(body: PresenceIn, request: Request) -> Response:
     p = await agent(request)
-    await request.app.state.store.write(w.set_presence, p.subject_id, body.status)
+    await request.app.state.store.write(agents.set_presence, p.subject_id, body.status)
     return Response(status_code=204)
 
 
@@ -82,7 +84,10 @@ async def send_agent_message(
     key = f"a{p.subject_id}:{body.client_id}" if body.client_id else None
     media = body.media.model_dump() if body.media else None
     out: dict[str, Any] = await app.state.store.write(
-        w.agent_message, p.subject_id, conversation_id, w.NewMessage(body.body, media, key)
+        messages_store.agent_message,
+        p.subject_id,
+        conversation_id,
+        messages_store.NewMessage(body.body, media, key),
     )
     return {k: out[k] for k in ("conversation_id", "message_id", "event_id")}
 
@@ -97,7 +102,9 @@ async def reply(conversation_id: PathId, body: MessageIn, request: Request) -> R
 @router.post("/v1/agent/conversations/{conversation_id}/end", status_code=200)
 async def end(conversation_id: PathId, request: Request) -> Response:
     await agent(request)
-    ended = await request.app.state.store.write(w.end_conversation, conversation_id)
+    ended = await request.app.state.store.write(
+        conversations_store.end_conversation, conversation_id
+    )
     return json({"conversation_id": conversation_id, "ended": ended})
 
 
@@ -105,7 +112,9 @@ async def end(conversation_id: PathId, request: Request) -> Response:
 async def start_call(body: CallIn, request: Request) -> Response:
     p = await agent(request)
     store = request.app.state.store
-    cid = await store.write(w.start_call, body.visitor_id, p.subject_id, body.conversation_id)
+    cid = await store.write(
+        calls_store.start_call, body.visitor_id, p.subject_id, body.conversation_id
+    )
     return json(await store.read(call_row, cid), 201)
 
 
@@ -118,7 +127,7 @@ async def update_call(call_id: PathId, body: CallPatch, request: Request) -> Res
     if body.end_reason is not None and body.end_reason not in END_REASONS:
         raise BadInput("end_reason", f"must be one of {', '.join(END_REASONS)}")
     store = request.app.state.store
-    await store.write(w.update_call, call_id, body.state, body.end_reason, p.subject_id)
+    await store.write(calls_store.update_call, call_id, body.state, body.end_reason, p.subject_id)
     return json(await store.read(call_row, call_id))
 
 
@@ -127,7 +136,7 @@ async def sms(body: SmsIn, request: Request) -> Response:
     p = await agent(request)
     check_model(body)
     sid = await request.app.state.store.write(
-        w.add_sms, body.visitor_id, p.subject_id, body.phone, body.body
+        calls_store.add_sms, body.visitor_id, p.subject_id, body.phone, body.body
     )
     return json({"id": sid}, 201)
 
@@ -138,7 +147,7 @@ async def callback(body: CallbackIn, request: Request) -> Response:
     check_model(body)
     when = body.scheduled_for.timestamp() if body.scheduled_for else None
     cid = await request.app.state.store.write(
-        w.add_callback, body.visitor_id, p.subject_id, body.phone, when
+        calls_store.add_callback, body.visitor_id, p.subject_id, body.phone, when
     )
     return json({"id": cid}, 201)
 

@@ -22,8 +22,10 @@ from chatsup.domain.text import spreadsheet_safe
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import list_filter
-from chatsup.server.store import ListFilter, Rx, conversations, records, visitors
-from chatsup.server.store.common import iso
+from chatsup.server.store import ListFilter, Rx, conversations, visitors
+from chatsup.server.store import calls as calls_store
+from chatsup.server.store import offline as offline_store
+from chatsup.server.store.wire import iso
 
 router = APIRouter(tags=["supervisor"])
 
@@ -127,7 +129,7 @@ def _named(k: str) -> Getter:
 KINDS: dict[str, tuple[Reader, list[str]]] = {
     "conversations": (_conversation_rows, CONVERSATION_COLUMNS),
     "offline-messages": _flat(
-        records.list_offline,
+        offline_store.list_offline,
         {
             "id": _key("id"),
             "at": _key("at"),
@@ -142,7 +144,7 @@ KINDS: dict[str, tuple[Reader, list[str]]] = {
         },
     ),
     "calls": _flat(
-        records.list_calls,
+        calls_store.list_calls,
         {
             "id": _key("id"),
             "conversation_id": _key("conversation_id"),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from chatsup.server.errors import ApiError
-from chatsup.server.store.admin import site_by_key
+from chatsup.server.store.sites import site_by_key
 
 router = APIRouter(tags=["widget"])
 

@@ -22,8 +22,13 @@ from chatsup.server.mail import (
     validate_address,
 )
 from chatsup.server.params import PathId, check_model, json, list_filter
-from chatsup.server.store import BadInput, ListFilter, admin, conversations, records, visitors
-from chatsup.server.store import writes as w
+from chatsup.server.store import BadInput, ListFilter, conversations, visitors
+from chatsup.server.store import agents as agents_store
+from chatsup.server.store import calls as calls_store
+from chatsup.server.store import events as event_log
+from chatsup.server.store import messages as messages_store
+from chatsup.server.store import offline as offline_store
+from chatsup.server.store import sites as sites_store
 
 router = APIRouter(tags=["supervisor"])
 
@@ -48,12 +53,12 @@ async def list_conversations(request: Request, f: ListFilter = Depends(list_filt
 )
 async def conversation(conversation_id: PathId, request: Request) -> Response:
     return json(
-        await request.app.state.store.read(conversations.conversation_detail, conversation_id)
+        await request.app.state.store.read(messages_store.conversation_detail, conversation_id)
     )
 
 
 def _transcript_source(rx: Any, conversation_id: int) -> dict[str, Any]:
-    return conversations.conversation_detail(rx, conversation_id)
+    return messages_store.conversation_detail(rx, conversation_id)
 
 
 @router.post(
@@ -99,32 +104,32 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
 @router.get("/v1/offline-messages", response_model=m.Page[m.OfflineMessage], dependencies=sup)
 async def offline_messages(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
     """Messages left while no advisor was online. `agent_id` = handled by."""
-    return json(await request.app.state.store.read(records.list_offline, f))
+    return json(await request.app.state.store.read(offline_store.list_offline, f))
 
 
 @router.get("/v1/sites", dependencies=sup)
 async def sites(request: Request) -> Response:
-    return json({"items": await request.app.state.store.read(admin.list_sites)})
+    return json({"items": await request.app.state.store.read(sites_store.list_sites)})
 
 
 @router.patch("/v1/sites/{site_id}", response_model=m.Site, dependencies=sup)
 async def patch_site(site_id: PathId, body: SitePatch, request: Request) -> Response:
     """Switch offline messages on or off for a site."""
     store = request.app.state.store
-    await store.write(w.set_site_offline, site_id, body.offline_enabled)
-    return json(await store.read(admin.get_site, site_id))
+    await store.write(sites_store.set_site_offline, site_id, body.offline_enabled)
+    return json(await store.read(sites_store.get_site, site_id))
 
 
 @router.get("/v1/agents", dependencies=sup)
 async def agents(request: Request) -> Response:
-    return json({"items": await request.app.state.store.read(admin.list_agents)})
+    return json({"items": await request.app.state.store.read(agents_store.list_agents)})
 
 
 @router.get("/v1/calls", response_model=m.CallPage, dependencies=sup)
 async def calls(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
     """The call log with a summary of everything the filters select.
     Duration is talk time (answered → ended); `status` filters on state."""
-    return json(await request.app.state.store.read(records.list_calls, f))
+    return json(await request.app.state.store.read(calls_store.list_calls, f))
 
 
 @router.get("/v1/visitors", response_model=m.Page[m.VisitorItem], dependencies=sup)
@@ -170,13 +175,13 @@ def _clean_profile(body: ProfileIn) -> dict[str, str | None]:
 async def put_profile(visitor_id: PathId, body: ProfileIn, request: Request) -> Response:
     """Create or edit a profile. A bad email or phone is a 422 naming it."""
     fields = _clean_profile(body)
-    return json(await request.app.state.store.write(w.put_profile, visitor_id, fields))
+    return json(await request.app.state.store.write(visitors.put_profile, visitor_id, fields))
 
 
 @router.delete("/v1/visitors/{visitor_id}/profile", status_code=204, dependencies=sup)
 async def delete_profile(visitor_id: PathId, request: Request) -> Response:
     """Remove a profile; the visitor stays, anonymous."""
-    await request.app.state.store.write(w.delete_profile, visitor_id)
+    await request.app.state.store.write(visitors.delete_profile, visitor_id)
     return Response(status_code=204)
 
 
@@ -194,7 +199,7 @@ async def events(
     limit: int = Query(100, ge=1, le=5000),
 ) -> Response:
     """The event log, oldest first."""
-    items = await request.app.state.store.read(admin.events_after, after, limit)
+    items = await request.app.state.store.read(event_log.events_after, after, limit)
     nxt = str(items[-1]["id"]) if len(items) == limit else None
     # `latest_id`: where a client that wants only what happens from now on starts
     return json({"items": items, "next_cursor": nxt, "latest_id": request.app.state.hub.latest_id})

@@ -9,13 +9,16 @@ from starlette.responses import Response
 
 from chatsup.domain.inputs import MessageIn, OfflineMessageIn, PageViewIn, WidgetSessionIn
 from chatsup.server import live_sockets
-from chatsup.server.auth import Principal, digest, new_token, require
+from chatsup.server.auth import Principal, require
 from chatsup.server.enrich import client_ip, parse_user_agent
 from chatsup.server.errors import ApiError
 from chatsup.server.params import check_model, json
-from chatsup.server.store import NotFound, Rx, Tx
-from chatsup.server.store import writes as w
-from chatsup.server.store.admin import online_agents, site_by_key
+from chatsup.server.store import NotFound, Rx, Tx, visits
+from chatsup.server.store import messages as messages_store
+from chatsup.server.store import offline as offline_store
+from chatsup.server.store.agents import online_agents
+from chatsup.server.store.sites import site_by_key
+from chatsup.server.store.tokens import digest, new_token
 
 router = APIRouter(prefix="/v1/widget", tags=["widget"])
 
@@ -75,7 +78,7 @@ async def start_session(body: WidgetSessionIn, request: Request) -> Response:
     loc = state.geo.lookup(ip)
     token = body.visitor_token if ctx["returning"] is not None else new_token("visitor")
     presented = ctx["presented"]
-    visit = w.Visit(
+    visit = visits.Visit(
         site_id=site["id"],
         visitor_id=ctx["returning"],
         ip=ip,
@@ -90,9 +93,9 @@ async def start_session(body: WidgetSessionIn, request: Request) -> Response:
         presented_agent_id=presented["id"] if presented else None,
         token_digest=None if ctx["returning"] is not None else digest(token or ""),
     )
-    out = await state.store.write(w.start_session, visit)
+    out = await state.store.write(visits.start_session, visit)
     if body.url:
-        await state.store.write(w.add_pageview, out["session_id"], body.url, None)
+        await state.store.write(visits.add_pageview, out["session_id"], body.url, None)
     return json(
         {
             **out,
@@ -135,7 +138,7 @@ async def pageview(body: PageViewIn, request: Request) -> Response:
     check_model(body)
     store = request.app.state.store
     s = await store.read(_latest_session, p.subject_id)
-    pid = await store.write(w.add_pageview, s["session_id"], body.url, body.title)
+    pid = await store.write(visits.add_pageview, s["session_id"], body.url, body.title)
     return json({"id": pid}, 201)
 
 
@@ -150,12 +153,12 @@ async def send_visitor_message(app: Any, p: Principal, body: MessageIn) -> dict[
     key = f"v{p.subject_id}:{body.client_id}" if body.client_id else None
     media = body.media.model_dump() if body.media else None
     out: dict[str, Any] = await app.state.store.write(
-        _visitor_message, p.subject_id, w.NewMessage(body.body, media, key)
+        _visitor_message, p.subject_id, messages_store.NewMessage(body.body, media, key)
     )
     return out
 
 
-def _visitor_message(tx: Tx, visitor_id: int, m: w.NewMessage) -> dict[str, Any]:
+def _visitor_message(tx: Tx, visitor_id: int, m: messages_store.NewMessage) -> dict[str, Any]:
     """The visitor's latest session and the message, in one hop to the writer
     (not a read then a write: each hop to a thread costs the event loop)."""
     row = tx.execute(
@@ -164,7 +167,7 @@ def _visitor_message(tx: Tx, visitor_id: int, m: w.NewMessage) -> dict[str, Any]
     ).fetchone()
     if row is None:
         raise NotFound("session")
-    return w.visitor_message(tx, visitor_id, row[0], row[1], m)
+    return messages_store.visitor_message(tx, visitor_id, row[0], row[1], m)
 
 
 @router.post("/messages", status_code=201)
@@ -193,7 +196,13 @@ async def offline(body: OfflineMessageIn, request: Request) -> Response:
     if not s["offline_enabled"]:
         raise ApiError(403, "offline_disabled", "this site does not take offline messages")
     oid = await store.write(
-        w.offline_message, s["site_id"], p.subject_id, body.name, body.email, body.phone, body.body
+        offline_store.offline_message,
+        s["site_id"],
+        p.subject_id,
+        body.name,
+        body.email,
+        body.phone,
+        body.body,
     )
     return json({"id": oid}, 201)
 

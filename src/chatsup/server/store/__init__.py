@@ -1,6 +1,12 @@
-"""The store: SQLite behind one writer thread and a pool of readers."""
+"""The store: SQLite behind one writer thread and a pool of readers.
 
-from chatsup.server.store.common import BadInput, ListFilter, NotFound
+One module per entity holds its reads, writes and rules: conversations,
+messages, calls (and SMS, callbacks), visits (and page views), visitors (and
+profiles), offline, sites, agents (and presence), tokens, events; paging,
+search, wire, errors hold what they all share."""
+
 from chatsup.server.store.db import PendingEvent, Rx, Store, Tx
+from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.paging import ListFilter
 
 __all__ = ["BadInput", "ListFilter", "NotFound", "PendingEvent", "Rx", "Store", "Tx"]

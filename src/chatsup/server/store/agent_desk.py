@@ -8,20 +8,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chatsup.server.store.common import (
-    MAX_LIMIT,
-    BadInput,
-    NotFound,
-    and_,
-    decode_cursor,
-    encode_cursor,
-    iso,
-    ref,
-)
-from chatsup.server.store.conversations import ITEM_SELECT, conversation_detail, item
+from chatsup.server.store.conversations import ITEM_SELECT, item
 from chatsup.server.store.db import Rx
+from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.messages import conversation_detail
+from chatsup.server.store.paging import MAX_LIMIT, and_, decode_cursor, encode_cursor
 from chatsup.server.store.rules_sql import waiting_sql
 from chatsup.server.store.visitors import VISITOR_SELECT, _location, profile_of, visitor_item
+from chatsup.server.store.wire import iso, ref
 
 SCOPES = ("open", "waiting", "mine")
 PAGE_VIEWS = 50

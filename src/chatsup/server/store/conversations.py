@@ -5,24 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.common import (
+from chatsup.server.store.db import Rx, Tx
+from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.paging import (
     MAX_LIMIT,
-    SNIPPET_CLOSE,
-    SNIPPET_OPEN,
-    BadInput,
     ListFilter,
-    NotFound,
     and_,
     decode_cursor,
     encode_cursor,
-    fts_query,
-    iso,
     keyset,
     page,
-    ref,
 )
-from chatsup.server.store.db import Rx
 from chatsup.server.store.rules_sql import advisor_sql, status_condition
+from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN, fts_query
+from chatsup.server.store.wire import iso, ref
 
 ITEM_SELECT = """
 SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
@@ -196,42 +192,6 @@ def conversation_item(rx: Rx, conversation_id: int) -> dict[str, Any]:
     return item(row, rx.tz)
 
 
-def message_dict(row: Any, tz: Any) -> dict[str, Any]:
-    media = None
-    if row["media_url"] is not None:
-        media = {
-            "name": row["media_name"],
-            "type": row["media_type"],
-            "size": row["media_size"],
-            "url": row["media_url"],
-        }
-    return {
-        "id": row["id"],
-        "conversation_id": row["conversation_id"],
-        "at": iso(row["at"], tz),
-        "sender": row["sender"],
-        "agent": ref(row["agent_id"], row["agent_name"]),
-        "body": row["body"],
-        "media": media,
-        "response_s": row["response_s"],
-    }
-
-
-MESSAGE_SELECT = """
-SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
-       m.media_name, m.media_type, m.media_size, m.media_url, m.response_s
-FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
-"""
-
-
-def conversation_detail(rx: Rx, conversation_id: int) -> dict[str, Any]:
-    conv = conversation_item(rx, conversation_id)
-    rows = rx.execute(
-        MESSAGE_SELECT + " WHERE m.conversation_id = ? ORDER BY m.id", (conversation_id,)
-    ).fetchall()
-    return {"conversation": conv, "messages": [message_dict(r, rx.tz) for r in rows]}
-
-
 def conversation_owner(rx: Rx, conversation_id: int) -> dict[str, Any]:
     row = rx.one(
         "SELECT id, visitor_id, agent_id, site_id, ended_at FROM conversations WHERE id = ?",
@@ -240,3 +200,31 @@ def conversation_owner(rx: Rx, conversation_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("conversation")
     return dict(row)
+
+
+def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> bool:
+    at = tx.now if at is None else at
+    cur = tx.execute(
+        "UPDATE conversations SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+        (at, conversation_id),
+    )
+    if cur.rowcount == 0:
+        exists = tx.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,))
+        if exists.fetchone() is None:
+            raise NotFound("conversation")
+        return False
+    row = tx.execute(
+        "SELECT visitor_id, agent_id FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    tx.emit(
+        "conversation.ended",
+        {
+            "conversation_id": conversation_id,
+            "visitor_id": row[0],
+            "agent_id": row[1],
+            "at": iso(at, tx.tz),
+            "conversation": conversation_item(tx.rx(), conversation_id),
+        },
+        at,
+    )
+    return True

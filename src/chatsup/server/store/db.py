@@ -66,6 +66,10 @@ class Tx:
         cur = self.conn.execute(sql, params)
         return int(cur.lastrowid or 0)
 
+    def rx(self) -> Rx:
+        """This transaction seen as a read (a write may call read functions)."""
+        return Rx(self.conn, self.tz)
+
     def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
         """Append an event to the log in this transaction; returns its id."""
         if not self.log_events:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chatsup.server.store.common import (
-    MAX_LIMIT,
-    ListFilter,
-    NotFound,
-    and_,
-    fts_query,
-    iso,
-    keyset,
-    page,
-    ref,
-)
 from chatsup.server.store.conversations import ITEM_SELECT, item
-from chatsup.server.store.db import Rx
+from chatsup.server.store.db import Rx, Tx
+from chatsup.server.store.errors import NotFound
+from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, keyset, page
+from chatsup.server.store.search import fts_query
+from chatsup.server.store.wire import iso, ref
 
 # A visitor is "online now" when seen within this many seconds.
 ONLINE_WINDOW_S = 300.0
@@ -222,3 +215,42 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
         "media": media,
         "location": _location(row),
     }
+
+
+# -- profiles -----------------------------------------------------------------
+
+
+def put_profile(tx: Tx, visitor_id: int, fields: dict[str, str | None]) -> dict[str, Any]:
+    if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
+        raise NotFound("visitor")
+    tx.execute(
+        "INSERT INTO profiles(visitor_id, name, email, phone, notes, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(visitor_id) DO UPDATE SET name = excluded.name,"
+        " email = excluded.email, phone = excluded.phone, notes = excluded.notes,"
+        " updated_at = excluded.updated_at",
+        (
+            visitor_id,
+            fields.get("name"),
+            fields.get("email"),
+            fields.get("phone"),
+            fields.get("notes"),
+            tx.now,
+        ),
+    )
+    tx.execute("UPDATE visitors SET has_profile = 1 WHERE id = ?", (visitor_id,))
+    profile = {
+        **{k: fields.get(k) for k in ("name", "email", "phone", "notes")},
+        "updated_at": iso(tx.now, tx.tz),
+    }
+    tx.emit("profile.updated", {"visitor_id": visitor_id, "profile": profile})
+    return profile
+
+
+def delete_profile(tx: Tx, visitor_id: int) -> None:
+    if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
+        raise NotFound("visitor")
+    cur = tx.execute("DELETE FROM profiles WHERE visitor_id = ?", (visitor_id,))
+    if cur.rowcount == 0:
+        raise NotFound("profile")
+    tx.execute("UPDATE visitors SET has_profile = 0 WHERE id = ?", (visitor_id,))
+    tx.emit("profile.deleted", {"visitor_id": visitor_id})

@@ -1,45 +1,16 @@
-"""Helpers every query module shares: time formatting, keyset cursors, the
-list filter, and turning a user's search text into a safe FTS5 query."""
+"""Lists: the filters every list and report shares, keyset cursors and pages."""
 
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
+from chatsup.server.store.errors import BadInput
+
 MAX_LIMIT = 500
-SNIPPET_OPEN = "«"
-SNIPPET_CLOSE = "»"
-
-
-class BadInput(ValueError):
-    """A request value the store cannot use; `field` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class NotFound(LookupError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
-        self.what = what
-
-
-def iso(ts: float | None, tz: ZoneInfo) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
-
-
-def ref(id_: int | None, name: str | None) -> dict[str, Any] | None:
-    return None if id_ is None else {"id": id_, "name": name or f"#{id_}"}
 
 
 # -- keyset cursors -----------------------------------------------------------
@@ -131,25 +102,3 @@ def page(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
 
 def and_(conds: list[str]) -> str:
     return (" WHERE " + " AND ".join(conds)) if conds else ""
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(text: str | None) -> str | None:
-    """The user's words as an FTS5 query: every word must match, as a token.
-
-    Quotes, operators and column filters typed by the user are taken as
-    words, never as FTS5 syntax, so no input can make the query fail. A word
-    ending in `*` is a prefix search.
-    """
-    if not text:
-        return None
-    terms: list[str] = []
-    for m in _WORD.finditer(text):
-        word = m.group()
-        prefix = text[m.end() : m.end() + 1] == "*"
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
-        if len(terms) >= 16:
-            break
-    return " ".join(terms) if terms else None

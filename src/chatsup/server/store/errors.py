@@ -1,0 +1,18 @@
+"""What the store raises: a value it cannot use, a row that is not there."""
+
+from __future__ import annotations
+
+
+class BadInput(ValueError):
+    """A request value the store cannot use; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what

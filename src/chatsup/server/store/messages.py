@@ -1,0 +1,234 @@
+"""Messages: the transcript of a conversation and the sends (a visitor's
+first message opens a conversation; an agent's first answer assigns it).
+Sends are idempotent by client key. First response and per-turn response
+times are computed here, once, by the metric definitions of ARCHITECTURE.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chatsup.server.store.agents import agent_name
+from chatsup.server.store.conversations import conversation_item
+from chatsup.server.store.db import Rx, Tx
+from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.wire import iso, ref
+
+
+def message_dict(row: Any, tz: Any) -> dict[str, Any]:
+    media = None
+    if row["media_url"] is not None:
+        media = {
+            "name": row["media_name"],
+            "type": row["media_type"],
+            "size": row["media_size"],
+            "url": row["media_url"],
+        }
+    return {
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "at": iso(row["at"], tz),
+        "sender": row["sender"],
+        "agent": ref(row["agent_id"], row["agent_name"]),
+        "body": row["body"],
+        "media": media,
+        "response_s": row["response_s"],
+    }
+
+
+MESSAGE_SELECT = """
+SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
+       m.media_name, m.media_type, m.media_size, m.media_url, m.response_s
+FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
+"""
+
+
+def conversation_detail(rx: Rx, conversation_id: int) -> dict[str, Any]:
+    conv = conversation_item(rx, conversation_id)
+    rows = rx.execute(
+        MESSAGE_SELECT + " WHERE m.conversation_id = ? ORDER BY m.id", (conversation_id,)
+    ).fetchall()
+    return {"conversation": conv, "messages": [message_dict(r, rx.tz) for r in rows]}
+
+
+# -- messages -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    body: str
+    media: dict[str, Any] | None = None
+    client_key: str | None = None
+    at: float | None = None
+
+
+def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
+    """The message a retried send already stored (idempotent sends)."""
+    if client_key is None:
+        return None
+    row = tx.execute(
+        "SELECT id, conversation_id, event_id FROM messages WHERE client_key = ?", (client_key,)
+    ).fetchone()
+    if row is None:
+        return None
+    first = tx.execute(
+        "SELECT min(id) FROM messages WHERE conversation_id = ?", (row[1],)
+    ).fetchone()[0]
+    return {
+        "conversation_id": row[1],
+        "message_id": row[0],
+        "event_id": row[2],
+        "started": first == row[0],
+        "duplicate": True,
+    }
+
+
+def _insert_message(
+    tx: Tx,
+    conversation_id: int,
+    sender: str,
+    agent_id: int | None,
+    m: NewMessage,
+    at: float,
+    response_s: float | None,
+) -> int:
+    media = m.media or {}
+    cur = tx.execute(
+        "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
+        " media_size, media_url, response_s, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            sender,
+            agent_id,
+            m.body,
+            at,
+            media.get("name"),
+            media.get("type"),
+            media.get("size"),
+            media.get("url"),
+            response_s,
+            m.client_key,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _message_event(
+    tx: Tx,
+    conversation_id: int,
+    message_id: int,
+    sender: str,
+    agent_id: int | None,
+    m: NewMessage,
+    at: float,
+) -> int | None:
+    item = conversation_item(tx.rx(), conversation_id)  # its visitor and site too: one query
+    eid = tx.emit(
+        "message.created",
+        {
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "sender": sender,
+            "agent": ref(agent_id, agent_name(tx, agent_id)),
+            "body": m.body,
+            "media": m.media,
+            "at": iso(at, tx.tz),
+            "visitor": item["visitor"],
+            "site": item["site"],
+            "conversation": item,
+        },
+        at,
+    )
+    if m.client_key is not None and eid is not None:
+        tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
+    return eid
+
+
+def visitor_message(
+    tx: Tx, visitor_id: int, session_id: int | None, site_id: int, m: NewMessage
+) -> dict[str, Any]:
+    """A visitor's message; the first one opens a conversation."""
+    again = _existing(tx, m.client_key)
+    if again:
+        return again
+    at = tx.now if m.at is None else m.at
+    row = tx.execute(
+        "SELECT id, pending_since, first_visitor_at FROM conversations"
+        " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL"
+        " AND session_id IS ? ORDER BY id DESC LIMIT 1",
+        (visitor_id, site_id, session_id),
+    ).fetchone()
+    started = row is None
+    if started:
+        cur = tx.execute(
+            "INSERT INTO conversations(visitor_id, site_id, session_id, started_at,"
+            " first_visitor_at, pending_since) VALUES (?, ?, ?, ?, ?, ?)",
+            (visitor_id, site_id, session_id, at, at, at),
+        )
+        conversation_id = int(cur.lastrowid or 0)
+    else:
+        conversation_id = row[0]
+    mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None)
+    tx.execute(
+        "UPDATE conversations SET message_count = message_count + 1,"
+        " visitor_messages = visitor_messages + 1, last_message_id = ?,"
+        " first_visitor_at = coalesce(first_visitor_at, ?),"
+        " pending_since = coalesce(pending_since, ?) WHERE id = ?",
+        (mid, at, at, conversation_id),
+    )
+    tx.execute(
+        "UPDATE visitors SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, visitor_id)
+    )
+    if started:
+        tx.emit("conversation.started", conversation_item(tx.rx(), conversation_id), at)
+    eid = _message_event(tx, conversation_id, mid, "visitor", None, m, at)
+    return {
+        "conversation_id": conversation_id,
+        "message_id": mid,
+        "event_id": eid,
+        "started": started,
+    }
+
+
+def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) -> dict[str, Any]:
+    """An agent's message; the first one assigns an unassigned conversation.
+
+    First response time and per-turn response times are computed here, once,
+    by the metric definitions of ARCHITECTURE.md.
+    """
+    again = _existing(tx, m.client_key)
+    if again:
+        return again
+    at = tx.now if m.at is None else m.at
+    row = tx.execute(
+        "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at"
+        " FROM conversations WHERE id = ?",
+        (conversation_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound("conversation")
+    if row["ended_at"] is not None:
+        raise BadInput("conversation_id", "the conversation has ended")
+    response_s = None if row["pending_since"] is None else max(0.0, at - row["pending_since"])
+    first = row["first_response_s"]
+    if first is None and row["first_visitor_at"] is not None:
+        first = max(0.0, at - row["first_visitor_at"])
+    mid = _insert_message(tx, conversation_id, "agent", agent_id, m, at, response_s)
+    tx.execute(
+        "UPDATE conversations SET message_count = message_count + 1,"
+        " agent_messages = agent_messages + 1, last_message_id = ?, first_response_s = ?,"
+        " pending_since = NULL, agent_id = coalesce(agent_id, ?) WHERE id = ?",
+        (mid, first, agent_id, conversation_id),
+    )
+    if row["agent_id"] is None:
+        tx.emit(
+            "conversation.assigned",
+            {
+                "conversation_id": conversation_id,
+                "agent": ref(agent_id, agent_name(tx, agent_id)),
+                "conversation": conversation_item(tx.rx(), conversation_id),
+            },
+            at,
+        )
+    eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
+    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
