@@ -5,8 +5,9 @@ messages, calls (and SMS, callbacks), visits (and page views), visitors (and
 profiles), offline, sites, agents (and presence), tokens, events; paging,
 search, wire, errors hold what they all share."""
 
-from chatsup.server.store.db import PendingEvent, Rx, Store, Tx
+from chatsup.server.store.db import Store
 from chatsup.server.store.errors import BadInput, NotFound
 from chatsup.server.store.paging import ListFilter
+from chatsup.server.store.tx import PendingEvent, Rx, Tx
 
 __all__ = ["BadInput", "ListFilter", "NotFound", "PendingEvent", "Rx", "Store", "Tx"]

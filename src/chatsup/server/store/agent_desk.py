@@ -9,11 +9,11 @@ import time
 from typing import Any
 
 from chatsup.server.store.conversations import ITEM_SELECT, item
-from chatsup.server.store.db import Rx
 from chatsup.server.store.errors import BadInput, NotFound
 from chatsup.server.store.messages import conversation_detail
 from chatsup.server.store.paging import MAX_LIMIT, and_, decode_cursor, encode_cursor
 from chatsup.server.store.rules_sql import waiting_sql
+from chatsup.server.store.tx import Rx
 from chatsup.server.store.visitors import VISITOR_SELECT, _location, profile_of, visitor_item
 from chatsup.server.store.wire import iso, ref
 
@@ -33,15 +33,16 @@ def agent_me(rx: Rx, agent_id: int) -> dict[str, Any]:
     }
 
 
-def _scope(scope: str, agent_id: int) -> tuple[str, list[Any]]:
-    # `+c.agent_id`: not through the agent index (see desk_conversations)
-    waiting = waiting_sql("c", holder="+c.agent_id")
+def _scope(rx: Rx, scope: str, agent_id: int) -> tuple[str, list[Any]]:
+    # the holder not through the agent index (see desk_conversations)
+    holder = rx.dialect.no_index("c.agent_id")
+    waiting = waiting_sql("c", holder=holder)
     if scope == "waiting":
         return waiting, []
     if scope == "mine":
-        return "+c.agent_id = ?", [agent_id]
+        return f"{holder} = ?", [agent_id]
     if scope == "open":
-        return f"({waiting} OR +c.agent_id = ?)", [agent_id]
+        return f"({waiting} OR {holder} = ?)", [agent_id]
     raise BadInput("scope", f"must be one of {', '.join(SCOPES)}")
 
 
@@ -50,12 +51,13 @@ def desk_conversations(
 ) -> dict[str, Any]:
     """Conversations not ended that wait for any advisor (a visitor wrote,
     nobody answered) and/or that this advisor holds; newest first."""
-    cond, params = _scope(scope, agent_id)
+    cond, params = _scope(rx, scope, agent_id)
     # open conversations are few: take them from the partial index first (an
     # advisor's or the unassigned history can be hundreds of thousands of rows)
     conds = [
-        "c.id IN (SELECT id FROM conversations INDEXED BY conversations_open"
-        " WHERE ended_at IS NULL)",
+        "c.id IN (SELECT id FROM "
+        + rx.dialect.indexed_by("conversations", "conversations_open")
+        + " WHERE ended_at IS NULL)",
         "c.ended_at IS NULL",
         cond,
     ]
@@ -125,7 +127,7 @@ def desk_conversation(rx: Rx, conversation_id: int) -> dict[str, Any]:
                 "at": iso(p["at"], rx.tz),
             }
             for p in rx.execute(
-                "SELECT * FROM page_views WHERE visitor_id = ? AND session_id IS ?"
+                f"SELECT * FROM page_views WHERE visitor_id = ? AND {rx.dialect.is_('session_id')}"
                 " ORDER BY at DESC, id DESC LIMIT ?",
                 (vid, sid, PAGE_VIEWS),
             )

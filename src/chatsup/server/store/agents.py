@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.tx import Rx, Tx
 
 
 def list_agents(rx: Rx) -> list[dict[str, Any]]:
@@ -40,10 +40,10 @@ def create_agent(tx: Tx, name: str, email: str) -> int:
     exists = tx.execute("SELECT 1 FROM agents WHERE email = ?", (email,)).fetchone()
     if exists:
         raise BadInput("email", "an agent with this email exists")
-    cur = tx.execute(
+    new_id = tx.insert(
         "INSERT INTO agents(name, email, created_at) VALUES (?, ?, ?)", (name, email, tx.now)
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def set_presence(tx: Tx, agent_id: int, presence: str) -> None:

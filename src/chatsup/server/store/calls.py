@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import BadInput, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -18,6 +17,7 @@ from chatsup.server.store.rules_sql import (
     call_duration_sql,
     call_outcome_sql,
 )
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
 CALL_SELECT = """
@@ -151,12 +151,11 @@ def start_call(
         is None
     ):
         raise NotFound("conversation")
-    cur = tx.execute(
+    cid = tx.insert(
         "INSERT INTO calls(conversation_id, visitor_id, agent_id, started_at, state)"
         " VALUES (?, ?, ?, ?, 'ringing')",
         (conversation_id, visitor_id, agent_id, at),
     )
-    cid = int(cur.lastrowid or 0)
     _call_event(tx, cid)
     return cid
 
@@ -196,11 +195,10 @@ def add_sms(
     at = tx.now if at is None else at
     if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
         raise NotFound("visitor")
-    cur = tx.execute(
+    sid = tx.insert(
         "INSERT INTO sms(visitor_id, agent_id, phone, body, at) VALUES (?, ?, ?, ?, ?)",
         (visitor_id, agent_id, phone, body, at),
     )
-    sid = int(cur.lastrowid or 0)
     tx.emit(
         "sms.created",
         {"id": sid, "visitor_id": visitor_id, "agent_id": agent_id, "phone": phone, "body": body},
@@ -221,12 +219,11 @@ def add_callback(
     at = tx.now if at is None else at
     if tx.execute("SELECT 1 FROM visitors WHERE id = ?", (visitor_id,)).fetchone() is None:
         raise NotFound("visitor")
-    cur = tx.execute(
+    cid = tx.insert(
         "INSERT INTO callbacks(visitor_id, agent_id, phone, requested_at, scheduled_for, status)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (visitor_id, agent_id, phone, at, scheduled_for, status),
     )
-    cid = int(cur.lastrowid or 0)
     tx.emit(
         "callback.created",
         {

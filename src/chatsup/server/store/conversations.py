@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import BadInput, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -17,7 +16,8 @@ from chatsup.server.store.paging import (
     page,
 )
 from chatsup.server.store.rules_sql import advisor_sql, status_condition
-from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN, fts_query
+from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
 ITEM_SELECT = """
@@ -80,7 +80,7 @@ def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
 
 
 def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
-    if fts_query(f.q):
+    if rx.dialect.fts_query(f.q):
         return _search(rx, f)
     conds, params = _conditions(f)
     kc, kp = keyset(f, "c.started_at", "c.id")
@@ -100,7 +100,7 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
     shows once across pages. The MATCH runs first on its own, newest rowid
     first, in chunks; joins and filters apply to those few rows only.
     """
-    match = fts_query(f.q)
+    match = rx.dialect.fts_query(f.q)
     assert match is not None  # _search runs only with a search text
     key = decode_cursor(f.cursor, (int,))
     below = key[0] if key else None
@@ -112,23 +112,22 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
     chunk = max(limit * 4, 200)
     exhausted = False
     while len(found) < limit and scanned < SCAN_BUDGET:
-        bound = "" if below is None else " AND rowid < ?"
         ids = [
             h[0]
             for h in rx.execute(
-                f"SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{bound}"
-                " ORDER BY rowid DESC LIMIT ?",
+                rx.dialect.fts_scan("messages_fts", below=below is not None),
                 [match, *([] if below is None else [below]), chunk],
             ).fetchall()
         ]
         scanned += len(ids)
         marks = ",".join("?" * len(ids))
-        # CROSS JOIN keeps the few matched messages as the outer loop: left to
+        # the driving join (CROSS JOIN) keeps the few matched messages as the outer loop: left to
         # itself the planner walks every conversation of the filters instead
         # (420 ms a chunk for an advisor's month at 1M messages, not 1 ms)
         rows = (
             rx.execute(
-                f"SELECT m.id, m.conversation_id FROM messages m CROSS JOIN conversations c"
+                f"SELECT m.id, m.conversation_id FROM messages m"
+                f" {rx.dialect.driving_join()} conversations c"
                 f" ON c.id = m.conversation_id WHERE m.id IN ({marks})"
                 + "".join(" AND " + c for c in conds)
                 + " ORDER BY m.id DESC",
@@ -162,8 +161,7 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
     for mid, cid in found:
         row = rx.one(ITEM_SELECT + " WHERE c.id = ?", (cid,))
         snip = rx.scalar(
-            "SELECT snippet(messages_fts, 0, ?, ?, '…', 12) FROM messages_fts"
-            " WHERE messages_fts MATCH ? AND rowid = ?",
+            rx.dialect.fts_snippet("messages_fts", 12),
             (SNIPPET_OPEN, SNIPPET_CLOSE, match, mid),
         )
         items.append(item(row, rx.tz, snip or ""))
@@ -177,12 +175,8 @@ def _matched_above(rx: Rx, match: str, conversation_id: int, message_id: int) ->
         "SELECT id FROM messages WHERE conversation_id = ? AND id >= ?",
         (conversation_id, message_id),
     ).fetchall()
-    for (mid,) in later:
-        if rx.scalar(
-            "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?", (match, mid)
-        ):
-            return True
-    return False
+    hit = rx.dialect.fts_hit("messages_fts")
+    return any(rx.scalar(hit, (match, mid)) for (mid,) in later)
 
 
 def conversation_item(rx: Rx, conversation_id: int) -> dict[str, Any]:

@@ -18,107 +18,24 @@ import asyncio
 import concurrent.futures
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-import orjson
-
-from chatsup.server.store.schema import MIGRATIONS
+from chatsup.server.store.engine_sqlite import SqliteEngine
+from chatsup.server.store.report_cache import BucketCache
+from chatsup.server.store.tx import PendingEvent, Rx, Tx
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
+Ts = TypeVarTuple("Ts")  # a store function's arguments after its Tx/Rx
 R = TypeVar("R")
 
 MAX_BATCH = 512
 CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
-
-
-@dataclass
-class PendingEvent:
-    id: int
-    type: str
-    at: float
-    data: dict[str, Any]
-
-
-@dataclass
-class Tx:
-    """What a write function gets: the connection and the event log."""
-
-    conn: sqlite3.Connection
-    now: float
-    tz: ZoneInfo
-    log_events: bool = True
-    events: list[PendingEvent] = field(default_factory=list)
-
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
-
-    def insert(self, sql: str, params: Any = ()) -> int:
-        """Run an INSERT into a table with an integer `id`; returns the new id."""
-        cur = self.conn.execute(sql, params)
-        return int(cur.lastrowid or 0)
-
-    def rx(self) -> Rx:
-        """This transaction seen as a read (a write may call read functions)."""
-        return Rx(self.conn, self.tz)
-
-    def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
-        """Append an event to the log in this transaction; returns its id."""
-        if not self.log_events:
-            return None
-        at = self.now if at is None else at
-        cur = self.conn.execute(
-            "INSERT INTO events(at, type, data) VALUES (?, ?, ?)",
-            (at, type_, orjson.dumps(data)),
-        )
-        eid = int(cur.lastrowid or 0)
-        self.events.append(PendingEvent(eid, type_, at, data))
-        return eid
-
-
-@dataclass
-class Rx:
-    """What a read function gets: a read-only connection and the time zone."""
-
-    conn: sqlite3.Connection
-    tz: ZoneInfo
-    cache: Any = None  # the store's BucketCache (report figures of ended buckets)
-
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
-
-    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
-        return row
-
-    def scalar(self, sql: str, params: Any = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
-        return None if row is None else row[0]
-
-
-def _connect(path: Path, synchronous: str, *, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-        )
-    else:
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA cache_size = -65536")
-    conn.execute("PRAGMA mmap_size = 268435456")
-    conn.execute("PRAGMA temp_store = MEMORY")
-    return conn
 
 
 def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
@@ -131,49 +48,13 @@ def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> No
             fut.set_exception(exc)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the migrations not yet applied; returns the schema version."""
-    conn.execute("PRAGMA journal_mode = WAL")
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    for number, sql in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _split(sql):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        version = number
-    return version
-
-
-def _split(script: str) -> list[str]:
-    """Split a migration into statements (triggers contain semicolons)."""
-    out: list[str] = []
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
-
-
 class Store:
     """The embedded store. Open with `Store.open(path)`; close when done."""
 
     def __init__(self, path: Path, *, tz: ZoneInfo, synchronous: str = "full") -> None:
         self.path = Path(path)
         self.tz = tz
-        from chatsup.server.store.report_cache import BucketCache  # (it imports Rx)
-
+        self.engine = SqliteEngine(self.path, synchronous)
         self.report_cache = BucketCache()
         self.synchronous = synchronous
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
@@ -181,13 +62,13 @@ class Store:
         self.clock: Callable[[], float] = time.time
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[Any] = []
         self._readers_lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=4, thread_name_prefix="chatsup-read"
         )
         self._writer = threading.Thread(target=self._run_writer, name="chatsup-write", daemon=True)
-        self._wconn: sqlite3.Connection | None = None
+        self._wconn: Any = None
         self._closed = False
         self._stop_checkpoints = threading.Event()
         self._checkpointer = threading.Thread(
@@ -201,23 +82,18 @@ class Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous)
-        conn = _connect(path, synchronous)
-        migrate(conn)
-        # WAL checkpoints run on their own thread, not inside the writer's
-        # COMMIT (where they held up every acknowledgement behind them)
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
-        store._wconn = conn
+        store._wconn = store.engine.open_writer()
         store._writer.start()
         store._checkpointer.start()
         return store
 
     def _run_checkpoints(self) -> None:
-        conn = _connect(self.path, self.synchronous)
+        conn = self.engine.connect()
         try:
             while not self._stop_checkpoints.wait(CHECKPOINT_EVERY_S):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:
+                    self.engine.checkpoint(conn)
+                except self.engine.Error:
                     log.exception("WAL checkpoint failed (the next one retries)")
         finally:
             conn.close()
@@ -225,7 +101,7 @@ class Store:
     # -- writes ---------------------------------------------------------------
 
     def submit(
-        self, fn: Callable[..., R], *args: Any, log_events: bool = True
+        self, fn: Callable[[Tx, *Ts], R], *args: *Ts, log_events: bool = True
     ) -> concurrent.futures.Future[R]:
         if self._closed:
             raise RuntimeError("store is closed")
@@ -233,7 +109,7 @@ class Store:
         self._queue.put((fn, args, fut, log_events))
         return fut
 
-    async def write(self, fn: Callable[..., R], *args: Any) -> R:
+    async def write(self, fn: Callable[[Tx, *Ts], R], *args: *Ts) -> R:
         """Run a write on the writer thread; returns once it is committed."""
         # An asyncio future, settled on its loop once per committed batch
         # (not one thread-safe wake-up of the loop per write).
@@ -243,7 +119,7 @@ class Store:
         self._queue.put((fn, args, fut, True))
         return await fut
 
-    def write_sync(self, fn: Callable[..., R], *args: Any, log_events: bool = True) -> R:
+    def write_sync(self, fn: Callable[[Tx, *Ts], R], *args: *Ts, log_events: bool = True) -> R:
         return self.submit(fn, *args, log_events=log_events).result()
 
     def _run_writer(self) -> None:
@@ -269,13 +145,14 @@ class Store:
                 break
         conn.close()
 
-    def _commit_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+    def _commit_batch(self, conn: Any, batch: list[Any]) -> None:
         outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
         now = self.clock()
+        engine = self.engine
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
+            engine.begin_write(conn)
+        except engine.Error as e:
             self._settle([(fut, None, e) for _fn, _args, fut, _le in batch])
             return
         for fn, args, fut, log_events in batch:
@@ -284,25 +161,24 @@ class Store:
                     continue
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
-            tx = Tx(conn, now, self.tz, log_events)
-            conn.execute("SAVEPOINT w")
+            tx = Tx(engine, conn, self.tz, now=now, log_events=log_events)
+            engine.savepoint(conn)
             try:
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
-                conn.execute("ROLLBACK TO w")
-                conn.execute("RELEASE w")
+                engine.rollback_to_savepoint(conn)
                 outcomes.append((fut, None, e))
                 continue
-            conn.execute("RELEASE w")
+            engine.release(conn)
             events.extend(tx.events)
             outcomes.append((fut, result, None))
         try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as e:
+            engine.commit(conn)
+        except engine.Error as e:
             log.exception("commit failed")
             try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
+                engine.rollback(conn)
+            except engine.Error:
                 pass
             self._settle([(fut, None, e) for fut, _r, _e in outcomes])
             return
@@ -335,25 +211,24 @@ class Store:
 
     # -- reads ----------------------------------------------------------------
 
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def _reader(self) -> Any:
+        conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = _connect(self.path, self.synchronous, readonly=True)
-            conn.execute("PRAGMA query_only = ON")
+            conn = self.engine.connect(readonly=True)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
 
-    def read_sync(self, fn: Callable[..., R], *args: Any) -> R:
+    def read_sync(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
         conn = self._reader()
-        conn.execute("BEGIN")
+        self.engine.begin_read(conn)
         try:
-            return fn(Rx(conn, self.tz, self.report_cache), *args)
+            return fn(Rx(self.engine, conn, self.tz, self.report_cache), *args)
         finally:
-            conn.execute("COMMIT")
+            self.engine.end_read(conn)
 
-    async def read(self, fn: Callable[..., R], *args: Any) -> R:
+    async def read(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
         """Run a read (all of a request's queries) in one hop to a thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.read_sync, fn, *args)
@@ -373,6 +248,6 @@ class Store:
             for conn in self._readers:
                 try:
                     conn.close()
-                except sqlite3.Error:
+                except self.engine.Error:
                     pass
             self._readers.clear()

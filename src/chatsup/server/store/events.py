@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.paging import (
     MAX_LIMIT,
 )
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso
 
 
@@ -27,8 +27,7 @@ def events_after(rx: Rx, after: int, limit: int) -> list[dict[str, Any]]:
 def log_bounds(rx: Rx) -> tuple[int, int]:
     """(pruned_through, latest id): ids <= pruned_through are gone from the log."""
     pruned = rx.scalar("SELECT value FROM meta WHERE key = 'events_pruned_through'")
-    latest = rx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-    return int(pruned or 0), int(latest or 0)
+    return int(pruned or 0), rx.dialect.latest_event_id(rx)
 
 
 # -- event log retention ------------------------------------------------------
@@ -42,7 +41,8 @@ def prune_events(tx: Tx, older_than: float) -> int:
     cur = tx.execute("DELETE FROM events WHERE id <= ?", (row[0],))
     tx.execute(
         "INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)"
-        " ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+        " ON CONFLICT(key) DO UPDATE SET value = "
+        + tx.dialect.greatest_int("value", "excluded.value"),
         (str(row[0]),),
     )
     return cur.rowcount

@@ -10,8 +10,8 @@ from typing import Any
 
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
 
@@ -93,7 +93,7 @@ def _insert_message(
     response_s: float | None,
 ) -> int:
     media = m.media or {}
-    cur = tx.execute(
+    new_id = tx.insert(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
         " media_size, media_url, response_s, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -110,7 +110,7 @@ def _insert_message(
             m.client_key,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return new_id
 
 
 def _message_event(
@@ -155,17 +155,16 @@ def visitor_message(
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"
         " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL"
-        " AND session_id IS ? ORDER BY id DESC LIMIT 1",
+        f" AND {tx.dialect.is_('session_id')} ORDER BY id DESC LIMIT 1",
         (visitor_id, site_id, session_id),
     ).fetchone()
     started = row is None
     if started:
-        cur = tx.execute(
+        conversation_id = tx.insert(
             "INSERT INTO conversations(visitor_id, site_id, session_id, started_at,"
             " first_visitor_at, pending_since) VALUES (?, ?, ?, ?, ?, ?)",
             (visitor_id, site_id, session_id, at, at, at),
         )
-        conversation_id = int(cur.lastrowid or 0)
     else:
         conversation_id = row[0]
     mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None)
@@ -177,7 +176,10 @@ def visitor_message(
         (mid, at, at, conversation_id),
     )
     tx.execute(
-        "UPDATE visitors SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, visitor_id)
+        "UPDATE visitors SET last_seen_at = "
+        + tx.dialect.greatest("last_seen_at", "?")
+        + " WHERE id = ?",
+        (at, visitor_id),
     )
     if started:
         tx.emit("conversation.started", conversation_item(tx.rx(), conversation_id), at)

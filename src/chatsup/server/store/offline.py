@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import BadInput, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -14,7 +13,7 @@ from chatsup.server.store.paging import (
     keyset,
     page,
 )
-from chatsup.server.store.search import fts_query
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
 OFFLINE_SELECT = """
@@ -60,13 +59,13 @@ def list_offline(rx: Rx, f: ListFilter) -> dict[str, Any]:
         conds.append("o.status = ?")
         params.append(f.status)
     limit = min(f.limit, MAX_LIMIT)
-    match = fts_query(f.q)
+    match = rx.dialect.fts_query(f.q)
     if match:
         key = decode_cursor(f.cursor, (int,))
         if key:
             conds.append("o.id < ?")
             params.append(key[0])
-        conds.append("o.id IN (SELECT rowid FROM offline_fts WHERE offline_fts MATCH ?)")
+        conds.append(f"o.id IN ({rx.dialect.fts_ids('offline_fts')})")
         params.append(match)
         rows = rx.execute(
             OFFLINE_SELECT + and_(conds) + " ORDER BY o.id DESC LIMIT ?", [*params, limit + 1]
@@ -98,12 +97,11 @@ def offline_message(
     status: str = "new",
 ) -> int:
     at = tx.now if at is None else at
-    cur = tx.execute(
+    oid = tx.insert(
         "INSERT INTO offline_messages(site_id, visitor_id, name, email, phone, body, at,"
         " handled_by, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (site_id, visitor_id, name, email, phone, body, at, handled_by, status),
     )
-    oid = int(cur.lastrowid or 0)
     tx.emit(
         "offline_message.created",
         {

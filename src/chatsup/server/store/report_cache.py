@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from chatsup.server.store.db import Rx
+from chatsup.server.store.tx import Rx
 
 # source → (table, time column): the sources whose ended buckets are cached
 CACHEABLE: dict[str, tuple[str, str]] = {
@@ -55,7 +55,7 @@ class BucketCache:
     @staticmethod
     def high_water(rx: Rx, source: str) -> int:
         table, _ = CACHEABLE[source]
-        return int(rx.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}"))
+        return rx.dialect.cache_mark(rx, table)
 
     def get(
         self, rx: Rx, source: str, key: Key, end: float, newest: dict[int, float | None]
@@ -72,7 +72,7 @@ class BucketCache:
         values, mark = entry
         if mark not in newest:
             table, col = CACHEABLE[source]
-            newest[mark] = rx.scalar(f"SELECT min(+{col}) FROM {table} WHERE rowid > ?", (mark,))
+            newest[mark] = rx.dialect.earliest_since(rx, table, col, mark)
         earliest = newest[mark]
         if earliest is not None and earliest < end:
             self.misses += 1
@@ -123,11 +123,8 @@ class BucketCache:
                 self._ranges.popitem(last=False)
         return value
 
-    # min(+col): the `+` keeps SQLite from walking the time index for the min
-    # (it would read every row's entry when none is newer than the mark)
-
     @staticmethod
     def _untouched(rx: Rx, source: str, mark: int, end: float) -> bool:
         table, col = CACHEABLE[source]
-        earliest = rx.scalar(f"SELECT min(+{col}) FROM {table} WHERE rowid > ?", (mark,))
+        earliest = rx.dialect.earliest_since(rx, table, col, mark)
         return earliest is None or earliest >= end

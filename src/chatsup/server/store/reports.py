@@ -15,10 +15,10 @@ import orjson
 
 from chatsup.domain.timerange import local_midnight
 from chatsup.server.store import buckets as bk
-from chatsup.server.store.db import Rx
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
 from chatsup.server.store.paging import ListFilter
 from chatsup.server.store.report_cache import CACHEABLE
+from chatsup.server.store.tx import Rx
 from chatsup.server.store.wire import ref
 
 Intervals = list[tuple[Any, float, float]]  # (key, start, end)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import NotFound
+from chatsup.server.store.tx import Rx, Tx
 
 
 def site_dict(r: Any) -> dict[str, Any]:
@@ -41,11 +41,11 @@ def site_by_key(rx: Rx, key: str) -> dict[str, Any] | None:
 
 def create_site(tx: Tx, name: str, domain: str, key: str | None = None) -> dict[str, Any]:
     key = key or "site_" + secrets.token_urlsafe(18)
-    cur = tx.execute(
+    new_id = tx.insert(
         "INSERT INTO sites(name, domain, key, created_at) VALUES (?, ?, ?, ?)",
         (name, domain, key, tx.now),
     )
-    return {"id": cur.lastrowid, "key": key}
+    return {"id": new_id, "key": key}
 
 
 def set_site_offline(tx: Tx, site_id: int, enabled: bool) -> None:

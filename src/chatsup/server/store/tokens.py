@@ -8,7 +8,7 @@ import hmac
 import secrets
 from typing import Any
 
-from chatsup.server.store.db import Rx, Tx
+from chatsup.server.store.tx import Rx, Tx
 
 TOKEN_PREFIX = {"supervisor": "sup_", "agent": "agt_", "visitor": "vis_"}
 

@@ -6,10 +6,9 @@ import time
 from typing import Any
 
 from chatsup.server.store.conversations import ITEM_SELECT, item
-from chatsup.server.store.db import Rx, Tx
 from chatsup.server.store.errors import NotFound
 from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, keyset, page
-from chatsup.server.store.search import fts_query
+from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
 # A visitor is "online now" when seen within this many seconds.
@@ -66,9 +65,9 @@ def list_visitors(rx: Rx, f: ListFilter) -> dict[str, Any]:
     if f.has_profile is not None:
         conds.append("v.has_profile = ?")
         params.append(int(f.has_profile))
-    match = fts_query(f.q)
+    match = rx.dialect.fts_query(f.q)
     if match:
-        conds.append("v.id IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)")
+        conds.append(f"v.id IN ({rx.dialect.fts_ids('profiles_fts')})")
         params.append(match)
     kc, kp = keyset(f, "v.last_seen_at", "v.id")
     limit = min(f.limit, MAX_LIMIT)
@@ -108,9 +107,9 @@ def list_contacts(rx: Rx, f: ListFilter) -> dict[str, Any]:
         site_col="v.site_id",
         visitor_col="v.id",
     )
-    match = fts_query(f.q)
+    match = rx.dialect.fts_query(f.q)
     if match:
-        conds.append("p.visitor_id IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)")
+        conds.append(f"p.visitor_id IN ({rx.dialect.fts_ids('profiles_fts')})")
         params.append(match)
     kc, kp = keyset(f, "p.updated_at", "v.id")
     limit = min(f.limit, MAX_LIMIT)

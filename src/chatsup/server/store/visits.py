@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatsup.server.store.agents import agent_name
-from chatsup.server.store.db import Tx
 from chatsup.server.store.errors import NotFound
 from chatsup.server.store.tokens import add_token
+from chatsup.server.store.tx import Tx
 from chatsup.server.store.wire import ref
 
 # -- visits -------------------------------------------------------------------
@@ -45,8 +45,8 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
     webrtc = None if v.webrtc is None else int(v.webrtc)
     visitor_id = v.visitor_id
     if visitor_id is None:
-        number = tx.execute("SELECT coalesce(max(number), 0) + 1 FROM visitors").fetchone()[0]
-        cur = tx.execute(
+        number = tx.scalar(tx.dialect.next_visitor_number())
+        visitor_id = tx.insert(
             "INSERT INTO visitors(number, first_seen_at, last_seen_at, site_id, presented_agent_id,"
             " ip, country, country_code, city, os, browser, webrtc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -65,7 +65,6 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
                 webrtc,
             ),
         )
-        visitor_id = int(cur.lastrowid or 0)
         if v.token_digest is not None:
             add_token(tx, v.token_digest, "visitor", None, visitor_id)
     else:
@@ -99,7 +98,9 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
         ).fetchone()
         if recent is not None:  # the same visit, another page
             tx.execute(
-                "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                "UPDATE sessions SET last_seen_at = "
+                + tx.dialect.greatest("last_seen_at", "?")
+                + " WHERE id = ?",
                 (at, recent[0]),
             )
             return {
@@ -108,7 +109,7 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
                 "session_id": recent[0],
                 "continued": True,
             }
-    cur = tx.execute(
+    session_id = tx.insert(
         "INSERT INTO sessions(visitor_id, site_id, started_at, last_seen_at, ip, user_agent, os,"
         " browser, webrtc, referrer, country, country_code, city, presented_agent_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -129,7 +130,6 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
             v.presented_agent_id,
         ),
     )
-    session_id = int(cur.lastrowid or 0)
     tx.emit(
         "session.started",
         {
@@ -158,20 +158,23 @@ def add_pageview(
     if row is None:
         raise NotFound("session")
     visitor_id, site_id = row
-    cur = tx.execute(
+    pid = tx.insert(
         "INSERT INTO page_views(session_id, visitor_id, site_id, url, title, at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (session_id, visitor_id, site_id, url, title, at),
     )
     tx.execute(
-        "UPDATE visitors SET page_views = page_views + 1, last_seen_at = max(last_seen_at, ?)"
-        " WHERE id = ?",
+        "UPDATE visitors SET page_views = page_views + 1, last_seen_at = "
+        + tx.dialect.greatest("last_seen_at", "?")
+        + " WHERE id = ?",
         (at, visitor_id),
     )
     tx.execute(
-        "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, session_id)
+        "UPDATE sessions SET last_seen_at = "
+        + tx.dialect.greatest("last_seen_at", "?")
+        + " WHERE id = ?",
+        (at, session_id),
     )
-    pid = int(cur.lastrowid or 0)
     tx.emit(
         "pageview.created",
         {

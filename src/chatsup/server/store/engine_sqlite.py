@@ -1,0 +1,126 @@
+"""The SQLite engine: connections and their settings, migrations, the
+transaction verbs the writer uses, WAL checkpoints, inserts that answer the
+new id. Everything SQLite-specific about *running* statements is here;
+what is specific in their text is in dialect.py."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from chatsup.server.store.dialect import SqliteDialect
+from chatsup.server.store.schema import MIGRATIONS
+
+
+class SqliteEngine:
+    name = "sqlite"
+    Error = sqlite3.Error
+
+    def __init__(self, path: Path, synchronous: str = "full") -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._dialect = SqliteDialect()
+
+    @property
+    def dialect(self) -> SqliteDialect:
+        return self._dialect
+
+    # -- connections -------------------------------------------------------
+
+    def connect(self, *, readonly: bool = False) -> sqlite3.Connection:
+        if readonly:
+            conn = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+            )
+        else:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row  # rows by index and by name
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def open_writer(self) -> sqlite3.Connection:
+        """The writer's connection, the schema migrated."""
+        conn = self.connect()
+        migrate(conn)
+        # WAL checkpoints run on their own thread, not inside the writer's
+        # COMMIT (where they held up every acknowledgement behind them)
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        return conn
+
+    def checkpoint(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    # -- transactions ------------------------------------------------------
+
+    def begin_write(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
+    def savepoint(self, conn: sqlite3.Connection) -> None:
+        conn.execute("SAVEPOINT w")
+
+    def release(self, conn: sqlite3.Connection) -> None:
+        conn.execute("RELEASE w")
+
+    def rollback_to_savepoint(self, conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK TO w")
+        conn.execute("RELEASE w")
+
+    def commit(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+
+    def rollback(self, conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")
+
+    def begin_read(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN")
+
+    def end_read(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+
+    # -- statements --------------------------------------------------------
+
+    def insert(self, conn: sqlite3.Connection, sql: str, params: Any) -> int:
+        return int(conn.execute(sql, params).lastrowid or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations not yet applied; returns the schema version."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, sql in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration into statements (triggers contain semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,109 @@
+"""What store functions get: `Tx` for a write (on the writer thread, inside
+the batch's transaction), `Rx` for a read (one snapshot). Both run SQL
+through the engine (placeholders `?`, rows readable by index and by name)
+and carry its dialect for the statements each database writes its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+import orjson
+
+if TYPE_CHECKING:
+    from chatsup.server.store.dialect import Dialect
+    from chatsup.server.store.report_cache import BucketCache
+
+
+class Cursor(Protocol):
+    """What `execute` answers: rows (by index and by name), and a row count."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+
+class Engine(Protocol):
+    """The database under the store (SQLite today: engine_sqlite)."""
+
+    name: str
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def insert(self, conn: Any, sql: str, params: Any) -> int: ...
+
+
+@dataclass
+class PendingEvent:
+    id: int
+    type: str
+    at: float
+    data: dict[str, Any]
+
+
+@dataclass
+class Rx:
+    """What a read function gets: a snapshot of the store and the time zone."""
+
+    engine: Engine
+    conn: Connection
+    tz: ZoneInfo
+    cache: BucketCache | Any = None  # the store's report cache (figures of ended buckets)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
+    def execute(self, sql: str, params: Any = ()) -> Cursor:
+        cur: Cursor = self.conn.execute(sql, params)
+        return cur
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        """The first row, or None."""
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+@dataclass
+class Tx(Rx):
+    """What a write function gets: a read's methods, `insert` and the event log."""
+
+    now: float = 0.0
+    log_events: bool = True
+    events: list[PendingEvent] = field(default_factory=list)
+
+    def insert(self, sql: str, params: Any = ()) -> int:
+        """Run an INSERT into a table with an integer `id`; returns the new id."""
+        return self.engine.insert(self.conn, sql, params)
+
+    def rx(self) -> Rx:
+        """This transaction seen as a read (a write may call read functions)."""
+        return Rx(self.engine, self.conn, self.tz)
+
+    def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
+        """Append an event to the log in this transaction; returns its id."""
+        if not self.log_events:
+            return None
+        at = self.now if at is None else at
+        eid = self.insert(
+            "INSERT INTO events(at, type, data) VALUES (?, ?, ?)",
+            (at, type_, orjson.dumps(data)),
+        )
+        self.events.append(PendingEvent(eid, type_, at, data))
+        return eid
