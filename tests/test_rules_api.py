@@ -116,3 +116,17 @@ def test_calls_summary_adds_up(world: World) -> None:
     counts = {k: summary[k] for k in ("answered", "missed", "rejected", "failed", "ringing")}
     assert counts == {"answered": 2, "missed": 1, "rejected": 1, "failed": 1, "ringing": 1}
     assert sum(counts.values()) == summary["total"] == 6
+
+
+def test_one_send_path_one_error_for_an_empty_message(world: World) -> None:
+    v, _s = world.visitor()
+    with v:
+        sent = v.post("/v1/widget/messages", json={"body": "hi"}).json()
+        from_visitor = v.post("/v1/widget/messages", json={"body": "   "})
+    with world.http(world.agent_token) as a:
+        from_agent = a.post(
+            f"/v1/agent/conversations/{sent['conversation_id']}/messages", json={"body": " "}
+        )
+    assert from_visitor.status_code == from_agent.status_code == 422
+    assert from_visitor.json() == from_agent.json()
+    assert from_visitor.json()["error"]["field"] == "body"

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chatsup.domain.inputs import MessageIn
+from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import Hub, Published, Subscriber
@@ -218,13 +219,12 @@ async def _serve_chat(ws: WebSocket, sub: Subscriber, handler: Any) -> None:
 
 
 async def visitor_socket(ws: WebSocket) -> None:
-    from chatsup.server.routes.widget import send_visitor_message
-
     p = await _authenticate(ws, "visitor")
     if p is None:
         return
     await ws.accept()
     vid = p.subject_id
+    max_chars = ws.app.state.settings.server.max_body_chars
 
     def mine(pub: Published) -> bool:
         d = pub.data
@@ -235,8 +235,8 @@ async def visitor_socket(ws: WebSocket) -> None:
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})
         ws.app.state.visitor_limiter.hit(str(vid), "visitor")
-        out = await send_visitor_message(ws.app, p, body)
-        return {k: out[k] for k in ("conversation_id", "message_id", "event_id")}
+        out = await chat.send_visitor_message(ws.app.state.store, max_chars, p, body)
+        return {k: out[k] for k in chat.IDS}
 
     await _serve_chat(ws, ws.app.state.hub.subscribe(mine, visitor_id=vid), send)
 
@@ -253,14 +253,13 @@ AGENT_EVENTS = {
 
 
 async def agent_socket(ws: WebSocket) -> None:
-    from chatsup.server.routes.agent import send_agent_message
-
     p = await _authenticate(ws, "agent")
     if p is None:
         return
     await ws.accept()
     state = ws.app.state
     aid = p.subject_id
+    max_chars = state.settings.server.max_body_chars
     state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
     if state.agent_sockets[aid] == 1:
         await state.store.write(agents_store.set_presence, aid, "online")
@@ -280,7 +279,7 @@ async def agent_socket(ws: WebSocket) -> None:
         body = MessageIn.model_validate(
             {k: v for k, v in data.items() if k not in ("type", "conversation_id")}
         )
-        return await send_agent_message(ws.app, p, cid, body)
+        return await chat.send_agent_message(state.store, max_chars, p, cid, body)
 
     try:
         await _serve_chat(ws, state.hub.subscribe(relevant), send)

@@ -3,21 +3,18 @@ callbacks."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request, WebSocket
 from starlette.responses import Response
 
 from chatsup.domain.inputs import CallbackIn, CallIn, CallPatch, MessageIn, PresenceIn, SmsIn
 from chatsup.domain.models import END_REASONS
-from chatsup.server import live_sockets
+from chatsup.server import chat, live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import PathId, check_model, json
 from chatsup.server.store import BadInput, agent_desk, agents
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import conversations as conversations_store
-from chatsup.server.store import messages as messages_store
 from chatsup.server.store.calls import call_row
 
 router = APIRouter(tags=["agent"])
@@ -72,31 +69,15 @@ async def presence(body: PresenceIn, request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def send_agent_message(
-    app: Any, p: Principal, conversation_id: int, body: MessageIn
-) -> dict[str, Any]:
-    check_model(body)
-    limit_chars = app.state.settings.server.max_body_chars
-    if len(body.body) > limit_chars:
-        raise ApiError(413, "too_large", f"body: longer than {limit_chars} characters", "body")
-    if not body.body.strip() and body.media is None:
-        raise BadInput("body", "empty message")
-    key = f"a{p.subject_id}:{body.client_id}" if body.client_id else None
-    media = body.media.model_dump() if body.media else None
-    out: dict[str, Any] = await app.state.store.write(
-        messages_store.agent_message,
-        p.subject_id,
-        conversation_id,
-        messages_store.NewMessage(body.body, media, key),
-    )
-    return {k: out[k] for k in ("conversation_id", "message_id", "event_id")}
-
-
 @router.post("/v1/agent/conversations/{conversation_id}/messages", status_code=201)
 async def reply(conversation_id: PathId, body: MessageIn, request: Request) -> Response:
     """The first agent message assigns the conversation if unassigned."""
     p = await agent(request)
-    return json(await send_agent_message(request.app, p, conversation_id, body), 201)
+    state = request.app.state
+    out = await chat.send_agent_message(
+        state.store, state.settings.server.max_body_chars, p, conversation_id, body
+    )
+    return json(out, 201)
 
 
 @router.post("/v1/agent/conversations/{conversation_id}/end", status_code=200)

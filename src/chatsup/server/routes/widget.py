@@ -8,13 +8,12 @@ from fastapi import APIRouter, Request, WebSocket
 from starlette.responses import Response
 
 from chatsup.domain.inputs import MessageIn, OfflineMessageIn, PageViewIn, WidgetSessionIn
-from chatsup.server import live_sockets
+from chatsup.server import chat, live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.enrich import client_ip, parse_user_agent
 from chatsup.server.errors import ApiError
 from chatsup.server.params import check_model, json
-from chatsup.server.store import NotFound, Rx, Tx, visits
-from chatsup.server.store import messages as messages_store
+from chatsup.server.store import NotFound, Rx, visits
 from chatsup.server.store import offline as offline_store
 from chatsup.server.store.agents import online_agents
 from chatsup.server.store.sites import site_by_key
@@ -142,49 +141,16 @@ async def pageview(body: PageViewIn, request: Request) -> Response:
     return json({"id": pid}, 201)
 
 
-async def send_visitor_message(app: Any, p: Principal, body: MessageIn) -> dict[str, Any]:
-    """One path for HTTP and WebSocket sends."""
-    check_model(body)
-    limit_chars = app.state.settings.server.max_body_chars
-    if len(body.body) > limit_chars:
-        raise ApiError(413, "too_large", f"body: longer than {limit_chars} characters", "body")
-    if not body.body.strip() and body.media is None:
-        raise ApiError(422, "invalid", "body: empty message", "body")
-    key = f"v{p.subject_id}:{body.client_id}" if body.client_id else None
-    media = body.media.model_dump() if body.media else None
-    out: dict[str, Any] = await app.state.store.write(
-        _visitor_message, p.subject_id, messages_store.NewMessage(body.body, media, key)
-    )
-    return out
-
-
-def _visitor_message(tx: Tx, visitor_id: int, m: messages_store.NewMessage) -> dict[str, Any]:
-    """The visitor's latest session and the message, in one hop to the writer
-    (not a read then a write: each hop to a thread costs the event loop)."""
-    row = tx.execute(
-        "SELECT id, site_id FROM sessions WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
-        (visitor_id,),
-    ).fetchone()
-    if row is None:
-        raise NotFound("session")
-    return messages_store.visitor_message(tx, visitor_id, row[0], row[1], m)
-
-
 @router.post("/messages", status_code=201)
 async def message(body: MessageIn, request: Request) -> Response:
     """201 means committed. A retried send with the same client_id answers the
     original message and stores nothing new."""
     p = await visitor(request)
-    out = await send_visitor_message(request.app, p, body)
-    return json(
-        {
-            "conversation_id": out["conversation_id"],
-            "message_id": out["message_id"],
-            "event_id": out["event_id"],
-            "started": bool(out.get("started")),
-        },
-        201,
+    state = request.app.state
+    out = await chat.send_visitor_message(
+        state.store, state.settings.server.max_body_chars, p, body
     )
+    return json(out, 201)
 
 
 @router.post("/offline-messages", status_code=201)

@@ -234,3 +234,15 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
         )
     eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
     return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
+
+
+def visitor_message_in_latest_visit(tx: Tx, visitor_id: int, m: NewMessage) -> dict[str, Any]:
+    """The visitor's latest session and the message, in one hop to the writer
+    (not a read then a write: each hop to a thread costs the event loop)."""
+    row = tx.execute(
+        "SELECT id, site_id FROM sessions WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+        (visitor_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound("session")
+    return visitor_message(tx, visitor_id, row[0], row[1], m)

@@ -1,0 +1,55 @@
+"""The one send path for chat messages: HTTP routes and WebSockets alike.
+
+A message is checked once here (the same fault gets the same error whoever
+sends it, over either transport), then written by the store in one hop to
+the writer. The answer is the message's ids: `{conversation_id, message_id,
+event_id}`, plus `started` for a visitor's message that opened a chat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatsup.domain.inputs import MessageIn
+from chatsup.server.auth import Principal
+from chatsup.server.errors import ApiError
+from chatsup.server.params import check_model
+from chatsup.server.store import BadInput, Store
+from chatsup.server.store import messages as store_messages
+
+IDS = ("conversation_id", "message_id", "event_id")
+
+
+def _new_message(body: MessageIn, max_chars: int, key_prefix: str) -> store_messages.NewMessage:
+    check_model(body)
+    if len(body.body) > max_chars:
+        raise ApiError(413, "too_large", f"body: longer than {max_chars} characters", "body")
+    if not body.body.strip() and body.media is None:
+        raise BadInput("body", "empty message")
+    key = f"{key_prefix}:{body.client_id}" if body.client_id else None
+    media = body.media.model_dump() if body.media else None
+    return store_messages.NewMessage(body.body, media, key)
+
+
+async def send_visitor_message(
+    store: Store, max_chars: int, p: Principal, body: MessageIn
+) -> dict[str, Any]:
+    """The visitor's message in its latest visit; the first opens a chat."""
+    assert p.subject_id is not None  # a visitor token always names its visitor
+    m = _new_message(body, max_chars, f"v{p.subject_id}")
+    out: dict[str, Any] = await store.write(
+        store_messages.visitor_message_in_latest_visit, p.subject_id, m
+    )
+    return {**{k: out[k] for k in IDS}, "started": bool(out.get("started"))}
+
+
+async def send_agent_message(
+    store: Store, max_chars: int, p: Principal, conversation_id: int, body: MessageIn
+) -> dict[str, Any]:
+    """An advisor's message; the first one assigns an unassigned chat."""
+    assert p.subject_id is not None  # an agent token always names its agent
+    m = _new_message(body, max_chars, f"a{p.subject_id}")
+    out: dict[str, Any] = await store.write(
+        store_messages.agent_message, p.subject_id, conversation_id, m
+    )
+    return {k: out[k] for k in IDS}
