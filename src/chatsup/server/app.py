@@ -28,6 +28,7 @@ from chatsup.server.hub import Hub
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
+from chatsup.server.state import AppState
 from chatsup.server.store import Store, agents, events
 from chatsup.server.store.events import log_bounds
 
@@ -100,15 +101,18 @@ def create_app(settings: Settings) -> FastAPI:
         hub.latest_id = (await store.read(log_bounds))[1]
         # Agents seen online before a restart (or a crash) have no socket any more.
         await store.write(agents.reset_presence)
-        app.state.store = store
-        app.state.hub = hub
-        app.state.auth = Authenticator(store)
-        app.state.geo = GeoLookup(settings.geo.mmdb_path)
-        app.state.agent_sockets = {}
         s = settings.server
-        app.state.ip_limiter = RateLimiter(s.rate_per_ip)
-        app.state.visitor_limiter = RateLimiter(s.rate_per_visitor)
-        app.state.session_limiter = RateLimiter(s.sessions_per_ip)
+        state = AppState(
+            settings=settings,
+            store=store,
+            hub=hub,
+            auth=Authenticator(store),
+            geo=GeoLookup(settings.geo.mmdb_path),
+            ip_limiter=RateLimiter(s.rate_per_ip),
+            visitor_limiter=RateLimiter(s.rate_per_visitor),
+            session_limiter=RateLimiter(s.sessions_per_ip),
+        )
+        state.install(app.state)
         pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
         warmer = asyncio.create_task(_warm_reports(store))
         try:
@@ -120,7 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
             pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pruner
-            app.state.geo.close()
+            state.geo.close()
             store.on_commit = None
             await asyncio.to_thread(store.close)
 

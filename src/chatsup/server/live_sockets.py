@@ -20,6 +20,7 @@ from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import Hub, Published, Subscriber
+from chatsup.server.state import app_state
 from chatsup.server.store import BadInput, NotFound
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
@@ -223,8 +224,9 @@ async def visitor_socket(ws: WebSocket) -> None:
     if p is None:
         return
     await ws.accept()
+    state = app_state(ws)
     vid = p.subject_id
-    max_chars = ws.app.state.settings.server.max_body_chars
+    max_chars = state.settings.server.max_body_chars
 
     def mine(pub: Published) -> bool:
         d = pub.data
@@ -234,11 +236,11 @@ async def visitor_socket(ws: WebSocket) -> None:
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})
-        ws.app.state.visitor_limiter.hit(str(vid), "visitor")
-        out = await chat.send_visitor_message(ws.app.state.store, max_chars, p, body)
+        state.visitor_limiter.hit(str(vid), "visitor")
+        out = await chat.send_visitor_message(state.store, max_chars, p, body)
         return {k: out[k] for k in chat.IDS}
 
-    await _serve_chat(ws, ws.app.state.hub.subscribe(mine, visitor_id=vid), send)
+    await _serve_chat(ws, state.hub.subscribe(mine, visitor_id=vid), send)
 
 
 # -- agents: WS /v1/agent/ws -----------------------------------------------------
@@ -257,8 +259,9 @@ async def agent_socket(ws: WebSocket) -> None:
     if p is None:
         return
     await ws.accept()
-    state = ws.app.state
+    state = app_state(ws)
     aid = p.subject_id
+    assert aid is not None  # an agent token always names its agent
     max_chars = state.settings.server.max_body_chars
     state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
     if state.agent_sockets[aid] == 1:

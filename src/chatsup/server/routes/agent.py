@@ -12,6 +12,7 @@ from chatsup.server import chat, live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import PathId, check_model, json
+from chatsup.server.state import app_state
 from chatsup.server.store import BadInput, agent_desk, agents
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import conversations as conversations_store
@@ -73,7 +74,7 @@ async def presence(body: PresenceIn, request: Request) -> Response:
 async def reply(conversation_id: PathId, body: MessageIn, request: Request) -> Response:
     """The first agent message assigns the conversation if unassigned."""
     p = await agent(request)
-    state = request.app.state
+    state = app_state(request)
     out = await chat.send_agent_message(
         state.store, state.settings.server.max_body_chars, p, conversation_id, body
     )

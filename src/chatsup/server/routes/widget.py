@@ -13,6 +13,7 @@ from chatsup.server.auth import Principal, require
 from chatsup.server.enrich import client_ip, parse_user_agent
 from chatsup.server.errors import ApiError
 from chatsup.server.params import check_model, json
+from chatsup.server.state import app_state
 from chatsup.server.store import NotFound, Rx, visits
 from chatsup.server.store import offline as offline_store
 from chatsup.server.store.agents import online_agents
@@ -146,7 +147,7 @@ async def message(body: MessageIn, request: Request) -> Response:
     """201 means committed. A retried send with the same client_id answers the
     original message and stores nothing new."""
     p = await visitor(request)
-    state = request.app.state
+    state = app_state(request)
     out = await chat.send_visitor_message(
         state.store, state.settings.server.max_body_chars, p, body
     )
