@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from chatsup.cli import create_token
 from chatsup.server.seed import seed_demo
 from chatsup.server.store import Store
+from chatsup.server.store.tokens import create_token
 
 DATA = Path(__file__).parent / ".data"
 TZ = ZoneInfo("Europe/Paris")
