@@ -1,11 +1,14 @@
-"""The SQLite store: one writer thread with group commit, a pool of readers.
+"""The store: one writer thread with group commit, a pool of readers, over an
+engine (engine_sqlite.py: SQLite today; the statements another database
+writes its own way are in dialect.py).
 
 Writes are functions `fn(tx, *args)` run on the writer thread. The writer
-takes every write waiting in its queue, runs them in one `BEGIN IMMEDIATE`
-transaction (each inside its own SAVEPOINT, so one failing write does not
-undo the others), commits once, and only then resolves the callers' futures
-and publishes the events the writes appended to the log. An acknowledged
-write is therefore a committed one, and with `synchronous=FULL` a durable one.
+takes every write waiting in its queue, runs them in one write transaction
+(`BEGIN IMMEDIATE` on SQLite), each inside its own SAVEPOINT so one failing
+write does not undo the others, commits once, and only then resolves the
+callers' futures and publishes the events the writes appended to the log.
+An acknowledged write is therefore a committed one, and with
+`synchronous=FULL` a durable one.
 
 Reads are functions `fn(rx, *args)` run on a small thread pool, each thread
 with its own read-only connection: a request does all of its database work in
