@@ -13,11 +13,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
+from chatsup.domain import events as ev
 from chatsup.server.store import PendingEvent
 
 QUEUE_SIZE = 10_000
@@ -27,7 +25,7 @@ QUEUE_SIZE = 10_000
 class Published:
     id: int
     type: str
-    data: dict[str, Any]
+    event: ev.Event  # typed (chatsup.domain.events); GenericEvent when it has no model
     wire: bytes  # {"id", "type", "at", "data"} as JSON, encoded once for all sockets
 
 
@@ -85,18 +83,6 @@ class Subscriber:
     visitor_id: int | None = None
 
 
-def visitor_of(pub: Published) -> int | None:
-    """The visitor an event concerns, for the events a visitor's socket may get."""
-    d = pub.data
-    if pub.type == "message.created":
-        v = d.get("visitor")
-        return v.get("id") if isinstance(v, dict) else None
-    if pub.type == "conversation.ended":
-        vid = d.get("visitor_id")
-        return vid if isinstance(vid, int) else None
-    return None
-
-
 class Hub:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
@@ -112,16 +98,18 @@ class Hub:
             self.loop.call_soon_threadsafe(self.publish, events)
 
     def encode(self, e: PendingEvent) -> Published:
-        at = datetime.fromtimestamp(e.at, self.tz).isoformat(timespec="milliseconds")
-        wire = orjson.dumps({"id": e.id, "type": e.type, "at": at, "data": e.data})
-        return Published(e.id, e.type, e.data, wire)
+        when = datetime.fromtimestamp(e.at, self.tz)
+        when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
+        wire = ev.wire(e.id, e.type, when.isoformat(timespec="milliseconds"), e.data)
+        typed = ev.envelope(e.id, e.type, when, e.payload if e.payload is not None else e.data)
+        return Published(e.id, e.type, typed, wire)
 
     def publish(self, events: list[PendingEvent]) -> None:
         for e in events:
             pub = self.encode(e)
             self.latest_id = max(self.latest_id, e.id)
             self._offer(pub, self.subscribers)
-            vid = visitor_of(pub) if self.by_visitor else None
+            vid = pub.event.visitor_id if self.by_visitor else None
             if vid is not None and vid in self.by_visitor:
                 self._offer(pub, self.by_visitor[vid])
 
@@ -139,7 +127,7 @@ class Hub:
         self, accept: Callable[[Published], bool] | None = None, *, visitor_id: int | None = None
     ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
-        that concern that visitor (`visitor_of`), and `accept` filters those."""
+        that concern that visitor (`Event.visitor_id`), and `accept` filters those."""
         sub = Subscriber(accept, visitor_id=visitor_id)
         if visitor_id is None:
             self.subscribers.add(sub)

@@ -15,6 +15,7 @@ import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from chatsup.domain.events import ConversationEnded, MessageCreated
 from chatsup.domain.inputs import MessageIn
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
@@ -227,10 +228,10 @@ async def visitor_socket(ws: WebSocket) -> None:
     vid = p.subject_id
 
     def mine(pub: Published) -> bool:
-        d = pub.data
-        if pub.type == "message.created":
-            return d.get("sender") == "agent" and d.get("visitor", {}).get("id") == vid
-        return pub.type == "conversation.ended" and d.get("visitor_id") == vid
+        e = pub.event
+        if isinstance(e, MessageCreated):
+            return e.data.sender == "agent" and not e.data.internal and e.visitor_id == vid
+        return isinstance(e, ConversationEnded) and e.visitor_id == vid
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})
@@ -266,12 +267,12 @@ async def agent_socket(ws: WebSocket) -> None:
         await state.store.write(w.set_presence, aid, "online")
 
     def relevant(pub: Published) -> bool:
-        if pub.type == "message.created":
-            return (
-                pub.data.get("sender") == "visitor"
-                or (pub.data.get("agent") or {}).get("id") == aid
+        e = pub.event
+        if isinstance(e, MessageCreated):
+            return e.data.sender == "visitor" or (
+                e.data.agent is not None and e.data.agent.id == aid
             )
-        return pub.type in AGENT_EVENTS
+        return e.type in AGENT_EVENTS
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         cid = data.get("conversation_id")
