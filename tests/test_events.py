@@ -204,7 +204,16 @@ def test_strict_store_refuses_a_payload_that_does_not_match(tmp_path: Path) -> N
             emit("profile.deleted", {})
         with pytest.raises(ev.UnknownEventType):
             emit("profile.archived", {"visitor_id": 1})
-        store.strict_events = False  # production: published untyped, the write stands
-        assert emit("profile.archived", {"visitor_id": 1})
+        # production: only the type is checked; the hub types the event when
+        # a socket first reads it; an unknown type is published untyped
+        store.strict_events = False
+        hub, seen = Hub(store.tz), list[Published]()
+        store.on_commit = lambda batch: seen.extend(hub.encode(e) for e in batch)
+        emit("profile.deleted", {"visitor_id": 7})
+        emit("profile.archived", {"visitor_id": 1})
     finally:
         store.close()
+    deleted, archived = seen
+    assert isinstance(deleted.event, ev.ProfileDeleted) and deleted.event.visitor_id == 7
+    assert ev.to_wire(deleted.event) == deleted.wire
+    assert type(archived.event) is ev.GenericEvent and archived.event.data == {"visitor_id": 1}

@@ -485,3 +485,12 @@ def envelope(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]
         if cls is not None:
             return cls.model_construct(id=id_, type=type_, at=at, data=data)
     return GenericEvent.model_construct(id=id_, type=type_, at=at, data=dict(data))
+
+
+def typed(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]) -> Event:
+    """The typed event of what a store emitted: its payload model as it is,
+    a dict checked against the model of its type (`GenericEvent`, logged,
+    when the type has none or the data does not match)."""
+    if isinstance(data, Model):
+        return envelope(id_, type_, at, data)
+    return parse_event({"id": id_, "type": type_, "at": at, "data": data})

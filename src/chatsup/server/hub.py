@@ -10,23 +10,44 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatsup.domain import events as ev
+from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
 
 QUEUE_SIZE = 10_000
+# The event types a visitor's socket may get (its own filter says which of them)
+VISITOR_TYPES = frozenset({"message.created", "conversation.ended"})
 
 
-@dataclass
 class Published:
-    id: int
-    type: str
-    event: ev.Event  # typed (chatsup.domain.events); GenericEvent when it has no model
-    wire: bytes  # {"id", "type", "at", "data"} as JSON, encoded once for all sockets
+    """A committed event as the hub hands it to sockets: `wire`, encoded once
+    for all of them, and `event`, typed (chatsup.domain.events), built on the
+    first read only (a supervisor's stream sends `wire` and never reads it)."""
+
+    __slots__ = ("_data", "_event", "at", "id", "type", "wire")
+
+    def __init__(
+        self, id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any], wire: bytes
+    ) -> None:
+        self.id = id_
+        self.type = type_
+        self.at = at
+        self.wire = wire  # {"id", "type", "at", "data"} as JSON
+        self._data = data  # the payload checked by the store, or the dict as emitted
+        self._event: ev.Event | None = None
+
+    @property
+    def event(self) -> ev.Event:
+        """The typed event; `GenericEvent` when its data does not match a model."""
+        if self._event is None:
+            self._event = ev.typed(self.id, self.type, self.at, self._data)
+        return self._event
 
 
 class EventQueue:
@@ -101,15 +122,15 @@ class Hub:
         when = datetime.fromtimestamp(e.at, self.tz)
         when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
         wire = ev.wire(e.id, e.type, when.isoformat(timespec="milliseconds"), e.data)
-        typed = ev.envelope(e.id, e.type, when, e.payload if e.payload is not None else e.data)
-        return Published(e.id, e.type, typed, wire)
+        return Published(e.id, e.type, when, e.payload if e.payload is not None else e.data, wire)
 
     def publish(self, events: list[PendingEvent]) -> None:
         for e in events:
             pub = self.encode(e)
             self.latest_id = max(self.latest_id, e.id)
             self._offer(pub, self.subscribers)
-            vid = pub.event.visitor_id if self.by_visitor else None
+            # only these reach a visitor's socket: the others need not be typed here
+            vid = pub.event.visitor_id if self.by_visitor and e.type in VISITOR_TYPES else None
             if vid is not None and vid in self.by_visitor:
                 self._offer(pub, self.by_visitor[vid])
 

@@ -19,7 +19,7 @@ from chatsup.domain.events import ConversationEnded, MessageCreated
 from chatsup.domain.inputs import MessageIn
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
-from chatsup.server.hub import Hub, Published, Subscriber
+from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
 from chatsup.server.store import BadInput, NotFound
 from chatsup.server.store import writes as w
 from chatsup.server.store.admin import events_after, log_bounds
@@ -228,6 +228,8 @@ async def visitor_socket(ws: WebSocket) -> None:
     vid = p.subject_id
 
     def mine(pub: Published) -> bool:
+        if pub.type not in VISITOR_TYPES:
+            return False
         e = pub.event
         if isinstance(e, MessageCreated):
             return e.data.sender == "agent" and not e.data.internal and e.visitor_id == vid
@@ -267,12 +269,14 @@ async def agent_socket(ws: WebSocket) -> None:
         await state.store.write(w.set_presence, aid, "online")
 
     def relevant(pub: Published) -> bool:
+        if pub.type != "message.created":
+            return pub.type in AGENT_EVENTS
         e = pub.event
         if isinstance(e, MessageCreated):
             return e.data.sender == "visitor" or (
                 e.data.agent is not None and e.data.agent.id == aid
             )
-        return e.type in AGENT_EVENTS
+        return False
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         cid = data.get("conversation_id")
