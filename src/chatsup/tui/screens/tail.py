@@ -19,26 +19,27 @@ FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per 
 
 
 def chat_line(e: Event, tz: object) -> Text | None:
-    stamp = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-    if isinstance(e, ConversationStarted):
-        stamp.append(f"── new chat #{e.data.id} ", style="yellow")
-        stamp.append_text(r.plain(e.data.site.name, 30))
-        return stamp
-    if isinstance(e, ConversationEnded):
-        stamp.append(f"── chat #{e.data.conversation_id} ended", style="dim")
-        return stamp
     if not isinstance(e, MessageCreated):
+        if isinstance(e, ConversationStarted):
+            t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+            t.append(f"── new chat #{e.data.id} ", style="yellow")
+            t.append_text(r.plain(e.data.site.name, 30))
+            return t
+        if isinstance(e, ConversationEnded):
+            t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+            t.append(f"── chat #{e.data.conversation_id} ended", style="dim")
+            return t
         return None
     d = e.data
-    stamp.append(f"#{d.conversation_id} ", style="dim")
+    t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+    t.append(f"#{d.conversation_id} ", style="dim")
     if d.sender == "agent":
-        name = d.agent.name if d.agent is not None else None
-        stamp.append_text(r.plain(name or "advisor", 16, style="bold green"))
+        t.append_text(r.plain(d.agent.name if d.agent else "advisor", 16, style="bold green"))
     else:
-        stamp.append_text(r.plain(d.visitor.name or f"#{d.visitor.number}", 16, style="bold cyan"))
-    stamp.append(": ")
-    stamp.append_text(r.plain(d.body, 400))
-    return stamp
+        t.append_text(r.plain(d.visitor.name or f"#{d.visitor.number}", 16, style="bold cyan"))
+    t.append(": ")
+    t.append_text(r.plain(d.body, 400))
+    return t
 
 
 class TailScreen(Screen[None]):
