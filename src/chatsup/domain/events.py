@@ -384,6 +384,9 @@ def _kind(v: Any) -> str:
     return t if t in EVENT_TYPES else "*"
 
 
+_MISMATCHED: set[str] = set()
+
+
 def _or_generic(value: Any, handler: ValidatorFunctionWrapHandler) -> Event:
     """A known type whose data does not match its model reads as a
     `GenericEvent` (logged); a frame that is no envelope still fails."""
@@ -391,7 +394,9 @@ def _or_generic(value: Any, handler: ValidatorFunctionWrapHandler) -> Event:
         typed: Event = handler(value)
     except ValidationError as e:
         generic = GenericEvent.model_validate(value)
-        log.warning("event %s (%s) does not match its model: %s", generic.id, generic.type, e)
+        if generic.type not in _MISMATCHED:  # once per type: not a line per event
+            _MISMATCHED.add(generic.type)
+            log.warning("event %s (%s) does not match its model: %s", generic.id, generic.type, e)
         return generic
     return typed
 
@@ -484,7 +489,8 @@ def envelope(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]
         cls = ENVELOPES.get(type_)
         if cls is not None:
             return cls.model_construct(id=id_, type=type_, at=at, data=data)
-    return GenericEvent.model_construct(id=id_, type=type_, at=at, data=dict(data))
+    plain = data.model_dump(exclude_unset=True) if isinstance(data, Model) else dict(data)
+    return GenericEvent.model_construct(id=id_, type=type_, at=at, data=plain)
 
 
 def typed(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]) -> Event:
