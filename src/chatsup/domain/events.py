@@ -8,9 +8,12 @@ A type this code does not know (a newer server), or a known type whose data
 does not match its model, parses to `GenericEvent` (data left a dict): an
 older client skips what it does not understand instead of failing.
 
-The server's store emits `(type, data dict)` and checks each against its
-model here (`payload`); the wire bytes are `wire(...)` of that dict, and
-`to_wire(event)` of a parsed event gives the same bytes back.
+The server's store emits `(type, data dict)`; under CHATSUP_STRICT_EVENTS
+(the test suite) each is checked against its model (`payload`) and must dump
+back to the same bytes, in production only its type is checked and the hub
+types an event (`typed`) when a socket first reads it. The wire bytes are
+`wire(...)` of the emitted dict; `to_wire(event)` of a parsed event gives the
+same bytes back.
 """
 
 from __future__ import annotations
