@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness import World
+
+# Every event the store emits must match its model in chatsup.domain.events
+# byte for byte, or its write fails (servers started as child processes too).
+os.environ["CHATSUP_STRICT_EVENTS"] = "1"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,7 +21,7 @@ from chatsup.client import (
     Unreachable,
     WidgetClient,
 )
-from chatsup.domain.models import Event
+from chatsup.domain.events import Event
 from tests.harness import World, free_port
 
 

@@ -28,7 +28,7 @@ from chatsup.client import (
     ws_url,
 )
 from chatsup.client.live import backoff_delay
-from chatsup.domain.models import Event
+from chatsup.domain.events import Event
 
 # -- Filters ----------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from chatsup.domain.events import parse_event
 from chatsup.domain.live_state import apply_event
-from chatsup.domain.models import ConversationItem, Event
+from chatsup.domain.models import ConversationItem
 from tests.harness import World
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -157,6 +158,6 @@ def test_events_applied_to_a_snapshot_equal_a_fresh_fetch(world: World, tmp_path
             c.put(f"/v1/visitors/{s1['visitor_id']}/profile", json={"name": "Zoé"})
         events = c.get("/v1/events", params={"after": after, "limit": 5000}).json()["items"]
         for e in events:
-            apply_event(old, Event.model_validate(e))
+            apply_event(old, parse_event(e))
         assert old == snapshot(c)
     v1.close()

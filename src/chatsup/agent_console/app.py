@@ -27,8 +27,9 @@ from chatsup.client import AgentClient, LiveStatus, Unauthorized
 from chatsup.client.agent_live import AgentLive, SocketError
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
+from chatsup.domain.events import ConversationStarted, Event
 from chatsup.domain.live_state import conversation_of
-from chatsup.domain.models import Agent, ConversationItem, Event, Presence
+from chatsup.domain.models import Agent, ConversationItem, Presence
 from chatsup.tui import render as r
 from chatsup.tui.screens.confirm import ConfirmScreen
 from chatsup.tui.screens.failure import FailureScreen, failure_of
@@ -165,7 +166,7 @@ class AgentApp(App[int]):
             chat.update_conversation(item)
         msg = message_of(event)
         if msg is None:
-            if event.type == "conversation.started" and item is not None and is_waiting(item):
+            if isinstance(event, ConversationStarted) and item is not None and is_waiting(item):
                 self.notify(
                     f"New chat #{item.id} from visitor #{item.visitor.number}", title="Waiting"
                 )

@@ -22,7 +22,7 @@ from websockets.exceptions import WebSocketException
 
 from chatsup.client.errors import Unreachable
 from chatsup.client.live import LiveStatus, ReconnectingSocket, _int, _why, ws_url
-from chatsup.domain.models import Event
+from chatsup.domain.events import Event
 
 PATH = "/v1/agent/ws"
 

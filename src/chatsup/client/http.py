@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 from chatsup.client.base import BaseClient, list_params, without_none
 from chatsup.client.filters import Filters
+from chatsup.domain.events import AnyEvent, Event
 from chatsup.domain.models import (
     Agent,
     CallPage,
     Contact,
     ConversationDetail,
     ConversationItem,
-    Event,
     Health,
     MailResult,
     Model,
@@ -146,10 +146,14 @@ class SupervisorClient(BaseClient):
     # -- event log ----------------------------------------------------------------------
 
     async def events(self, after: int = 0, limit: int = 100) -> Page[Event]:
-        """The event log after id `after`, oldest first."""
-        return await self._get(
-            Page[Event], "/v1/events", {"after": str(int(after)), "limit": str(int(limit))}
+        """The event log after id `after`, oldest first, each event typed
+        (`GenericEvent` for a type this client does not know)."""
+        page: Page[Event] = await self._get(
+            Page[AnyEvent],  # type: ignore[arg-type]
+            "/v1/events",
+            {"after": str(int(after)), "limit": str(int(limit))},
         )
+        return page
 
     async def latest_event_id(self) -> int:
         """The id of the newest event: a live view that starts now resumes after it."""

@@ -30,7 +30,7 @@ from websockets.exceptions import (
 )
 
 from chatsup.client.errors import Unauthorized
-from chatsup.domain.models import Event
+from chatsup.domain.events import Event, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,10 @@ class ReconnectingSocket:
         return msg if isinstance(msg, dict) else None
 
     def _event(self, msg: dict[str, Any]) -> Event | None:
+        """An event frame as its typed event (`GenericEvent` for a type this
+        client does not know); None (logged) when it is no event at all."""
         try:
-            return Event.model_validate(msg)
+            return parse_event(msg)
         except ValidationError as e:
             log.warning("%s: ignoring a malformed event: %s", self.WHAT, e)
             return None

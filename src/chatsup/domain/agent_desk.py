@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from chatsup.domain.events import Event, MessageCreated
 from chatsup.domain.models import (
     ConversationItem,
-    Event,
     Message,
     Model,
     PageView,
@@ -30,20 +30,15 @@ class DeskConversation(Model):
 
 def message_of(event: Event) -> Message | None:
     """The message a `message.created` event carries, or None."""
-    if event.type != "message.created":
+    if not isinstance(event, MessageCreated):
         return None
     d = event.data
-    try:
-        return Message.model_validate(
-            {
-                "id": d.get("message_id"),
-                "conversation_id": d.get("conversation_id"),
-                "at": d.get("at") or event.at,
-                "sender": d.get("sender"),
-                "agent": d.get("agent"),
-                "body": d.get("body") or "",
-                "media": d.get("media"),
-            }
-        )
-    except ValidationError:
-        return None
+    return Message(
+        id=d.message_id,
+        conversation_id=d.conversation_id,
+        at=d.at,
+        sender=d.sender,
+        agent=d.agent,
+        body=d.body,
+        media=d.media,
+    )

@@ -1,52 +1,35 @@
 """Applying live events to a list of conversations the client already has.
 
 Events about a conversation carry its whole list item as it is after the
-change (`data.conversation`, or the data itself for `conversation.started`),
-so a client replaces rather than recomputes: one rule for every client, and
-applying the events after a snapshot gives exactly a fresh fetch.
+change (`Event.conversation`: `data.conversation`, or the data itself for
+`conversation.started`), so a client replaces rather than recomputes: one
+rule for every client, and applying the events after a snapshot gives
+exactly a fresh fetch.
 """
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
 
-from chatsup.domain.models import ConversationItem, Event
-
-CONVERSATION_EVENTS = frozenset(
-    {
-        "conversation.started",
-        "message.created",
-        "conversation.assigned",
-        "conversation.ended",
-    }
-)
+from chatsup.domain.events import Event, ProfileDeleted, ProfileUpdated
+from chatsup.domain.models import ConversationItem
 
 
 def conversation_of(event: Event) -> ConversationItem | None:
     """The conversation item an event carries, if any."""
-    data: Any = event.data
-    if event.type == "conversation.started":
-        return ConversationItem.model_validate(data)
-    if event.type in CONVERSATION_EVENTS and isinstance(data.get("conversation"), dict):
-        return ConversationItem.model_validate(data["conversation"])
-    return None
+    return event.conversation
 
 
 def apply_event(items: MutableMapping[int, ConversationItem], event: Event) -> int | None:
     """Update `items` (by conversation id) with one event; returns the id of
     the conversation it changed, or None."""
-    item = conversation_of(event)
+    item = event.conversation
     if item is not None:
         items[item.id] = item
         return item.id
-    if event.type in ("profile.updated", "profile.deleted"):
-        vid = event.data.get("visitor_id")
-        name = (
-            (event.data.get("profile") or {}).get("name")
-            if event.type == ("profile.updated")
-            else None
-        )
+    if isinstance(event, ProfileUpdated | ProfileDeleted):
+        vid = event.data.visitor_id
+        name = event.data.profile.name if isinstance(event, ProfileUpdated) else None
         changed = None
         for cid, c in items.items():
             if c.visitor.id == vid:

@@ -8,7 +8,7 @@ seconds as floats. Field names follow `shared/design/API.md`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,7 @@ from chatsup.domain import rules
 
 Role = Literal["supervisor", "agent", "visitor"]
 Presence = Literal["online", "away", "offline"]
-Sender = Literal["visitor", "agent", "system"]
+Sender = Literal["visitor", "agent", "system", "supervisor"]  # supervisor: v1 notes and messages
 ConversationStatus = Literal["open", "unanswered", "answered", "ended"]
 CallState = Literal["ringing", "answered", "missed", "rejected", "failed", "ended"]
 CALL_STATES: tuple[str, ...] = rules.CALL_STATES
@@ -254,13 +254,6 @@ class Callback(Model):
     requested_at: datetime
     scheduled_for: datetime | None = None
     status: CallbackStatus
-
-
-class Event(Model):
-    id: int
-    type: str
-    at: datetime
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class MailResult(Model):

@@ -10,25 +10,44 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
+from chatsup.domain import events as ev
+from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
 
 QUEUE_SIZE = 10_000
+# The event types a visitor's socket may get (its own filter says which of them)
+VISITOR_TYPES = frozenset({"message.created", "conversation.ended"})
 
 
-@dataclass
 class Published:
-    id: int
-    type: str
-    data: dict[str, Any]
-    wire: bytes  # {"id", "type", "at", "data"} as JSON, encoded once for all sockets
+    """A committed event as the hub hands it to sockets: `wire`, encoded once
+    for all of them, and `event`, typed (chatsup.domain.events), built on the
+    first read only (a supervisor's stream sends `wire` and never reads it)."""
+
+    __slots__ = ("_data", "_event", "at", "id", "type", "wire")
+
+    def __init__(
+        self, id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any], wire: bytes
+    ) -> None:
+        self.id = id_
+        self.type = type_
+        self.at = at
+        self.wire = wire  # {"id", "type", "at", "data"} as JSON
+        self._data = data  # the payload checked by the store, or the dict as emitted
+        self._event: ev.Event | None = None
+
+    @property
+    def event(self) -> ev.Event:
+        """The typed event; `GenericEvent` when its data does not match a model."""
+        if self._event is None:
+            self._event = ev.typed(self.id, self.type, self.at, self._data)
+        return self._event
 
 
 class EventQueue:
@@ -85,18 +104,6 @@ class Subscriber:
     visitor_id: int | None = None
 
 
-def visitor_of(pub: Published) -> int | None:
-    """The visitor an event concerns, for the events a visitor's socket may get."""
-    d = pub.data
-    if pub.type == "message.created":
-        v = d.get("visitor")
-        return v.get("id") if isinstance(v, dict) else None
-    if pub.type == "conversation.ended":
-        vid = d.get("visitor_id")
-        return vid if isinstance(vid, int) else None
-    return None
-
-
 class Hub:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
@@ -112,16 +119,18 @@ class Hub:
             self.loop.call_soon_threadsafe(self.publish, events)
 
     def encode(self, e: PendingEvent) -> Published:
-        at = datetime.fromtimestamp(e.at, self.tz).isoformat(timespec="milliseconds")
-        wire = orjson.dumps({"id": e.id, "type": e.type, "at": at, "data": e.data})
-        return Published(e.id, e.type, e.data, wire)
+        when = datetime.fromtimestamp(e.at, self.tz)
+        when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
+        wire = ev.wire(e.id, e.type, when.isoformat(timespec="milliseconds"), e.data)
+        return Published(e.id, e.type, when, e.payload if e.payload is not None else e.data, wire)
 
     def publish(self, events: list[PendingEvent]) -> None:
         for e in events:
             pub = self.encode(e)
             self.latest_id = max(self.latest_id, e.id)
             self._offer(pub, self.subscribers)
-            vid = visitor_of(pub) if self.by_visitor else None
+            # only these reach a visitor's socket: the others need not be typed here
+            vid = pub.event.visitor_id if self.by_visitor and e.type in VISITOR_TYPES else None
             if vid is not None and vid in self.by_visitor:
                 self._offer(pub, self.by_visitor[vid])
 
@@ -139,7 +148,7 @@ class Hub:
         self, accept: Callable[[Published], bool] | None = None, *, visitor_id: int | None = None
     ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
-        that concern that visitor (`visitor_of`), and `accept` filters those."""
+        that concern that visitor (`Event.visitor_id`), and `accept` filters those."""
         sub = Subscriber(accept, visitor_id=visitor_id)
         if visitor_id is None:
             self.subscribers.add(sub)

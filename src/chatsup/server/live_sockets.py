@@ -15,11 +15,12 @@ import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from chatsup.domain.events import ConversationEnded, MessageCreated
 from chatsup.domain.inputs import MessageIn
 from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
-from chatsup.server.hub import Hub, Published, Subscriber
+from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
 from chatsup.server.state import app_state
 from chatsup.server.store import BadInput, NotFound
 from chatsup.server.store import agents as agents_store
@@ -229,10 +230,12 @@ async def visitor_socket(ws: WebSocket) -> None:
     max_chars = state.settings.server.max_body_chars
 
     def mine(pub: Published) -> bool:
-        d = pub.data
-        if pub.type == "message.created":
-            return d.get("sender") == "agent" and d.get("visitor", {}).get("id") == vid
-        return pub.type == "conversation.ended" and d.get("visitor_id") == vid
+        if pub.type not in VISITOR_TYPES:
+            return False
+        e = pub.event
+        if isinstance(e, MessageCreated):
+            return e.data.sender == "agent" and not e.data.internal and e.visitor_id == vid
+        return isinstance(e, ConversationEnded) and e.visitor_id == vid
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})
@@ -268,12 +271,14 @@ async def agent_socket(ws: WebSocket) -> None:
         await state.store.write(agents_store.set_presence, aid, "online")
 
     def relevant(pub: Published) -> bool:
-        if pub.type == "message.created":
-            return (
-                pub.data.get("sender") == "visitor"
-                or (pub.data.get("agent") or {}).get("id") == aid
+        if pub.type != "message.created":
+            return pub.type in AGENT_EVENTS
+        e = pub.event
+        if isinstance(e, MessageCreated):
+            return e.data.sender == "visitor" or (
+                e.data.agent is not None and e.data.agent.id == aid
             )
-        return pub.type in AGENT_EVENTS
+        return False
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         cid = data.get("conversation_id")

@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import WebSocketException
 
 from chatsup.client import AgentClient
+from chatsup.domain.events import MessageCreated
 from chatsup.domain.models import Presence
 from chatsup.simulate.desk import Chat, Desk
 from chatsup.simulate.net import frame, open_socket
@@ -105,11 +106,9 @@ class Advisor:
         with contextlib.suppress(WebSocketException, OSError):
             async for raw in ws:
                 rep.ws_frames += 1
-                kind, data = frame(raw)
-                if kind == "message.created" and data.get("sender") == "visitor":
-                    cid = data.get("conversation_id")
-                    if isinstance(cid, int):
-                        self._saw(cid)
+                e = frame(raw)
+                if isinstance(e, MessageCreated) and e.data.sender == "visitor":
+                    self._saw(e.data.conversation_id)
 
     def _saw(self, cid: int) -> None:
         chat = self.chats.get(cid)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from typing import Any
 
 import httpx
-import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from chatsup.client import ws_url
+from chatsup.domain.events import Event, parse_event
 
 MAX_FRAME = 1 << 20
 POOL_CONNECTIONS = 16  # per pool: httpcore's request assignment is O(connections × queue)
@@ -84,13 +83,10 @@ async def open_socket(
     )
 
 
-def frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:
-    """`(type, data)` of an event frame `{id, type, at, data}`; junk is ("", {})."""
+def frame(raw: str | bytes) -> Event | None:
+    """An event frame `{id, type, at, data}` as its typed event; None for
+    anything else (an ack, a pong, junk)."""
     try:
-        msg = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return "", {}
-    if not isinstance(msg, dict):
-        return "", {}
-    data = msg.get("data")
-    return str(msg.get("type") or ""), data if isinstance(data, dict) else {}
+        return parse_event(raw)
+    except ValueError:  # pydantic's ValidationError: no event envelope
+        return None

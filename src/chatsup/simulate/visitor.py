@@ -14,6 +14,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import WebSocketException
 
 from chatsup.client import Forbidden, WidgetClient
+from chatsup.domain.events import ConversationEnded, MessageCreated
 from chatsup.simulate.desk import Chat, Desk, Known, KnownVisitors
 from chatsup.simulate.net import ForwardedFor, frame, open_socket
 from chatsup.simulate.plan import ChatPlan, VisitPlan
@@ -34,11 +35,11 @@ class Browser:
         with contextlib.suppress(WebSocketException, OSError):
             async for raw in ws:
                 rt.report.ws_frames += 1
-                kind, data = frame(raw)
-                if kind == "message.created" and data.get("sender") == "agent":
+                e = frame(raw)
+                if isinstance(e, MessageCreated) and e.data.sender == "agent":
                     self.replies += 1
                     self.signal.fire()
-                elif kind == "conversation.ended":
+                elif isinstance(e, ConversationEnded):
                     self.ended = True
                     self.signal.fire()
 

@@ -28,8 +28,9 @@ from chatsup.client import (
     SupervisorClient,
 )
 from chatsup.client.errors import describe
+from chatsup.domain.events import Event
 from chatsup.domain.live_state import conversation_of
-from chatsup.domain.models import Agent, Event, Site
+from chatsup.domain.models import Agent, Site
 from chatsup.tui import render as r
 from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.calls import CallsTab

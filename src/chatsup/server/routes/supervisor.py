@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from starlette.responses import Response
 
 from chatsup.domain import models as m
+from chatsup.domain.events import GenericEvent
 from chatsup.domain.inputs import MailIn, SitePatch
 from chatsup.domain.models import ProfileIn
 from chatsup.server import live_sockets
@@ -192,7 +193,7 @@ async def contacts(request: Request, f: ListFilter = Depends(list_filter)) -> Re
     return json(await request.app.state.store.read(visitors.list_contacts, f))
 
 
-@router.get("/v1/events", response_model=m.Page[m.Event], dependencies=sup)
+@router.get("/v1/events", response_model=m.Page[GenericEvent], dependencies=sup)
 async def events(
     request: Request,
     after: int = Query(0, ge=0, le=2**63 - 1),

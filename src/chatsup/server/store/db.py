@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import queue
 import threading
 import time
@@ -39,6 +40,18 @@ R = TypeVar("R")
 
 MAX_BATCH = 512
 CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
+# Strict: an emitted event whose type has no model in chatsup.domain.events,
+# or whose data does not match its model byte for byte, fails its write (the
+# test suite runs this way). Otherwise only the type is checked, and an
+# unknown one is logged and published untyped.
+STRICT_EVENTS_ENV = "CHATSUP_STRICT_EVENTS"
+
+
+_UNTYPED: set[str] = set()
+
+
+def strict_events() -> bool:
+    return os.environ.get(STRICT_EVENTS_ENV, "") not in ("", "0")
 
 
 def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
@@ -60,6 +73,7 @@ class Store:
         self.engine = SqliteEngine(self.path, synchronous)
         self.report_cache = BucketCache()
         self.synchronous = synchronous
+        self.strict_events = strict_events()
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
         # The time writes are stamped with; tests may set a fake clock.
         self.clock: Callable[[], float] = time.time
@@ -164,7 +178,14 @@ class Store:
                     continue
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
-            tx = Tx(engine, conn, self.tz, now=now, log_events=log_events)
+            tx = Tx(
+                engine,
+                conn,
+                self.tz,
+                now=now,
+                log_events=log_events,
+                strict_events=self.strict_events,
+            )
             engine.savepoint(conn)
             try:
                 result = fn(tx, *args)

@@ -6,12 +6,16 @@ and carry its dialect for the statements each database writes its own way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import orjson
+
+from chatsup.domain import events as ev
+from chatsup.domain.models import Model
 
 if TYPE_CHECKING:
     from chatsup.server.store.dialect import Dialect
@@ -46,12 +50,18 @@ class Engine(Protocol):
     def insert(self, conn: Any, sql: str, params: Any) -> int: ...
 
 
+log = logging.getLogger(__name__)
+_UNTYPED: set[str] = set()
+
+
 @dataclass
 class PendingEvent:
     id: int
     type: str
     at: float
     data: dict[str, Any]
+    # `data` as its model (chatsup.domain.events); None when it has none
+    payload: Model | None = None
 
 
 @dataclass
@@ -87,6 +97,7 @@ class Tx(Rx):
     now: float = 0.0
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
+    strict_events: bool = False
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -101,9 +112,26 @@ class Tx(Rx):
         if not self.log_events:
             return None
         at = self.now if at is None else at
-        eid = self.insert(
-            "INSERT INTO events(at, type, data) VALUES (?, ?, ?)",
-            (at, type_, orjson.dumps(data)),
-        )
-        self.events.append(PendingEvent(eid, type_, at, data))
+        raw = orjson.dumps(data)
+        payload = self._check(type_, data, raw)
+        eid = self.insert("INSERT INTO events(at, type, data) VALUES (?, ?, ?)", (at, type_, raw))
+        self.events.append(PendingEvent(eid, type_, at, data, payload))
         return eid
+
+    def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
+        """Strict: `data` as the model of its type, which must serialise back
+        to the very bytes the log and the wire carry. Otherwise only the type
+        is checked (a set lookup); the hub types the event when a socket
+        first reads it."""
+        if not self.strict_events:
+            if type_ not in ev.EVENT_TYPES and type_ not in _UNTYPED:
+                _UNTYPED.add(type_)  # once per type: not a line per event
+                log.error("event type %s has no model: published untyped", type_)
+            return None
+        payload = ev.payload(type_, data)
+        if ev.dump(payload) != raw:
+            raise ValueError(
+                f"event {type_} does not match its model: "
+                f"emitted {raw!r}, model gives {ev.dump(payload)!r}"
+            )
+        return payload

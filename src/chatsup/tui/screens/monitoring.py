@@ -16,7 +16,8 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 
-from chatsup.domain.models import Event
+from chatsup.domain import events as ev
+from chatsup.domain.events import Event
 from chatsup.tui.screens.reports.agent_stats import AgentStatsView
 from chatsup.tui.screens.reports.base import ReportView
 from chatsup.tui.screens.reports.daily import DailyView
@@ -37,15 +38,15 @@ VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
     ("interactions", "i", "Interactions", InteractionsView),
     ("heatmap", "w", "Week×hour", HeatmapView),
 ]
-COUNTED = {
-    "conversation.started": "chats",
-    "message.created": "messages",
-    "offline_message.created": "offline",
-    "session.started": "visits",
-    "pageview.created": "page views",
-    "call.updated": "call updates",
-    "sms.created": "SMS",
-    "callback.created": "reminders",
+COUNTED: dict[type[Event], str] = {
+    ev.ConversationStarted: "chats",
+    ev.MessageCreated: "messages",
+    ev.OfflineMessageCreated: "offline",
+    ev.SessionStarted: "visits",
+    ev.PageviewCreated: "page views",
+    ev.CallUpdated: "call updates",
+    ev.SmsCreated: "SMS",
+    ev.CallbackCreated: "reminders",
 }
 REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
@@ -146,7 +147,7 @@ class MonitoringTab(Vertical):
     # -- live -----------------------------------------------------------------------
 
     def live_event(self, event: Event) -> None:
-        label = COUNTED.get(event.type)
+        label = COUNTED.get(type(event))
         if label is None:
             return
         self.counts[label] += 1

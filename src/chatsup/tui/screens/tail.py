@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
-from chatsup.domain.models import Event
+from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
 from chatsup.tui import render as r
 
 MAX_LINES = 5000
@@ -19,31 +19,26 @@ FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per 
 
 
 def chat_line(e: Event, tz: object) -> Text | None:
-    d = e.data
-    if e.type != "message.created":
-        if e.type == "conversation.started":
+    if not isinstance(e, MessageCreated):
+        if isinstance(e, ConversationStarted):
             t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-            t.append(f"── new chat #{d.get('id')} ", style="yellow")
-            t.append_text(r.plain((d.get("site") or {}).get("name"), 30))
+            t.append(f"── new chat #{e.data.id} ", style="yellow")
+            t.append_text(r.plain(e.data.site.name, 30))
             return t
-        if e.type == "conversation.ended":
+        if isinstance(e, ConversationEnded):
             t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-            t.append(f"── chat #{d.get('conversation_id')} ended", style="dim")
+            t.append(f"── chat #{e.data.conversation_id} ended", style="dim")
             return t
         return None
+    d = e.data
     t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-    t.append(f"#{d.get('conversation_id')} ", style="dim")
-    visitor = d.get("visitor") or {}
-    if d.get("sender") == "agent":
-        t.append_text(
-            r.plain((d.get("agent") or {}).get("name") or "advisor", 16, style="bold green")
-        )
+    t.append(f"#{d.conversation_id} ", style="dim")
+    if d.sender == "agent":
+        t.append_text(r.plain(d.agent.name if d.agent else "advisor", 16, style="bold green"))
     else:
-        t.append_text(
-            r.plain(visitor.get("name") or f"#{visitor.get('number')}", 16, style="bold cyan")
-        )
+        t.append_text(r.plain(d.visitor.name or f"#{d.visitor.number}", 16, style="bold cyan"))
     t.append(": ")
-    t.append_text(r.plain(d.get("body"), 400))
+    t.append_text(r.plain(d.body, 400))
     return t
 
 
@@ -75,8 +70,7 @@ class TailScreen(Screen[None]):
     def wants(self, e: Event) -> bool:
         if self.conversation_id is None:
             return True
-        cid = e.data.get("conversation_id", e.data.get("id"))
-        return bool(cid == self.conversation_id)
+        return e.conversation_id == self.conversation_id
 
     def add(self, e: Event) -> None:
         from chatsup.tui.app import ChatsupApp
