@@ -74,6 +74,13 @@ class Tx:
         self.events.append(PendingEvent(eid, type_, at, data))
         return eid
 
+    def touch(self, source: str, at: float | None) -> None:
+        """Tell the report cache that rows of `source` (a table) from `at` on
+        changed in this transaction (see report_cache.touch)."""
+        from chatsup.server.store.report_cache import touch  # (it imports Rx)
+
+        touch(self.conn, source, at)
+
 
 @dataclass
 class Rx:

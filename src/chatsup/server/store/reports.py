@@ -18,7 +18,7 @@ from chatsup.server.store import buckets as bk
 from chatsup.server.store.common import ListFilter, ref
 from chatsup.server.store.db import Rx
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
-from chatsup.server.store.report_cache import CACHEABLE
+from chatsup.server.store.report_cache import CACHEABLE, SETTLE_S, touch_mark
 
 Intervals = list[tuple[Any, float, float]]  # (key, start, end)
 
@@ -97,10 +97,10 @@ def _cached(
     out: dict[Any, dict[str, Any]],
 ) -> None:
     cache = rx.cache
-    now = time.time()
+    now = time.time() - SETTLE_S  # a bucket is kept once it ended this long ago
     today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
-    mark = cache.high_water(rx, source)
-    newest: dict[int, float | None] = {}
+    mark = touch_mark(rx)
+    newest: dict[tuple[str, int], float | None] = {}
     base = (source, tuple(metric_names), f.site_id, f.agent_id)
     missing: Intervals = []  # ended intervals to compute (and keep)
     fresh: Intervals = []  # intervals that have not ended, computed each time
@@ -163,13 +163,27 @@ def _days(f: ListFilter, rx: Rx, default_days: int) -> list[bk.Bucket]:
     return bk.days(first, last, rx.tz)
 
 
+Span = tuple[list[bk.Bucket], str, str]  # buckets cut to the range, its echo
+
+
+def _cut(f: ListFilter, rx: Rx, buckets: list[bk.Bucket]) -> Span:
+    """A datetime range covers part of its first and last bucket only; the
+    echo is then the exact instant, else the bucket's label."""
+    since = bk.edge(f.since, buckets[0], True, rx.tz)
+    until = bk.edge(f.until, buckets[-1], False, rx.tz)
+    return bk.clip(buckets, f.since, f.until), since, until
+
+
+def _span(f: ListFilter, rx: Rx, default_days: int) -> Span:
+    return _cut(f, rx, _days(f, rx, default_days))
+
+
 def _whole(buckets: list[bk.Bucket]) -> Intervals:
     return [("all", buckets[0].start, buckets[-1].end)] if buckets else []
 
 
-def _report(
-    rx: Rx, f: ListFilter, buckets: list[bk.Bucket], key: str, counts: list[str]
-) -> dict[str, Any]:
+def _report(rx: Rx, f: ListFilter, span: Span, key: str, counts: list[str]) -> dict[str, Any]:
+    buckets, since, until = span
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], counts, f)
     rows = [{key: b.label, **{n: per[b.label][n] for n in counts}} for b in buckets]
     totals: dict[str, Any] = {n: sum(r[n] for r in rows) for n in counts}
@@ -178,8 +192,8 @@ def _report(
     return {
         "rows": rows,
         "totals": totals,
-        "since": buckets[0].label if buckets else None,
-        "until": buckets[-1].label if buckets else None,
+        "since": since,
+        "until": until,
     }
 
 
@@ -189,7 +203,7 @@ MONTHLY = ["page_views", "visitors", "chats", "calls", "callbacks"]
 
 def daily(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Per day (default: the last 30 days), with totals."""
-    return _report(rx, f, _days(f, rx, 30), "date", DAILY)
+    return _report(rx, f, _span(f, rx, 30), "date", DAILY)
 
 
 def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
@@ -200,7 +214,7 @@ def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
         while m < 1:
             y, m = y - 1, m + 12
         first = date(y, m, 1)
-    return _report(rx, f, bk.months(first, last, rx.tz), "month", MONTHLY)
+    return _report(rx, f, _cut(f, rx, bk.months(first, last, rx.tz)), "month", MONTHLY)
 
 
 def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list[dict[str, Any]]:
@@ -237,7 +251,7 @@ def _breakdown_now(
 def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Visits, unique and new visitors per day (default: last 7 days), and
     breakdowns by site, browser, OS and country over the range."""
-    buckets = _days(f, rx, 7)
+    buckets, since, until = _span(f, rx, 7)
     names = ["visits", "visitors", "new_visitors"]
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], names, f)
     days = [
@@ -262,8 +276,8 @@ def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         "by_browser": _breakdown(rx, f, whole, "x.browser"),
         "by_os": _breakdown(rx, f, whole, "x.os"),
         "by_country": _breakdown(rx, f, whole, "x.country"),
-        "since": buckets[0].label,
-        "until": buckets[-1].label,
+        "since": since,
+        "until": until,
     }
 
 
@@ -271,7 +285,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Per advisor over the range (default: last 30 days). With the report
     cache: the part of the range before the first day that may still change
     (today, or a day with an open chat) is kept; the rest is added fresh."""
-    buckets = _days(f, rx, 30)
+    buckets, since, until = _span(f, rx, 30)
     _, start, end = _whole(buckets)[0]
     if rx.cache is None:
         parts = _agent_parts(rx, f, start, end)
@@ -282,7 +296,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
             rx.cache.over_range(
                 rx,
                 ("agents", f.site_id, *agents_now),
-                ("conversations", "agent_messages", "sessions"),
+                ("conversations", "answers", "sessions"),
                 start,
                 cut,
                 lambda: _agent_parts(rx, f, start, cut),
@@ -312,13 +326,13 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
                 "visitors_presented": parts["presented"].get(a[0], 0),
             }
         )
-    return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"rows": rows, "since": since, "until": until}
 
 
 def _settled_until(rx: Rx, start: float, end: float) -> float:
     """The start of the first local day in [start, end) that may still change:
     today, or the day of the earliest open conversation in the range."""
-    now = time.time()
+    now = time.time() - SETTLE_S
     first = min(now, end)
     open_at = rx.scalar(
         "SELECT min(started_at) FROM conversations WHERE ended_at IS NULL"
@@ -432,32 +446,40 @@ def _interaction_row(bucket: Any, v: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hour_intervals(rx: Rx, buckets: list[bk.Bucket]) -> Intervals:
+    """Every local clock hour of the (cut) days, keyed (day, hour, start): the
+    two 02:00 hours of the night clocks go back are two intervals of hour 2."""
     first, last = date.fromisoformat(buckets[0].label), date.fromisoformat(buckets[-1].label)
-    return [((d, h), s, e) for d, h, s, e in bk.local_hours(first, last, rx.tz)]
+    lo, hi = buckets[0].start, buckets[-1].end
+    out: Intervals = []
+    for d, h, s, e in bk.local_hours(first, last, rx.tz):
+        s, e = max(s, lo), min(e, hi)
+        if s < e:
+            out.append(((d, h, s), s, e))
+    return out
 
 
 def interaction_stats(rx: Rx, f: ListFilter, by: str = "day") -> dict[str, Any]:
     """By day, or by local hour of day summed over the range (default: the
     last 30 days)."""
-    buckets = _days(f, rx, 30)
+    buckets, since, until = _span(f, rx, 30)
     if by == "day":
         per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], INTERACTIONS, f)
         rows = [_interaction_row(b.label, per[b.label]) for b in buckets]
     else:
         per = aggregate(rx, _hour_intervals(rx, buckets), INTERACTIONS, f)
         hours: dict[int, dict[str, Any]] = {h: dict.fromkeys(INTERACTIONS, 0) for h in range(24)}
-        for (_, h), v in per.items():
+        for (_, h, _), v in per.items():
             for n in INTERACTIONS:
                 hours[h][n] = (hours[h][n] or 0) + (v[n] or 0)
         rows = [_interaction_row(h, hours[h]) for h in range(24)]
-    return {"by": by, "rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"by": by, "rows": rows, "since": since, "until": until}
 
 
 def heatmap(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Chats by local day of week (0 = Monday) × hour of day."""
-    buckets = _days(f, rx, 28)
+    buckets, since, until = _span(f, rx, 28)
     per = aggregate(rx, _hour_intervals(rx, buckets), ["chats"], f)
     grid = [[0] * 24 for _ in range(7)]
-    for (d, h), v in per.items():
+    for (d, h, _), v in per.items():
         grid[d.weekday()][h] += v["chats"]
-    return {"rows": grid, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"rows": grid, "since": since, "until": until}

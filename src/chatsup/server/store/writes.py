@@ -202,6 +202,7 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
         ),
     )
     session_id = int(cur.lastrowid or 0)
+    tx.touch("sessions", at)
     tx.emit(
         "session.started",
         {
@@ -244,6 +245,7 @@ def add_pageview(
         "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?", (at, session_id)
     )
     pid = int(cur.lastrowid or 0)
+    tx.touch("page_views", at)
     tx.emit(
         "pageview.created",
         {
@@ -377,6 +379,7 @@ def visitor_message(
     else:
         conversation_id = row[0]
     mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None)
+    tx.touch("conversations", at if row is None else row["first_visitor_at"])
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " visitor_messages = visitor_messages + 1, last_message_id = ?,"
@@ -422,6 +425,8 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
     if first is None and row["first_visitor_at"] is not None:
         first = max(0.0, at - row["first_visitor_at"])
     mid = _insert_message(tx, conversation_id, "agent", agent_id, m, at, response_s)
+    tx.touch("messages", row["pending_since"])
+    tx.touch("conversations", row["first_visitor_at"])
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " agent_messages = agent_messages + 1, last_message_id = ?, first_response_s = ?,"
