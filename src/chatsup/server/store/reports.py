@@ -311,9 +311,10 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
         if f.agent_id is not None and a[0] != f.agent_id:
             continue
-        c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0, "first": []}
-        firsts = c["first"]
+        c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0}
+        firsts = parts["first"].get(a[0], [])
         total, n = parts["turns"].get(a[0], (None, 0))
+        visits, visitors = parts["presented"].get(a[0], (0, 0))
         rows.append(
             {
                 "agent": ref(a[0], a[1]),
@@ -323,7 +324,8 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
                 "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
                 "median_first_response_s": statistics.median(firsts) if firsts else None,
                 "avg_response_s": mean(total, n),
-                "visitors_presented": parts["presented"].get(a[0], 0),
+                "visits_presented": visits,
+                "visitors_presented": visitors,
             }
         )
     return {"rows": rows, "since": since, "until": until}
@@ -348,66 +350,75 @@ def _settled_until(rx: Rx, start: float, end: float) -> float:
 def _agent_parts(
     rx: Rx, f: ListFilter, start: float, end: float, before: float | None = None
 ) -> dict[str, Any]:
-    """Per advisor over [start, end): conversation counts and first responses,
-    response-time sums, and distinct visitors presented — those already
-    presented in [before, start) left out when `before` is given."""
+    """Per advisor over [start, end): conversation counts (by the
+    conversation's advisor), first responses and response-time sums (by the
+    agent who answered, at the time the wait began), visits presented, and
+    distinct visitors presented — those already presented in [before, start)
+    left out when `before` is given."""
     site = " AND x.site_id = ?" if f.site_id is not None else ""
     sp = [f.site_id] if f.site_id is not None else []
     conv: dict[int, dict[str, Any]] = {}
-    for aid, has_agent_msg, has_visitor_msg, first in rx.execute(
-        f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0,"
-        f" x.first_response_s FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?"
-        f"{site}",
+    for aid, has_agent_msg, has_visitor_msg in rx.execute(
+        f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0"
+        f" FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?{site}",
         [start, end, *sp],
     ):
         if aid is None:
             continue
-        c = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
+        c = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0})
         c["chats"] += 1
         c["answered"] += int(bool(has_agent_msg))
         c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
-        if first is not None:
-            c["first"].append(first)
+    in_site = (
+        " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
+        if f.site_id is not None
+        else ""
+    )
+    first: dict[int, list[float]] = defaultdict(list)
+    for aid, waited in rx.execute(
+        "SELECT x.agent_id, x.response_s FROM messages x"
+        " WHERE x.waited_from >= ? AND x.waited_from < ? AND x.first_answer = 1"
+        f" AND x.agent_id IS NOT NULL{in_site}",
+        [start, end, *sp],
+    ):
+        first[aid].append(waited)
     turns = {
         r[0]: (r[1], r[2])
         for r in rx.execute(
             "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
-            " WHERE x.at >= ? AND x.at < ? AND x.response_s IS NOT NULL AND x.agent_id IS NOT NULL"
-            + (
-                " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
-                if f.site_id is not None
-                else ""
-            )
-            + " GROUP BY x.agent_id",
+            " WHERE x.waited_from >= ? AND x.waited_from < ? AND x.agent_id IS NOT NULL"
+            f"{in_site} GROUP BY x.agent_id",
             [start, end, *sp],
         )
     }
     seen_before = (
-        ""
+        "1"
         if before is None
-        else " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+        else "NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
         " AND y.presented_agent_id = x.presented_agent_id"
         f" AND y.started_at >= ? AND y.started_at < ?{site.replace('x.', 'y.')})"
     )
-    presented = dict(
-        rx.execute(
-            "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
-            f" WHERE x.started_at >= ? AND x.started_at < ?{site}{seen_before}"
+    presented = {
+        r[0]: (r[1], r[2])
+        for r in rx.execute(
+            "SELECT x.presented_agent_id, count(x.id), count(DISTINCT CASE WHEN"
+            f" {seen_before} THEN x.visitor_id END) FROM sessions x"
+            f" WHERE x.started_at >= ? AND x.started_at < ?{site}"
             " GROUP BY x.presented_agent_id",
-            [start, end, *sp, *([] if before is None else [before, start, *sp])],
-        ).fetchall()
-    )
-    return {"conv": conv, "turns": turns, "presented": presented}
+            [*([] if before is None else [before, start, *sp]), start, end, *sp],
+        )
+    }
+    return {"conv": conv, "first": dict(first), "turns": turns, "presented": presented}
 
 
 def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     conv: dict[int, dict[str, Any]] = {}
     for part in (a["conv"], b["conv"]):
         for aid, c in part.items():
-            m = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
+            m = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0})
             for k in ("chats", "answered", "unanswered"):
                 m[k] += c[k]
-            m["first"] = m["first"] + c["first"]
+    first = {k: a["first"].get(k, []) + b["first"].get(k, []) for k in {*a["first"], *b["first"]}}
     turns: dict[int, tuple[float | None, int]] = {}
     for part in (a["turns"], b["turns"]):
         for aid, (total, n) in part.items():
@@ -416,11 +427,12 @@ def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                 None if t0 is None and total is None else (t0 or 0) + (total or 0),
                 n0 + n,
             )
-    presented = {
-        k: a["presented"].get(k, 0) + b["presented"].get(k, 0)
-        for k in {*a["presented"], *b["presented"]}
-    }
-    return {"conv": conv, "turns": turns, "presented": presented}
+    presented: dict[int, tuple[int, int]] = {}
+    for part in (a["presented"], b["presented"]):
+        for aid, (visits, visitors) in part.items():
+            v0, p0 = presented.get(aid, (0, 0))
+            presented[aid] = (v0 + visits, p0 + visitors)
+    return {"conv": conv, "first": first, "turns": turns, "presented": presented}
 
 
 INTERACTIONS = [
