@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -56,7 +57,9 @@ def zoned(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Worl
         with world.sup() as c:
             agents = [a["id"] for a in c.get("/v1/agents").json()["items"]]
         now = time.time()
-        h = History(tz, [world.site_id, world.site2_id], agents, now, seed=hash(zone) % 1000)
+        h = History(
+            tz, [world.site_id, world.site2_id], agents, now, seed=zlib.crc32(zone.encode())
+        )
         back, fwd = ZONES[zone]
         today = datetime.fromtimestamp(now, tz).date()
         times: list[float] = []
