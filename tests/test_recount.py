@@ -184,6 +184,21 @@ def test_every_figure_equals_a_recount(zoned: tuple[World, History]) -> None:
                 for k in ("chats", "offline_messages", "unanswered"):
                     assert sum(r[k] for r in by_hour) == sum(r[k] for r in by_day), (where, k)
                 same(get("/v1/stats/heatmap")["rows"], rc.heatmap(sc), f"{where} heatmap")
+                # the drill-down to Visitors lists exactly the visitors counted
+                # (the range's visitors; an advisor's visitors presented)
+                listed: set[int] = set()
+                cursor = None
+                while True:
+                    page = get("/v1/visitors", limit=500, **({"cursor": cursor} if cursor else {}))
+                    listed |= {v["id"] for v in page["items"]}
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                assert listed == {s.visitor for s in rc.sessions(sc)}, where
+                assert len(listed) == daily["totals"]["visitors"], where
+                if agent is not None:
+                    row = get("/v1/stats/agents")["rows"][0]
+                    assert row["visitors_presented"] == len(listed), where
                 checked += 1
     assert checked >= 28
     # the crafted hard cases were there to be counted
