@@ -208,3 +208,32 @@ def test_every_figure_equals_a_recount(zoned: tuple[World, History]) -> None:
         for cv in h.convs
     )
     assert any(w[2] > 8 * DAY for cv in h.convs for w in cv.waits())
+
+
+def test_demo_data_hours_add_up_to_days(tmp_path: Path) -> None:
+    """The demo history over the October change (Paris): hour-of-day figures
+    and the heatmap add up to the daily ones, with the cache and without."""
+    from chatsup.server.seed import seed_demo
+    from chatsup.server.store import ListFilter, Store
+    from chatsup.server.store import reports as rp
+
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 10, 28, 12, tzinfo=paris).timestamp()
+    store = Store.open(tmp_path / "demo.db", tz=paris)
+    try:
+        seed_demo(store, days=6, scale=1.0, seed=11, now=now)
+        lo = datetime(2026, 10, 24, tzinfo=paris).timestamp()
+        hi = datetime(2026, 10, 27, tzinfo=paris).timestamp()
+        f = ListFilter(lo, hi)
+        for _ in range(2):  # the second time from the cache
+            by_day = store.read_sync(rp.interaction_stats, f, "day")["rows"]
+            by_hour = store.read_sync(rp.interaction_stats, f, "hour")["rows"]
+            grid = store.read_sync(rp.heatmap, f)["rows"]
+            for k in ("chats", "offline_messages", "unanswered"):
+                assert sum(r[k] for r in by_hour) == sum(r[k] for r in by_day), k
+            assert sum(map(sum, grid)) == sum(r["chats"] for r in by_day)
+        cache, store.report_cache = store.report_cache, None
+        assert store.read_sync(rp.interaction_stats, f, "hour")["rows"] == by_hour
+        store.report_cache = cache
+    finally:
+        store.close()
