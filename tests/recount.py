@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chatsup.server.seed import system_note
 from chatsup.server.store import writes as w
 
 MIN = 60.0
@@ -174,6 +175,9 @@ class History:
             for _ in range(rng.choice([1, 1, 2, 3])):  # a run of visitor messages
                 c.msgs.append(("visitor", None, at))
                 at += rng.uniform(3, 200)
+                if rng.random() < 0.2:  # a system note: answers nobody, breaks no wait
+                    c.msgs.append(("system", None, at))
+                    at += rng.uniform(1, 30)
             if turn == 0 and rng.random() < 0.15 and late is None:
                 break  # never answered
             if late is not None and turn == 0:
@@ -251,6 +255,8 @@ class History:
                     tx, ids[c.visitor], c.session.id, c.site, w.NewMessage("hi", at=at)
                 )
                 c.id = r["conversation_id"]
+            elif sender == "system":
+                system_note(tx, c.id, "The visitor left the page.", at)
             else:
                 w.agent_message(tx, agent, c.id, w.NewMessage("hello", at=at))
         elif kind == "end":

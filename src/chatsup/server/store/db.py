@@ -57,6 +57,7 @@ class Tx:
     tz: ZoneInfo
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
+    touched: dict[str, float] = field(default_factory=dict)  # table → earliest time touched
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -76,9 +77,13 @@ class Tx:
 
     def touch(self, source: str, at: float | None) -> None:
         """Tell the report cache that rows of `source` (a table) from `at` on
-        changed in this transaction (see report_cache.touch)."""
+        changed in this write (see report_cache.touch): once per table, unless
+        a later call reaches further back."""
         from chatsup.server.store.report_cache import touch  # (it imports Rx)
 
+        if at is None or self.touched.get(source, float("inf")) <= at:
+            return
+        self.touched[source] = at
         touch(self.conn, source, at)
 
 

@@ -273,6 +273,7 @@ MIGRATIONS: list[str] = [
         (SELECT min(id) FROM messages WHERE response_s IS NOT NULL GROUP BY conversation_id);
     CREATE INDEX messages_waits ON messages(waited_from, response_s, agent_id,
         conversation_id, first_answer) WHERE waited_from IS NOT NULL;
+    DROP INDEX messages_response;
     CREATE TRIGGER messages_wait AFTER INSERT ON messages WHEN new.response_s IS NOT NULL BEGIN
         UPDATE messages SET waited_from = new.at - new.response_s,
             first_answer = NOT EXISTS (SELECT 1 FROM messages m
