@@ -5,9 +5,13 @@ range that runs into today adds today's rows — visitors counted once."""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.harness import World
 
@@ -295,3 +299,31 @@ def test_every_past_write_keeps_every_figure_true(world: World) -> None:
     # and after a restart
     world.server.restart()
     assert assert_true(world, ranges) == before
+
+
+def test_touches_are_pruned_and_older_figures_recomputed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The touch log keeps its newest KEEP_TOUCHES rows; a figure kept before
+    the pruned ones can no longer be vouched for, so it is recomputed."""
+    from chatsup.server.store import report_cache as rc
+
+    monkeypatch.setattr(rc, "KEEP_TOUCHES", 5)
+    monkeypatch.setattr(rc, "PRUNE_EVERY", 4)
+    store = world.server.app.state.store
+    past = time.time() - 86400
+
+    def many(tx: Any) -> None:
+        for i in range(20):
+            rc.touch(tx.conn, "page_views", past - i)
+
+    store.write_sync(many)
+
+    def look(rx: Any) -> tuple[int, float | None, float | None]:
+        kept = rx.scalar("SELECT count(*) FROM report_touches")
+        return kept, rc.touched_since(rx, "page_views", 3), rc.touched_since(rx, "page_views", 18)
+
+    kept, old, recent = store.read_sync(look)
+    assert kept == 5  # 20 touches, the last pruning (at the 20th) kept 16..20
+    assert old == -math.inf
+    assert recent == past - 19

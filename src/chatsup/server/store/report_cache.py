@@ -17,6 +17,7 @@ database behind the server's back is not supported: such edits touch nothing.
 from __future__ import annotations
 
 import bisect
+import math
 import sqlite3
 import threading
 import time
@@ -27,6 +28,8 @@ from typing import Any
 from chatsup.server.store.db import Rx
 
 TOUCH_SLACK_S = 60.0
+KEEP_TOUCHES = 100_000  # older touches are pruned; a figure kept before them is recomputed
+PRUNE_EVERY = 4096
 SETTLE_S = 120.0  # > TOUCH_SLACK_S + the longest write transaction
 
 # source → the tables whose touches it reads (its own, and those its filters
@@ -53,8 +56,18 @@ Key = tuple[Any, ...]
 def touch(conn: sqlite3.Connection, table: str, at: float | None) -> None:
     """Record that rows of `table` from time `at` on changed (in the caller's
     transaction). `at` is the time the report buckets the row by."""
-    if at is not None and at < time.time() - TOUCH_SLACK_S:
-        conn.execute("INSERT INTO report_touches(source, at) VALUES (?, ?)", (table, at))
+    if at is None or at >= time.time() - TOUCH_SLACK_S:
+        return
+    cur = conn.execute("INSERT INTO report_touches(source, at) VALUES (?, ?)", (table, at))
+    last = int(cur.lastrowid or 0)
+    if last % PRUNE_EVERY == 0 and last > KEEP_TOUCHES:
+        floor = last - KEEP_TOUCHES
+        conn.execute("DELETE FROM report_touches WHERE id <= ?", (floor,))
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('report_touches_floor', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(floor),),
+        )
 
 
 def touch_mark(rx: Rx) -> int:
@@ -63,7 +76,11 @@ def touch_mark(rx: Rx) -> int:
 
 
 def touched_since(rx: Rx, table: str, mark: int) -> float | None:
-    """The earliest time touched in `table` by a write after `mark`."""
+    """The earliest time touched in `table` by a write after `mark` (-inf when
+    the touches since `mark` were pruned: nothing can be vouched for)."""
+    floor = rx.scalar("SELECT value FROM meta WHERE key = 'report_touches_floor'")
+    if floor is not None and mark < int(floor):
+        return -math.inf
     at: float | None = rx.scalar(
         "SELECT min(at) FROM report_touches WHERE source = ? AND id > ?", (table, mark)
     )
