@@ -102,10 +102,6 @@ class BucketCache:
         sql = STILL_CHANGING.get(source)
         return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
-    @staticmethod
-    def high_water(rx: Rx, source: str) -> int:
-        return touch_mark(rx)
-
     def get(
         self,
         rx: Rx,
