@@ -5,9 +5,13 @@ range that runs into today adds today's rows — visitors counted once."""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.harness import World
 
@@ -170,3 +174,165 @@ def test_agent_stats_past_kept_plus_today_equal_a_fresh_computation(world: World
     alice = next(r for r in kept["rows"] if r["agent"]["id"] == world.agent_id)
     assert (alice["chats"], alice["answered"]) == (2, 2)
     assert alice["visitors_presented"] == 2  # the returning visitor counted once
+
+
+# -- every write the product makes to the past keeps every figure true ---------
+
+FIGURES = (
+    ("/v1/reports/daily", {}),
+    ("/v1/reports/monthly", {}),
+    ("/v1/stats/visitors", {}),
+    ("/v1/stats/agents", {}),
+    ("/v1/stats/interactions", {"by": "day"}),
+    ("/v1/stats/interactions", {"by": "hour"}),
+    ("/v1/stats/heatmap", {}),
+)
+
+
+def figures(world: World, ranges: list[dict]) -> list[dict]:
+    out = []
+    with world.sup() as c:
+        for rng in ranges:
+            for extra in ({}, {"agent_id": world.agent_id}, {"site_id": world.site2_id}):
+                for path, more in FIGURES:
+                    r = c.get(path, params={**rng, **extra, **more})
+                    assert r.status_code == 200, r.text
+                    out.append(r.json())
+    return out
+
+
+def assert_true(world: World, ranges: list[dict]) -> list[dict]:
+    """The figures served (cache on) equal a cache-less computation."""
+    store = world.server.app.state.store
+    cached = figures(world, ranges)
+    cache, store.report_cache = store.report_cache, None
+    try:
+        fresh = figures(world, ranges)
+    finally:
+        store.report_cache = cache
+    assert cached == fresh
+    return cached
+
+
+def test_every_past_write_keeps_every_figure_true(world: World) -> None:
+    from chatsup.server.store import Store
+    from chatsup.server.store import conversations as conversations_store
+    from chatsup.server.store import events as events_store
+    from chatsup.server.store import messages as messages_store
+    from chatsup.server.store import visitors as visitors_store
+    from chatsup.server.store import visits as visits_store
+    from tests.recount import History
+
+    store = world.server.app.state.store
+    now = time.time()
+    today = datetime.now(PARIS).date()
+    h = History(PARIS, [world.site_id, world.site2_id], [world.agent_id, world.agent2_id], now, 3)
+    h.plan(h.span(h.local(today - timedelta(days=6)), now, 40), {})
+    h.write(store)
+
+    def at_day(days_ago: int, hour: int) -> float:
+        return h.local(today - timedelta(days=days_ago), hour)
+
+    # open chats in ended days, a call, before the figures are first kept
+    store.clock = lambda: at_day(4, 10)
+    v1, _ = world.visitor()
+    c1 = v1.post("/v1/widget/messages", json={"body": "anyone?"}).json()["conversation_id"]
+    store.clock = lambda: at_day(3, 23)
+    v2, _ = world.visitor(world.site2_key)
+    c2 = v2.post("/v1/widget/messages", json={"body": "late"}).json()["conversation_id"]
+    store.clock = lambda: at_day(2, 9)
+    v3, s3 = world.visitor()
+    c3 = v3.post("/v1/widget/messages", json={"body": "hm"}).json()["conversation_id"]
+    agent = world.http(world.agent_token)
+    call = agent.post("/v1/calls", json={"visitor_id": s3["visitor_id"]})
+    assert call.status_code == 201, call.text
+    store.clock = time.time
+    ranges = [
+        {"since": (today - timedelta(days=6)).isoformat(), "until": today.isoformat()},
+        {
+            "since": (today - timedelta(days=5)).isoformat(),
+            "until": (today - timedelta(days=1)).isoformat(),
+        },
+        {
+            "since": datetime.fromtimestamp(at_day(4, 9) + 600, PARIS).isoformat(),
+            "until": datetime.fromtimestamp(at_day(2, 11), PARIS).isoformat(),
+        },
+    ]
+    assert_true(world, ranges)
+    hits = store.report_cache.hits
+    assert_true(world, ranges)
+    assert store.report_cache.hits > hits  # ended buckets came from the cache
+
+    # an answer today to a chat of four days ago: the wait began back then
+    r = agent.post(f"/v1/agent/conversations/{c1}/messages", json={"body": "sorry"})
+    assert r.status_code == 201
+    assert_true(world, ranges)
+    # the visitor writes again in that old chat, and the agent ends it
+    v1.post("/v1/widget/messages", json={"body": "thanks"})
+    assert_true(world, ranges)
+    agent.post(f"/v1/agent/conversations/{c1}/end")
+    assert_true(world, ranges)
+    # the old call is answered and ended
+    cid = call.json()["id"]
+    agent.patch(f"/v1/calls/{cid}", json={"state": "answered"})
+    agent.patch(f"/v1/calls/{cid}", json={"state": "ended", "end_reason": "hangup"})
+    assert_true(world, ranges)
+    # another process writes: an answer to an old chat, a page view in the past
+    other = Store.open(world.settings.store.path, tz=PARIS)
+    try:
+        other.write_sync(
+            messages_store.agent_message,
+            world.agent2_id,
+            c2,
+            messages_store.NewMessage("from elsewhere", at=at_day(1, 8)),
+        )
+        other.write_sync(
+            visits_store.add_pageview, s3["session_id"], "https://shop/x", None, at_day(2, 10)
+        )
+        other.write_sync(conversations_store.end_conversation, c3, at_day(2, 10))
+    finally:
+        other.close()
+    assert_true(world, ranges)
+    # a visit and chat written into an ended day (a clock set back)
+    store.clock = lambda: at_day(5, 14)
+    v4, _ = world.visitor(world.site2_key)
+    v4.post("/v1/widget/pageviews", json={"url": "https://blog/1"})
+    v4.post("/v1/widget/messages", json={"body": "back then"})
+    store.clock = time.time
+    assert_true(world, ranges)
+    # retention and profile deletion change no figure, and keep them true
+    store.write_sync(events_store.prune_events, time.time() - 2 * 86400)
+    store.write_sync(visitors_store.put_profile, s3["visitor_id"], {"name": "Zoé"})
+    store.write_sync(visitors_store.delete_profile, s3["visitor_id"])
+    before = assert_true(world, ranges)
+    # and after a restart
+    world.server.restart()
+    assert assert_true(world, ranges) == before
+
+
+def test_touches_are_pruned_and_older_figures_recomputed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The touch log keeps its newest KEEP_TOUCHES rows; a figure kept before
+    the pruned ones can no longer be vouched for, so it is recomputed."""
+    from chatsup.server.store import touches as rc
+
+    monkeypatch.setattr(rc, "KEEP_TOUCHES", 5)
+    monkeypatch.setattr(rc, "PRUNE_EVERY", 4)
+    store = world.server.app.state.store
+    past = time.time() - 86400
+
+    def many(tx: Any) -> None:
+        for i in range(20):
+            rc.touch(tx, "page_views", past - i)
+
+    store.write_sync(many)
+
+    def look(rx: Any) -> tuple[int, float | None, float | None]:
+        kept = rx.scalar("SELECT count(*) FROM report_touches")
+        return kept, rc.touched_since(rx, "page_views", 3), rc.touched_since(rx, "page_views", 18)
+
+    kept, old, recent = store.read_sync(look)
+    assert kept == 5  # 20 touches, the last pruning (at the 20th) kept 16..20
+    assert old == -math.inf
+    assert recent == past - 19

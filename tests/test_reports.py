@@ -211,3 +211,20 @@ def test_bad_report_parameters(world: World) -> None:
             params={"format": "csv", "since": "2026-10-01", "until": "2026-10-03"},
         )
         assert r.status_code == 200 and r.text.count("\r\n") == 4
+
+
+def test_a_datetime_range_covers_exactly_that_span(world: World, history: dict) -> None:
+    """since/until given as instants cut the first and last day: A's page view
+    at 23:40 is before the range, A's chat at 23:50 inside it; the answer
+    echoes the instants, not the dates (issue 11, item 1)."""
+    rng = {"since": "2026-10-24T21:45:00+00:00", "until": "2026-10-24T22:15:00+00:00"}
+    with world.sup() as c:
+        daily = c.get("/v1/reports/daily", params=rng).json()
+        hours = c.get("/v1/stats/interactions", params={**rng, "by": "hour"}).json()
+    assert (daily["since"], daily["until"]) == (
+        "2026-10-24T23:45:00+02:00",
+        "2026-10-25T00:15:00+02:00",
+    )
+    assert [r["date"] for r in daily["rows"]] == ["2026-10-24", "2026-10-25"]
+    assert daily["totals"] == {"page_views": 0, "visitors": 0, "chats": 1, "calls": 0, "sms": 0}
+    assert [h["bucket"] for h in hours["rows"] if h["chats"]] == [23]

@@ -109,3 +109,33 @@ def test_seeded_messages_are_searchable_and_new_ones_too(tmp_path: Path) -> None
         assert len(found["items"]) == 1
     finally:
         store.close()
+
+
+def test_chats_meet_the_hard_cases(tmp_path: Path) -> None:
+    """Runs of visitor messages, answers by another advisor than the one
+    presented, late answers, system notes, chats across midnight; and the
+    message ids still grow with time (a later day's action waits for it)."""
+    db = seeded(tmp_path / "a.db")
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    runs = one(
+        "SELECT count(*) FROM messages m JOIN messages n ON n.conversation_id = m.conversation_id"
+        " AND n.id = (SELECT min(id) FROM messages k WHERE k.conversation_id = m.conversation_id"
+        " AND k.id > m.id) WHERE m.sender = 'visitor' AND n.sender = 'visitor'"
+    )
+    assert runs > 20
+    other = one(
+        "SELECT count(*) FROM conversations c JOIN sessions s ON s.id = c.session_id"
+        " WHERE c.agent_id IS NOT NULL AND c.agent_id IS NOT s.presented_agent_id"
+    )
+    assert other > 10
+    assert one("SELECT count(*) FROM messages WHERE response_s > 86400") > 0
+    assert one("SELECT count(*) FROM messages WHERE response_s > 4 * 3600") > 5
+    assert one("SELECT count(*) FROM messages WHERE sender = 'system'") > 5
+    across = one(
+        "SELECT count(*) FROM conversations c WHERE date(c.started_at, 'unixepoch', '+1 hour')"
+        " <> date((SELECT max(at) FROM messages m WHERE m.conversation_id = c.id),"
+        " 'unixepoch', '+1 hour')"
+    )
+    assert across > 5
+    ats = [r[0] for r in db.execute("SELECT at FROM messages ORDER BY id")]
+    assert sum(1 for a, b in itertools.pairwise(ats) if b < a - 3600) == 0

@@ -6,6 +6,14 @@ response times, some never answered, offline messages when nobody is on
 shift, calls in every state and end reason, SMS, callbacks, profiles,
 media), its actions are sorted by time, and the day is written in one
 transaction with the live event log left out (history is not live news).
+
+The chats are irregular on purpose, so the demo and the tests meet the hard
+cases of the metrics: runs of visitor messages before an answer, chats
+answered by another advisor than the one presented, late answers (hours to
+days later, some across midnight and daylight-saving nights), night chats
+answered the next morning, and system notes. An action that falls on a
+later day is written with that day (ids keep growing with time). Transfers
+are not seeded: the product has no way to assign a chat yet.
 """
 
 from __future__ import annotations
@@ -38,6 +46,11 @@ HOURS = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 3
 CHAT_RATE = 0.3
 UNANSWERED = 0.08
 RETURNING = 0.3
+RUN_OF_VISITOR_MESSAGES = 0.3  # a turn where the visitor writes again before the answer
+OTHER_ANSWERER = 0.25  # answered by another advisor than the one presented
+LATE_ANSWER = 0.03  # the first answer comes hours to days later
+NIGHT_CHAT = 0.15  # nobody on shift: the chat waits for the morning
+SYSTEM_NOTE = 0.1
 
 
 @dataclass
@@ -70,9 +83,14 @@ class Day:
 
     actions: list[tuple[float, int, Action, dict[str, Any]]] = field(default_factory=list)
     until: float = float("inf")  # nothing after `now` happens yet
+    end: float = float("inf")  # the next local midnight
+    later: list[tuple[float, Action, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, at: float, fn: Action, state: dict[str, Any]) -> None:
-        self.actions.append((at, len(self.actions), fn, state))
+        if at >= self.end:  # written with the day it falls on
+            self.later.append((at, fn, state))
+        else:
+            self.actions.append((at, len(self.actions), fn, state))
 
 
 class Planner:
@@ -101,6 +119,7 @@ class Planner:
         }
         self.returning: list[dict[str, Any]] = []  # shared states of earlier visitors
         self.order_no = 10_000
+        self.later: list[tuple[float, Action, dict[str, Any]]] = []  # for days to come
 
     def on_shift(self, local: datetime) -> list[int]:
         return [
@@ -115,15 +134,20 @@ class Planner:
 
     def plan_day(self, d: date, tz: Any, now: float) -> Day:
         rng = self.rng
-        day = Day(until=now)
         start = local_midnight(d, tz).timestamp()
-        end = min(local_midnight(d + timedelta(days=1), tz).timestamp(), now)
+        midnight = local_midnight(d + timedelta(days=1), tz).timestamp()
+        day = Day(until=now, end=midnight)
+        carried, self.later = self.later, []
+        for at, fn, st in carried:
+            day.add(at, fn, st)
+        end = min(midnight, now)
         n = rng.gauss(VISITS_PER_DAY * self.scale * WEEKDAY[d.weekday()], 8 * self.scale**0.5)
         for _ in range(max(0, round(n))):
             hour = rng.choices(range(24), HOURS)[0]
             at = start + hour * 3600 + rng.random() * 3600
             if at < end:
                 self.plan_visit(day, at, end, tz)
+        self.later += day.later
         return day
 
     def plan_visit(self, day: Day, at: float, end: float, tz: Any) -> None:
@@ -157,6 +181,8 @@ class Planner:
         if rng.random() < CHAT_RATE:
             if online:
                 self.plan_chat(day, t, st)
+            elif rng.random() < NIGHT_CHAT:
+                self.plan_chat(day, t, st, night=True)
             elif rng.random() < 0.35:
                 day.add(t, self.offline, st)
         if rng.random() < 0.03:
@@ -168,11 +194,21 @@ class Planner:
         if rng.random() < 0.012:
             day.add(t + 1, self.profile, st)
 
-    def plan_chat(self, day: Day, t: float, st: dict[str, Any]) -> None:
+    def plan_chat(self, day: Day, t: float, st: dict[str, Any], night: bool = False) -> None:
         rng = self.rng
         visitor_lines, agent_lines = rng.choice(tx_.TOPICS)
         answered = rng.random() > UNANSWERED
         first_wait = rng.choice([rng.uniform(4, 40), rng.uniform(30, 180), rng.uniform(120, 900)])
+        if night:  # answered when the first shift starts, or later
+            first_wait = rng.uniform(5 * 3600, 30 * 3600)
+        elif rng.random() < LATE_ANSWER:
+            first_wait = rng.choice([rng.uniform(3600, 8 * 3600), rng.uniform(86400, 9 * 86400)])
+        presented = st["agent"]
+        others = [a for a in self.agents if a != presented]
+        if presented is None or (others and rng.random() < OTHER_ANSWERER):
+            st["answerer"] = rng.choice(others or self.agents)
+        else:
+            st["answerer"] = presented
         turns = min(len(visitor_lines), len(agent_lines))
         for i in range(turns if answered else 1):
             body = self.fill(visitor_lines[i])
@@ -189,8 +225,13 @@ class Planner:
                 }
             day.add(t, self._visitor_says(body, media), st)
             t += rng.uniform(5, 40)
+            while rng.random() < RUN_OF_VISITOR_MESSAGES:  # and again, before any answer
+                day.add(t, self._visitor_says(rng.choice(tx_.NUDGES), None), st)
+                t += rng.uniform(10, 90)
             if not answered:
                 break
+            if i == 0 and first_wait > 3600 and rng.random() < 0.5:
+                day.add(t + rng.uniform(60, 600), self._system_note(tx_.SYSTEM_NOTES[0]), st)
             t += first_wait if i == 0 else rng.uniform(5, 90)
             day.add(t, self._agent_says(self.fill(agent_lines[i])), st)
             t += rng.uniform(10, 120)
@@ -198,6 +239,8 @@ class Planner:
             day.add(t, self._visitor_says(rng.choice(tx_.THANKS), None), st)
             t += rng.uniform(5, 30)
             day.add(t, self._agent_says(rng.choice(tx_.CLOSINGS)), st)
+        if rng.random() < SYSTEM_NOTE:
+            day.add(t, self._system_note(rng.choice(tx_.SYSTEM_NOTES)), st)
         day.add(t + rng.uniform(60, 900), self.end_chat, st)
 
     # -- actions: each runs inside the day's transaction --------------------
@@ -255,13 +298,21 @@ class Planner:
             try:
                 messages_store.agent_message(
                     tx,
-                    st["agent"],
+                    st["answerer"],
                     st["conversation_id"],
                     messages_store.NewMessage(body, at=st["now"]),
                 )
             except BadInput:  # a returning visitor's two visits shared a chat, now ended
                 return
             self.report.messages += 1
+
+        return act
+
+    def _system_note(self, body: str) -> Action:
+        def act(tx: Tx, st: dict[str, Any]) -> None:
+            if "conversation_id" in st:
+                messages_store.system_message(tx, st["conversation_id"], body, st["now"])
+                self.report.messages += 1
 
         return act
 

@@ -176,6 +176,20 @@ TOPICS: list[tuple[list[str], list[str]]] = [
     ),
 ]
 
+NUDGES = [
+    "Hello?",
+    "Anyone there?",
+    "Allô ?",
+    "Also, do you have it in blue?",
+    "Sorry, one more thing:",
+    "??",
+]
+SYSTEM_NOTES = [
+    "The visitor is waiting: no advisor answered yet.",
+    "The visitor left the page.",
+    "The visitor came back.",
+]
+
 THANKS = [
     "Thank you!",
     "Merci beaucoup !",

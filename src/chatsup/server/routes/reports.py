@@ -42,7 +42,8 @@ async def visitor_stats(request: Request, f: ListFilter = Depends(list_filter)) 
 @router.get("/v1/stats/agents")
 async def agent_stats(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
     """Per advisor: chats, answered, unanswered, mean and median first
-    response, mean response over every turn, visitors presented."""
+    response, mean response over every turn (waits by who answered, at the
+    time they began), visits and distinct visitors presented."""
     return json(await request.app.state.store.read(rp.agent_stats, f))
 
 

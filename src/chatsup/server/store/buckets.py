@@ -7,6 +7,7 @@ aggregates join rows to these intervals, so no bucketing happens in UTC.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -64,6 +65,29 @@ def local_hours(first: date, last: date, tz: ZoneInfo) -> Iterator[tuple[date, i
             end = min(day.end, t + 3600 - (local.minute * 60 + local.second))
             yield date.fromisoformat(day.label), local.hour, t, end
             t = end
+
+
+def clip(buckets: list[Bucket], since: float | None, until: float | None) -> list[Bucket]:
+    """The buckets cut to [since, until): a range given as datetimes covers
+    part of its first and last day (or month), never the whole of them.
+    Buckets left empty by the cut are dropped."""
+    lo = -math.inf if since is None else since
+    hi = math.inf if until is None else until
+    out = [Bucket(b.label, max(b.start, lo), min(b.end, hi)) for b in buckets]
+    return [b for b in out if b.start < b.end] or out[:1]
+
+
+def edge(value: float | None, bucket: Bucket, at_start: bool, tz: ZoneInfo) -> str:
+    """How a report echoes one end of its range: the bucket's label (a date,
+    a month) when the range covers the whole bucket; a date when the end is
+    a local midnight (`until` inclusive, as given); else the exact instant."""
+    if value is None or value == (bucket.start if at_start else bucket.end):
+        return bucket.label
+    local = datetime.fromtimestamp(value, tz)
+    day = local.date()
+    if local_midnight(day, tz).timestamp() == value:
+        return (day if at_start else day - timedelta(days=1)).isoformat()
+    return local.isoformat()
 
 
 def local_date(ts: float, tz: ZoneInfo) -> date:

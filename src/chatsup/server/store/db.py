@@ -47,9 +47,6 @@ CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PA
 STRICT_EVENTS_ENV = "CHATSUP_STRICT_EVENTS"
 
 
-_UNTYPED: set[str] = set()
-
-
 def strict_events() -> bool:
     return os.environ.get(STRICT_EVENTS_ENV, "") not in ("", "0")
 

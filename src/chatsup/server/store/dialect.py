@@ -9,7 +9,7 @@ log's head, asks the database itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chatsup.server.store.search import fts_query
 
@@ -44,8 +44,6 @@ class Dialect(Protocol):
     # -- counters and marks -----------------------------------------------
     def next_visitor_number(self) -> str: ...
     def latest_event_id(self, rx: Rx) -> int: ...
-    def cache_mark(self, rx: Rx, table: str) -> int: ...
-    def earliest_since(self, rx: Rx, table: str, col: str, mark: int) -> float | None: ...
 
 
 class SqliteDialect:
@@ -109,16 +107,3 @@ class SqliteDialect:
     def latest_event_id(self, rx: Rx) -> int:
         """The id the newest event got (pruned or not)."""
         return int(rx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'") or 0)
-
-    # The report cache's freshness mark: rowids are given in commit order
-    # (one writer), so "rows added since" are those above the highest rowid
-    # seen. min(+col): the `+` keeps SQLite from walking the time index for
-    # the min (it would read every row's entry when none is newer).
-
-    def cache_mark(self, rx: Rx, table: str) -> int:
-        return int(rx.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}"))
-
-    def earliest_since(self, rx: Rx, table: str, col: str, mark: int) -> float | None:
-        """The earliest `col` among rows written after `mark`, or None."""
-        value: Any = rx.scalar(f"SELECT min(+{col}) FROM {table} WHERE rowid > ?", (mark,))
-        return None if value is None else float(value)

@@ -168,6 +168,7 @@ def visitor_message(
     else:
         conversation_id = row[0]
     mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None)
+    tx.touch("conversations", at if row is None else row["first_visitor_at"])
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " visitor_messages = visitor_messages + 1, last_message_id = ?,"
@@ -216,6 +217,8 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
     if first is None and row["first_visitor_at"] is not None:
         first = max(0.0, at - row["first_visitor_at"])
     mid = _insert_message(tx, conversation_id, "agent", agent_id, m, at, response_s)
+    tx.touch("messages", row["pending_since"])
+    tx.touch("conversations", row["first_visitor_at"])
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " agent_messages = agent_messages + 1, last_message_id = ?, first_response_s = ?,"
@@ -246,3 +249,18 @@ def visitor_message_in_latest_visit(tx: Tx, visitor_id: int, m: NewMessage) -> d
     if row is None:
         raise NotFound("session")
     return visitor_message(tx, visitor_id, row[0], row[1], m)
+
+
+def system_message(tx: Tx, conversation_id: int, body: str, at: float) -> int:
+    """A system line in a chat (the product writes none yet; the demo data
+    does, to show that one neither answers a visitor nor breaks a wait)."""
+    mid = tx.insert(
+        "INSERT INTO messages(conversation_id, sender, body, at) VALUES (?, 'system', ?, ?)",
+        (conversation_id, body, at),
+    )
+    tx.execute(
+        "UPDATE conversations SET message_count = message_count + 1, last_message_id = ?"
+        " WHERE id = ?",
+        (mid, conversation_id),
+    )
+    return mid

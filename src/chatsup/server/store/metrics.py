@@ -6,10 +6,13 @@
 - chats: conversations started in the bucket.
 - unanswered: conversations with a visitor message and no agent message.
 - first response: first visitor message → first agent message after it
-  (stored on the conversation when the agent answers).
+  (the conversation's first answer, marked on that agent message).
 - response time over every turn: each agent message that answers a run of
   visitor messages waited from the first message of that run (stored on the
   agent message); its mean is "average response time".
+- a wait (first or every-turn) belongs to the bucket in which it began (the
+  visitor message that started it, `waited_from`) and to the agent who
+  answered it.
 - calls, SMS, callbacks (reminders), offline messages: rows in the bucket.
 
 A conversation's advisor is the agent who answered it, else the agent
@@ -48,12 +51,19 @@ SOURCES: dict[str, Source] = {
     "conversations": Source(
         "conversations x", "x.started_at", "x.site_id = ?", f"{CONVERSATION_ADVISOR} = ?"
     ),
-    "agent_messages": Source(
+    "answers": Source(
         "messages x",
-        "x.at",
+        "x.waited_from",
         "x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)",
         "x.agent_id = ?",
-        "x.response_s IS NOT NULL",
+        "x.waited_from IS NOT NULL",
+    ),
+    "first_answers": Source(
+        "messages x",
+        "x.waited_from",
+        "x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)",
+        "x.agent_id = ?",
+        "x.waited_from IS NOT NULL AND x.first_answer = 1",
     ),
     "calls": Source(
         "calls x",
@@ -93,10 +103,10 @@ METRICS: dict[str, tuple[str, str]] = {
         "conversations",
         "coalesce(sum(x.visitor_messages > 0 AND x.agent_messages = 0), 0)",
     ),
-    "first_response_sum": ("conversations", "sum(x.first_response_s)"),
-    "first_response_n": ("conversations", "count(x.first_response_s)"),
-    "response_sum": ("agent_messages", "sum(x.response_s)"),
-    "response_n": ("agent_messages", "count(x.response_s)"),
+    "first_response_sum": ("first_answers", "sum(x.response_s)"),
+    "first_response_n": ("first_answers", "count(x.response_s)"),
+    "response_sum": ("answers", "sum(x.response_s)"),
+    "response_n": ("answers", "count(x.response_s)"),
     "calls": ("calls", "count(x.id)"),
     "sms": ("sms", "count(x.id)"),
     "callbacks": ("callbacks", "count(x.id)"),

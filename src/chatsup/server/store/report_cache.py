@@ -1,13 +1,18 @@
 """Figures of past time buckets, kept in memory between report requests.
 
-Only for sources whose rows are stamped with the time they were written and
-not changed afterwards in a way a metric reads (page views, sessions, agent
-messages' response times; conversations once ended — a bucket holding an
-open conversation is not kept): a bucket that has ended does not change
-when new rows arrive "now". Each entry remembers the highest row id
-it had seen; it is used again only if every row added since has a time at
-or after the bucket's end — so rows written into the past (the demo seeder,
-a test's clock) make it recompute, never serve a stale figure."""
+Write side: every product write that changes a row a report reads records
+a touch, (table, earliest time it changed) — `touch` below, called as
+`tx.touch(...)` in the store's write functions. Read side: a cached bucket
+is kept with the last touch id seen before it was computed, and served only
+while no touch since then falls before the bucket's end — `touched_since`.
+These two functions are the whole mechanism: another engine replaces them.
+
+Touches live in the database, so a write made by any process of the server
+invalidates every process's cache. Writes "now" (at or after the wall clock
+less TOUCH_SLACK_S) are not recorded: no bucket that ended before then is
+cached (a bucket is kept only once it ended SETTLE_S ago). Editing the
+database behind the server's back is not supported: such edits touch nothing.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +23,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from chatsup.server.store.touches import SETTLE_S, touch_mark, touched_since
 from chatsup.server.store.tx import Rx
 
-# source → (table, time column): the sources whose ended buckets are cached
-CACHEABLE: dict[str, tuple[str, str]] = {
-    "page_views": ("page_views", "at"),
-    "sessions": ("sessions", "started_at"),
-    "agent_messages": ("messages", "at"),
-    "conversations": ("conversations", "started_at"),
+# source → the tables whose touches it reads (its own, and those its filters
+# read: a page view's and a conversation's advisor is the session's presented
+# one; a session's start precedes its page views and conversations): the
+# sources whose ended buckets are cached
+CACHEABLE: dict[str, tuple[str, ...]] = {
+    "page_views": ("page_views", "sessions"),
+    "sessions": ("sessions",),
+    "answers": ("messages",),
+    "first_answers": ("messages",),
+    "conversations": ("conversations", "sessions"),
 }
 # Rows that may still change, by source: a bucket holding one is not kept.
 # (A conversation changes until it ends; an ended one never does.)
@@ -40,7 +50,7 @@ Key = tuple[Any, ...]
 class BucketCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._entries: OrderedDict[Key, tuple[tuple[Any, ...], int]] = OrderedDict()
-        self._ranges: OrderedDict[Key, tuple[Any, tuple[int, ...]]] = OrderedDict()
+        self._ranges: OrderedDict[Key, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
         self.hits = 0
@@ -52,16 +62,16 @@ class BucketCache:
         sql = STILL_CHANGING.get(source)
         return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
-    @staticmethod
-    def high_water(rx: Rx, source: str) -> int:
-        table, _ = CACHEABLE[source]
-        return rx.dialect.cache_mark(rx, table)
-
     def get(
-        self, rx: Rx, source: str, key: Key, end: float, newest: dict[int, float | None]
+        self,
+        rx: Rx,
+        source: str,
+        key: Key,
+        end: float,
+        newest: dict[tuple[str, int], float | None],
     ) -> tuple[Any, ...] | None:
-        """The cached values, if still true. `newest` memoises, per high-water
-        mark, the earliest time among rows added since (one query each)."""
+        """The cached values, if still true. `newest` memoises, per table and
+        mark, the earliest time touched since (one query each)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -70,11 +80,7 @@ class BucketCache:
             self.misses += 1
             return None
         values, mark = entry
-        if mark not in newest:
-            table, col = CACHEABLE[source]
-            newest[mark] = rx.dialect.earliest_since(rx, table, col, mark)
-        earliest = newest[mark]
-        if earliest is not None and earliest < end:
+        if not all(self._untouched(rx, t, mark, end, newest) for t in CACHEABLE[source]):
             self.misses += 1
             return None
         self.hits += 1
@@ -98,16 +104,18 @@ class BucketCache:
     ) -> Any:
         """A whole-range figure (a breakdown, per-advisor statistics) under the
         same rule as a bucket: kept once the range has ended, for as long as
-        nothing lands in it and none of its rows may still change."""
-        if end > time.time():
+        no write touches it and none of its rows may still change."""
+        if end > time.time() - SETTLE_S:
             return compute()
-        marks = tuple(self.high_water(rx, s) for s in sources)
+        mark = touch_mark(rx)
         full = ("range", *key, start, end)
         with self._lock:
             entry = self._ranges.get(full)
         if entry is not None:
-            value, old_marks = entry
-            if all(self._untouched(rx, s, m, end) for s, m in zip(sources, old_marks, strict=True)):
+            value, old = entry
+            newest: dict[tuple[str, int], float | None] = {}
+            tables = {t for s in sources for t in CACHEABLE[s]}
+            if all(self._untouched(rx, t, old, end, newest) for t in tables):
                 self.hits += 1
                 return value
         self.misses += 1
@@ -118,13 +126,16 @@ class BucketCache:
             if i < len(changing) and changing[i] < end:
                 return value
         with self._lock:
-            self._ranges[full] = (value, marks)
+            self._ranges[full] = (value, mark)
             while len(self._ranges) > 1000:
                 self._ranges.popitem(last=False)
         return value
 
     @staticmethod
-    def _untouched(rx: Rx, source: str, mark: int, end: float) -> bool:
-        table, col = CACHEABLE[source]
-        earliest = rx.dialect.earliest_since(rx, table, col, mark)
+    def _untouched(
+        rx: Rx, table: str, mark: int, end: float, newest: dict[tuple[str, int], float | None]
+    ) -> bool:
+        if (table, mark) not in newest:
+            newest[(table, mark)] = touched_since(rx, table, mark)
+        earliest = newest[(table, mark)]
         return earliest is None or earliest >= end

@@ -18,6 +18,7 @@ from chatsup.server.store import buckets as bk
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
 from chatsup.server.store.paging import ListFilter
 from chatsup.server.store.report_cache import CACHEABLE
+from chatsup.server.store.touches import SETTLE_S, touch_mark
 from chatsup.server.store.tx import Rx
 from chatsup.server.store.wire import ref
 
@@ -98,10 +99,10 @@ def _cached(
     out: dict[Any, dict[str, Any]],
 ) -> None:
     cache = rx.cache
-    now = time.time()
+    now = time.time() - SETTLE_S  # a bucket is kept once it ended this long ago
     today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
-    mark = cache.high_water(rx, source)
-    newest: dict[int, float | None] = {}
+    mark = touch_mark(rx)
+    newest: dict[tuple[str, int], float | None] = {}
     base = (source, tuple(metric_names), f.site_id, f.agent_id)
     missing: Intervals = []  # ended intervals to compute (and keep)
     fresh: Intervals = []  # intervals that have not ended, computed each time
@@ -164,13 +165,27 @@ def _days(f: ListFilter, rx: Rx, default_days: int) -> list[bk.Bucket]:
     return bk.days(first, last, rx.tz)
 
 
+Span = tuple[list[bk.Bucket], str, str]  # buckets cut to the range, its echo
+
+
+def _cut(f: ListFilter, rx: Rx, buckets: list[bk.Bucket]) -> Span:
+    """A datetime range covers part of its first and last bucket only; the
+    echo is then the exact instant, else the bucket's label."""
+    since = bk.edge(f.since, buckets[0], True, rx.tz)
+    until = bk.edge(f.until, buckets[-1], False, rx.tz)
+    return bk.clip(buckets, f.since, f.until), since, until
+
+
+def _span(f: ListFilter, rx: Rx, default_days: int) -> Span:
+    return _cut(f, rx, _days(f, rx, default_days))
+
+
 def _whole(buckets: list[bk.Bucket]) -> Intervals:
     return [("all", buckets[0].start, buckets[-1].end)] if buckets else []
 
 
-def _report(
-    rx: Rx, f: ListFilter, buckets: list[bk.Bucket], key: str, counts: list[str]
-) -> dict[str, Any]:
+def _report(rx: Rx, f: ListFilter, span: Span, key: str, counts: list[str]) -> dict[str, Any]:
+    buckets, since, until = span
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], counts, f)
     rows = [{key: b.label, **{n: per[b.label][n] for n in counts}} for b in buckets]
     totals: dict[str, Any] = {n: sum(r[n] for r in rows) for n in counts}
@@ -179,8 +194,8 @@ def _report(
     return {
         "rows": rows,
         "totals": totals,
-        "since": buckets[0].label if buckets else None,
-        "until": buckets[-1].label if buckets else None,
+        "since": since,
+        "until": until,
     }
 
 
@@ -190,7 +205,7 @@ MONTHLY = ["page_views", "visitors", "chats", "calls", "callbacks"]
 
 def daily(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Per day (default: the last 30 days), with totals."""
-    return _report(rx, f, _days(f, rx, 30), "date", DAILY)
+    return _report(rx, f, _span(f, rx, 30), "date", DAILY)
 
 
 def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
@@ -201,7 +216,7 @@ def monthly(rx: Rx, f: ListFilter) -> dict[str, Any]:
         while m < 1:
             y, m = y - 1, m + 12
         first = date(y, m, 1)
-    return _report(rx, f, bk.months(first, last, rx.tz), "month", MONTHLY)
+    return _report(rx, f, _cut(f, rx, bk.months(first, last, rx.tz)), "month", MONTHLY)
 
 
 def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list[dict[str, Any]]:
@@ -238,7 +253,7 @@ def _breakdown_now(
 def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Visits, unique and new visitors per day (default: last 7 days), and
     breakdowns by site, browser, OS and country over the range."""
-    buckets = _days(f, rx, 7)
+    buckets, since, until = _span(f, rx, 7)
     names = ["visits", "visitors", "new_visitors"]
     per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], names, f)
     days = [
@@ -263,8 +278,8 @@ def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         "by_browser": _breakdown(rx, f, whole, "x.browser"),
         "by_os": _breakdown(rx, f, whole, "x.os"),
         "by_country": _breakdown(rx, f, whole, "x.country"),
-        "since": buckets[0].label,
-        "until": buckets[-1].label,
+        "since": since,
+        "until": until,
     }
 
 
@@ -272,7 +287,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Per advisor over the range (default: last 30 days). With the report
     cache: the part of the range before the first day that may still change
     (today, or a day with an open chat) is kept; the rest is added fresh."""
-    buckets = _days(f, rx, 30)
+    buckets, since, until = _span(f, rx, 30)
     _, start, end = _whole(buckets)[0]
     if rx.cache is None:
         parts = _agent_parts(rx, f, start, end)
@@ -283,7 +298,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
             rx.cache.over_range(
                 rx,
                 ("agents", f.site_id, *agents_now),
-                ("conversations", "agent_messages", "sessions"),
+                ("conversations", "answers", "sessions"),
                 start,
                 cut,
                 lambda: _agent_parts(rx, f, start, cut),
@@ -298,9 +313,10 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
     for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
         if f.agent_id is not None and a[0] != f.agent_id:
             continue
-        c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0, "first": []}
-        firsts = c["first"]
+        c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0}
+        firsts = parts["first"].get(a[0], [])
         total, n = parts["turns"].get(a[0], (None, 0))
+        visits, visitors = parts["presented"].get(a[0], (0, 0))
         rows.append(
             {
                 "agent": ref(a[0], a[1]),
@@ -310,16 +326,17 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
                 "avg_first_response_s": statistics.fmean(firsts) if firsts else None,
                 "median_first_response_s": statistics.median(firsts) if firsts else None,
                 "avg_response_s": mean(total, n),
-                "visitors_presented": parts["presented"].get(a[0], 0),
+                "visits_presented": visits,
+                "visitors_presented": visitors,
             }
         )
-    return {"rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"rows": rows, "since": since, "until": until}
 
 
 def _settled_until(rx: Rx, start: float, end: float) -> float:
     """The start of the first local day in [start, end) that may still change:
     today, or the day of the earliest open conversation in the range."""
-    now = time.time()
+    now = time.time() - SETTLE_S
     first = min(now, end)
     open_at = rx.scalar(
         "SELECT min(started_at) FROM conversations WHERE ended_at IS NULL"
@@ -335,66 +352,75 @@ def _settled_until(rx: Rx, start: float, end: float) -> float:
 def _agent_parts(
     rx: Rx, f: ListFilter, start: float, end: float, before: float | None = None
 ) -> dict[str, Any]:
-    """Per advisor over [start, end): conversation counts and first responses,
-    response-time sums, and distinct visitors presented — those already
-    presented in [before, start) left out when `before` is given."""
+    """Per advisor over [start, end): conversation counts (by the
+    conversation's advisor), first responses and response-time sums (by the
+    agent who answered, at the time the wait began), visits presented, and
+    distinct visitors presented — those already presented in [before, start)
+    left out when `before` is given."""
     site = " AND x.site_id = ?" if f.site_id is not None else ""
     sp = [f.site_id] if f.site_id is not None else []
     conv: dict[int, dict[str, Any]] = {}
-    for aid, has_agent_msg, has_visitor_msg, first in rx.execute(
-        f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0,"
-        f" x.first_response_s FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?"
-        f"{site}",
+    for aid, has_agent_msg, has_visitor_msg in rx.execute(
+        f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0"
+        f" FROM conversations x WHERE x.started_at >= ? AND x.started_at < ?{site}",
         [start, end, *sp],
     ):
         if aid is None:
             continue
-        c = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
+        c = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0})
         c["chats"] += 1
         c["answered"] += int(bool(has_agent_msg))
         c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
-        if first is not None:
-            c["first"].append(first)
+    in_site = (
+        " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
+        if f.site_id is not None
+        else ""
+    )
+    first: dict[int, list[float]] = defaultdict(list)
+    for aid, waited in rx.execute(
+        "SELECT x.agent_id, x.response_s FROM messages x"
+        " WHERE x.waited_from >= ? AND x.waited_from < ? AND x.first_answer = 1"
+        f" AND x.agent_id IS NOT NULL{in_site}",
+        [start, end, *sp],
+    ):
+        first[aid].append(waited)
     turns = {
         r[0]: (r[1], r[2])
         for r in rx.execute(
             "SELECT x.agent_id, sum(x.response_s), count(x.response_s) FROM messages x"
-            " WHERE x.at >= ? AND x.at < ? AND x.response_s IS NOT NULL AND x.agent_id IS NOT NULL"
-            + (
-                " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
-                if f.site_id is not None
-                else ""
-            )
-            + " GROUP BY x.agent_id",
+            " WHERE x.waited_from >= ? AND x.waited_from < ? AND x.agent_id IS NOT NULL"
+            f"{in_site} GROUP BY x.agent_id",
             [start, end, *sp],
         )
     }
     seen_before = (
-        ""
+        "1"
         if before is None
-        else " AND NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
+        else "NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
         " AND y.presented_agent_id = x.presented_agent_id"
         f" AND y.started_at >= ? AND y.started_at < ?{site.replace('x.', 'y.')})"
     )
-    presented = dict(
-        rx.execute(
-            "SELECT x.presented_agent_id, count(DISTINCT x.visitor_id) FROM sessions x"
-            f" WHERE x.started_at >= ? AND x.started_at < ?{site}{seen_before}"
+    presented = {
+        r[0]: (r[1], r[2])
+        for r in rx.execute(
+            "SELECT x.presented_agent_id, count(x.id), count(DISTINCT CASE WHEN"
+            f" {seen_before} THEN x.visitor_id END) FROM sessions x"
+            f" WHERE x.started_at >= ? AND x.started_at < ?{site}"
             " GROUP BY x.presented_agent_id",
-            [start, end, *sp, *([] if before is None else [before, start, *sp])],
-        ).fetchall()
-    )
-    return {"conv": conv, "turns": turns, "presented": presented}
+            [*([] if before is None else [before, start, *sp]), start, end, *sp],
+        )
+    }
+    return {"conv": conv, "first": dict(first), "turns": turns, "presented": presented}
 
 
 def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     conv: dict[int, dict[str, Any]] = {}
     for part in (a["conv"], b["conv"]):
         for aid, c in part.items():
-            m = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0, "first": []})
+            m = conv.setdefault(aid, {"chats": 0, "answered": 0, "unanswered": 0})
             for k in ("chats", "answered", "unanswered"):
                 m[k] += c[k]
-            m["first"] = m["first"] + c["first"]
+    first = {k: a["first"].get(k, []) + b["first"].get(k, []) for k in {*a["first"], *b["first"]}}
     turns: dict[int, tuple[float | None, int]] = {}
     for part in (a["turns"], b["turns"]):
         for aid, (total, n) in part.items():
@@ -403,11 +429,12 @@ def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                 None if t0 is None and total is None else (t0 or 0) + (total or 0),
                 n0 + n,
             )
-    presented = {
-        k: a["presented"].get(k, 0) + b["presented"].get(k, 0)
-        for k in {*a["presented"], *b["presented"]}
-    }
-    return {"conv": conv, "turns": turns, "presented": presented}
+    presented: dict[int, tuple[int, int]] = {}
+    for part in (a["presented"], b["presented"]):
+        for aid, (visits, visitors) in part.items():
+            v0, p0 = presented.get(aid, (0, 0))
+            presented[aid] = (v0 + visits, p0 + visitors)
+    return {"conv": conv, "first": first, "turns": turns, "presented": presented}
 
 
 INTERACTIONS = [
@@ -433,32 +460,40 @@ def _interaction_row(bucket: Any, v: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hour_intervals(rx: Rx, buckets: list[bk.Bucket]) -> Intervals:
+    """Every local clock hour of the (cut) days, keyed (day, hour, start): the
+    two 02:00 hours of the night clocks go back are two intervals of hour 2."""
     first, last = date.fromisoformat(buckets[0].label), date.fromisoformat(buckets[-1].label)
-    return [((d, h), s, e) for d, h, s, e in bk.local_hours(first, last, rx.tz)]
+    lo, hi = buckets[0].start, buckets[-1].end
+    out: Intervals = []
+    for d, h, s, e in bk.local_hours(first, last, rx.tz):
+        s, e = max(s, lo), min(e, hi)
+        if s < e:
+            out.append(((d, h, s), s, e))
+    return out
 
 
 def interaction_stats(rx: Rx, f: ListFilter, by: str = "day") -> dict[str, Any]:
     """By day, or by local hour of day summed over the range (default: the
     last 30 days)."""
-    buckets = _days(f, rx, 30)
+    buckets, since, until = _span(f, rx, 30)
     if by == "day":
         per = aggregate(rx, [(b.label, b.start, b.end) for b in buckets], INTERACTIONS, f)
         rows = [_interaction_row(b.label, per[b.label]) for b in buckets]
     else:
         per = aggregate(rx, _hour_intervals(rx, buckets), INTERACTIONS, f)
         hours: dict[int, dict[str, Any]] = {h: dict.fromkeys(INTERACTIONS, 0) for h in range(24)}
-        for (_, h), v in per.items():
+        for (_, h, _), v in per.items():
             for n in INTERACTIONS:
                 hours[h][n] = (hours[h][n] or 0) + (v[n] or 0)
         rows = [_interaction_row(h, hours[h]) for h in range(24)]
-    return {"by": by, "rows": rows, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"by": by, "rows": rows, "since": since, "until": until}
 
 
 def heatmap(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Chats by local day of week (0 = Monday) × hour of day."""
-    buckets = _days(f, rx, 28)
+    buckets, since, until = _span(f, rx, 28)
     per = aggregate(rx, _hour_intervals(rx, buckets), ["chats"], f)
     grid = [[0] * 24 for _ in range(7)]
-    for (d, h), v in per.items():
+    for (d, h, _), v in per.items():
         grid[d.weekday()][h] += v["chats"]
-    return {"rows": grid, "since": buckets[0].label, "until": buckets[-1].label}
+    return {"rows": grid, "since": since, "until": until}

@@ -261,4 +261,32 @@ MIGRATIONS: list[str] = [
     CREATE INDEX conversations_started_cover ON conversations(started_at, agent_id, site_id,
         session_id, visitor_messages, agent_messages, first_response_s);
     """,
+    # 3: a wait belongs to when it began (README, Metrics): each answer keeps
+    # the start of the visitor turn it answered, and the conversation's first
+    # answer is marked; and the report cache's write-side marks ("touches":
+    # a write that changed a report source, and the earliest time it changed)
+    """
+    ALTER TABLE messages ADD COLUMN waited_from REAL;
+    ALTER TABLE messages ADD COLUMN first_answer INTEGER;
+    UPDATE messages SET waited_from = at - response_s WHERE response_s IS NOT NULL;
+    UPDATE messages SET first_answer = 1 WHERE id IN
+        (SELECT min(id) FROM messages WHERE response_s IS NOT NULL GROUP BY conversation_id);
+    CREATE INDEX messages_waits ON messages(waited_from, response_s, agent_id,
+        conversation_id, first_answer) WHERE waited_from IS NOT NULL;
+    DROP INDEX messages_response;
+    CREATE TRIGGER messages_wait AFTER INSERT ON messages WHEN new.response_s IS NOT NULL BEGIN
+        UPDATE messages SET waited_from = new.at - new.response_s,
+            first_answer = NOT EXISTS (SELECT 1 FROM messages m
+                WHERE m.conversation_id = new.conversation_id
+                AND m.response_s IS NOT NULL AND m.id < new.id)
+        WHERE id = new.id;
+    END;
+
+    CREATE TABLE report_touches (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX report_touches_source ON report_touches(source, id, at);
+    """,
 ]

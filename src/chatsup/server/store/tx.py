@@ -16,6 +16,7 @@ import orjson
 
 from chatsup.domain import events as ev
 from chatsup.domain.models import Model
+from chatsup.server.store import touches
 
 if TYPE_CHECKING:
     from chatsup.server.store.dialect import Dialect
@@ -98,6 +99,7 @@ class Tx(Rx):
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
     strict_events: bool = False
+    touched: dict[str, float] = field(default_factory=dict)  # table → earliest time touched
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -117,6 +119,15 @@ class Tx(Rx):
         eid = self.insert("INSERT INTO events(at, type, data) VALUES (?, ?, ?)", (at, type_, raw))
         self.events.append(PendingEvent(eid, type_, at, data, payload))
         return eid
+
+    def touch(self, source: str, at: float | None) -> None:
+        """Tell the report cache that rows of `source` (a table) from `at` on
+        changed in this write (store/touches.py): once per table, unless a
+        later call reaches further back."""
+        if at is None or self.touched.get(source, float("inf")) <= at:
+            return
+        self.touched[source] = at
+        touches.touch(self, source, at)
 
     def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back

@@ -130,6 +130,7 @@ def start_session(tx: Tx, v: Visit) -> dict[str, Any]:
             v.presented_agent_id,
         ),
     )
+    tx.touch("sessions", at)
     tx.emit(
         "session.started",
         {
@@ -163,6 +164,7 @@ def add_pageview(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (session_id, visitor_id, site_id, url, title, at),
     )
+    tx.touch("page_views", at)
     tx.execute(
         "UPDATE visitors SET page_views = page_views + 1, last_seen_at = "
         + tx.dialect.greatest("last_seen_at", "?")
