@@ -25,6 +25,7 @@ from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
+from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
@@ -133,6 +134,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    # Every body is bounded before anything parses it (CORS, added next, wraps
+    # this so a browser can read the 413).
+    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     # The widget runs on customers' sites. Tokens travel in headers, never
     # cookies, so allowing any origin lends no ambient authority.
     app.add_middleware(
