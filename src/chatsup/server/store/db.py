@@ -37,7 +37,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_BATCH = 512
-CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
+CHECKPOINT_EVERY_S = 0.5
+REPORT_READERS = 2
+# How often (in SQLite VM steps) a report's query checks whether it was abandoned.
+PROGRESS_STEPS = 10_000  # WAL pages copied back to the database this often (PASSIVE)
 
 
 @dataclass
@@ -177,6 +180,12 @@ class Store:
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=4, thread_name_prefix="chatsup-read"
         )
+        # Reports and statistics run on their own readers, so a heavy range
+        # never holds up a visitor's session start or an advisor's list.
+        self._report_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=REPORT_READERS, thread_name_prefix="chatsup-report"
+        )
+        self.reports_running = 0  # (tests and diagnostics: the report pool's load)
         self._writer = threading.Thread(target=self._run_writer, name="chatsup-write", daemon=True)
         self._wconn: sqlite3.Connection | None = None
         self._closed = False
@@ -290,7 +299,7 @@ class Store:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as e:
-            log.exception("commit failed")
+            log.error("commit failed: %s", e)  # one line: each caller hears of it too
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
@@ -349,6 +358,44 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.read_sync, fn, *args)
 
+    async def read_report(self, fn: Callable[..., R], *args: Any) -> R:
+        """A read on the report pool that stops when its caller is cancelled
+        (the client left): the running statement is interrupted and every
+        later one refused, so the thread is free again at once."""
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        lock = threading.Lock()
+        running: list[sqlite3.Connection] = []
+
+        def job() -> R:
+            conn = self._reader()
+            with lock:
+                if stop.is_set():
+                    raise sqlite3.OperationalError("interrupted")
+                running.append(conn)
+                self.reports_running += 1
+            conn.set_progress_handler(lambda: 1 if stop.is_set() else 0, PROGRESS_STEPS)
+            try:
+                conn.execute("BEGIN")
+                return fn(Rx(conn, self.tz, self.report_cache), *args)
+            finally:
+                conn.set_progress_handler(None, 0)
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                with lock:
+                    running.clear()
+                    self.reports_running -= 1
+
+        fut = loop.run_in_executor(self._report_pool, job)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            with lock:
+                stop.set()
+                for conn in running:
+                    conn.interrupt()
+            raise
+
     # -- life -----------------------------------------------------------------
 
     def close(self) -> None:
@@ -360,6 +407,7 @@ class Store:
         self._queue.put(None)
         self._writer.join(timeout=30)
         self._pool.shutdown(wait=True)
+        self._report_pool.shutdown(wait=True)
         with self._readers_lock:
             for conn in self._readers:
                 try:
