@@ -285,12 +285,18 @@ class Store:
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
             tx = Tx(conn, now, self.tz, log_events)
-            conn.execute("SAVEPOINT w")
             try:
+                conn.execute("SAVEPOINT w")
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
-                conn.execute("ROLLBACK TO w")
-                conn.execute("RELEASE w")
+                if not self._undo_one(conn):
+                    # SQLite rolled the whole transaction back (a full disk,
+                    # an I/O error): nothing of this batch is stored or told so;
+                    # each caller hears of it (and the server logs it once there)
+                    outcomes.append((fut, None, e))
+                    self._settle([(f, None, e) for f, _r, _e in outcomes])
+                    self._settle([(f, None, e) for _f, _a, f, _l in batch if not f.done()])
+                    return
                 outcomes.append((fut, None, e))
                 continue
             conn.execute("RELEASE w")
@@ -312,6 +318,21 @@ class Store:
             except Exception:  # publishing must never lose an acknowledged write
                 log.exception("publishing events failed")
         self._settle(outcomes)
+
+    @staticmethod
+    def _undo_one(conn: sqlite3.Connection) -> bool:
+        """Undo the write that just failed; False when the transaction itself
+        is gone (SQLite rolls back on SQLITE_FULL, SQLITE_IOERR, ...)."""
+        if not conn.in_transaction:
+            return False
+        try:
+            conn.execute("ROLLBACK TO w")
+            conn.execute("RELEASE w")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return False
+        return True
 
     @staticmethod
     def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
