@@ -64,7 +64,11 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> RunningServer:
-        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port)
+        # at the level `chatsup serve` logs, into the test's logging (no
+        # handlers of uvicorn's own): conftest.server_log checks it all
+        config = uvicorn_config(
+            self.settings, host="127.0.0.1", port=self.port, log_level="info", log_config=None
+        )
         self.app: Any = config.app
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -41,7 +41,7 @@ def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
     }
     kw.update(overrides)
     config = uvicorn.Config(create_app(settings), **kw)
-    logsafe.install()  # after uvicorn set up its loggers and handlers
+    logsafe.install()  # every log record of the process is masked
     return config
 
 
