@@ -34,6 +34,18 @@ def test_a_large_declared_body_is_refused_unread(world: World) -> None:
     assert took < 2.0
 
 
+def test_a_message_of_full_length_fits_the_default_body_limit(world: World) -> None:
+    """max_body_chars (10000) of the widest characters, as UTF-8 JSON, is
+    under max_body_bytes (64 KiB): 4-byte emoji, and 6-byte escaped controls."""
+    v, _ = world.visitor()
+    for text in ("\U0001f600" * 10_000, "\x01" * 10_000):
+        r = v.post("/v1/widget/messages", json={"body": text})
+        assert r.status_code == 201, r.text[:200]
+        assert len(r.request.content) > 40_000
+    r = v.post("/v1/widget/messages", json={"body": "a" * 10_001})
+    assert r.status_code == 413  # the text limit, not the body's
+
+
 def test_a_large_chunked_body_is_cut_at_the_limit(world: World) -> None:
     sent = 0
 
