@@ -58,10 +58,11 @@ async def _warm_reports(store: Store) -> None:
     t = time.perf_counter()
     f = ListFilter()
     try:
+        # on the report pool: visitors arriving meanwhile do not wait behind it
         for report in (rp.daily, rp.monthly, rp.visitor_stats, rp.agent_stats, rp.heatmap):
-            await store.read(report, f)
-        await store.read(rp.interaction_stats, f, "day")
-        await store.read(rp.interaction_stats, f, "hour")
+            await store.read_report(report, f)
+        await store.read_report(rp.interaction_stats, f, "day")
+        await store.read_report(rp.interaction_stats, f, "hour")
     except Exception:
         log.exception("warming the reports failed (they are computed on request)")
         return
