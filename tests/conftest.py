@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,3 +35,32 @@ def world(tmp_path: Path) -> Iterator[World]:
         yield w
     finally:
         w.close()
+
+
+SECRET = re.compile(r"(sup|agt|vis)_[A-Za-z0-9_-]{16,}|token=(?!\*\*\*)[^&\s\"']+")
+
+
+class _ServerRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.startswith(("uvicorn", "chatsup"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every line the in-process servers log during the whole run, into one
+    file; at the end no secret may be in it (no token, no `token=` value)."""
+    path = tmp_path_factory.mktemp("server-log") / "server.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.addFilter(_ServerRecords())
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if SECRET.search(ln)]
+    if lines:
+        pytest.fail(f"secrets in the server log ({path}):\n" + "\n".join(lines[:10]))

@@ -64,7 +64,11 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> RunningServer:
-        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port)
+        # at the level `chatsup serve` logs, into the test's logging (no
+        # handlers of uvicorn's own): conftest.server_log checks it all
+        config = uvicorn_config(
+            self.settings, host="127.0.0.1", port=self.port, log_level="info", log_config=None
+        )
         self.app: Any = config.app
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -149,13 +153,16 @@ class ServerProcess:
     """`chatsup serve` as a real child process (for kill -9 and for load that
     must not share the test's interpreter)."""
 
-    def __init__(self, db: Path, env: dict[str, str]) -> None:
+    def __init__(self, db: Path, env: dict[str, str], log: Path | None = None) -> None:
+        """`log`: where the server's output (its log) goes; else nowhere."""
         self.db = db
         self.env = env
+        self.log = log
         self.port = free_port()
         self.p: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        out = open(self.log, "ab") if self.log is not None else subprocess.DEVNULL  # noqa: SIM115
         self.p = subprocess.Popen(
             [
                 sys.executable,
@@ -168,9 +175,11 @@ class ServerProcess:
                 str(self.port),
             ],
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
         )
+        if self.log is not None:
+            out.close()  # type: ignore[union-attr]  # (the child holds its own copy)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -184,3 +193,12 @@ class ServerProcess:
         assert self.p is not None
         os.kill(self.p.pid, signal.SIGKILL)
         self.p.wait()
+
+    def stop(self) -> None:
+        """A clean stop (SIGINT: uvicorn finishes and flushes its log)."""
+        assert self.p is not None
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(15)
+        except subprocess.TimeoutExpired:
+            self.kill()

@@ -87,6 +87,43 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from chatsup.server.store.tokens import list_tokens
+
+    store = _store(_settings(args))
+    try:
+        rows = store.read_sync(lambda rx: list_tokens(rx, visitors=args.visitors))
+    finally:
+        store.close()
+    print(f"{'id':12}  {'role':10}  {'subject':>7}  {'created':25}  name")
+    for r in rows:
+        subject = "" if r["subject_id"] is None else str(r["subject_id"])
+        print(
+            f"{r['id']:12}  {r['role']:10}  {subject:>7}  {r['created_at']:25}  {r['name'] or ''}"
+        )
+    print(f"{len(rows)} token(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from chatsup.server.store import BadInput
+    from chatsup.server.store.tokens import TOKEN_PREFIX, digest, revoke
+
+    which: str = args.which
+    exact = digest(which) if which.startswith(tuple(TOKEN_PREFIX.values())) else None
+    store = _store(_settings(args))
+    try:
+        n = store.write_sync(revoke, which, exact, args.all)
+    except BadInput as e:
+        print(f"chatsup: {e.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"revoked {n} token(s); servers refuse them within a second", file=sys.stderr)
+    print(n)
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from chatsup.server.seed import seed_demo
 
@@ -205,6 +242,17 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--subject", type=int, help="agent or visitor id the token belongs to")
     db(sp)
     sp.set_defaults(func=cmd_token_create)
+    sp = token.add_parser("list", help="list supervisor and agent tokens (id, role, name)")
+    sp.add_argument("--visitors", action="store_true", help="visitors' tokens too")
+    db(sp)
+    sp.set_defaults(func=cmd_token_list)
+    sp = token.add_parser(
+        "revoke", help="revoke a token by its id (from `token list`), its name, or itself"
+    )
+    sp.add_argument("which", help="token id or a prefix of it (4+ hex digits), name, or token")
+    sp.add_argument("--all", action="store_true", help="revoke every token with that name")
+    db(sp)
+    sp.set_defaults(func=cmd_token_revoke)
 
     sp = sub.add_parser("seed", help="fill a database with demo data")
     sp.add_argument("--demo", action="store_true", help="the demo data set (the default)")
@@ -250,7 +298,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "token" and args.role in ("agent", "visitor") and args.subject is None:
+    if (
+        args.command == "token"
+        and args.action == "create"
+        and args.role in ("agent", "visitor")
+        and args.subject is None
+    ):
         print("--subject is required for agent and visitor tokens", file=sys.stderr)
         return 2
     try:

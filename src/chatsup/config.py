@@ -43,6 +43,15 @@ class ServerSettings(BaseModel):
     rate_per_visitor: int = Field(120, ge=1)
     rate_per_ip: int = Field(600, ge=1)
     sessions_per_ip: int = Field(60, ge=1)
+    # The raw request body of any route, in bytes (over: 413 before parsing).
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Widest range a report or statistic covers, in days (wider: 422).
+    report_max_days: int = Field(1095, ge=1)
+    # Seconds a request's headers may take to arrive (then the connection closes).
+    header_timeout_s: float = Field(10.0, gt=0)
+    # Open connections from one client address (over: refused); trusted
+    # proxies are exempt (they carry many clients).
+    max_conns_per_ip: int = Field(256, ge=1)
 
 
 class StoreSettings(BaseModel):

@@ -22,6 +22,7 @@ PAYLOADS = [
     "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\",  # OSC 8 hyperlink
     "abc\rOVERWRITE",
     "\u202eevil\u202c",
+    "line\u2028sep\u2029para",  # line and paragraph separators
 ]
 
 # What the app itself writes: CSI sequences for colour, cursor moves and the
@@ -57,4 +58,4 @@ class RecordingDriver(hd.HeadlessDriver):
 
 def foreign_controls(output: str) -> list[str]:
     rest = OWN.sub("", output)
-    return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f].{0,12}", rest)})
+    return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f\u2028\u2029].{0,12}", rest)})

@@ -54,4 +54,5 @@ async def test_hostile_text_does_not_reach_the_terminal(
     assert out, "the recording driver saw no output"
     assert "PWNED" in out  # the text is shown...
     assert "\u241b]0;PWNED\u2407" in out  # ...with its controls made visible
+    assert "line<U+2028>sep<U+2029>para" in out  # separators shown, not acted on
     assert foreign_controls(out) == []

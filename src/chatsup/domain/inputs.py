@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chatsup.domain import timerange
 from chatsup.domain.models import Presence
 
 # An id as SQLite stores it: 1 to 2**63 - 1.
@@ -79,6 +80,13 @@ class CallbackIn(In):
     visitor_id: DbId
     phone: str = Field(min_length=1, max_length=40)
     scheduled_for: datetime | None = None
+
+    @field_validator("scheduled_for")
+    @classmethod
+    def _in_range(cls, v: datetime | None) -> datetime | None:
+        if v is not None and not timerange.in_range(v):
+            raise ValueError(timerange.OUT_OF_RANGE)
+        return v
 
 
 class SitePatch(In):

@@ -18,9 +18,11 @@ _C0_PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)
 _TABLE: dict[int, str] = {**_C0_PICTURES, 0x7F: "\u2421"}
 _TABLE.update({c: f"<{c:02X}>" for c in range(0x80, 0xA0)})
 
-# Unicode format characters that reorder or hide text.
+# Unicode format characters that reorder or hide text, and the line and
+# paragraph separators (categories Zl, Zp: U+2028, U+2029), which break a line
+# in some renderers and not in others.
 _FORMAT = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+    "[\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
 # Runs of combining marks longer than this are cut ("Zalgo" floods).
 _MAX_COMBINING = 4
@@ -70,4 +72,7 @@ def has_bad_codepoints(text: str) -> str | None:
 
 
 def is_printable_name(text: str) -> bool:
-    return all(unicodedata.category(c)[0] != "C" for c in text)
+    return all(
+        unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
+        for c in text
+    )

@@ -20,6 +20,21 @@ PRESETS: tuple[str, ...] = (
 )
 
 
+# The dates a filter may name: beyond them the arithmetic of a range (the
+# end of a local day, a time zone's offset, a report's buckets) would leave
+# what Python's datetime can hold (year 1 to 9999) and fail.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(8999, 12, 31)
+OUT_OF_RANGE = f"must be between {MIN_DATE} and {MAX_DATE}"
+
+
+def in_range(value: date | datetime) -> bool:
+    """Whether a date, or a datetime's date as written, is within
+    [MIN_DATE, MAX_DATE] (checked before any conversion, which could overflow)."""
+    day = value.date() if isinstance(value, datetime) else value
+    return MIN_DATE <= day <= MAX_DATE
+
+
 def parse_when(value: str) -> date | datetime:
     """A date (YYYY-MM-DD) or an ISO datetime; raises ValueError otherwise."""
     value = value.strip()

@@ -25,6 +25,7 @@ from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
+from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
@@ -57,10 +58,11 @@ async def _warm_reports(store: Store) -> None:
     t = time.perf_counter()
     f = ListFilter()
     try:
+        # on the report pool: visitors arriving meanwhile do not wait behind it
         for report in (rp.daily, rp.monthly, rp.visitor_stats, rp.agent_stats, rp.heatmap):
-            await store.read(report, f)
-        await store.read(rp.interaction_stats, f, "day")
-        await store.read(rp.interaction_stats, f, "hour")
+            await store.read_report(report, f)
+        await store.read_report(rp.interaction_stats, f, "day")
+        await store.read_report(rp.interaction_stats, f, "hour")
     except Exception:
         log.exception("warming the reports failed (they are computed on request)")
         return
@@ -136,6 +138,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    # Every body is bounded before anything parses it (CORS, added next, wraps
+    # this so a browser can read the 413).
+    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     # The widget runs on customers' sites. Tokens travel in headers, never
     # cookies, so allowing any origin lends no ambient authority.
     app.add_middleware(

@@ -6,6 +6,8 @@ HTTP exceptions are all mapped here.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 import orjson
@@ -15,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from chatsup.server.store import BadInput, NotFound
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -86,6 +90,19 @@ def install(app: FastAPI) -> None:
     async def _overflow(_: Request, exc: OverflowError) -> Response:
         return error_response(422, "invalid", "a number is out of range", "body")
 
+    @app.exception_handler(sqlite3.Error)
+    async def _storage(request: Request, exc: sqlite3.Error) -> Response:
+        # Disk full, I/O error, a locked database: the write was not
+        # acknowledged, so nothing is lost; the client may retry. One line,
+        # no traceback: a full disk would otherwise flood the log.
+        log.error("storage error on %s %s: %s", request.method, request.url.path, str(exc)[:200])
+        return error_response(
+            503,
+            "storage_unavailable",
+            "the server cannot store this now; nothing was saved, try again later",
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.field, headers=exc.headers)
@@ -98,6 +115,7 @@ def install(app: FastAPI) -> None:
             403: "forbidden",
             404: "not_found",
             405: "method_not_allowed",
+            408: "timeout",
             413: "too_large",
             429: "rate_limited",
         }

@@ -3,17 +3,19 @@ checks every piece of incoming text passes."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from chatsup.domain import timerange
+from chatsup.domain import contact, timerange
 from chatsup.domain.text import has_bad_codepoints
 from chatsup.server.store import BadInput, ListFilter
+from chatsup.server.store.buckets import span
 from chatsup.server.store.paging import MAX_LIMIT
 
 # A path id as SQLite stores it; a larger number is a 422, not an overflow.
@@ -29,9 +31,12 @@ def _when(field: str, value: str | None) -> date | datetime | None:
     if value is None or value == "":
         return None
     try:
-        return timerange.parse_when(value)
+        when = timerange.parse_when(value)
     except ValueError as e:
         raise BadInput(field, "must be a date (YYYY-MM-DD) or an ISO 8601 datetime") from e
+    if not timerange.in_range(when):
+        raise BadInput(field, timerange.OUT_OF_RANGE)
+    return when
 
 
 def check_text(field: str, value: str | None) -> None:
@@ -39,6 +44,19 @@ def check_text(field: str, value: str | None) -> None:
         why = has_bad_codepoints(value)
         if why:
             raise BadInput(field, why)
+
+
+def clean_contact(field: str, value: str | None) -> str | None:
+    """An email or phone (domain/contact.py), normalised; a BadInput naming
+    `field` when it is not one. Empty stays None."""
+    value = value.strip() if value else None
+    if not value:
+        return None
+    rule = contact.clean_email if field.endswith("email") else contact.clean_phone
+    try:
+        return rule(value)
+    except ValueError as e:
+        raise BadInput(field, str(e)) from e
 
 
 def check_model(model: BaseModel, prefix: str = "") -> None:
@@ -72,3 +90,21 @@ def list_filter(
     return ListFilter(
         lo, hi, agent_id, site_id, visitor_id, q or None, status, has_profile, limit, cursor
     )
+
+
+def report_filter(request: Request, f: ListFilter = Depends(list_filter)) -> ListFilter:
+    """The list filters, for a report: its range at most
+    `server.report_max_days` days (a report computes every day of it)."""
+    check_report_range(request, f)
+    return f
+
+
+def check_report_range(request: Request, f: ListFilter) -> None:
+    if f.since is None:
+        return  # the report's own default range (at most a year)
+    settings = request.app.state.settings
+    first, last = span(f.since, f.until, settings.tz, 1, time.time())
+    days = (last - first).days + 1
+    most = settings.server.report_max_days
+    if days > most:
+        raise BadInput("since", f"a report covers at most {most} days (this range: {days})")

@@ -8,7 +8,9 @@ from typing import Any
 import uvicorn
 
 from chatsup.config import Settings
+from chatsup.server import logsafe
 from chatsup.server.app import create_app
+from chatsup.server.connections import protocol_class
 
 
 def ws_impl() -> str:
@@ -23,9 +25,12 @@ def ws_impl() -> str:
 
 
 def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
+    s = settings.server
     kw: dict[str, Any] = {
-        "host": settings.server.host,
-        "port": settings.server.port,
+        "host": s.host,
+        "port": s.port,
+        # h11 with the header deadline and the per-address cap (connections.py)
+        "http": protocol_class(s.header_timeout_s, s.max_conns_per_ip, s.trusted_proxies),
         "ws": ws_impl(),
         "ws_per_message_deflate": False,
         "ws_max_size": 1 << 20,
@@ -35,7 +40,9 @@ def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
         "proxy_headers": False,
     }
     kw.update(overrides)
-    return uvicorn.Config(create_app(settings), **kw)
+    config = uvicorn.Config(create_app(settings), **kw)
+    logsafe.install()  # every log record of the process is masked
+    return config
 
 
 def serve(settings: Settings, **overrides: Any) -> None:

@@ -21,7 +21,7 @@ from starlette.responses import StreamingResponse
 from chatsup.domain.text import spreadsheet_safe
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
-from chatsup.server.params import list_filter
+from chatsup.server.params import check_report_range, list_filter
 from chatsup.server.store import ListFilter, Rx, conversations, visitors
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import offline as offline_store
@@ -196,17 +196,19 @@ REPORTS: dict[str, Callable[..., Iterable[dict[str, Any]]]] = {}
 
 
 async def _pages(
-    request: Request, reader: Callable[..., dict[str, Any]], f: ListFilter
+    request: Request, reader: Callable[..., dict[str, Any]], f: ListFilter, first: dict[str, Any]
 ) -> AsyncIterator[list[dict[str, Any]]]:
+    """`first`: the first page, read before the response starts (so a bad
+    filter is a 422, not a cut stream)."""
     store = request.app.state.store
-    f = replace(f, limit=PAGE, cursor=None)
+    pg = first
     while True:
-        pg = await store.read(reader, f)
         if pg["items"]:
             yield pg["items"]
         if not pg["next_cursor"]:
             return
         f = replace(f, cursor=pg["next_cursor"])
+        pg = await store.read(reader, f)
 
 
 async def _csv(
@@ -253,9 +255,13 @@ async def export(
     columns: list[str] | None = None  # reports: from their rows (never empty)
     if kind in KINDS:
         reader, columns = KINDS[kind]
-        pages = _pages(request, reader, f)
+        f = replace(f, limit=PAGE, cursor=None)
+        # every filter is checked by this first read, before the first byte
+        first = await request.app.state.store.read(reader, f)
+        pages = _pages(request, reader, f, first)
     elif kind in REPORTS:
-        rows = await request.app.state.store.read(REPORTS[kind], f)
+        check_report_range(request, f)
+        rows = await request.app.state.store.read_report(REPORTS[kind], f)
 
         async def one() -> AsyncIterator[list[dict[str, Any]]]:
             yield list(rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from starlette.responses import Response
 
@@ -22,7 +21,7 @@ from chatsup.server.mail import (
     deliver,
     validate_address,
 )
-from chatsup.server.params import PathId, check_model, json, list_filter
+from chatsup.server.params import PathId, check_model, clean_contact, json, list_filter
 from chatsup.server.store import BadInput, ListFilter, conversations, visitors
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store import calls as calls_store
@@ -153,16 +152,8 @@ def _clean_profile(body: ProfileIn) -> dict[str, str | None]:
     for k, v in body.model_dump().items():
         v = v.strip() if isinstance(v, str) else v
         out[k] = v or None
-    if out["email"]:
-        try:
-            out["email"] = validate_email(out["email"], check_deliverability=False).normalized
-        except EmailNotValidError as e:
-            raise BadInput("email", str(e)) from e
-    if out["phone"]:
-        digits = [c for c in out["phone"] if c.isdigit()]
-        allowed = set("0123456789+-. ()")
-        if not set(out["phone"]) <= allowed or not 6 <= len(digits) <= 15:
-            raise BadInput("phone", "must be 6 to 15 digits, with + - . ( ) and spaces only")
+    out["email"] = clean_contact("email", out["email"])
+    out["phone"] = clean_contact("phone", out["phone"])
     for k in ("name",):
         v = out[k]
         if v and any(c in v for c in "\r\n"):

@@ -12,7 +12,7 @@ from chatsup.server import chat, live_sockets
 from chatsup.server.auth import Principal, require
 from chatsup.server.enrich import client_ip, parse_user_agent
 from chatsup.server.errors import ApiError
-from chatsup.server.params import check_model, json
+from chatsup.server.params import check_model, clean_contact, json
 from chatsup.server.state import app_state
 from chatsup.server.store import NotFound, Rx, visits
 from chatsup.server.store import offline as offline_store
@@ -162,13 +162,15 @@ async def offline(body: OfflineMessageIn, request: Request) -> Response:
     s = await store.read(_latest_session, p.subject_id)
     if not s["offline_enabled"]:
         raise ApiError(403, "offline_disabled", "this site does not take offline messages")
+    # the same rules as a profile's (domain/contact.py); a bad one is a 422 naming it
+    email, phone = clean_contact("email", body.email), clean_contact("phone", body.phone)
     oid = await store.write(
         offline_store.offline_message,
         s["site_id"],
         p.subject_id,
         body.name,
-        body.email,
-        body.phone,
+        email,
+        phone,
         body.body,
     )
     return json({"id": oid}, 201)

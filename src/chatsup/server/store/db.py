@@ -40,6 +40,9 @@ R = TypeVar("R")
 
 MAX_BATCH = 512
 CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
+REPORT_READERS = 2
+# How often (in SQLite VM steps) a report's query checks whether it was abandoned.
+PROGRESS_STEPS = 10_000
 # Strict: an emitted event whose type has no model in chatsup.domain.events,
 # or whose data does not match its model byte for byte, fails its write (the
 # test suite runs this way). Otherwise only the type is checked, and an
@@ -81,6 +84,12 @@ class Store:
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=4, thread_name_prefix="chatsup-read"
         )
+        # Reports and statistics run on their own readers, so a heavy range
+        # never holds up a visitor's session start or an advisor's list.
+        self._report_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=REPORT_READERS, thread_name_prefix="chatsup-report"
+        )
+        self.reports_running = 0  # (tests and diagnostics: the report pool's load)
         self._writer = threading.Thread(target=self._run_writer, name="chatsup-write", daemon=True)
         self._wconn: Any = None
         self._closed = False
@@ -183,11 +192,18 @@ class Store:
                 log_events=log_events,
                 strict_events=self.strict_events,
             )
-            engine.savepoint(conn)
             try:
+                engine.savepoint(conn)
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
-                engine.rollback_to_savepoint(conn)
+                if not engine.undo_write(conn):
+                    # The database rolled the whole transaction back (a full
+                    # disk, an I/O error): nothing of this batch is stored or
+                    # told so; each caller hears of it (the server logs it once)
+                    outcomes.append((fut, None, e))
+                    self._settle([(f, None, e) for f, _r, _e in outcomes])
+                    self._settle([(f, None, e) for _f, _a, f, _l in batch if not f.done()])
+                    return
                 outcomes.append((fut, None, e))
                 continue
             engine.release(conn)
@@ -196,7 +212,7 @@ class Store:
         try:
             engine.commit(conn)
         except engine.Error as e:
-            log.exception("commit failed")
+            log.error("commit failed: %s", e)  # one line: each caller hears of it too
             try:
                 engine.rollback(conn)
             except engine.Error:
@@ -254,6 +270,44 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.read_sync, fn, *args)
 
+    async def read_report(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
+        """A read on the report pool that stops when its caller is cancelled
+        (the client left): the running statement is interrupted and every
+        later one refused, so the thread is free again at once."""
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        lock = threading.Lock()
+        running: list[Any] = []
+        engine = self.engine
+
+        def job() -> R:
+            conn = self._reader()
+            with lock:
+                if stop.is_set():
+                    raise engine.Error("interrupted")
+                running.append(conn)
+                self.reports_running += 1
+            engine.watch(conn, stop.is_set, PROGRESS_STEPS)
+            try:
+                engine.begin_read(conn)
+                return fn(Rx(engine, conn, self.tz, self.report_cache), *args)
+            finally:
+                engine.unwatch(conn)
+                engine.end_read(conn)
+                with lock:
+                    running.clear()
+                    self.reports_running -= 1
+
+        fut = loop.run_in_executor(self._report_pool, job)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            with lock:
+                stop.set()
+                for conn in running:
+                    engine.interrupt(conn)
+            raise
+
     # -- life -----------------------------------------------------------------
 
     def close(self) -> None:
@@ -265,6 +319,7 @@ class Store:
         self._queue.put(None)
         self._writer.join(timeout=30)
         self._pool.shutdown(wait=True)
+        self._report_pool.shutdown(wait=True)
         with self._readers_lock:
             for conn in self._readers:
                 try:

@@ -6,6 +6,7 @@ what is specific in their text is in dialect.py."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,20 @@ class SqliteEngine:
     def release(self, conn: sqlite3.Connection) -> None:
         conn.execute("RELEASE w")
 
-    def rollback_to_savepoint(self, conn: sqlite3.Connection) -> None:
-        conn.execute("ROLLBACK TO w")
-        conn.execute("RELEASE w")
+    def undo_write(self, conn: sqlite3.Connection) -> bool:
+        """Undo the write that just failed (back to its savepoint); False when
+        the transaction itself is gone (SQLite rolls back on SQLITE_FULL,
+        SQLITE_IOERR, ...)."""
+        if not conn.in_transaction:
+            return False
+        try:
+            conn.execute("ROLLBACK TO w")
+            conn.execute("RELEASE w")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return False
+        return True
 
     def commit(self, conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
@@ -83,7 +95,19 @@ class SqliteEngine:
         conn.execute("BEGIN")
 
     def end_read(self, conn: sqlite3.Connection) -> None:
-        conn.execute("COMMIT")
+        if conn.in_transaction:  # (an interrupted statement may have ended it)
+            conn.execute("COMMIT")
+
+    def watch(self, conn: sqlite3.Connection, stop: Callable[[], bool], steps: int) -> None:
+        """Make a read give up (raise) once `stop()` answers true."""
+        conn.set_progress_handler(lambda: 1 if stop() else 0, steps)
+
+    def unwatch(self, conn: sqlite3.Connection) -> None:
+        conn.set_progress_handler(None, 0)
+
+    def interrupt(self, conn: sqlite3.Connection) -> None:
+        """Stop the statement running on `conn` now (from another thread)."""
+        conn.interrupt()
 
     # -- statements --------------------------------------------------------
 
