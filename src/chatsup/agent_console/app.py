@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from chatsup import kit
+from chatsup.agent_console.context import AgentContext
 from chatsup.agent_console.lines import PRESENCE_CYCLE, is_waiting
+from chatsup.agent_console.messages import EndChat, OpenChat, ReloadDesk
 from chatsup.agent_console.screens.chat import ChatScreen
 from chatsup.agent_console.screens.queue import QueueScreen
 from chatsup.agent_console.status import StatusBar
@@ -29,9 +33,9 @@ from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Event, Presence
-from chatsup.tui import render as r
-from chatsup.tui.screens.confirm import ConfirmScreen
-from chatsup.tui.screens.failure import FailureScreen, failure_of
+from chatsup.kit import render as r
+from chatsup.kit.confirm import ConfirmScreen
+from chatsup.kit.failure import FailureScreen, failure_of
 
 DESK_SIZE = 500
 
@@ -44,7 +48,10 @@ TOKEN_HINT = (
 
 class AgentApp(App[int]):
     TITLE = "chatsup agent"
-    CSS_PATH = "agent.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        Path(__file__).with_name("agent.tcss"),
+        Path(kit.__file__).with_name("kit.tcss"),
+    ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "cycle_presence", "Presence", id="presence"),
@@ -55,20 +62,52 @@ class AgentApp(App[int]):
         self, url: str, token: str, *, tz: str | None = None, hint: str | None = None
     ) -> None:
         super().__init__()
-        self.hint = hint  # shown while the desk is empty (the demo page, in the demo)
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
-        self.tz: ZoneInfo = r.zone(tz or "UTC")
-        self.client = AgentClient(self.url, token)
+        self.ctx = AgentContext(AgentClient(self.url, token), r.zone(tz or "UTC"), hint=hint)
         self.live: AgentLive | None = None
-        self.me: Agent | None = None
         self.presence: Presence = "offline"
         self.wanted: Presence = "online"
         self.live_state = "connecting"
-        self.items: dict[int, ConversationItem] = {}
-        self.unread: dict[int, int] = {}
         self._held: list[Event] | None = None  # events that arrive during a reload
+
+    # what the screens read from `ctx` (chatsup.agent_console.context), here for the app
+    @property
+    def client(self) -> AgentClient:
+        return self.ctx.client
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.ctx.tz
+
+    @tz.setter
+    def tz(self, tz: ZoneInfo) -> None:
+        self.ctx.tz = tz
+
+    @property
+    def me(self) -> Agent | None:
+        return self.ctx.me
+
+    @me.setter
+    def me(self, me: Agent | None) -> None:
+        self.ctx.me = me
+
+    @property
+    def items(self) -> dict[int, ConversationItem]:
+        return self.ctx.items
+
+    @items.setter
+    def items(self, items: dict[int, ConversationItem]) -> None:
+        self.ctx.items = items
+
+    @property
+    def unread(self) -> dict[int, int]:
+        return self.ctx.unread
+
+    @unread.setter
+    def unread(self, unread: dict[int, int]) -> None:
+        self.ctx.unread = unread
 
     def get_default_screen(self) -> Screen[Any]:
         return QueueScreen()
@@ -209,6 +248,15 @@ class AgentApp(App[int]):
         self.queue.redraw()
 
     # -- actions ----------------------------------------------------------------------
+
+    def on_open_chat(self, message: OpenChat) -> None:
+        self.open_chat(message.conversation_id)
+
+    def on_end_chat(self, message: EndChat) -> None:
+        self.confirm_end(message.conversation_id)
+
+    def on_reload_desk(self, message: ReloadDesk) -> None:
+        self.reload_desk()
 
     def open_chat(self, conversation_id: int) -> None:
         self.unread.pop(conversation_id, None)

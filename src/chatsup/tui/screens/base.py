@@ -4,7 +4,7 @@ line. A tab says its columns, how to fetch a page and how to draw a row."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,11 +15,9 @@ from textual.widgets import Static
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import Page
-from chatsup.tui.widgets.filter_banner import FilterBanner
-from chatsup.tui.widgets.paged_table import Column, PagedTable
-
-if TYPE_CHECKING:
-    from chatsup.tui.app import ChatsupApp
+from chatsup.kit.filter_banner import FilterBanner
+from chatsup.kit.paged_table import Column, PagedTable
+from chatsup.tui.context import Context, context_of
 
 
 class ListTab(Vertical):
@@ -42,14 +40,11 @@ class ListTab(Vertical):
         self.loaded = False
 
     @property
-    def chat_app(self) -> ChatsupApp:
-        from chatsup.tui.app import ChatsupApp
-
-        assert isinstance(self.app, ChatsupApp)
-        return self.app
+    def ctx(self) -> Context:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
-        yield FilterBanner(self.chat_app.tz, **self.BANNER)
+        yield FilterBanner(self.ctx.tz, **self.BANNER)
         yield from self.compose_top()
         yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells)
         yield Static("", classes="status")
@@ -86,8 +81,8 @@ class ListTab(Vertical):
         """Called when the tab is shown: the first time, load."""
         if not self.loaded:
             self.loaded = True
-            self.banner.tz = self.chat_app.tz  # the company's, known once connected
-            self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
+            self.banner.tz = self.ctx.tz  # the company's, known once connected
+            self.banner.set_choices(self.ctx.agents, self.ctx.sites)
             self.table.reload()
         self.call_after_refresh(self.table.focus)
 

@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from chatsup.domain.models import Event
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.tui.context import context_of
 
 MAX_LINES = 5000
 FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per line
@@ -79,13 +80,9 @@ class TailScreen(Screen[None]):
         return bool(cid == self.conversation_id)
 
     def add(self, e: Event) -> None:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
         if not self.wants(e):
             return
-        line = chat_line(e, app.tz)
+        line = chat_line(e, context_of(self).tz)
         if line is not None:
             self.pending.append(line)
 
