@@ -3,7 +3,7 @@ line. A tab says its columns, how to fetch a page and how to draw a row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -31,6 +31,7 @@ class ListTab(Vertical):
     ]
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EXPORT_KIND: ClassVar[str] = ""
+    PAGE_SIZE: ClassVar[int] = 100  # rows per request
     TITLE: ClassVar[str] = ""
     BANNER: ClassVar[dict[str, Any]] = {}
     ENTER: ClassVar[str] = "details"  # what `enter` on a row does
@@ -46,7 +47,7 @@ class ListTab(Vertical):
     def compose(self) -> ComposeResult:
         yield FilterBanner(self.ctx.tz, **self.BANNER)
         yield from self.compose_top()
-        yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells)
+        yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells, self.order())
         yield Static("", classes="status")
 
     def compose_top(self) -> ComposeResult:
@@ -74,6 +75,10 @@ class ListTab(Vertical):
 
     def cells(self, item: Any) -> Sequence[Text]:
         raise NotImplementedError
+
+    def order(self) -> Callable[[Any], Any] | None:
+        """The list's sort key, newest first, for live rows (None: on top)."""
+        return None
 
     # -- life -------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ class CallsTab(ListTab):
         yield Static("", id="call-summary", classes="summary")
 
     async def fetch(self, cursor: str | None) -> CallPage:
-        page = await self.ctx.client.calls(self.filters, cursor, 100)
+        page = await self.ctx.client.calls(self.filters, cursor, self.PAGE_SIZE)
         if cursor is None:
             self.query_one("#call-summary", Static).update(summary_text(page.summary))
         return page

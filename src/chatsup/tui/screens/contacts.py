@@ -37,7 +37,7 @@ class ContactsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[Contact]:
-        return await self.ctx.client.contacts(self.filters, cursor, 100)
+        return await self.ctx.client.contacts(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, c: Contact) -> Sequence[Text]:
         return (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -40,6 +40,10 @@ def matches(item: ConversationItem, f: Filters, tz: Any) -> bool:
     return not f.status or f.status == item.status
 
 
+def started(c: ConversationItem) -> tuple[datetime, int]:
+    return (c.started_at, c.id)
+
+
 class MessagesTab(ListTab):
     TITLE = "Messages"
     EXPORT_KIND = "conversations"
@@ -63,7 +67,7 @@ class MessagesTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[ConversationItem]:
-        return await self.ctx.client.conversations(self.filters, cursor, 100)
+        return await self.ctx.client.conversations(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, c: ConversationItem) -> Sequence[Text]:
         last = (
@@ -82,6 +86,10 @@ class MessagesTab(ListTab):
             Text(status, style=STATUS_STYLE.get(status, "")),
             last,
         )
+
+    def order(self) -> Callable[[Any], Any]:
+        """As the server lists them: latest start first."""
+        return started
 
     def on_conversation(self, item: ConversationItem) -> None:
         """A live change: insert at the top or update in place."""

@@ -35,7 +35,7 @@ class OfflineTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[OfflineMessage]:
-        return await self.ctx.client.offline_messages(self.filters, cursor, 100)
+        return await self.ctx.client.offline_messages(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, o: OfflineMessage) -> Sequence[Text]:
         contact = " · ".join(x for x in (o.email, o.phone) if x) or None

@@ -36,7 +36,7 @@ class VisitorsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[VisitorItem]:
-        return await self.ctx.client.visitors(self.filters, cursor, 100)
+        return await self.ctx.client.visitors(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, v: VisitorItem) -> Sequence[Text]:
         now = datetime.now(self.ctx.tz)
