@@ -36,6 +36,7 @@ from chatsup.domain.models import Agent, ConversationItem, Event, Presence
 from chatsup.kit import render as r
 from chatsup.kit.confirm import ConfirmScreen
 from chatsup.kit.failure import FailureScreen, failure_of
+from chatsup.kit.help import HelpScreen, live_sections
 
 DESK_SIZE = 500
 
@@ -55,13 +56,21 @@ class AgentApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "cycle_presence", "Presence", id="presence"),
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(
-        self, url: str, token: str, *, tz: str | None = None, hint: str | None = None
+        self,
+        url: str,
+        token: str,
+        *,
+        tz: str | None = None,
+        hint: str | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
@@ -291,6 +300,9 @@ class AgentApp(App[int]):
         if chat is not None and chat is self.screen:
             chat.dismiss(None)
 
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(live_sections(self)))
+
     def action_cycle_presence(self) -> None:
         self.set_presence(PRESENCE_CYCLE[self.presence])
 
@@ -338,5 +350,6 @@ def run_agent_console(
         )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
-    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint)
+    keys = getattr(getattr(settings, "console", None), "keys", None)
+    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint, keys=keys)
     return int(app.run() or 0)

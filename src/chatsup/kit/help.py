@@ -1,89 +1,77 @@
-"""`?`: the keys, everywhere and per tab."""
+"""`?`: the keys that work where the focus is, built from the live bindings
+(after `[console.keys]` remapped them), so the help never drifts from the
+footer. One section per widget or screen that holds bindings, the
+app-wide ones last."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = [
-    (
-        "Everywhere",
-        [
-            ("1…6", "Messages · Offline · Calls · Visitors · Contacts · Monitoring"),
-            ("/", "search"),
-            ("escape", "clear search / back"),
-            ("e", "export what the filters select"),
-            ("r", "reload"),
-            ("ctrl+p", "command palette"),
-            ("?", "this help"),
-            ("q", "quit"),
-        ],
-    ),
-    (
-        "Messages",
-        [
-            ("enter", "session details"),
-            ("v", "transcript"),
-            ("m", "mail transcript"),
-            ("p", "visitor profile"),
-            ("t", "live tail, company-wide"),
-            ("T", "live tail of this chat"),
-        ],
-    ),
-    ("Offline", [("enter", "read"), ("o", "switch offline messages on/off for a site")]),
-    ("Calls", [("enter", "session details of the caller")]),
-    ("Visitors", [("enter", "session details"), ("+ / p", "fill in the profile")]),
-    (
-        "Contacts",
-        [
-            ("v", "visitor"),
-            ("c", "chats of this visitor"),
-            ("p", "edit"),
-            ("d", "delete (confirmed)"),
-        ],
-    ),
-    (
-        "Monitoring",
-        [
-            (
-                "d m v a i w",
-                "Daily · Monthly · Visitor stats · Agent stats · Interactions · weekday×hour",
-            ),
-            ("[ / ]", "previous / next report"),
-            ("enter", "visitors behind a day, month, site or advisor"),
-            ("c", "chats behind a day, month or advisor"),
-            ("b", "by day/hour (Interactions), breakdown (Visitor stats)"),
-            ("e", "CSV/JSONL of Daily or Monthly"),
-        ],
-    ),
-    (
-        "Session details",
-        [
-            ("enter", "transcript"),
-            ("m", "mail transcript"),
-            ("p", "edit profile"),
-            ("escape", "back"),
-        ],
-    ),
-    ("Profile form", [("tab", "next field"), ("ctrl+s", "save"), ("escape", "cancel")]),
-]
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def section_name(node: object) -> str:
+    """`MessagesTab` → `Messages tab`; the app → `Everywhere`."""
+    if isinstance(node, App):
+        return "Everywhere"
+    title = getattr(node, "HELP_TITLE", "") or getattr(node, "TITLE", "") or ""
+    name = type(node).__name__
+    for suffix, word in (("Tab", " tab"), ("Screen", ""), ("View", " report")):
+        if name.endswith(suffix):
+            return (title or name[: -len(suffix)]) + word
+    return title or name
+
+
+def live_sections(app: App[Any]) -> list[Section]:
+    """Every binding active on the current screen (the focused widget and its
+    ancestors, the screen, the app), grouped by where it is bound."""
+    groups: dict[int, Section] = {}
+    order: list[int] = []
+    for key, active in app.active_bindings.items():
+        binding = active.binding
+        if binding.system or not binding.description:
+            continue
+        node = active.node
+        if id(node) not in groups:
+            groups[id(node)] = (section_name(node), [])
+            order.append(id(node))
+        shown = app.get_key_display(Binding(key, binding.action))
+        what = binding.tooltip or binding.description
+        if not active.enabled:
+            what += " (not here)"
+        groups[id(node)][1].append((shown, what))
+    nodes = sorted(order, key=lambda n: groups[n][0] == "Everywhere")
+    return [groups[n] for n in nodes]
+
+
+def help_text(sections: list[Section]) -> Text:
+    t = Text()
+    t.append("Keys", style="bold reverse")
+    t.append("  escape or ? closes · keys are remappable under [console.keys]\n\n", style="dim")
+    for name, keys in sections:
+        t.append(f"{name}\n", style="bold")
+        for key, what in keys:
+            t.append(f"  {key:>12}  ", style="cyan")
+            t.append(f"{what}\n")
+    return t
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
+    ]
+
+    def __init__(self, sections: list[Section]) -> None:
+        super().__init__()
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
-        t = Text()
-        for section, keys in HELP:
-            t.append(f"{section}\n", style="bold")
-            for k, what in keys:
-                t.append(f"  {k:>10}  ", style="cyan")
-                t.append(f"{what}\n")
         with VerticalScroll(classes="dialog wide"):
-            yield Static(t)
+            yield Static(help_text(self.sections), id="help-body")

@@ -37,10 +37,11 @@ class Column:
 
 
 class PagedTable(DataTable[Any], Generic[T]):
+    HELP_TITLE = "List"
     # a list: home/end go to the first/last row (DataTable's own are horizontal)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("home", "scroll_top", "First row", show=False, id="table.scroll-top"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="table.scroll-bottom"),
     ]
     """Rows of items of type T, `key(item)` unique, `cells(item)` the row."""
 

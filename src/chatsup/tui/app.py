@@ -33,6 +33,7 @@ from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Event, Site
 from chatsup.kit import render as r
 from chatsup.kit.failure import FailureScreen, failure_of
+from chatsup.kit.help import HelpScreen, live_sections
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
@@ -108,8 +109,11 @@ class ChatsupApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, url: str, token: str, *, tz: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, *, tz: str | None = None, keys: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
+        self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
@@ -313,9 +317,7 @@ class ChatsupApp(App[int]):
         self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile), saved)
 
     def action_help(self) -> None:
-        from chatsup.kit.help import HelpScreen
-
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(live_sections(self)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -357,5 +359,6 @@ def run_console(url: str, token: str | None, settings: Any = None) -> int:
         )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
-    app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None)
+    keys = getattr(getattr(settings, "console", None), "keys", None)
+    app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None, keys=keys)
     return int(app.run() or 0)

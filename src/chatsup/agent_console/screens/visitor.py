@@ -87,7 +87,9 @@ def describe_visitor(d: DeskConversation, tz: ZoneInfo) -> Text:
 
 
 class VisitorScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Back", id="visitor.back")
+    ]
 
     def __init__(self, conversation_id: int) -> None:
         super().__init__()

@@ -27,7 +27,7 @@ class ListTab(Vertical):
         Binding("slash", "search", "Search", id="search"),
         Binding("e", "export", "Export", id="export"),
         Binding("r", "reload", "Reload", show=False, id="reload"),
-        Binding("escape", "clear_search", "Clear", show=False),
+        Binding("escape", "clear_search", "Clear", show=False, id="list.clear-search"),
     ]
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EXPORT_KIND: ClassVar[str] = ""

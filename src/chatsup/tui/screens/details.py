@@ -36,10 +36,10 @@ def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
 
 class DetailsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "back", "Back"),
-        Binding("enter", "transcript", "Transcript"),
-        Binding("m", "mail", "Mail transcript"),
-        Binding("p", "profile", "Edit profile"),
+        Binding("escape,q", "back", "Back", id="details.back"),
+        Binding("enter", "transcript", "Transcript", id="details.transcript"),
+        Binding("m", "mail", "Mail transcript", id="details.mail"),
+        Binding("p", "profile", "Edit profile", id="details.profile"),
     ]
 
     def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:

@@ -27,8 +27,8 @@ def default_path(kind: str, fmt: str) -> Path:
 
 class ExportScreen(ModalScreen[Path | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", priority=True),
-        Binding("ctrl+s", "start", "Export", priority=True),
+        Binding("escape", "cancel", "Close", priority=True, id="export.cancel"),
+        Binding("ctrl+s", "start", "Export", priority=True, id="export.start"),
     ]
 
     def __init__(self, kind: str, filters: Filters) -> None:

@@ -50,9 +50,16 @@ REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
 class MonitoringTab(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "cycle(-1)", "Prev report", show=False),
-        Binding("right_square_bracket", "cycle(1)", "Next report", show=False),
-        *[Binding(key, f"show_view('{vid}')", label, show=False) for vid, key, label, _ in VIEWS],
+        Binding(
+            "left_square_bracket", "cycle(-1)", "Prev report", show=False, id="monitoring.prev"
+        ),
+        Binding(
+            "right_square_bracket", "cycle(1)", "Next report", show=False, id="monitoring.next"
+        ),
+        *[
+            Binding(key, f"show_view('{vid}')", label, show=False, id=f"monitoring.{vid}")
+            for vid, key, label, _ in VIEWS
+        ],
         Binding("e", "export", "Export", id="export"),
     ]
 

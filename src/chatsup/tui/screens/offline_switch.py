@@ -18,7 +18,9 @@ from chatsup.kit.confirm import ConfirmScreen
 
 
 class OfflineSwitchScreen(ModalScreen[int | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Cancel", id="offline-switch.cancel")
+    ]
 
     def __init__(self, sites: list[Site]) -> None:
         super().__init__()

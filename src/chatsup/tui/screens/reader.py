@@ -17,8 +17,8 @@ from chatsup.tui.messages import OpenDetails
 
 class ReaderScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("enter", "details", "Visitor details"),
+        Binding("escape,q", "dismiss", "Back", id="reader.dismiss"),
+        Binding("enter", "details", "Visitor details", id="reader.details"),
     ]
 
     def __init__(

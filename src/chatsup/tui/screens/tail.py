@@ -50,8 +50,8 @@ def chat_line(e: Event, tz: object) -> Text | None:
 
 class TailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("end,G", "follow", "Follow"),
+        Binding("escape,q", "dismiss", "Back", id="tail.dismiss"),
+        Binding("end,G", "follow", "Follow", id="tail.follow"),
     ]
 
     def __init__(self, conversation_id: int | None) -> None:

@@ -20,8 +20,8 @@ from chatsup.tui.messages import MailTranscript
 
 class TranscriptScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("m", "mail", "Mail transcript"),
+        Binding("escape,q", "dismiss", "Back", id="transcript.dismiss"),
+        Binding("m", "mail", "Mail transcript", id="transcript.mail"),
     ]
 
     def __init__(self, conversation_id: int) -> None:

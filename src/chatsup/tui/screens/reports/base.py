@@ -54,7 +54,7 @@ class ReportView(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "chats", "Chats", id="chats"),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("r", "reload", "Reload", show=False, id="report.reload"),
     ]
     TITLE: ClassVar[str] = ""
     EXPORT_KIND: ClassVar[str] = ""  # a report the server exports as CSV/JSONL
