@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from chatsup.cli import create_token
 from chatsup.config import Settings
-from chatsup.server.run import uvicorn_config
+from chatsup.embedded import EmbeddedServer, free_port
 from chatsup.server.store import Store
 from chatsup.server.store import writes as w
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_settings(tmp: Path, **overrides: Any) -> Settings:
@@ -48,43 +39,8 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
     return Settings(**data)
 
 
-class RunningServer:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> RunningServer:
-        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port)
-        self.app: Any = config.app
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=15)
-            self.server = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+class RunningServer(EmbeddedServer):
+    """The embedded server (chatsup.embedded), the same one the demo runs."""
 
 
 class World:
