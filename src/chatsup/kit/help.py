@@ -25,7 +25,7 @@ def section_name(node: object) -> str:
     name = type(node).__name__
     for suffix, word in (("Tab", " tab"), ("Screen", ""), ("View", " report")):
         if name.endswith(suffix):
-            return (title or name[: -len(suffix)]) + word
+            return (title or name[: -len(suffix)] or "This screen") + word
     return title or name
 
 
@@ -47,8 +47,17 @@ def live_sections(app: App[Any]) -> list[Section]:
         if not active.enabled:
             what += " (not here)"
         groups[id(node)][1].append((shown, what))
-    nodes = sorted(order, key=lambda n: groups[n][0] == "Everywhere")
+    # where the user is first (the tab, the screen), then the widget's own
+    # movement keys, the app-wide ones last
+    kinds = {id(a.node): _rank(a.node) for a in app.active_bindings.values()}
+    nodes = sorted(order, key=lambda n: kinds.get(n, 0))
     return [groups[n] for n in nodes]
+
+
+def _rank(node: object) -> int:
+    if isinstance(node, App):
+        return 2
+    return 1 if getattr(node, "HELP_TITLE", "") == "List" else 0
 
 
 def help_text(sections: list[Section]) -> Text:
