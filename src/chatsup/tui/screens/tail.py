@@ -11,7 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
-from chatsup.domain.models import Event
+from chatsup.domain.agent_desk import message_of
+from chatsup.domain.models import Event, VisitorRef
 from chatsup.kit import render as r
 from chatsup.tui.context import context_of
 
@@ -32,20 +33,12 @@ def chat_line(e: Event, tz: object) -> Text | None:
             t.append(f"── chat #{d.get('conversation_id')} ended", style="dim")
             return t
         return None
-    t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-    t.append(f"#{d.get('conversation_id')} ", style="dim")
-    visitor = d.get("visitor") or {}
-    if d.get("sender") == "agent":
-        t.append_text(
-            r.plain((d.get("agent") or {}).get("name") or "advisor", 16, style="bold green")
-        )
-    else:
-        t.append_text(
-            r.plain(visitor.get("name") or f"#{visitor.get('number')}", 16, style="bold cyan")
-        )
-    t.append(": ")
-    t.append_text(r.plain(d.get("body"), 400))
-    return t
+    m = message_of(e)
+    if m is None:
+        return None
+    raw = d.get("visitor")
+    visitor = VisitorRef.model_validate(raw) if isinstance(raw, dict) and "id" in raw else None
+    return r.message_line(m, tz, visitor=visitor, chat=True)  # type: ignore[arg-type]
 
 
 class TailScreen(Screen[None]):
