@@ -21,6 +21,7 @@ import time_machine
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from chatsup.agent_console.app import AgentApp
 from chatsup.cli import create_token
 from chatsup.embedded import EmbeddedServer
 from chatsup.kit.help import HelpScreen
@@ -38,8 +39,8 @@ SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A server over three seeded days, and a supervisor token."""
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """A server over three seeded days, a supervisor token and an advisor's."""
     tmp: Path = tmp_path_factory.mktemp("snap")
     settings = make_settings(tmp)
     with time_machine.travel(NOW, tick=False):
@@ -47,11 +48,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         try:
             seed_demo(store, days=3, scale=0.2, seed=7, now=NOW.timestamp())
             token = create_token(store, "supervisor", "Boss", None)
+            agent = create_token(store, "agent", "Hugo", 1)
         finally:
             store.close()
         server = EmbeddedServer(settings).start()
         try:
-            yield server.url, token
+            yield server.url, token, agent
         finally:
             server.stop()
 
@@ -105,13 +107,13 @@ TABS = [
 @pytest.mark.parametrize(("key", "name"), TABS, ids=[n for _, n in TABS])
 def test_tab(
     snap_compare: Any,
-    seeded: tuple[str, str],
+    seeded: tuple[str, str, str],
     frozen: None,
     key: str,
     name: str,
     size: tuple[int, int],
 ) -> None:
-    app = ChatsupApp(*seeded)
+    app = ChatsupApp(*seeded[:2])
     assert snap_compare(app, terminal_size=size, run_before=tab_ready(key, name))
 
 
@@ -148,7 +150,29 @@ SCREENS = {"details": open_details, "profile": open_profile, "help": open_help}
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(
-    snap_compare: Any, seeded: tuple[str, str], frozen: None, screen: str, size: tuple[int, int]
+    snap_compare: Any,
+    seeded: tuple[str, str, str],
+    frozen: None,
+    screen: str,
+    size: tuple[int, int],
 ) -> None:
-    app = ChatsupApp(*seeded)
+    app = ChatsupApp(*seeded[:2])
     assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
+
+
+async def desk_ready(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await until(pilot, lambda: app.live_state == "live" and app.me is not None)
+    await pilot.pause(0.5)  # the desk reloaded (the seeded chats are all ended: empty)
+    app.url = "http://chatsup.test"
+    app.redraw_status()
+    await pilot.pause(0.5)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_agent_desk(
+    snap_compare: Any, seeded: tuple[str, str, str], frozen: None, size: tuple[int, int]
+) -> None:
+    """The advisor's console (its own app, the same kit)."""
+    app = AgentApp(seeded[0], seeded[2])
+    assert snap_compare(app, terminal_size=size, run_before=desk_ready)
