@@ -104,11 +104,12 @@ def child_console(url: str, token: str, pages: int) -> None:
 def child_tail(url: str, token: str, seconds: float) -> None:
     """The console with the company-wide live tail open, for `seconds`."""
     from chatsup.tui.app import ChatsupApp
+    from chatsup.tui.messages import OpenTail
 
     class Tailing(ChatsupApp):
         def on_mount(self) -> None:
             super().on_mount()
-            self.set_timer(1.0, lambda: self.open_tail(None))
+            self.set_timer(1.0, lambda: self.post_message(OpenTail(None)))
             self.set_timer(seconds, lambda: self.exit(0))
 
     app = Tailing(url, token)

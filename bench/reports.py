@@ -75,7 +75,7 @@ async def chart_redraw(rounds: int) -> dict[str, float]:
     (cache hit) against a full plotext rebuild, alternating."""
     from textual.app import App, ComposeResult
 
-    from chatsup.tui.widgets.chart import Chart, Series
+    from chatsup.kit.chart import Chart, Series
 
     days = [(date(2026, 8, 21) + timedelta(days=i)).isoformat()[5:] for i in range(90)]
     series = [

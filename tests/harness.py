@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from chatsup.config import Settings
-from chatsup.server.run import uvicorn_config
+from chatsup.embedded import EmbeddedServer, free_port
 from chatsup.server.store import Store, sites
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.tokens import create_token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_settings(tmp: Path, **overrides: Any) -> Settings:
@@ -48,47 +39,13 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
     return Settings(**data)
 
 
-class RunningServer:
+class RunningServer(EmbeddedServer):
+    """The embedded server (chatsup.embedded), the same one the demo runs, at
+    the level `chatsup serve` logs and into the test's logging (no handlers
+    of uvicorn's own): conftest's server-log check reads it all."""
+
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> RunningServer:
-        # at the level `chatsup serve` logs, into the test's logging (no
-        # handlers of uvicorn's own): conftest.server_log checks it all
-        config = uvicorn_config(
-            self.settings, host="127.0.0.1", port=self.port, log_level="info", log_config=None
-        )
-        self.app: Any = config.app
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=15)
-            self.server = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+        super().__init__(settings, own_logs=False, log_level="info")
 
 
 class World:

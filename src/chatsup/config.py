@@ -90,6 +90,8 @@ class ConsoleSettings(BaseModel):
     url: str = "http://127.0.0.1:8765"
     token: str | None = None
     agent_token: str | None = None  # `chatsup agent` (the advisor's console)
+    # [console.keys]: binding id → keys (comma-separated), e.g. quit = "ctrl+q"
+    keys: dict[str, str] = Field(default_factory=dict)
 
 
 class Settings(BaseSettings):

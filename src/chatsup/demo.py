@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from chatsup.config import Settings, user_data_dir
+from chatsup.embedded import EmbeddedServer
 
 DEMO_DB = "demo.db"
 SEED_DAYS = 90
@@ -64,12 +64,6 @@ class DemoInfo:
     agent_tokens: list[str] = field(repr=False)
     db: Path
     advisor_token: str = field(default="", repr=False)  # yours, in `chatsup agent --demo`
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _remove_db(path: Path) -> None:
@@ -150,49 +144,6 @@ def prepare_database(
 
 
 # -- the server and the traffic, each in its own thread ------------------------------
-
-
-class ServerThread:
-    """uvicorn in a background thread with its own event loop."""
-
-    def __init__(self, settings: Settings, own_logs: bool = True) -> None:
-        self.settings = settings
-        self.port = _free_port()
-        self.own_logs = own_logs  # False: uvicorn's loggers go to the root logger
-        self.server: Any = None
-        self.thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        import uvicorn
-
-        from chatsup.server.run import uvicorn_config
-
-        extra: dict[str, Any] = {} if self.own_logs else {"log_config": None}
-        config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port, **extra)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, name="chatsup-demo-server", daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the demo server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-        if self.thread is not None:
-            self.thread.join(timeout=15)
-            if self.thread.is_alive():  # pragma: no cover - a stuck connection
-                self.server.force_exit = True
-                self.thread.join(timeout=5)
-        self.server = self.thread = None
 
 
 class TrafficThread:
@@ -287,7 +238,7 @@ class DemoStack:
         self.log_file = log_file
         self.say = say
         self.info: DemoInfo | None = None
-        self.server: ServerThread | None = None
+        self.server: EmbeddedServer | None = None
         self.sim: TrafficThread | None = None
         self._logs: tuple[logging.Handler, list[logging.Handler], int] | None = None
 
@@ -298,7 +249,9 @@ class DemoStack:
             info = prepare_database(
                 self.settings, self.settings.store.path, self.fresh, self.traffic.agents, self.say
             )
-            self.server = ServerThread(self.settings, own_logs=self.log_file is None)
+            self.server = EmbeddedServer(
+                self.settings, own_logs=self.log_file is None, name="chatsup-demo-server"
+            )
             self.server.start()
             info.url = self.server.url
             self.settings.server.port = self.server.port

@@ -59,3 +59,22 @@ class RecordingDriver(hd.HeadlessDriver):
 def foreign_controls(output: str) -> list[str]:
     rest = OWN.sub("", output)
     return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f\u2028\u2029].{0,12}", rest)})
+
+
+def drawn_rows(table: Any) -> list[list[str]]:
+    """A DataTable's cells as the screen shows them: the composited frame
+    (what reaches the terminal) cut to the table's region and at its column
+    widths; the header, then the rows in view."""
+    strips = table.screen._compositor.render_strips()
+    region = table.region
+    widths = [c.get_render_width(table) for c in table.ordered_columns]
+    rows = []
+    shown = 1 + min(table.row_count, region.height - 1)  # header (one line), rows in view
+    for y in range(region.y, region.y + shown):
+        text = strips[y].text[region.x : region.right]
+        cells, x = [], 0
+        for w in widths:
+            cells.append(text[x : x + w].strip())
+            x += w
+        rows.append(cells)  # a blank line stays: a row drawn empty is a row drawn wrong
+    return rows

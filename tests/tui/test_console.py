@@ -11,7 +11,7 @@ from tests.tui.pilot import until
 
 async def ready(pilot, app: ChatsupApp, rows: int) -> None:
     """The Messages list has its rows and the focus (as a user sees it)."""
-    from chatsup.tui.widgets.paged_table import PagedTable
+    from chatsup.kit.paged_table import PagedTable
 
     try:
         await until(
@@ -134,7 +134,7 @@ async def test_mail_from_the_console(busy_world: World) -> None:
 
 
 async def test_contacts_drill_down_and_delete(busy_world: World) -> None:
-    from chatsup.tui.screens.confirm import ConfirmScreen
+    from chatsup.kit.confirm import ConfirmScreen
 
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:

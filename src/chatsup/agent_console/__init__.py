@@ -2,4 +2,4 @@
 
 Layering: this package talks to the server only through `chatsup.client`,
 reads the wire schema from `chatsup.domain`, and draws every visitor string
-through `chatsup.tui.render` (plain `Text`, controls made visible)."""
+through `chatsup.kit.render` (plain `Text`, controls made visible)."""

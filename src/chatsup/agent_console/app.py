@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from chatsup import kit
+from chatsup.agent_console.context import AgentContext
 from chatsup.agent_console.lines import PRESENCE_CYCLE, is_waiting
+from chatsup.agent_console.messages import EndChat, OpenChat, ReloadDesk
 from chatsup.agent_console.screens.chat import ChatScreen
 from chatsup.agent_console.screens.queue import QueueScreen
 from chatsup.agent_console.status import StatusBar
@@ -30,9 +34,10 @@ from chatsup.domain.agent_desk import message_of
 from chatsup.domain.events import ConversationStarted, Event
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Presence
-from chatsup.tui import render as r
-from chatsup.tui.screens.confirm import ConfirmScreen
-from chatsup.tui.screens.failure import FailureScreen, failure_of
+from chatsup.kit import render as r
+from chatsup.kit.confirm import ConfirmScreen
+from chatsup.kit.failure import FailureScreen, failure_of
+from chatsup.kit.help import HelpScreen, live_sections
 
 DESK_SIZE = 500
 
@@ -45,31 +50,74 @@ TOKEN_HINT = (
 
 class AgentApp(App[int]):
     TITLE = "chatsup agent"
-    CSS_PATH = "agent.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        Path(__file__).with_name("agent.tcss"),
+        Path(kit.__file__).with_name("kit.tcss"),
+    ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "cycle_presence", "Presence", id="presence"),
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(
-        self, url: str, token: str, *, tz: str | None = None, hint: str | None = None
+        self,
+        url: str,
+        token: str,
+        *,
+        tz: str | None = None,
+        hint: str | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.hint = hint  # shown while the desk is empty (the demo page, in the demo)
+        self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
-        self.tz: ZoneInfo = r.zone(tz or "UTC")
-        self.client = AgentClient(self.url, token)
+        self.ctx = AgentContext(AgentClient(self.url, token), r.zone(tz or "UTC"), hint=hint)
         self.live: AgentLive | None = None
-        self.me: Agent | None = None
         self.presence: Presence = "offline"
         self.wanted: Presence = "online"
         self.live_state = "connecting"
-        self.items: dict[int, ConversationItem] = {}
-        self.unread: dict[int, int] = {}
         self._held: list[Event] | None = None  # events that arrive during a reload
+
+    # what the screens read from `ctx` (chatsup.agent_console.context), here for the app
+    @property
+    def client(self) -> AgentClient:
+        return self.ctx.client
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.ctx.tz
+
+    @tz.setter
+    def tz(self, tz: ZoneInfo) -> None:
+        self.ctx.tz = tz
+
+    @property
+    def me(self) -> Agent | None:
+        return self.ctx.me
+
+    @me.setter
+    def me(self, me: Agent | None) -> None:
+        self.ctx.me = me
+
+    @property
+    def items(self) -> dict[int, ConversationItem]:
+        return self.ctx.items
+
+    @items.setter
+    def items(self, items: dict[int, ConversationItem]) -> None:
+        self.ctx.items = items
+
+    @property
+    def unread(self) -> dict[int, int]:
+        return self.ctx.unread
+
+    @unread.setter
+    def unread(self, unread: dict[int, int]) -> None:
+        self.ctx.unread = unread
 
     def get_default_screen(self) -> Screen[Any]:
         return QueueScreen()
@@ -211,6 +259,15 @@ class AgentApp(App[int]):
 
     # -- actions ----------------------------------------------------------------------
 
+    def on_open_chat(self, message: OpenChat) -> None:
+        self.open_chat(message.conversation_id)
+
+    def on_end_chat(self, message: EndChat) -> None:
+        self.confirm_end(message.conversation_id)
+
+    def on_reload_desk(self, message: ReloadDesk) -> None:
+        self.reload_desk()
+
     def open_chat(self, conversation_id: int) -> None:
         self.unread.pop(conversation_id, None)
         self.queue.redraw()
@@ -243,6 +300,9 @@ class AgentApp(App[int]):
         chat = self.chat(conversation_id)
         if chat is not None and chat is self.screen:
             chat.dismiss(None)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(live_sections(self)))
 
     def action_cycle_presence(self) -> None:
         self.set_presence(PRESENCE_CYCLE[self.presence])
@@ -291,5 +351,6 @@ def run_agent_console(
         )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
-    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint)
+    keys = getattr(getattr(settings, "console", None), "keys", None)
+    app = AgentApp(url, token, tz=tz if tz and tz != "UTC" else None, hint=hint, keys=keys)
     return int(app.run() or 0)

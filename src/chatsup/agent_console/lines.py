@@ -1,5 +1,5 @@
 """How the advisor's desk draws conversations and messages: every string
-from the wire goes through `chatsup.tui.render`, never markup."""
+from the wire goes through `chatsup.kit.render`, never markup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 
 from chatsup.domain.models import ConversationItem, Presence
-from chatsup.tui import render as r
+from chatsup.kit import render as r
 
 PRESENCE_STYLE: dict[str, tuple[str, str]] = {
     "online": ("● online", "green"),

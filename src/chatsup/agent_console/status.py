@@ -8,14 +8,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from chatsup.agent_console.lines import PRESENCE_STYLE
-from chatsup.tui import render as r
-
-LIVE_STYLE = {
-    "live": ("● live", "green"),
-    "reconnecting": ("◌ reconnecting…", "yellow"),
-    "offline": ("○ disconnected", "red"),
-    "connecting": ("◌ connecting…", "yellow"),
-}
+from chatsup.kit import render as r
+from chatsup.kit.live_status import live_label
 
 
 class StatusBar(Static):
@@ -33,9 +27,8 @@ class StatusBar(Static):
         label, style = PRESENCE_STYLE.get(getattr(app, "presence", ""), ("?", ""))
         t.append("  ")
         t.append(label, style=style)
-        live, lstyle = LIVE_STYLE.get(getattr(app, "live_state", ""), ("", ""))
         t.append("  ")
-        t.append(live, style=lstyle)
+        t.append_text(live_label(getattr(app, "live_state", ""), offline="disconnected"))
         t.append("  ")
         t.append_text(r.plain(getattr(app, "url", ""), 40, style="dim"))
         self.update(t)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from chatsup import kit
 from chatsup.client import (
     LiveClient,
     LiveStatus,
@@ -31,14 +32,21 @@ from chatsup.client.errors import describe
 from chatsup.domain.events import Event
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Site
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.failure import FailureScreen, failure_of
+from chatsup.kit.help import HelpScreen, live_sections
+from chatsup.kit.live_status import live_label
+from chatsup.tui.context import Context
+from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.calls import CallsTab
 from chatsup.tui.screens.contacts import ContactsTab
-from chatsup.tui.screens.failure import FailureScreen, failure_of
+from chatsup.tui.screens.details import DetailsScreen
 from chatsup.tui.screens.messages import MessagesTab
 from chatsup.tui.screens.monitoring import MonitoringTab
 from chatsup.tui.screens.offline import OfflineTab
+from chatsup.tui.screens.profile_form import ProfileForm
+from chatsup.tui.screens.tail import TailScreen
 from chatsup.tui.screens.visitors import VisitorsTab
 
 TOKEN_HINT = (
@@ -53,12 +61,6 @@ TABS: list[tuple[str, str, type[Any]]] = [
     ("contacts", "5 Contacts", ContactsTab),
     ("monitoring", "6 Monitoring", MonitoringTab),
 ]
-LIVE_STYLE = {
-    "live": ("● live", "green"),
-    "reconnecting": ("◌ reconnecting…", "yellow"),
-    "offline": ("○ offline", "red"),
-    "connecting": ("◌ connecting…", "yellow"),
-}
 
 
 class TopBar(Static):
@@ -77,10 +79,9 @@ class TopBar(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        label, style = LIVE_STYLE.get(self.state, (self.state, ""))
         t = Text(" chatsup ", style="bold reverse")
         t.append(f" {self.url}  ", style="dim")
-        t.append(label, style=style)
+        t.append_text(live_label(self.state))
         clock = datetime.now(self.tz).strftime("%a %d %b %H:%M:%S %Z")
         t.append(" " * max(1, self.size.width - len(t.plain) - len(clock) - 1))
         t.append(clock)
@@ -89,7 +90,11 @@ class TopBar(Static):
 
 class ChatsupApp(App[int]):
     TITLE = "chatsup"
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work
+    # absolute paths: subclasses elsewhere work
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        Path(__file__).with_name("app.tcss"),
+        Path(kit.__file__).with_name("kit.tcss"),
+    ]
     ENABLE_COMMAND_PALETTE = True
     AUTO_FOCUS = "PagedTable"  # the list, not the tab bar, takes the keys at start
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,18 +110,47 @@ class ChatsupApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, url: str, token: str, *, tz: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, *, tz: str | None = None, keys: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
+        self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
         self.token = token
         self.tz_name = tz
-        self.tz: ZoneInfo = r.zone(tz or "UTC")
-        self.client = SupervisorClient(self.url, token)
-        self.agents: list[Agent] = []
-        self.sites: list[Site] = []
+        self.ctx = Context(SupervisorClient(self.url, token), r.zone(tz or "UTC"))
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
+
+    # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
+    @property
+    def client(self) -> SupervisorClient:
+        return self.ctx.client
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.ctx.tz
+
+    @tz.setter
+    def tz(self, tz: ZoneInfo) -> None:
+        self.ctx.tz = tz
+
+    @property
+    def agents(self) -> list[Agent]:
+        return self.ctx.agents
+
+    @agents.setter
+    def agents(self, agents: list[Agent]) -> None:
+        self.ctx.agents = agents
+
+    @property
+    def sites(self) -> list[Site]:
+        return self.ctx.sites
+
+    @sites.setter
+    def sites(self, sites: list[Site]) -> None:
+        self.ctx.sites = sites
 
     # -- layout ---------------------------------------------------------------------
 
@@ -169,9 +203,6 @@ class ChatsupApp(App[int]):
 
         self.push_screen(FailureScreen(title, detail), retry)
 
-    async def refresh_choices(self) -> None:
-        self.agents, self.sites = await asyncio.gather(self.client.agents(), self.client.sites())
-
     # -- tabs ---------------------------------------------------------------------------
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -193,6 +224,9 @@ class ChatsupApp(App[int]):
     def action_show_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
         self.activate(name)
+
+    def on_show_tab(self, message: ShowTab) -> None:
+        self.show_tab(message.name, **message.drill)
 
     def show_tab(self, name: str, **drill: Any) -> None:
         """Go to a tab with filters set from elsewhere (a drill-down)."""
@@ -235,17 +269,19 @@ class ChatsupApp(App[int]):
 
     # -- actions shared by tabs and screens --------------------------------------------------
 
-    def open_details(self, visitor_id: int, conversation_id: int | None = None) -> None:
-        from chatsup.tui.screens.details import DetailsScreen
+    def on_open_details(self, message: OpenDetails) -> None:
+        self.push_screen(DetailsScreen(message.visitor_id, message.conversation_id))
 
-        self.push_screen(DetailsScreen(visitor_id, conversation_id))
-
-    def open_tail(self, conversation_id: int | None) -> None:
-        from chatsup.tui.screens.tail import TailScreen
-
-        screen = TailScreen(conversation_id)
+    def on_open_tail(self, message: OpenTail) -> None:
+        screen = TailScreen(message.conversation_id)
         self.tails.append(screen)
         self.push_screen(screen)
+
+    def on_mail_transcript(self, message: MailTranscript) -> None:
+        self.mail_transcript(message.conversation_id)
+
+    def on_edit_profile(self, message: EditProfile) -> None:
+        self.edit_profile(message.visitor_id, message.then)
 
     @work(group="mail")
     async def mail_transcript(self, conversation_id: int) -> None:
@@ -262,8 +298,6 @@ class ChatsupApp(App[int]):
     async def edit_profile(
         self, visitor_id: int, then: Callable[[object], Awaitable[None]] | None = None
     ) -> None:
-        from chatsup.tui.screens.profile_form import ProfileForm
-
         try:
             d = await self.client.visitor(visitor_id)
         except Exception as e:
@@ -284,9 +318,7 @@ class ChatsupApp(App[int]):
         self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile), saved)
 
     def action_help(self) -> None:
-        from chatsup.tui.screens.help import HelpScreen
-
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(live_sections(self)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -297,7 +329,9 @@ class ChatsupApp(App[int]):
                 lambda name=name: self.action_show_tab(name),
             )
         yield SystemCommand(
-            "Live tail", "Every chat line across the company, live", lambda: self.open_tail(None)
+            "Live tail",
+            "Every chat line across the company, live",
+            lambda: self.post_message(OpenTail(None)),
         )
         yield SystemCommand("Help", "Keys", self.action_help)
         view = self.query_one(TabbedContent).active
@@ -326,5 +360,6 @@ def run_console(url: str, token: str | None, settings: Any = None) -> int:
         )
         return 2
     tz = getattr(settings, "timezone", None) if settings is not None else None
-    app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None)
+    keys = getattr(getattr(settings, "console", None), "keys", None)
+    app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None, keys=keys)
     return int(app.run() or 0)

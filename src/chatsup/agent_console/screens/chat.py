@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -17,15 +17,15 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
+from chatsup.agent_console.context import AgentContext, context_of
 from chatsup.agent_console.lines import chat_title
+from chatsup.agent_console.messages import EndChat
+from chatsup.agent_console.screens.visitor import VisitorScreen
 from chatsup.agent_console.status import StatusBar
 from chatsup.client.errors import Forbidden, describe
 from chatsup.domain.agent_desk import DeskConversation
 from chatsup.domain.models import ConversationItem, Message, Ref
-from chatsup.tui.render import message_line
-
-if TYPE_CHECKING:
-    from chatsup.agent_console.app import AgentApp
+from chatsup.kit.render import message_line
 
 
 class ChatScreen(Screen[None]):
@@ -55,11 +55,8 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     @property
-    def agent_app(self) -> AgentApp:
-        from chatsup.agent_console.app import AgentApp
-
-        assert isinstance(self.app, AgentApp)
-        return self.app
+    def ctx(self) -> AgentContext:
+        return context_of(self)
 
     def on_mount(self) -> None:
         self.load()
@@ -68,7 +65,7 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="chat-load")
     async def load(self) -> None:
-        app = self.agent_app
+        app = self.ctx
         self.note("loading…", "dim")
         try:
             detail = await app.client.desk_conversation(self.cid)
@@ -91,9 +88,9 @@ class ChatScreen(Screen[None]):
     def redraw_log(self) -> None:
         log = self.query_one("#chat-log", RichLog)
         log.clear()
-        me = self.agent_app.me
+        me = self.ctx.me
         for m in sorted(self.messages.values(), key=lambda m: m.id):
-            log.write(message_line(m, self.agent_app.tz, me.id if me else None))
+            log.write(message_line(m, self.ctx.tz, me.id if me else None))
         if not self.messages:
             log.write(Text("(no messages yet)", style="dim"))
 
@@ -106,9 +103,9 @@ class ChatScreen(Screen[None]):
         if self.detail is None:
             return  # drawn when the transcript arrives
         if m.id > newest and len(self.messages) > 1:
-            me = self.agent_app.me
+            me = self.ctx.me
             self.query_one("#chat-log", RichLog).write(
-                message_line(m, self.agent_app.tz, me.id if me else None)
+                message_line(m, self.ctx.tz, me.id if me else None)
             )
         else:
             self.redraw_log()
@@ -116,7 +113,7 @@ class ChatScreen(Screen[None]):
     def update_conversation(self, item: ConversationItem) -> None:
         self.item = item
         self.query_one("#chat-title", Static).update(chat_title(item))
-        me = self.agent_app.me
+        me = self.ctx.me
         if item.ended_at is not None:
             self.close_chat("the chat has ended")
         elif item.agent is not None and me is not None and item.agent.id != me.id:
@@ -140,7 +137,7 @@ class ChatScreen(Screen[None]):
 
     @work(group="chat-send")
     async def send(self, text: str) -> None:
-        app = self.agent_app
+        app = self.ctx
         client_id = self.pending.setdefault(text, uuid.uuid4().hex)
         self.sending = True
         self.note("sending…", "dim")
@@ -177,12 +174,10 @@ class ChatScreen(Screen[None]):
         self.dismiss(None)
 
     def action_visitor(self) -> None:
-        from chatsup.agent_console.screens.visitor import VisitorScreen
-
         self.app.push_screen(VisitorScreen(self.cid))
 
     def action_end(self) -> None:
         if self.item is not None and self.item.ended_at is not None:
             self.notify("This chat has already ended")
             return
-        self.agent_app.confirm_end(self.cid)
+        self.post_message(EndChat(self.cid))

@@ -5,7 +5,7 @@ cycles presence, `r` reloads."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,13 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from chatsup.agent_console.context import AgentContext, context_of
 from chatsup.agent_console.lines import is_waiting, visitor_label, waited
+from chatsup.agent_console.messages import EndChat, OpenChat, ReloadDesk
 from chatsup.agent_console.status import StatusBar
 from chatsup.domain.models import ConversationItem
-from chatsup.tui import render as r
-
-if TYPE_CHECKING:
-    from chatsup.agent_console.app import AgentApp
+from chatsup.kit import render as r
 
 COLUMNS = ("", "chat", "visitor", "site", "waits", "msgs", "last line")
 FIXED_WIDTH = 52  # what the columns before "last line" take, with cell padding
@@ -56,11 +55,8 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     @property
-    def agent_app(self) -> AgentApp:
-        from chatsup.agent_console.app import AgentApp
-
-        assert isinstance(self.app, AgentApp)
-        return self.app
+    def ctx(self) -> AgentContext:
+        return context_of(self)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -77,13 +73,13 @@ class QueueScreen(Screen[None]):
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.agent_app.items.get(int(key)) if key else None
+        return self.ctx.items.get(int(key)) if key else None
 
     def redraw(self) -> None:
         """Rebuild the rows (a desk holds few) and keep the cursor on its chat."""
         if not self.is_mounted:
             return
-        app = self.agent_app
+        app = self.ctx
         table = self.table
         keep = self.current()
         rows = ordered(app.items)
@@ -143,12 +139,12 @@ class QueueScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
         if key:
-            self.agent_app.open_chat(int(key))
+            self.post_message(OpenChat(int(key)))
 
     def action_end(self) -> None:
         c = self.current()
         if c is not None:
-            self.agent_app.confirm_end(c.id)
+            self.post_message(EndChat(c.id))
 
     def action_reload(self) -> None:
-        self.agent_app.reload_desk()
+        self.post_message(ReloadDesk())

@@ -4,7 +4,7 @@ and the pages viewed. `escape` goes back."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -14,12 +14,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from chatsup.agent_console.context import context_of
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import DeskConversation
-from chatsup.tui import render as r
-
-if TYPE_CHECKING:
-    from chatsup.agent_console.app import AgentApp
+from chatsup.kit import render as r
 
 
 def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
@@ -89,7 +87,9 @@ def describe_visitor(d: DeskConversation, tz: ZoneInfo) -> Text:
 
 
 class VisitorScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Back", id="visitor.back")
+    ]
 
     def __init__(self, conversation_id: int) -> None:
         super().__init__()
@@ -102,7 +102,7 @@ class VisitorScreen(ModalScreen[None]):
             yield Static(Text("loading…", style="dim"), id="visitor-body")
 
     async def on_mount(self) -> None:
-        app: AgentApp = self.app  # type: ignore[assignment]
+        app = context_of(self)
         body = self.query_one("#visitor-body", Static)
         try:
             self.detail = await app.client.desk_conversation(self.cid)

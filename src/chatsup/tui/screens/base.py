@@ -3,8 +3,8 @@ line. A tab says its columns, how to fetch a page and how to draw a row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,11 +15,9 @@ from textual.widgets import Static
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import Page
-from chatsup.tui.widgets.filter_banner import FilterBanner
-from chatsup.tui.widgets.paged_table import Column, PagedTable
-
-if TYPE_CHECKING:
-    from chatsup.tui.app import ChatsupApp
+from chatsup.kit.filter_banner import FilterBanner
+from chatsup.kit.paged_table import Column, PagedTable
+from chatsup.tui.context import Context, context_of
 
 
 class ListTab(Vertical):
@@ -29,10 +27,11 @@ class ListTab(Vertical):
         Binding("slash", "search", "Search", id="search"),
         Binding("e", "export", "Export", id="export"),
         Binding("r", "reload", "Reload", show=False, id="reload"),
-        Binding("escape", "clear_search", "Clear", show=False),
+        Binding("escape", "clear_search", "Clear", show=False, id="list.clear-search"),
     ]
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EXPORT_KIND: ClassVar[str] = ""
+    PAGE_SIZE: ClassVar[int] = 100  # rows per request
     TITLE: ClassVar[str] = ""
     BANNER: ClassVar[dict[str, Any]] = {}
     ENTER: ClassVar[str] = "details"  # what `enter` on a row does
@@ -42,16 +41,13 @@ class ListTab(Vertical):
         self.loaded = False
 
     @property
-    def chat_app(self) -> ChatsupApp:
-        from chatsup.tui.app import ChatsupApp
-
-        assert isinstance(self.app, ChatsupApp)
-        return self.app
+    def ctx(self) -> Context:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
-        yield FilterBanner(self.chat_app.tz, **self.BANNER)
+        yield FilterBanner(self.ctx.tz, **self.BANNER)
         yield from self.compose_top()
-        yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells)
+        yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells, self.order())
         yield Static("", classes="status")
 
     def compose_top(self) -> ComposeResult:
@@ -80,14 +76,18 @@ class ListTab(Vertical):
     def cells(self, item: Any) -> Sequence[Text]:
         raise NotImplementedError
 
+    def order(self) -> Callable[[Any], Any] | None:
+        """The list's sort key, newest first, for live rows (None: on top)."""
+        return None
+
     # -- life -------------------------------------------------------------------
 
     def activate(self) -> None:
         """Called when the tab is shown: the first time, load."""
         if not self.loaded:
             self.loaded = True
-            self.banner.tz = self.chat_app.tz  # the company's, known once connected
-            self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
+            self.banner.tz = self.ctx.tz  # the company's, known once connected
+            self.banner.set_choices(self.ctx.agents, self.ctx.sites)
             self.table.reload()
         self.call_after_refresh(self.table.focus)
 

@@ -11,9 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from chatsup.domain.models import Call, CallPage, CallSummary
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.paged_table import Column
+from chatsup.tui.messages import OpenDetails
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.widgets.paged_table import Column
 
 STATE_STYLE = {
     "answered": "green",
@@ -62,7 +63,7 @@ class CallsTab(ListTab):
         yield Static("", id="call-summary", classes="summary")
 
     async def fetch(self, cursor: str | None) -> CallPage:
-        page = await self.chat_app.client.calls(self.filters, cursor, 100)
+        page = await self.ctx.client.calls(self.filters, cursor, self.PAGE_SIZE)
         if cursor is None:
             self.query_one("#call-summary", Static).update(summary_text(page.summary))
         return page
@@ -70,7 +71,7 @@ class CallsTab(ListTab):
     def cells(self, c: Call) -> Sequence[Text]:
         return (
             Text(str(c.conversation_id or "—")),
-            r.when(c.started_at, self.chat_app.tz),
+            r.when(c.started_at, self.ctx.tz),
             r.seconds(c.duration_s),
             Text(str(c.caller.id)),
             r.plain(c.caller.nickname, 20),
@@ -83,4 +84,4 @@ class CallsTab(ListTab):
     def action_details(self) -> None:
         c = self.table.current
         if c is not None:
-            self.chat_app.open_details(c.caller.id, conversation_id=c.conversation_id)
+            self.post_message(OpenDetails(c.caller.id, c.conversation_id))

@@ -11,9 +11,10 @@ from textual.binding import Binding, BindingType
 
 from chatsup.client.errors import describe
 from chatsup.domain.models import Contact, Page
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.paged_table import Column
+from chatsup.tui.messages import EditProfile, ShowTab
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.widgets.paged_table import Column
 
 
 class ContactsTab(ListTab):
@@ -36,7 +37,7 @@ class ContactsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[Contact]:
-        return await self.chat_app.client.contacts(self.filters, cursor, 100)
+        return await self.ctx.client.contacts(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, c: Contact) -> Sequence[Text]:
         return (
@@ -49,27 +50,27 @@ class ContactsTab(ListTab):
 
     def action_visitor(self) -> None:
         if (c := self.table.current) is not None:
-            self.chat_app.show_tab("visitors", visitor_id=c.id)
+            self.post_message(ShowTab("visitors", {"visitor_id": c.id}))
 
     def action_chats(self) -> None:
         if (c := self.table.current) is not None:
-            self.chat_app.show_tab("messages", visitor_id=c.id)
+            self.post_message(ShowTab("messages", {"visitor_id": c.id}))
 
     def action_profile(self) -> None:
         if (c := self.table.current) is not None:
-            self.chat_app.edit_profile(c.id)
+            self.post_message(EditProfile(c.id))
 
     def action_delete(self) -> None:
         c = self.table.current
         if c is None:
             return
-        from chatsup.tui.screens.confirm import ConfirmScreen
+        from chatsup.kit.confirm import ConfirmScreen
 
         async def done(yes: bool | None) -> None:
             if not yes:
                 return
             try:
-                await self.chat_app.client.delete_profile(c.id)
+                await self.ctx.client.delete_profile(c.id)
             except Exception as e:
                 self.notify(describe(e), severity="error")
                 return

@@ -6,7 +6,7 @@ edits the profile, `escape` goes back."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,10 +17,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from chatsup.client.errors import describe
 from chatsup.domain.models import VisitorDetail
-from chatsup.tui import render as r
-
-if TYPE_CHECKING:
-    from chatsup.tui.app import ChatsupApp
+from chatsup.kit import render as r
+from chatsup.tui.context import Context, context_of
+from chatsup.tui.messages import EditProfile, MailTranscript
 
 
 def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
@@ -37,10 +36,10 @@ def kv(pairs: list[tuple[str, Text | str | None]]) -> Text:
 
 class DetailsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "back", "Back"),
-        Binding("enter", "transcript", "Transcript"),
-        Binding("m", "mail", "Mail transcript"),
-        Binding("p", "profile", "Edit profile"),
+        Binding("escape,q", "back", "Back", id="details.back"),
+        Binding("enter", "transcript", "Transcript", id="details.transcript"),
+        Binding("m", "mail", "Mail transcript", id="details.mail"),
+        Binding("p", "profile", "Edit profile", id="details.profile"),
     ]
 
     def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:
@@ -62,12 +61,8 @@ class DetailsScreen(Screen[None]):
         yield Footer()
 
     @property
-    def chat_app(self) -> ChatsupApp:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
-        return app
+    def ctx(self) -> Context:
+        return context_of(self)
 
     async def on_mount(self) -> None:
         t = self.query_one("#d-chats", DataTable)
@@ -77,12 +72,12 @@ class DetailsScreen(Screen[None]):
 
     async def load(self) -> None:
         try:
-            d = await self.chat_app.client.visitor(self.visitor_id)
+            d = await self.ctx.client.visitor(self.visitor_id)
         except Exception as e:
             self.query_one("#d-title", Static).update(Text(describe(e), style="red"))
             return
         self.detail = d
-        tz = self.chat_app.tz
+        tz = self.ctx.tz
         v = d.visitor
         title = Text(f"Visitor #{v.number} ", style="bold")
         if d.profile and d.profile.name:
@@ -200,10 +195,10 @@ class DetailsScreen(Screen[None]):
         if cid is None:
             self.notify("This visitor has no discussion to mail", severity="warning")
             return
-        self.chat_app.mail_transcript(cid)
+        self.post_message(MailTranscript(cid))
 
     def action_profile(self) -> None:
         async def reload(_: object) -> None:
             await self.load()
 
-        self.chat_app.edit_profile(self.visitor_id, then=reload)
+        self.post_message(EditProfile(self.visitor_id, reload))

@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from chatsup.client import Filters
 from chatsup.client.errors import describe
+from chatsup.tui.context import context_of
 
 
 def default_path(kind: str, fmt: str) -> Path:
@@ -26,8 +27,8 @@ def default_path(kind: str, fmt: str) -> Path:
 
 class ExportScreen(ModalScreen[Path | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", priority=True),
-        Binding("ctrl+s", "start", "Export", priority=True),
+        Binding("escape", "cancel", "Close", priority=True, id="export.cancel"),
+        Binding("ctrl+s", "start", "Export", priority=True, id="export.start"),
     ]
 
     def __init__(self, kind: str, filters: Filters) -> None:
@@ -70,10 +71,6 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @work(exclusive=True)
     async def run_export(self) -> None:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
         self.running = True
         fmt = str(self.query_one("#ex-format", Select).value)
         dest = Path(self.query_one("#ex-path", Input).value).expanduser()
@@ -86,7 +83,9 @@ class ExportScreen(ModalScreen[Path | None]):
             status.update(Text(f"exporting to {dest}… {n / 1e6:.1f} MB"))
 
         try:
-            size = await app.client.export(self.kind, fmt, self.filters, dest, progress)
+            size = await context_of(self).client.export(
+                self.kind, fmt, self.filters, dest, progress
+            )
         except Exception as e:
             status.update(Text(describe(e), style="red"))
             self.running = False

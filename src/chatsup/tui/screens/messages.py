@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -12,9 +12,10 @@ from textual.binding import Binding, BindingType
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationItem, Page
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.paged_table import Column
+from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.widgets.paged_table import Column
 
 STATUS_STYLE = {"unanswered": "bold red", "answered": "green", "ended": "dim", "open": ""}
 
@@ -37,6 +38,10 @@ def matches(item: ConversationItem, f: Filters, tz: Any) -> bool:
     if f.status == "unanswered":
         return item.unanswered
     return not f.status or f.status == item.status
+
+
+def started(c: ConversationItem) -> tuple[datetime, int]:
+    return (c.started_at, c.id)
 
 
 class MessagesTab(ListTab):
@@ -62,7 +67,7 @@ class MessagesTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[ConversationItem]:
-        return await self.chat_app.client.conversations(self.filters, cursor, 100)
+        return await self.ctx.client.conversations(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, c: ConversationItem) -> Sequence[Text]:
         last = (
@@ -72,7 +77,7 @@ class MessagesTab(ListTab):
         )
         status = "unanswered" if c.unanswered and c.status == "ended" else c.status
         return (
-            r.when(c.started_at, self.chat_app.tz),
+            r.when(c.started_at, self.ctx.tz),
             r.ref(c.site),
             r.ref(c.agent),
             r.visitor(c.visitor),
@@ -82,11 +87,15 @@ class MessagesTab(ListTab):
             last,
         )
 
+    def order(self) -> Callable[[Any], Any]:
+        """As the server lists them: latest start first."""
+        return started
+
     def on_conversation(self, item: ConversationItem) -> None:
         """A live change: insert at the top or update in place."""
         if not self.loaded:
             return
-        if str(item.id) in self.table.items or matches(item, self.filters, self.chat_app.tz):
+        if str(item.id) in self.table.items or matches(item, self.filters, self.ctx.tz):
             self.table.upsert(item)
             self.show_status()
 
@@ -100,7 +109,7 @@ class MessagesTab(ListTab):
 
     def action_details(self) -> None:
         if (c := self._current()) is not None:
-            self.chat_app.open_details(c.visitor.id, conversation_id=c.id)
+            self.post_message(OpenDetails(c.visitor.id, c.id))
 
     def action_transcript(self) -> None:
         if (c := self._current()) is not None:
@@ -110,18 +119,18 @@ class MessagesTab(ListTab):
 
     def action_mail(self) -> None:
         if (c := self._current()) is not None:
-            self.chat_app.mail_transcript(c.id)
+            self.post_message(MailTranscript(c.id))
 
     def action_profile(self) -> None:
         if (c := self._current()) is not None:
-            self.chat_app.edit_profile(c.visitor.id)
+            self.post_message(EditProfile(c.visitor.id))
 
     def action_tail(self) -> None:
-        self.chat_app.open_tail(None)
+        self.post_message(OpenTail(None))
 
     def action_tail_one(self) -> None:
         if (c := self._current()) is not None:
-            self.chat_app.open_tail(c.id)
+            self.post_message(OpenTail(c.id))
 
 
 __all__ = ["MessagesTab", "describe", "matches"]

@@ -7,7 +7,7 @@ every few seconds)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +18,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from chatsup.domain import events as ev
 from chatsup.domain.events import Event
+from chatsup.kit.filter_banner import FilterBanner
+from chatsup.tui.context import Context, context_of
 from chatsup.tui.screens.reports.agent_stats import AgentStatsView
 from chatsup.tui.screens.reports.base import ReportView
 from chatsup.tui.screens.reports.daily import DailyView
@@ -25,10 +27,6 @@ from chatsup.tui.screens.reports.heatmap import HeatmapView
 from chatsup.tui.screens.reports.interactions import InteractionsView
 from chatsup.tui.screens.reports.monthly import MonthlyView
 from chatsup.tui.screens.reports.visitor_stats import VisitorStatsView
-from chatsup.tui.widgets.filter_banner import FilterBanner
-
-if TYPE_CHECKING:
-    from chatsup.tui.app import ChatsupApp
 
 VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
     ("daily", "d", "Daily", DailyView),
@@ -53,9 +51,16 @@ REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
 class MonitoringTab(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "cycle(-1)", "Prev report", show=False),
-        Binding("right_square_bracket", "cycle(1)", "Next report", show=False),
-        *[Binding(key, f"show_view('{vid}')", label, show=False) for vid, key, label, _ in VIEWS],
+        Binding(
+            "left_square_bracket", "cycle(-1)", "Prev report", show=False, id="monitoring.prev"
+        ),
+        Binding(
+            "right_square_bracket", "cycle(1)", "Next report", show=False, id="monitoring.next"
+        ),
+        *[
+            Binding(key, f"show_view('{vid}')", label, show=False, id=f"monitoring.{vid}")
+            for vid, key, label, _ in VIEWS
+        ],
         Binding("e", "export", "Export", id="export"),
     ]
 
@@ -68,14 +73,11 @@ class MonitoringTab(Vertical):
         self._counts_shown = True
 
     @property
-    def chat_app(self) -> ChatsupApp:
-        from chatsup.tui.app import ChatsupApp
-
-        assert isinstance(self.app, ChatsupApp)
-        return self.app
+    def ctx(self) -> Context:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
-        yield FilterBanner(self.chat_app.tz, search=False, all_label="Report default")
+        yield FilterBanner(self.ctx.tz, search=False, all_label="Report default")
         with TabbedContent(id="mon-tabs"):
             for vid, key, label, cls in VIEWS:
                 with TabPane(f"{label} ({key})", id=f"mon-{vid}"):
@@ -106,8 +108,8 @@ class MonitoringTab(Vertical):
     def activate(self) -> None:
         if not self.loaded:
             self.loaded = True
-            self.banner.tz = self.chat_app.tz
-            self.banner.set_choices(self.chat_app.agents, self.chat_app.sites)
+            self.banner.tz = self.ctx.tz
+            self.banner.set_choices(self.ctx.agents, self.ctx.sites)
         self._show_current()
 
     def _show_current(self) -> None:

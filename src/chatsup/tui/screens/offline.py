@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 
 from chatsup.client.errors import describe
 from chatsup.domain.models import OfflineMessage, Page
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.paged_table import Column
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.widgets.paged_table import Column
 
 
 class OfflineTab(ListTab):
@@ -35,12 +35,12 @@ class OfflineTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[OfflineMessage]:
-        return await self.chat_app.client.offline_messages(self.filters, cursor, 100)
+        return await self.ctx.client.offline_messages(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, o: OfflineMessage) -> Sequence[Text]:
         contact = " · ".join(x for x in (o.email, o.phone) if x) or None
         return (
-            r.when(o.at, self.chat_app.tz),
+            r.when(o.at, self.ctx.tz),
             r.ref(o.site),
             r.visitor(o.visitor),
             r.plain(o.name, 20),
@@ -78,16 +78,14 @@ class OfflineTab(ListTab):
         async def done(site_id: int | None) -> None:
             if site_id is None:
                 return
-            site = next(s for s in self.chat_app.sites if s.id == site_id)
+            site = next(s for s in self.ctx.sites if s.id == site_id)
             try:
-                new = await self.chat_app.client.set_offline_enabled(
-                    site.id, not site.offline_enabled
-                )
+                new = await self.ctx.client.set_offline_enabled(site.id, not site.offline_enabled)
             except Exception as e:
                 self.notify(describe(e), severity="error")
                 return
-            await self.chat_app.refresh_choices()
+            await self.ctx.refresh_choices()
             state = "on" if new.offline_enabled else "off"
             self.notify(f"Offline messages are {state} for {new.name}")
 
-        self.app.push_screen(OfflineSwitchScreen(self.chat_app.sites), done)
+        self.app.push_screen(OfflineSwitchScreen(self.ctx.sites), done)

@@ -13,12 +13,14 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from chatsup.domain.models import Site
-from chatsup.tui import render as r
-from chatsup.tui.screens.confirm import ConfirmScreen
+from chatsup.kit import render as r
+from chatsup.kit.confirm import ConfirmScreen
 
 
 class OfflineSwitchScreen(ModalScreen[int | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Cancel", id="offline-switch.cancel")
+    ]
 
     def __init__(self, sites: list[Site]) -> None:
         super().__init__()

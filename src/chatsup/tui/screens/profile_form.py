@@ -22,8 +22,8 @@ FIELDS = ("name", "email", "phone")
 
 class ProfileForm(ModalScreen[Profile | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True, id="profile.save"),
+        Binding("escape", "cancel", "Cancel", priority=True, id="profile.cancel"),
     ]
 
     def __init__(

@@ -11,13 +11,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.tui.messages import OpenDetails
 
 
 class ReaderScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("enter", "details", "Visitor details"),
+        Binding("escape,q", "dismiss", "Back", id="reader.dismiss"),
+        Binding("enter", "details", "Visitor details", id="reader.details"),
     ]
 
     def __init__(
@@ -46,9 +47,5 @@ class ReaderScreen(ModalScreen[None]):
 
     def action_details(self) -> None:
         if self.visitor_id is not None:
-            from chatsup.tui.app import ChatsupApp
-
-            app = self.app
-            assert isinstance(app, ChatsupApp)
             self.dismiss()
-            app.open_details(self.visitor_id)
+            self.app.post_message(OpenDetails(self.visitor_id))

@@ -11,8 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
+from chatsup.domain.agent_desk import message_of
 from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.tui.context import context_of
 
 MAX_LINES = 5000
 FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per line
@@ -30,22 +32,16 @@ def chat_line(e: Event, tz: object) -> Text | None:
             t.append(f"── chat #{e.data.conversation_id} ended", style="dim")
             return t
         return None
-    d = e.data
-    t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
-    t.append(f"#{d.conversation_id} ", style="dim")
-    if d.sender == "agent":
-        t.append_text(r.plain(d.agent.name if d.agent else "advisor", 16, style="bold green"))
-    else:
-        t.append_text(r.plain(d.visitor.name or f"#{d.visitor.number}", 16, style="bold cyan"))
-    t.append(": ")
-    t.append_text(r.plain(d.body, 400))
-    return t
+    m = message_of(e)
+    if m is None:
+        return None
+    return r.message_line(m, tz, visitor=e.data.visitor, chat=True)  # type: ignore[arg-type]
 
 
 class TailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("end,G", "follow", "Follow"),
+        Binding("escape,q", "dismiss", "Back", id="tail.dismiss"),
+        Binding("end,G", "follow", "Follow", id="tail.follow"),
     ]
 
     def __init__(self, conversation_id: int | None) -> None:
@@ -73,13 +69,9 @@ class TailScreen(Screen[None]):
         return e.conversation_id == self.conversation_id
 
     def add(self, e: Event) -> None:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
         if not self.wants(e):
             return
-        line = chat_line(e, app.tz)
+        line = chat_line(e, context_of(self).tz)
         if line is not None:
             self.pending.append(line)
 

@@ -13,13 +13,15 @@ from textual.widgets import Static
 
 from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationDetail
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.tui.context import context_of
+from chatsup.tui.messages import MailTranscript
 
 
 class TranscriptScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Back"),
-        Binding("m", "mail", "Mail transcript"),
+        Binding("escape,q", "dismiss", "Back", id="transcript.dismiss"),
+        Binding("m", "mail", "Mail transcript", id="transcript.mail"),
     ]
 
     def __init__(self, conversation_id: int) -> None:
@@ -32,12 +34,9 @@ class TranscriptScreen(ModalScreen[None]):
             yield Static(Text("loading…", style="dim"), id="tr-body")
 
     async def on_mount(self) -> None:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
+        ctx = context_of(self)
         try:
-            d: ConversationDetail = await app.client.conversation(self.conversation_id)
+            d: ConversationDetail = await ctx.client.conversation(self.conversation_id)
         except Exception as e:
             self.query_one("#tr-body", Static).update(Text(describe(e), style="red"))
             return
@@ -49,12 +48,8 @@ class TranscriptScreen(ModalScreen[None]):
         head.append(" · advisor ")
         head.append_text(r.ref(c.agent))
         self.query_one("#tr-head", Static).update(head)
-        body = Text("\n").join(r.message_line(m, app.tz) for m in d.messages)
+        body = Text("\n").join(r.message_line(m, ctx.tz) for m in d.messages)
         self.query_one("#tr-body", Static).update(body or Text("(no messages)", style="dim"))
 
     def action_mail(self) -> None:
-        from chatsup.tui.app import ChatsupApp
-
-        app = self.app
-        assert isinstance(app, ChatsupApp)
-        app.mail_transcript(self.conversation_id)
+        self.post_message(MailTranscript(self.conversation_id))

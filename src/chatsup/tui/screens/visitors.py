@@ -11,9 +11,10 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from chatsup.domain.models import Page, VisitorItem
-from chatsup.tui import render as r
+from chatsup.kit import render as r
+from chatsup.kit.paged_table import Column
+from chatsup.tui.messages import EditProfile, OpenDetails
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.widgets.paged_table import Column
 
 
 class VisitorsTab(ListTab):
@@ -35,10 +36,10 @@ class VisitorsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[VisitorItem]:
-        return await self.chat_app.client.visitors(self.filters, cursor, 100)
+        return await self.ctx.client.visitors(self.filters, cursor, self.PAGE_SIZE)
 
     def cells(self, v: VisitorItem) -> Sequence[Text]:
-        now = datetime.now(self.chat_app.tz)
+        now = datetime.now(self.ctx.tz)
         name = r.plain(v.name, 24) if v.name else Text("+ add", style="dim italic")
         return (
             Text(f"#{v.number}"),
@@ -54,9 +55,9 @@ class VisitorsTab(ListTab):
     def action_details(self) -> None:
         v = self.table.current
         if v is not None:
-            self.chat_app.open_details(v.id)
+            self.post_message(OpenDetails(v.id))
 
     def action_profile(self) -> None:
         v = self.table.current
         if v is not None:
-            self.chat_app.edit_profile(v.id)
+            self.post_message(EditProfile(v.id))

@@ -9,9 +9,9 @@ from typing import Any
 from rich.text import Text
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.render import number, plain, seconds
+from chatsup.kit.chart import Series
+from chatsup.kit.render import number, plain, seconds
 from chatsup.tui.screens.reports.base import ReportView, Row
-from chatsup.tui.widgets.chart import Series
 
 COLUMNS = [
     ("Advisor", 16),

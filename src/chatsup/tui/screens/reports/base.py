@@ -6,7 +6,7 @@ it; `enter` (and `c`) on a row open what is behind its figures."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -17,10 +17,9 @@ from textual.widgets import DataTable, Static
 
 from chatsup.client import Filters, SupervisorClient
 from chatsup.client.errors import describe
-from chatsup.tui.widgets.chart import Chart
-
-if TYPE_CHECKING:
-    from chatsup.tui.app import ChatsupApp
+from chatsup.kit.chart import Chart
+from chatsup.tui.context import Context, context_of
+from chatsup.tui.messages import ShowTab
 
 Row = tuple[str, Sequence[Text]]  # (row key, cells)
 
@@ -55,7 +54,7 @@ class ReportView(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "chats", "Chats", id="chats"),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("r", "reload", "Reload", show=False, id="report.reload"),
     ]
     TITLE: ClassVar[str] = ""
     EXPORT_KIND: ClassVar[str] = ""  # a report the server exports as CSV/JSONL
@@ -69,11 +68,8 @@ class ReportView(Vertical):
         self.fetches = 0
 
     @property
-    def chat_app(self) -> ChatsupApp:
-        from chatsup.tui.app import ChatsupApp
-
-        assert isinstance(self.app, ChatsupApp)
-        return self.app
+    def ctx(self) -> Context:
+        return context_of(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="summary")
@@ -125,7 +121,7 @@ class ReportView(Vertical):
 
     @work(exclusive=True, group="report")
     async def _load(self, filters: Filters) -> None:
-        client = self.chat_app.client
+        client = self.ctx.client
         try:
             data = await self.fetch(client, filters)
         except Exception as e:  # shown, never a traceback
@@ -168,10 +164,10 @@ class ReportView(Vertical):
     # -- drill-down helpers ----------------------------------------------------------
 
     def open_visitors(self, **drill: Any) -> None:
-        self.chat_app.show_tab("visitors", **self._with_range(drill))
+        self.post_message(ShowTab("visitors", self._with_range(drill)))
 
     def open_chats(self, **drill: Any) -> None:
-        self.chat_app.show_tab("messages", **self._with_range(drill))
+        self.post_message(ShowTab("messages", self._with_range(drill)))
 
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
         """The drill's own filters over the report's (advisor, site, dates)."""

@@ -8,9 +8,9 @@ from typing import Any
 from rich.text import Text
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.render import number
+from chatsup.kit.chart import Series
+from chatsup.kit.render import number
 from chatsup.tui.screens.reports.base import ReportView, Row
-from chatsup.tui.widgets.chart import Series
 
 COLUMNS = [("Day", 11), ("Page views", 10), ("Visitors", 9), ("Chats", 7), ("Calls", 6), ("SMS", 5)]
 FIELDS = ["page_views", "visitors", "chats", "calls", "sms"]

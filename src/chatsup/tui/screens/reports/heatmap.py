@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.render import number
+from chatsup.kit.render import number
 from chatsup.tui.screens.reports.base import ReportTable, ReportView, Row
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

@@ -11,9 +11,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.render import number, seconds
+from chatsup.kit.chart import Series
+from chatsup.kit.render import number, seconds
 from chatsup.tui.screens.reports.base import ReportView, Row
-from chatsup.tui.widgets.chart import Series
 
 
 class InteractionsView(ReportView):

@@ -13,9 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.tui.render import number, plain
+from chatsup.kit.chart import Series
+from chatsup.kit.render import number, plain
 from chatsup.tui.screens.reports.base import ReportTable, ReportView, Row
-from chatsup.tui.widgets.chart import Series
 
 BREAKDOWNS = [
     ("by_site", "Site"),
@@ -117,7 +117,7 @@ class VisitorStatsView(ReportView):
     def drill(self, key: str) -> None:
         if key.startswith("by_site:") and self.data is not None:
             name = self.data["by_site"][int(key.split(":")[1])]["key"]
-            site = next((s for s in self.chat_app.sites if s.name == name), None)
+            site = next((s for s in self.ctx.sites if s.name == name), None)
             if site is not None:
                 self.open_visitors(site_id=site.id)
         elif key.startswith("by_"):

@@ -27,8 +27,8 @@ def failure_of(error: BaseException, url: str, token_hint: str) -> tuple[str, st
 
 class FailureScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "retry", "Retry"),
-        Binding("q,escape", "quit", "Quit"),
+        Binding("r", "retry", "Retry", id="failure.retry"),
+        Binding("q,escape", "quit", "Quit", id="failure.quit"),
     ]
 
     def __init__(self, title: str, detail: str) -> None:

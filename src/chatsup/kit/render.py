@@ -105,16 +105,30 @@ def number(value: float | None, style: str = "") -> Text:
 SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
 
 
-def message_line(m: Message, tz: ZoneInfo, me_id: int | None = None) -> Text:
-    """A chat line: time, who (`you` for the advisor `me_id`), the text, media."""
+def message_line(
+    m: Message,
+    tz: ZoneInfo,
+    me_id: int | None = None,
+    *,
+    visitor: VisitorRef | None = None,
+    chat: bool = False,
+) -> Text:
+    """A chat line: time, who (`you` for the advisor `me_id`; the visitor's
+    name or number when `visitor` is given), the text, media. `chat` puts
+    the conversation's number first (lines of many chats, as in the tail).
+    The one chat-line renderer: the tail, the transcript and the agent chat."""
     t = Text()
     t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
+    if chat:
+        t.append(f"#{m.conversation_id} ", style="dim")
     if m.sender == "agent":
         who = (
             "you"
             if me_id is not None and m.agent is not None and m.agent.id == me_id
             else (m.agent.name if m.agent else "advisor")
         )
+    elif m.sender == "visitor" and visitor is not None:
+        who = visitor.name or f"#{visitor.number}"
     else:
         who = m.sender
     t.append_text(plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))

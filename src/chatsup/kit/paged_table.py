@@ -37,10 +37,11 @@ class Column:
 
 
 class PagedTable(DataTable[Any], Generic[T]):
+    HELP_TITLE = "List"
     # a list: home/end go to the first/last row (DataTable's own are horizontal)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("home", "scroll_top", "First row", show=False, id="table.scroll-top"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="table.scroll-bottom"),
     ]
     """Rows of items of type T, `key(item)` unique, `cells(item)` the row."""
 
@@ -62,6 +63,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         fetch: Callable[[str | None], Awaitable[Page[T]]],
         key: Callable[[T], str],
         cells: Callable[[T], Sequence[Text]],
+        order: Callable[[T], Any] | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -69,6 +71,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.fetch = fetch
         self.key_of = key
         self.cells_of = cells
+        self.order_of = order  # the list's sort key, newest (largest) first
         self.items: dict[str, T] = {}
         self.next_cursor: str | None = None
         self.fetching = False
@@ -146,9 +149,12 @@ class PagedTable(DataTable[Any], Generic[T]):
     # -- live ------------------------------------------------------------------
 
     def upsert(self, item: T, *, on_top: bool = True, highlight: bool = True) -> None:
-        """Insert a new item at the top, or update it in place, keeping the
-        cursor on the row the user is on."""
+        """Insert a new item in its place (at the top without an `order`), or
+        update it in place, keeping the cursor on the row the user is on. An
+        item older than the last row while more pages wait is left to paging."""
         k = self.key_of(item)
+        if k not in self.items and self._belongs_to_a_later_page(item):
+            return
         cells = list(self.cells_of(item))
         if highlight:
             cells = [_reversed(c) if isinstance(c, Text) else c for c in cells]
@@ -160,7 +166,11 @@ class PagedTable(DataTable[Any], Generic[T]):
             current = self.current
             self.items[k] = item
             self.add_row(*cells, key=k)
-            if on_top and self.row_count > 1:
+            if self.order_of is not None and self.row_count > 1:
+                self._sort_by_order()
+                if current is not None:
+                    self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=False)
+            elif on_top and self.row_count > 1:
                 self._move_to_top(k)
                 if current is not None:
                     self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=False)
@@ -184,6 +194,20 @@ class PagedTable(DataTable[Any], Generic[T]):
         rank = {id(self.get_row_at(i)[0]): i + 1 for i in range(self.row_count)}
         rank[id(self.get_row(k)[0])] = 0
         self.sort(key=lambda cells: rank.get(id(cells[0]), 0))
+
+    def _belongs_to_a_later_page(self, item: T) -> bool:
+        if self.order_of is None or not self.items or not (self.next_cursor or self.fetching):
+            return False
+        oldest = min(self.order_of(i) for i in self.items.values())
+        return bool(self.order_of(item) < oldest)
+
+    def _sort_by_order(self) -> None:
+        """Rows newest first by `order` (rows found by their first cell, as
+        in `_move_to_top`)."""
+        assert self.order_of is not None
+        order = self.order_of
+        rank = {id(self.get_row(k)[0]): order(item) for k, item in self.items.items()}
+        self.sort(key=lambda cells: rank[id(cells[0])], reverse=True)
 
     def _unhighlight(self, k: str) -> None:
         item = self.items.get(k)

@@ -1,0 +1,178 @@
+"""What the supervisor sees, as pictures: every tab, the session details, the
+profile form and help, at 80×24 and 120×40 (pytest-textual-snapshot).
+
+Deterministic: a store seeded with a fixed seed ending at a fixed instant,
+the clock frozen there (time-machine, the server's thread included), the
+server address shown as a fixed name, the cursor not blinking. Each SVG was
+looked at (rendered to PNG) before it was accepted; update with
+`pytest tests/tui/test_snapshots.py --snapshot-update` and look again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from chatsup.agent_console.app import AgentApp
+from chatsup.cli import create_token
+from chatsup.embedded import EmbeddedServer
+from chatsup.kit.help import HelpScreen
+from chatsup.kit.paged_table import PagedTable
+from chatsup.server.seed import seed_demo
+from chatsup.server.store import Store
+from chatsup.tui.app import ChatsupApp, TopBar
+from chatsup.tui.screens.details import DetailsScreen
+from chatsup.tui.screens.profile_form import ProfileForm
+from tests.harness import make_settings
+from tests.tui.pilot import until
+
+NOW = datetime(2026, 11, 18, 15, 30, tzinfo=ZoneInfo("Europe/Paris"))  # a Wednesday
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """A server over three seeded days, a supervisor token and an advisor's."""
+    tmp: Path = tmp_path_factory.mktemp("snap")
+    settings = make_settings(tmp)
+    with time_machine.travel(NOW, tick=False):
+        store = Store.open(settings.store.path, tz=settings.tz)
+        try:
+            seed_demo(store, days=3, scale=0.2, seed=7, now=NOW.timestamp())
+            token = create_token(store, "supervisor", "Boss", None)
+            agent = create_token(store, "agent", "Hugo", 1)
+        finally:
+            store.close()
+        server = EmbeddedServer(settings).start()
+        try:
+            yield server.url, token, agent
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Connected and the first list shown; the address drawn as a fixed name."""
+    app: Any = pilot.app
+    await until(
+        pilot, lambda: app.messages.table.row_count > 0 and app.query_one(TopBar).state == "live"
+    )
+    bar = app.query_one(TopBar)
+    bar.url = "http://chatsup.test"
+    bar.redraw()
+
+
+def tab_ready(key: str, name: str) -> Any:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app: Any = pilot.app
+        await settle(pilot)
+        await pilot.press(key)
+        if name == "monitoring":
+            await pilot.pause(1.0)  # the report and its chart
+        else:
+            table = app.tab(name).table
+            await until(pilot, lambda: table.row_count > 0 and not table.fetching)
+            await until(pilot, lambda: isinstance(app.focused, PagedTable))
+            status = app.tab(name).query_one(".status")
+            await until(pilot, lambda: "shown" in str(status.render()))
+        await pilot.pause(0.5)
+
+    return run_before
+
+
+TABS = [
+    ("1", "messages"),
+    ("2", "offline"),
+    ("3", "calls"),
+    ("4", "visitors"),
+    ("5", "contacts"),
+    ("6", "monitoring"),
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(("key", "name"), TABS, ids=[n for _, n in TABS])
+def test_tab(
+    snap_compare: Any,
+    seeded: tuple[str, str, str],
+    frozen: None,
+    key: str,
+    name: str,
+    size: tuple[int, int],
+) -> None:
+    app = ChatsupApp(*seeded[:2])
+    assert snap_compare(app, terminal_size=size, run_before=tab_ready(key, name))
+
+
+async def open_details(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, DetailsScreen))
+    await until(pilot, lambda: str(app.screen.query_one("#d-profile").render()) != "")
+    await pilot.pause(0.3)
+
+
+async def open_profile(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, ProfileForm))
+    await until(pilot, lambda: isinstance(app.focused, Input))
+    app.focused.cursor_blink = False
+    await pilot.pause(0.3)
+
+
+async def open_help(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+    await pilot.pause(0.2)
+
+
+SCREENS = {"details": open_details, "profile": open_profile, "help": open_help}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    snap_compare: Any,
+    seeded: tuple[str, str, str],
+    frozen: None,
+    screen: str,
+    size: tuple[int, int],
+) -> None:
+    app = ChatsupApp(*seeded[:2])
+    assert snap_compare(app, terminal_size=size, run_before=SCREENS[screen])
+
+
+async def desk_ready(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await until(pilot, lambda: app.live_state == "live" and app.me is not None)
+    await pilot.pause(0.5)  # the desk reloaded (the seeded chats are all ended: empty)
+    app.url = "http://chatsup.test"
+    app.redraw_status()
+    await pilot.pause(0.5)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_agent_desk(
+    snap_compare: Any, seeded: tuple[str, str, str], frozen: None, size: tuple[int, int]
+) -> None:
+    """The advisor's console (its own app, the same kit)."""
+    app = AgentApp(seeded[0], seeded[2])
+    assert snap_compare(app, terminal_size=size, run_before=desk_ready)
