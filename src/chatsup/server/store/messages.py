@@ -5,9 +5,10 @@ times are computed here, once, by the metric definitions of ARCHITECTURE.md."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from chatsup.server.store import media as media_store
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
 from chatsup.server.store.errors import BadInput, NotFound
@@ -60,6 +61,7 @@ class NewMessage:
     media: dict[str, Any] | None = None
     client_key: str | None = None
     at: float | None = None
+    media_id: int | None = None  # a visitor's upload (store/media.py): sets `media`
 
 
 def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
@@ -95,7 +97,8 @@ def _insert_message(
     media = m.media or {}
     new_id = tx.insert(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
-        " media_size, media_url, response_s, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " media_size, media_url, response_s, client_key, media_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             sender,
@@ -108,6 +111,7 @@ def _insert_message(
             media.get("url"),
             response_s,
             m.client_key,
+            media.get("id"),
         ),
     )
     return new_id
@@ -151,6 +155,8 @@ def visitor_message(
     again = _existing(tx, m.client_key)
     if again:
         return again
+    if m.media_id is not None:
+        m = replace(m, media=media_store.attachment(tx, visitor_id, m.media_id))
     at = tx.now if m.at is None else m.at
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"

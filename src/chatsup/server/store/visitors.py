@@ -7,7 +7,7 @@ from typing import Any
 
 from chatsup.server.store.conversations import ITEM_SELECT, item
 from chatsup.server.store.errors import NotFound
-from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, keyset, page
+from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, check_status, keyset, page
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -44,6 +44,7 @@ def list_visitors(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Most recently seen first. Date range, advisor and site select visitors
     with a session in the range, on that site, presented that advisor (the
     "visitors" metric: a session in the bucket)."""
+    check_status(f)
     conds: list[str] = []
     params: list[Any] = []
     if f.since is not None:
@@ -101,6 +102,7 @@ def contact_item(row: Any, tz: Any) -> dict[str, Any]:
 
 def list_contacts(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Visitors with a profile, most recently updated profile first."""
+    check_status(f)
     conds, params = f.where(
         time_col="p.updated_at",
         agent_col="v.presented_agent_id",
