@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from tests.harness import World
 
@@ -36,7 +37,7 @@ def test_presence_totals_add_up_to_the_range(world: World) -> None:
             assert abs(total - length) < 0.002, row
             pieces = row["intervals"]
             assert pieces[0]["from"] == data["from"] and pieces[-1]["to"] == data["to"]
-            for p, q in zip(pieces, pieces[1:], strict=False):
+            for p, q in pairwise(pieces):
                 assert p["to"] == q["from"] and p["status"] != q["status"]
         alice = rows[world.agent_id]
         assert [p["status"] for p in alice["intervals"]] == [
