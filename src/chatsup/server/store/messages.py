@@ -25,6 +25,8 @@ def message_dict(row: Any, tz: Any) -> dict[str, Any]:
             "size": row["media_size"],
             "url": row["media_url"],
         }
+        if row["media_id"] is not None:  # an upload (store/media.py)
+            media["id"] = row["media_id"]
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],
@@ -39,7 +41,7 @@ def message_dict(row: Any, tz: Any) -> dict[str, Any]:
 
 MESSAGE_SELECT = """
 SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
-       m.media_name, m.media_type, m.media_size, m.media_url, m.response_s
+       m.media_name, m.media_type, m.media_size, m.media_url, m.media_id, m.response_s
 FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
 """
 

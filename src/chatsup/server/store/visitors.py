@@ -199,9 +199,11 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
             "type": m["media_type"],
             "size": m["media_size"],
             "url": m["media_url"],
+            **({} if m["media_id"] is None else {"id": m["media_id"]}),
         }
         for m in rx.execute(
-            "SELECT m.media_name, m.media_type, m.media_size, m.media_url FROM messages m"
+            "SELECT m.media_name, m.media_type, m.media_size, m.media_url, m.media_id"
+            " FROM messages m"
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE c.visitor_id = ? AND m.media_url IS NOT NULL ORDER BY m.id DESC LIMIT ?",
             (visitor_id, DETAIL_LIMIT),
