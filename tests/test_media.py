@@ -95,7 +95,14 @@ def _check_headers(h: Any, kind: str, image: bool) -> None:
 
 
 def test_size_and_type_limits(tmp_path: Any) -> None:
-    world = World(tmp_path, server={"max_media_bytes": 200_000, "max_body_bytes": 65536})
+    world = World(
+        tmp_path,
+        server={
+            "max_media_bytes": 200_000,
+            "max_body_bytes": 65536,
+            "max_media_bytes_per_visitor": 300_000,
+        },
+    )
     try:
         v, _ = world.visitor()
         with v:
@@ -113,6 +120,10 @@ def test_size_and_type_limits(tmp_path: Any) -> None:
             assert r.status_code == 422 and r.json()["error"]["field"] == "file"
             r = v.post("/v1/widget/media", files={"other": ("a.png", PNG, "image/png")})
             assert r.status_code == 422 and r.json()["error"]["field"] == "file"
+            # the visitor's quota: 200 000 kept, 100 000 more fit, then no more
+            assert upload(v, PNG + bytes(100_000 - len(PNG))).status_code == 201
+            r = upload(v, PNG)
+            assert r.status_code == 413 and "visitor" in r.json()["error"]["message"]
             # every other route keeps max_body_bytes
             r = v.post("/v1/widget/messages", json={"body": "x" * 70_000})
             assert r.status_code == 413

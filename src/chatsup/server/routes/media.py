@@ -31,7 +31,24 @@ UPLOAD_PATH = "/v1/widget/media"
 FRAMING_BYTES = 16 * 1024
 
 
-@router.post(UPLOAD_PATH, status_code=201, tags=["widget"])
+# the body as /docs shows it (the route reads it itself, bounded by BodyLimit)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(UPLOAD_PATH, status_code=201, tags=["widget"], openapi_extra=UPLOAD_BODY)
 async def upload(request: Request) -> Response:
     """Multipart field `file` → 201 `{media_id, name, type, size}`; over
     `server.max_media_bytes`: 413; a type outside the allow-list: 415."""
@@ -44,6 +61,12 @@ async def upload(request: Request) -> Response:
         raise ApiError(413, "too_large", f"file: larger than {most} bytes", "file")
     if not data:
         raise BadInput("file", "empty file")
+    stored = await request.app.state.store.read(store.stored_bytes, p.subject_id)
+    quota = request.app.state.settings.server.max_media_bytes_per_visitor
+    if stored + len(data) > quota:
+        raise ApiError(
+            413, "too_large", f"file: this visitor's files would pass {quota} bytes", "file"
+        )
     kind = rules.sniff(data)
     if kind is None:
         raise ApiError(

@@ -24,6 +24,13 @@ def save_media(tx: Tx, visitor_id: int, name: str, kind: str, data: bytes) -> di
     return {"media_id": media_id, "name": name, "type": kind, "size": len(data)}
 
 
+def stored_bytes(rx: Rx, visitor_id: int) -> int:
+    """What a visitor's uploads hold, in bytes (`server.max_media_bytes_per_visitor`)."""
+    return int(
+        rx.scalar("SELECT coalesce(sum(size), 0) FROM media WHERE visitor_id = ?", (visitor_id,))
+    )
+
+
 def attachment(tx: Tx, visitor_id: int, media_id: int) -> dict[str, Any]:
     """The message's `media` for an upload of this visitor (in wire order:
     name, type, size, url, id); a 422 naming `media_id` for any other."""
