@@ -183,6 +183,24 @@ def test_report_totals_are_sums_and_distinct_over_the_union(world: World) -> Non
         assert both == sum(per_site) - 1
         agents = _totals(c, "/v1/stats/agents", agent_id=[world.agent2_id, world.agent_id])
         assert sorted(r["agent"]["id"] for r in agents["rows"]) == [world.agent_id, world.agent2_id]
+        by_site = [
+            {r["agent"]["id"]: r for r in _totals(c, "/v1/stats/agents", site_id=x)["rows"]}
+            for x in sites
+        ]
+        over_both = _totals(c, "/v1/stats/agents", site_id=sites)["rows"]
+        for row in over_both:
+            aid = row["agent"]["id"]
+            for n in ("chats", "answered", "unanswered", "visits_presented"):
+                assert row[n] == by_site[0][aid][n] + by_site[1][aid][n], (aid, n)
+            assert row["visitors_presented"] <= (
+                by_site[0][aid]["visitors_presented"] + by_site[1][aid]["visitors_presented"]
+            )
+        presence = _totals(c, "/v1/stats/presence", agent_id=[world.agent_id, world.agent2_id])
+        for row in presence["rows"]:
+            alone = _totals(c, "/v1/stats/presence", agent_id=row["agent"]["id"])["rows"]
+            assert [p["status"] for p in alone[0]["intervals"]] == [
+                p["status"] for p in row["intervals"]
+            ]
         for aid in (world.agent_id, world.agent2_id):
             alone = _totals(c, "/v1/stats/agents", agent_id=aid, site_id=sites)["rows"]
             row = next(r for r in agents["rows"] if r["agent"]["id"] == aid)
