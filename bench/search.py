@@ -68,7 +68,9 @@ def fts_search(
     from chatsup.server.store import ListFilter
     from chatsup.server.store.conversations import list_conversations
 
-    f = ListFilter(q=word, since=since.timestamp() if since else None, agent_id=agent)
+    f = ListFilter(
+        q=word, since=since.timestamp() if since else None, agent_ids=(agent,) if agent else ()
+    )
     return lambda: store.read_sync(list_conversations, f)
 
 

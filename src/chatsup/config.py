@@ -45,6 +45,11 @@ class ServerSettings(BaseModel):
     sessions_per_ip: int = Field(60, ge=1)
     # The raw request body of any route, in bytes (over: 413 before parsing).
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # A file a visitor shares (`POST /v1/widget/media`), in bytes (over: 413);
+    # the one route whose body may pass max_body_bytes.
+    max_media_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # All the files one visitor may keep in the store, in bytes (over: 413).
+    max_media_bytes_per_visitor: int = Field(50 * 1024 * 1024, ge=1024)
     # Widest range a report or statistic covers, in days (wider: 422).
     report_max_days: int = Field(1095, ge=1)
     # Seconds a request's headers may take to arrive (then the connection closes).

@@ -93,3 +93,34 @@ def test_widget_says_when_offline_messages_are_off(world: World, page) -> None:
     page.goto(f"{world.url}/demo/{world.site_key}")
     page.wait_for_selector(".cs-closed")
     assert page.query_selector("[data-chatsup=offline-form]") is None
+
+
+def test_share_a_file_from_the_browser(world: World, page, tmp_path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    (tmp_path / "photo.png").write_bytes(png)
+    (tmp_path / "tool.exe").write_bytes(b"MZ\x90\x00\x03\x00\x00\x00")
+    with connect(f"{world.server.ws_url}/v1/agent/ws?token={world.agent_token}"):
+        page.goto(f"{world.url}/demo/{world.site_key}")
+        page.wait_for_selector(".cs-box .cs-attach")
+        with page.expect_file_chooser() as chooser:
+            page.click(".cs-box .cs-attach")
+        chooser.value.set_files(str(tmp_path / "photo.png"))
+        page.wait_for_selector(".cs-media")
+        assert page.text_content(".cs-media") == "\U0001f4ce photo.png (108 B)"
+        media_id = int(page.get_attribute(".cs-media", "data-media-id") or 0)
+        with world.sup() as c:
+            r = c.get(f"/v1/media/{media_id}")
+            assert r.content == png and r.headers["content-type"] == "image/png"
+            (conv,) = c.get("/v1/conversations").json()["items"]
+            msgs = c.get(f"/v1/conversations/{conv['id']}").json()["messages"]
+            assert msgs[0]["media"]["name"] == "photo.png"
+            vid = conv["visitor"]["id"]
+            media = c.get(f"/v1/visitors/{vid}").json()["media"]
+            assert [(m["name"], m["type"], m["size"]) for m in media] == [
+                ("photo.png", "image/png", len(png))
+            ]
+        # a type outside the allow-list: the server's reason, nothing sent
+        page.set_input_files(".cs-box input[type=file]", str(tmp_path / "tool.exe"))
+        page.wait_for_selector(".cs-note:has-text('Not sent')")
+        assert "PDF" in (page.text_content(".cs-note:has-text('Not sent')") or "")
+        assert len(page.query_selector_all(".cs-media")) == 1

@@ -596,7 +596,8 @@ def drive_widget(w: World) -> WidgetRun:
                 pwned=page.evaluate("() => window.__pwned"),
                 dialogs=dialogs,
                 foreign_elements=page.evaluate(
-                    "() => [...document.querySelectorAll('.cs-box *')]"
+                    # the file button's own (hidden) chooser is the widget's
+                    "() => [...document.querySelectorAll('.cs-box *:not(input.cs-file)')]"
                     ".map(e => e.tagName.toLowerCase())"
                     ".filter(t => !['div', 'form', 'textarea', 'button'].includes(t))"
                 ),

@@ -3,6 +3,7 @@ and the visitor widget, and the self-reconnecting live stream. The console and
 the CLI talk to the server only through this package (layering:
 tui → client → domain)."""
 
+from chatsup.client.base import MediaFile
 from chatsup.client.errors import (
     ApiError,
     Forbidden,
@@ -30,6 +31,7 @@ __all__ = [
     "LiveItem",
     "LiveState",
     "LiveStatus",
+    "MediaFile",
     "NotFound",
     "RateLimited",
     "Resync",

@@ -4,18 +4,23 @@ into `Unreachable`, and schema parsing of the answers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import unquote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from chatsup.client.errors import ApiError, Unreachable, error_from_body
-from chatsup.client.filters import Filters
+from chatsup.client.filters import Filters, Params
 
 M = TypeVar("M", bound=BaseModel)
+QueryParams = Mapping[str, str | list[str]]  # a list: the key repeated
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -26,7 +31,7 @@ _STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 def list_params(
     filters: Filters | None, cursor: str | None = None, limit: int | None = None
-) -> dict[str, str]:
+) -> Params:
     """Query parameters of a list call: the filters, then the page."""
     params = filters.to_params() if filters else {}
     if cursor:
@@ -40,6 +45,25 @@ def without_none(**fields: Any) -> dict[str, Any]:
     """A request body without the fields left unset (the server refuses no
     omitted optional field, and unknown ones are a 422)."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A downloaded media file: where it is, its type and size as served,
+    and the name the visitor gave it (None when the server sent none)."""
+
+    path: Path
+    type: str
+    size: int
+    name: str | None
+
+
+def _filename(disposition: str) -> str | None:
+    m = re.search(r"filename\*=UTF-8''([^;\s]+)", disposition)
+    if m:
+        return unquote(m.group(1))
+    m = re.search(r'filename="([^"]*)"', disposition)
+    return m.group(1) if m else None
 
 
 def _reason(exc: httpx.TransportError) -> str:
@@ -118,18 +142,20 @@ class BaseClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: QueryParams | None = None,
         json: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one request; a 2xx answer is returned, anything else raised."""
-        resp = await self._send(self._http.build_request(method, path, params=params, json=json))
+        request = self._http.build_request(method, path, params=params, json=json, files=files)
+        resp = await self._send(request)
         if not resp.is_success:
             raise error_from_body(resp.status_code, resp.content, resp.headers)
         return resp
 
     @asynccontextmanager
     async def _stream(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+        self, method: str, path: str, *, params: QueryParams | None = None
     ) -> AsyncIterator[httpx.Response]:
         """A streamed 2xx answer (the body not read yet); errors as `_request`.
         Transport failures while the body is read also become `Unreachable`."""
@@ -167,10 +193,54 @@ class BaseClient:
             raise _bad_response(resp, "is not a JSON object")
         return data
 
-    async def _get(self, model: type[M], path: str, params: Mapping[str, str] | None = None) -> M:
+    async def _download(
+        self,
+        path: str,
+        dest: Path | str,
+        params: QueryParams | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> httpx.Headers:
+        """Stream `GET path` into `dest`; the answer's headers. The file
+        appears at `dest` only when complete (written to `dest.part` first);
+        a failure leaves no partial file behind. `progress` is called with
+        the running byte count."""
+        dest = Path(dest)
+        part = dest.with_name(dest.name + ".part")
+        written = 0
+        try:
+            async with self._stream("GET", path, params=params) as resp:
+                with part.open("wb") as out:
+                    async for chunk in resp.aiter_bytes():
+                        out.write(chunk)
+                        written += len(chunk)
+                        if progress is not None:
+                            progress(written)
+                headers = resp.headers
+            part.replace(dest)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return headers
+
+    async def download_media(self, media: int | str, dest: Path | str) -> MediaFile:
+        """Save a visitor's shared file (`GET /v1/media/{id}`; `media`: its id
+        or its `url`) to `dest`. `Forbidden` when this token may not read it
+        (its visitor, the advisor holding the chat and supervisors may)."""
+        path = media if isinstance(media, str) else f"/v1/media/{int(media)}"
+        if not path.startswith("/v1/media/"):
+            raise ValueError(f"not a media url: {path!r}")
+        headers = await self._download(path, dest)
+        return MediaFile(
+            path=Path(dest),
+            type=headers.get("content-type", "application/octet-stream"),
+            size=Path(dest).stat().st_size,
+            name=_filename(headers.get("content-disposition", "")),
+        )
+
+    async def _get(self, model: type[M], path: str, params: QueryParams | None = None) -> M:
         return self._parse(model, await self._request("GET", path, params=params))
 
-    async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+    async def _get_json(self, path: str, params: QueryParams | None = None) -> Any:
         return self._json(await self._request("GET", path, params=params))
 
 

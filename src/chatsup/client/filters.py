@@ -8,12 +8,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+Params = dict[str, str | list[str]]
+
+# The multi-select fields and the one query key each is sent as, with the
+# single-value field it joins (`agent_id=3, agent_ids=(1, 3)` sends 1 and 3).
+MULTI = {"agent_ids": "agent_id", "site_ids": "site_id", "statuses": "status"}
+
 
 @dataclass(frozen=True)
 class Filters:
     """`since`/`until`: a date (read in the company time zone by the server;
     `until` inclusive) or a datetime. `q`: full-text search. `status` and
-    `has_profile` apply to the lists that know them."""
+    `has_profile` apply to the lists that know them.
+
+    Multi-select: `agent_ids`, `site_ids`, `statuses` (any of the values
+    within a key, all keys together), sent as the repeated keys `agent_id`,
+    `site_id`, `status` together with the single-value field of that key."""
 
     since: date | datetime | None = None
     until: date | datetime | None = None
@@ -23,16 +33,37 @@ class Filters:
     q: str | None = None
     status: str | None = None
     has_profile: bool | None = None
+    agent_ids: tuple[int, ...] = ()
+    site_ids: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
 
-    def to_params(self) -> dict[str, str]:
+    def to_params(self) -> Params:
         """Query parameters: dates as YYYY-MM-DD, datetimes as ISO 8601,
-        booleans as true/false; None (and blank text) is left out."""
-        out: dict[str, str] = {}
+        booleans as true/false; None (and blank text) is left out. A key
+        with several values maps to their list (each once, in order)."""
+        out: Params = {}
         for f in dataclasses.fields(self):
+            if f.name in MULTI:
+                continue
             value = _param(getattr(self, f.name))
             if value is not None:
                 out[f.name] = value
+        for field, key in MULTI.items():
+            values = [v for v in map(_param, getattr(self, field)) if v is not None]
+            single = out.get(key)
+            merged = list(dict.fromkeys([*([single] if isinstance(single, str) else []), *values]))
+            if len(merged) == 1:
+                out[key] = merged[0]
+            elif merged:
+                out[key] = merged
         return out
+
+    def values(self, key: str) -> tuple[Any, ...]:
+        """Every value selected for `agent_id`, `site_id` or `status` (the
+        single field and the multi-select together)."""
+        field = next(f for f, k in MULTI.items() if k == key)
+        single = getattr(self, key)
+        return tuple(dict.fromkeys([*([] if single is None else [single]), *getattr(self, field)]))
 
     def replace(self, **changes: Any) -> Filters:
         """A copy with some fields changed (`None` clears one)."""

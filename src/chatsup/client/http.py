@@ -169,31 +169,19 @@ class SupervisorClient(BaseClient):
         filters: Filters | None,
         dest: Path | str,
         progress: Callable[[int], None] | None = None,
+        per: str | None = None,
     ) -> int:
         """Stream `GET /v1/export/{kind}?format=fmt` into `dest`; returns the bytes
         written. The file appears at `dest` only when complete (it is written to
         `dest.part` first); a failure leaves no partial file behind.
-        `progress` is called with the running byte count."""
-        dest = Path(dest)
-        part = dest.with_name(dest.name + ".part")
+        `progress` is called with the running byte count. Conversations:
+        `per="conversation"` for one row each (else one row per message)."""
         params = list_params(filters)
         params["format"] = fmt
-        written = 0
-        try:
-            async with self._stream(
-                "GET", f"/v1/export/{quote(kind, safe='')}", params=params
-            ) as resp:
-                with part.open("wb") as out:
-                    async for chunk in resp.aiter_bytes():
-                        out.write(chunk)
-                        written += len(chunk)
-                        if progress is not None:
-                            progress(written)
-            part.replace(dest)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return written
+        if per is not None:
+            params["per"] = per
+        await self._download(f"/v1/export/{quote(kind, safe='')}", dest, params, progress)
+        return Path(dest).stat().st_size
 
     # -- monitoring (reports and statistics) ------------------------------------------------
 
@@ -216,6 +204,11 @@ class SupervisorClient(BaseClient):
     ) -> dict[str, Any]:
         """By `day` or by `hour` of day."""
         return await self._report("/v1/stats/interactions", filters, by=by)
+
+    async def presence_stats(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Per advisor over the range (clipped to now): `online_s`, `away_s`,
+        `offline_s` and `intervals[{from, to, status}]`."""
+        return await self._report("/v1/stats/presence", filters)
 
     async def heatmap(self, filters: Filters | None = None) -> dict[str, Any]:
         """Chats by day of week × local hour."""

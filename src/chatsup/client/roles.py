@@ -174,14 +174,29 @@ class WidgetClient(BaseClient):
         body: str,
         media: Mapping[str, Any] | BaseModel | None = None,
         client_id: str | None = None,
+        *,
+        media_id: int | None = None,
     ) -> dict[str, Any]:
         """201 `{conversation_id, message_id, event_id}`: committed. The first
         message opens a conversation; a retry with the same `client_id` stores
-        nothing new."""
+        nothing new. `media_id`: a file from `upload_media`, attached."""
         resp = await self._request(
             "POST",
             "/v1/widget/messages",
-            json=without_none(body=body, media=_media(media), client_id=client_id),
+            json=without_none(
+                body=body, media=_media(media), client_id=client_id, media_id=media_id
+            ),
+        )
+        return self._object(resp)
+
+    async def upload_media(
+        self, name: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """201 `{media_id, name, type, size}`: the type is sniffed by the
+        server (images, PDF, plain text; else 415), at most
+        `server.max_media_bytes` (else 413)."""
+        resp = await self._request(
+            "POST", "/v1/widget/media", files={"file": (name, data, content_type)}
         )
         return self._object(resp)
 

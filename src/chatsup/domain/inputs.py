@@ -44,8 +44,10 @@ class PageViewIn(In):
 
 
 class MessageIn(In):
-    body: str = Field(max_length=100_000)
+    body: str = Field("", max_length=100_000)
     media: MediaIn | None = None
+    # a visitor's upload (`POST /v1/widget/media`), attached to the message
+    media_id: DbId | None = None
     client_id: str | None = ClientId
 
 

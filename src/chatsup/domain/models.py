@@ -71,6 +71,7 @@ class Media(Model):
     type: str
     size: int = Field(ge=0)
     url: str
+    id: int | None = None  # media a visitor uploaded: `GET /v1/media/{id}`
 
 
 class LastMessage(Model):

@@ -28,7 +28,16 @@ from chatsup.server.hub import Hub
 from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
-from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
+from chatsup.server.routes import (
+    agent,
+    exports,
+    media,
+    pages,
+    presence,
+    reports,
+    supervisor,
+    widget,
+)
 from chatsup.server.state import AppState
 from chatsup.server.store import Store, agents, events
 from chatsup.server.store.events import log_bounds
@@ -140,7 +149,12 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     # Every body is bounded before anything parses it (CORS, added next, wraps
     # this so a browser can read the 413).
-    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
+    upload_limit = settings.server.max_media_bytes + media.FRAMING_BYTES
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.server.max_body_bytes,
+        wider={("POST", media.UPLOAD_PATH): upload_limit},
+    )
     # The widget runs on customers' sites. Tokens travel in headers, never
     # cookies, so allowing any origin lends no ambient authority.
     app.add_middleware(
@@ -156,6 +170,8 @@ def create_app(settings: Settings) -> FastAPI:
         supervisor.router,
         reports.router,
         exports.router,
+        presence.router,
+        media.router,
         pages.router,
     ):
         app.include_router(r)

@@ -24,11 +24,11 @@ def _new_message(body: MessageIn, max_chars: int, key_prefix: str) -> store_mess
     check_model(body)
     if len(body.body) > max_chars:
         raise ApiError(413, "too_large", f"body: longer than {max_chars} characters", "body")
-    if not body.body.strip() and body.media is None:
+    if not body.body.strip() and body.media is None and body.media_id is None:
         raise BadInput("body", "empty message")
     key = f"{key_prefix}:{body.client_id}" if body.client_id else None
     media = body.media.model_dump() if body.media else None
-    return store_messages.NewMessage(body.body, media, key)
+    return store_messages.NewMessage(body.body, media, key, media_id=body.media_id)
 
 
 async def send_visitor_message(
@@ -48,6 +48,8 @@ async def send_agent_message(
 ) -> dict[str, Any]:
     """An advisor's message; the first one assigns an unassigned chat."""
     assert p.subject_id is not None  # an agent token always names its agent
+    if body.media_id is not None:
+        raise BadInput("media_id", "only a visitor attaches an upload")
     m = _new_message(body, max_chars, f"a{p.subject_id}")
     out: dict[str, Any] = await store.write(
         store_messages.agent_message, p.subject_id, conversation_id, m

@@ -4,6 +4,9 @@ route before anything reads or parses the body.
 A declared Content-Length over the limit is answered 413 at once, unread; a
 body without one (chunked) is counted as it arrives and refused at the first
 byte past the limit. Either way the app never holds more than the limit.
+
+`wider` names the few routes (method, path) with a limit of their own: the
+media upload takes up to `server.max_media_bytes`; no other route does.
 """
 
 from __future__ import annotations
@@ -19,15 +22,18 @@ def _too_large(limit: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, wider: dict[tuple[str, str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = dict(wider or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = self.wider.get((scope["method"], scope["path"]), self.max_bytes)
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

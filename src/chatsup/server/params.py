@@ -3,6 +3,7 @@ checks every piece of incoming text passes."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -16,7 +17,9 @@ from chatsup.domain import contact, timerange
 from chatsup.domain.text import has_bad_codepoints
 from chatsup.server.store import BadInput, ListFilter
 from chatsup.server.store.buckets import span
-from chatsup.server.store.paging import MAX_LIMIT
+from chatsup.server.store.paging import MAX_LIMIT, MAX_VALUES, check_status, multi
+
+_ID = re.compile(r"[0-9]{1,19}")
 
 # A path id as SQLite stores it; a larger number is a 422, not an overflow.
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -69,15 +72,38 @@ def check_model(model: BaseModel, prefix: str = "") -> None:
             check_model(value, field + ".")
 
 
+def _ids(field: str, values: list[str]) -> tuple[int, ...]:
+    """A repeated id key: each value an id (1 to 2**63 - 1), at most MAX_VALUES."""
+    if len(values) > MAX_VALUES:
+        raise BadInput(field, f"at most {MAX_VALUES} values")
+    out: list[int] = []
+    for value in values:
+        n = int(value) if _ID.fullmatch(value) else 0
+        if not 1 <= n <= 2**63 - 1:
+            raise BadInput(field, "must be an id (a whole number from 1)")
+        out.append(n)
+    return multi(out)
+
+
+def _statuses(values: list[str]) -> tuple[str, ...]:
+    if len(values) > MAX_VALUES:
+        raise BadInput("status", f"at most {MAX_VALUES} values")
+    for value in values:
+        if len(value) > 32:
+            raise BadInput("status", "at most 32 characters")
+        check_text("status", value)
+    return multi(v for v in values if v)
+
+
 def list_filter(
     request: Request,
     since: str | None = Query(None, description="date (company time zone) or ISO datetime"),
     until: str | None = Query(None, description="inclusive when a date"),
-    agent_id: int | None = Query(None, ge=1, le=2**63 - 1),
-    site_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    agent_id: list[str] = Query([], description="repeatable: any of these advisors"),
+    site_id: list[str] = Query([], description="repeatable: any of these sites"),
     visitor_id: int | None = Query(None, ge=1, le=2**63 - 1),
     q: str | None = Query(None, max_length=500, description="full-text search"),
-    status: str | None = Query(None, max_length=32),
+    status: list[str] = Query([], description="repeatable: any of these statuses"),
     has_profile: bool | None = Query(None),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     cursor: str | None = Query(None, max_length=512),
@@ -88,13 +114,24 @@ def list_filter(
     if lo is not None and hi is not None and hi < lo:
         raise BadInput("until", "is before since")
     return ListFilter(
-        lo, hi, agent_id, site_id, visitor_id, q or None, status, has_profile, limit, cursor
+        lo,
+        hi,
+        _ids("agent_id", agent_id),
+        _ids("site_id", site_id),
+        visitor_id,
+        q or None,
+        _statuses(status),
+        has_profile,
+        limit,
+        cursor,
     )
 
 
 def report_filter(request: Request, f: ListFilter = Depends(list_filter)) -> ListFilter:
     """The list filters, for a report: its range at most
-    `server.report_max_days` days (a report computes every day of it)."""
+    `server.report_max_days` days (a report computes every day of it); no
+    `status` (422: reports count every row)."""
+    check_status(f)
     check_report_range(request, f)
     return f
 

@@ -22,9 +22,10 @@ from chatsup.domain.text import spreadsheet_safe
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
 from chatsup.server.params import check_report_range, list_filter
-from chatsup.server.store import ListFilter, Rx, conversations, visitors
+from chatsup.server.store import BadInput, ListFilter, Rx, conversations, visitors
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import offline as offline_store
+from chatsup.server.store.paging import check_status
 from chatsup.server.store.wire import iso
 
 router = APIRouter(tags=["supervisor"])
@@ -95,6 +96,64 @@ def _conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
                         )
                     )
                 )
+    return {"items": rows, "next_cursor": pg["next_cursor"]}
+
+
+PER_CONVERSATION_COLUMNS = [
+    "id",
+    "started_at",
+    "ended_at",
+    "end_reason",
+    "site",
+    "advisor",
+    "visitor_number",
+    "visitor_name",
+    "messages",
+    "first_response_s",
+    "avg_response_s",
+    "status",
+]
+
+
+def _per_conversation_rows(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    """A page of conversations, one row each (`?per=conversation`):
+    `avg_response_s` is the mean wait of its answers (README, Metrics:
+    average response time, every turn)."""
+    pg = conversations.list_conversations(rx, f)
+    extra: dict[int, Any] = {}
+    if pg["items"]:
+        ids = [c["id"] for c in pg["items"]]
+        marks = ",".join("?" * len(ids))
+        for r in rx.execute(
+            "SELECT c.id, c.end_reason, (SELECT avg(m.response_s) FROM messages m"
+            " WHERE m.conversation_id = c.id AND m.response_s IS NOT NULL)"
+            f" FROM conversations c WHERE c.id IN ({marks})",
+            ids,
+        ):
+            extra[r[0]] = (r[1], r[2])
+    rows = [
+        dict(
+            zip(
+                PER_CONVERSATION_COLUMNS,
+                (
+                    c["id"],
+                    c["started_at"],
+                    c["ended_at"],
+                    extra[c["id"]][0],
+                    _name(c["site"]),
+                    _name(c["agent"]),
+                    c["visitor"]["number"],
+                    c["visitor"]["name"],
+                    c["message_count"],
+                    c["first_response_s"],
+                    extra[c["id"]][1],
+                    c["status"],
+                ),
+                strict=True,
+            )
+        )
+        for c in pg["items"]
+    ]
     return {"items": rows, "next_cursor": pg["next_cursor"]}
 
 
@@ -248,18 +307,27 @@ async def export(
     request: Request,
     f: ListFilter = Depends(list_filter),
     format: str = Query("csv", pattern="^(csv|jsonl)$"),
+    per: str | None = Query(
+        None, pattern="^(message|conversation)$", description="conversations: a row per …"
+    ),
 ) -> StreamingResponse:
     """A streamed file of what the filters select: conversations (one row per
-    message), offline-messages, calls, visitors, contacts, daily, monthly."""
+    message, or per conversation with `per=conversation`), offline-messages,
+    calls, visitors, contacts, daily, monthly."""
     await require(request, "supervisor")
+    if per is not None and kind != "conversations":
+        raise BadInput("per", "only the conversations export takes it")
     columns: list[str] | None = None  # reports: from their rows (never empty)
     if kind in KINDS:
         reader, columns = KINDS[kind]
+        if per == "conversation":
+            reader, columns = _per_conversation_rows, PER_CONVERSATION_COLUMNS
         f = replace(f, limit=PAGE, cursor=None)
         # every filter is checked by this first read, before the first byte
         first = await request.app.state.store.read(reader, f)
         pages = _pages(request, reader, f, first)
     elif kind in REPORTS:
+        check_status(f)
         check_report_range(request, f)
         rows = await request.app.state.store.read_report(REPORTS[kind], f)
 

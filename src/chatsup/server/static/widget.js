@@ -29,7 +29,8 @@
     "word-wrap:break-word}.cs-visitor{background:#def;margin-left:30px}" +
     ".cs-agent{background:#eee;margin-right:30px}.cs-note{color:#666;font-size:12px}" +
     ".cs-form{display:flex;flex-direction:column;gap:4px;padding:8px;border-top:1px solid #ccd}" +
-    ".cs-form input,.cs-form textarea{font:inherit;padding:4px}";
+    ".cs-form input,.cs-form textarea{font:inherit;padding:4px}" +
+    ".cs-row{display:flex;gap:4px}.cs-row button{flex:1}.cs-file{display:none}";
   document.head.appendChild(css);
 
   var box = el("div", "cs-box");
@@ -45,6 +46,40 @@
     m.setAttribute("data-sender", sender);
     log.appendChild(m);
     log.scrollTop = log.scrollHeight;
+  }
+
+  function sizeText(n) {
+    if (n < 1024) return n + " B";
+    if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
+    return (n / 1048576).toFixed(1) + " MB";
+  }
+
+  function failed(e) {
+    note("Not sent: " + ((e && e.error && e.error.message) || "the file could not be sent"));
+  }
+
+  // A file the visitor shares: uploaded (the server sniffs its type and
+  // refuses what is not an image, a PDF or text), then sent as a message.
+  function shareFile(file) {
+    var form = new FormData();
+    form.append("file", file, file.name);
+    return fetch(base + "/v1/widget/media", {
+      method: "POST",
+      headers: { Authorization: "Bearer " + state.token },
+      body: form
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw j; return j; });
+    }).then(function (m) {
+      var id = "w" + Date.now().toString(36) + (state.seq++);
+      return api("/v1/widget/messages", { media_id: m.media_id, client_id: id }).then(function () {
+        var shown = el("div", "cs-msg cs-visitor cs-media", "\ud83d\udcce " + m.name +
+          " (" + sizeText(m.size) + ")");
+        shown.setAttribute("data-sender", "visitor");
+        shown.setAttribute("data-media-id", String(m.media_id));
+        log.appendChild(shown);
+        log.scrollTop = log.scrollHeight;
+      });
+    }).catch(failed);
   }
 
   function api(path, body) {
@@ -64,8 +99,24 @@
     input.placeholder = "Write a message…";
     var send = el("button", null, "Send");
     send.type = "submit";
+    var file = el("input", "cs-file");
+    file.type = "file";
+    file.name = "file";
+    file.accept = "image/*,application/pdf,text/plain";
+    var attach = el("button", "cs-attach", "File\u2026");
+    attach.type = "button";
+    attach.title = "Share an image, a PDF or a text file";
+    attach.addEventListener("click", function () { file.click(); });
+    file.addEventListener("change", function () {
+      if (file.files && file.files[0]) shareFile(file.files[0]);
+      file.value = "";
+    });
+    var row = el("div", "cs-row");
+    row.appendChild(attach);
+    row.appendChild(send);
     form.appendChild(input);
-    form.appendChild(send);
+    form.appendChild(file);
+    form.appendChild(row);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var body = input.value;

@@ -55,6 +55,11 @@ def set_presence(tx: Tx, agent_id: int, presence: str) -> None:
     tx.execute(
         "UPDATE agents SET presence = ?, presence_at = ? WHERE id = ?", (presence, tx.now, agent_id)
     )
+    # the history `presence.py` reports from: every change, from this instant on
+    tx.execute(
+        "INSERT INTO presence_changes(agent_id, at, status) VALUES (?, ?, ?)",
+        (agent_id, tx.now, presence),
+    )
     tx.emit(
         "agent.presence",
         {"agent_id": agent_id, "name": agent_name(tx, agent_id), "presence": presence},

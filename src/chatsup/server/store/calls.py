@@ -10,7 +10,9 @@ from chatsup.server.store.paging import (
     MAX_LIMIT,
     ListFilter,
     and_,
+    check_status,
     keyset,
+    one_of,
     page,
 )
 from chatsup.server.store.rules_sql import (
@@ -59,14 +61,15 @@ def _call_conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
     conds, params = f.where(
         time_col="c.started_at", agent_col="c.agent_id", visitor_col="c.visitor_id"
     )
-    if f.site_id is not None:
-        conds.append("c.visitor_id IN (SELECT id FROM visitors WHERE site_id = ?)")
-        params.append(f.site_id)
-    if f.status is not None:
-        if f.status not in CALL_STATES:
-            raise BadInput("status", f"must be one of {', '.join(CALL_STATES)}")
-        conds.append("c.state = ?")
-        params.append(f.status)
+    if f.site_ids:
+        conds.append(
+            f"c.visitor_id IN (SELECT id FROM visitors WHERE site_id {one_of(f.site_ids)})"
+        )
+        params.extend(f.site_ids)
+    check_status(f, CALL_STATES)
+    if f.statuses:
+        conds.append(f"c.state {one_of(f.statuses)}")
+        params.extend(f.statuses)
     return conds, params
 
 

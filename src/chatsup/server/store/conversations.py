@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.errors import NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
     ListFilter,
     and_,
+    check_status,
     decode_cursor,
     encode_cursor,
     keyset,
@@ -72,10 +73,10 @@ def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
         site_col="c.site_id",
         visitor_col="c.visitor_id",
     )
-    if f.status is not None:
-        if f.status not in STATUSES:
-            raise BadInput("status", f"must be one of {', '.join(STATUSES)}")
-        conds.append(status_condition(f.status, "c"))
+    check_status(f, STATUSES)
+    if f.statuses:
+        # any of the statuses: a conversation has exactly one
+        conds.append("(" + " OR ".join(status_condition(s, "c") for s in f.statuses) + ")")
     return conds, params
 
 

@@ -5,9 +5,10 @@ times are computed here, once, by the metric definitions of ARCHITECTURE.md."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from chatsup.server.store import media as media_store
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
 from chatsup.server.store.errors import BadInput, NotFound
@@ -24,6 +25,8 @@ def message_dict(row: Any, tz: Any) -> dict[str, Any]:
             "size": row["media_size"],
             "url": row["media_url"],
         }
+        if row["media_id"] is not None:  # an upload (store/media.py)
+            media["id"] = row["media_id"]
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],
@@ -38,7 +41,7 @@ def message_dict(row: Any, tz: Any) -> dict[str, Any]:
 
 MESSAGE_SELECT = """
 SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
-       m.media_name, m.media_type, m.media_size, m.media_url, m.response_s
+       m.media_name, m.media_type, m.media_size, m.media_url, m.media_id, m.response_s
 FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
 """
 
@@ -60,6 +63,7 @@ class NewMessage:
     media: dict[str, Any] | None = None
     client_key: str | None = None
     at: float | None = None
+    media_id: int | None = None  # a visitor's upload (store/media.py): sets `media`
 
 
 def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
@@ -95,7 +99,8 @@ def _insert_message(
     media = m.media or {}
     new_id = tx.insert(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
-        " media_size, media_url, response_s, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " media_size, media_url, response_s, client_key, media_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             sender,
@@ -108,6 +113,7 @@ def _insert_message(
             media.get("url"),
             response_s,
             m.client_key,
+            media.get("id"),
         ),
     )
     return new_id
@@ -151,6 +157,8 @@ def visitor_message(
     again = _existing(tx, m.client_key)
     if again:
         return again
+    if m.media_id is not None:
+        m = replace(m, media=media_store.attachment(tx, visitor_id, m.media_id))
     at = tx.now if m.at is None else m.at
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"

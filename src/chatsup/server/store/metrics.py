@@ -35,7 +35,9 @@ class Source:
 
     table: str
     time_col: str
-    site: str | None  # a condition with one `?`
+    # a condition whose `= ?` `paging.one_of` widens to the values of a
+    # repeated key (`IN (?, ?)`): any of the sites, any of the advisors
+    site: str | None
     agent: str | None
     only: str | None = None  # a condition every row of the source meets (lets an index serve)
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.errors import NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
     ListFilter,
     and_,
+    check_status,
     decode_cursor,
     keyset,
+    one_of,
     page,
 )
 from chatsup.server.store.tx import Rx, Tx
@@ -53,11 +55,10 @@ def list_offline(rx: Rx, f: ListFilter) -> dict[str, Any]:
     conds, params = f.where(
         time_col="o.at", agent_col="o.handled_by", site_col="o.site_id", visitor_col="o.visitor_id"
     )
-    if f.status is not None:
-        if f.status not in OFFLINE_STATUSES:
-            raise BadInput("status", f"must be one of {', '.join(OFFLINE_STATUSES)}")
-        conds.append("o.status = ?")
-        params.append(f.status)
+    check_status(f, OFFLINE_STATUSES)
+    if f.statuses:
+        conds.append(f"o.status {one_of(f.statuses)}")
+        params.extend(f.statuses)
     limit = min(f.limit, MAX_LIMIT)
     match = rx.dialect.fts_query(f.q)
     if match:

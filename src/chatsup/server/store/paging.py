@@ -40,18 +40,43 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
 
 # -- filters ------------------------------------------------------------------
 
+# How many values one repeated filter key may carry (`?agent_id=1&agent_id=4…`).
+MAX_VALUES = 100
+
+
+def one_of(values: tuple[Any, ...]) -> str:
+    """The SQL test "is any of `values`": `= ?` for one, `IN (?, …)` for more."""
+    return "= ?" if len(values) == 1 else f"IN ({', '.join('?' * len(values))})"
+
+
+def check_status(f: ListFilter, allowed: tuple[str, ...] = ()) -> None:
+    """A 422 naming `status` unless every value is one of `allowed` (none
+    allowed: this list, report or statistic has no status)."""
+    if not f.statuses:
+        return
+    if not allowed:
+        raise BadInput("status", "filters conversations, offline messages and calls only")
+    for value in f.statuses:
+        if value not in allowed:
+            raise BadInput("status", f"must be one of {', '.join(allowed)}")
+
 
 @dataclass(frozen=True)
 class ListFilter:
-    """The filters every list and report shares, resolved to epoch bounds."""
+    """The filters every list and report shares, resolved to epoch bounds.
+
+    `agent_ids`, `site_ids` and `statuses` are the values of a repeated key:
+    a row matches any value within a key, and every key (API.md, Filters).
+    Empty: not filtered. Kept sorted and without duplicates (`multi`), so
+    equal selections are equal filters (and report cache keys)."""
 
     since: float | None = None
     until: float | None = None  # exclusive
-    agent_id: int | None = None
-    site_id: int | None = None
+    agent_ids: tuple[int, ...] = ()
+    site_ids: tuple[int, ...] = ()
     visitor_id: int | None = None
     q: str | None = None
-    status: str | None = None
+    statuses: tuple[str, ...] = ()
     has_profile: bool | None = None
     limit: int = 50
     cursor: str | None = None
@@ -73,15 +98,20 @@ class ListFilter:
         if self.until is not None:
             conds.append(f"{time_col} < ?")
             params.append(self.until)
-        for col, value in (
-            (agent_col, self.agent_id),
-            (site_col, self.site_id),
-            (visitor_col, self.visitor_id),
+        for col, values in (
+            (agent_col, self.agent_ids),
+            (site_col, self.site_ids),
+            (visitor_col, () if self.visitor_id is None else (self.visitor_id,)),
         ):
-            if col is not None and value is not None:
-                conds.append(f"{col} = ?")
-                params.append(value)
+            if col is not None and values:
+                conds.append(f"{col} {one_of(values)}")
+                params.extend(values)
         return conds, params
+
+
+def multi(values: Any) -> tuple[Any, ...]:
+    """A repeated key's values as `ListFilter` keeps them: sorted, unique."""
+    return tuple(sorted(set(values)))
 
 
 def keyset(f: ListFilter, time_col: str, id_col: str) -> tuple[list[str], list[Any]]:

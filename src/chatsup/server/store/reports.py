@@ -16,7 +16,7 @@ import orjson
 from chatsup.domain.timerange import local_midnight
 from chatsup.server.store import buckets as bk
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
-from chatsup.server.store.paging import ListFilter
+from chatsup.server.store.paging import ListFilter, one_of
 from chatsup.server.store.report_cache import CACHEABLE
 from chatsup.server.store.touches import SETTLE_S, touch_mark
 from chatsup.server.store.tx import Rx
@@ -29,13 +29,17 @@ def _filters(source: str, f: ListFilter) -> tuple[list[str], list[Any]]:
     src = SOURCES[source]
     conds: list[str] = [src.only] if src.only else []
     params: list[Any] = []
-    if f.site_id is not None and src.site:
-        conds.append(src.site)
-        params.append(f.site_id)
-    if f.agent_id is not None and src.agent:
-        conds.append(src.agent)
-        params.append(f.agent_id)
+    for cond, values in ((src.site, f.site_ids), (src.agent, f.agent_ids)):
+        if cond and values:
+            conds.append(any_of(cond, values))
+            params.extend(values)
     return conds, params
+
+
+def any_of(cond: str, values: tuple[Any, ...]) -> str:
+    """A source's one-value condition (`… = ?`) for any of `values`."""
+    assert cond.count("= ?") == 1
+    return cond.replace("= ?", one_of(values))
 
 
 def aggregate(
@@ -103,7 +107,7 @@ def _cached(
     today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
     mark = touch_mark(rx)
     newest: dict[tuple[str, int], float | None] = {}
-    base = (source, tuple(metric_names), f.site_id, f.agent_id)
+    base = (source, tuple(metric_names), f.site_ids, f.agent_ids)
     missing: Intervals = []  # ended intervals to compute (and keep)
     fresh: Intervals = []  # intervals that have not ended, computed each time
     split: list[tuple[Any, float, float, float]] = []  # (key, start, today, end)
@@ -226,7 +230,7 @@ def _breakdown(rx: Rx, f: ListFilter, intervals: Intervals, column: str) -> list
     return list(
         rx.cache.over_range(
             rx,
-            ("breakdown", column, f.site_id, f.agent_id),
+            ("breakdown", column, f.site_ids, f.agent_ids),
             ("sessions",),
             start,
             end,
@@ -297,7 +301,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
         past = (
             rx.cache.over_range(
                 rx,
-                ("agents", f.site_id, *agents_now),
+                ("agents", f.site_ids, *agents_now),
                 ("conversations", "answers", "sessions"),
                 start,
                 cut,
@@ -311,7 +315,7 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
             parts = _merge_parts(past, parts)
     rows = []
     for a in rx.execute("SELECT id, name FROM agents ORDER BY name, id"):
-        if f.agent_id is not None and a[0] != f.agent_id:
+        if f.agent_ids and a[0] not in f.agent_ids:
             continue
         c = parts["conv"].get(a[0]) or {"chats": 0, "answered": 0, "unanswered": 0}
         firsts = parts["first"].get(a[0], [])
@@ -357,8 +361,8 @@ def _agent_parts(
     agent who answered, at the time the wait began), visits presented, and
     distinct visitors presented — those already presented in [before, start)
     left out when `before` is given."""
-    site = " AND x.site_id = ?" if f.site_id is not None else ""
-    sp = [f.site_id] if f.site_id is not None else []
+    site = f" AND x.site_id {one_of(f.site_ids)}" if f.site_ids else ""
+    sp = list(f.site_ids)
     conv: dict[int, dict[str, Any]] = {}
     for aid, has_agent_msg, has_visitor_msg in rx.execute(
         f"SELECT {CONVERSATION_ADVISOR} AS adv, x.agent_messages > 0, x.visitor_messages > 0"
@@ -372,8 +376,9 @@ def _agent_parts(
         c["answered"] += int(bool(has_agent_msg))
         c["unanswered"] += int(bool(has_visitor_msg) and not has_agent_msg)
     in_site = (
-        " AND x.conversation_id IN (SELECT id FROM conversations WHERE site_id = ?)"
-        if f.site_id is not None
+        " AND x.conversation_id IN"
+        f" (SELECT id FROM conversations WHERE site_id {one_of(f.site_ids)})"
+        if sp
         else ""
     )
     first: dict[int, list[float]] = defaultdict(list)

@@ -289,4 +289,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX report_touches_source ON report_touches(source, id, at);
     """,
+    # 4: presence history (each change of an agent's presence, from `at` on),
+    # media shared by visitors (the bytes in the store, so every server
+    # process serves them), and a conversation's end reason
+    """
+    CREATE TABLE presence_changes (
+        id INTEGER PRIMARY KEY,
+        agent_id INTEGER NOT NULL REFERENCES agents(id),
+        at REAL NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline'))
+    );
+    CREATE INDEX presence_changes_agent ON presence_changes(agent_id, at, id);
+
+    CREATE TABLE media (
+        id INTEGER PRIMARY KEY,
+        visitor_id INTEGER NOT NULL REFERENCES visitors(id),
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX media_visitor ON media(visitor_id, id);
+    ALTER TABLE messages ADD COLUMN media_id INTEGER REFERENCES media(id);
+    CREATE INDEX messages_media ON messages(media_id) WHERE media_id IS NOT NULL;
+
+    ALTER TABLE conversations ADD COLUMN end_reason TEXT;
+    """,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from chatsup.server.store.conversations import ITEM_SELECT, item
 from chatsup.server.store.errors import NotFound
-from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, keyset, page
+from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, check_status, keyset, page
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -44,6 +44,7 @@ def list_visitors(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Most recently seen first. Date range, advisor and site select visitors
     with a session in the range, on that site, presented that advisor (the
     "visitors" metric: a session in the bucket)."""
+    check_status(f)
     conds: list[str] = []
     params: list[Any] = []
     if f.since is not None:
@@ -101,6 +102,7 @@ def contact_item(row: Any, tz: Any) -> dict[str, Any]:
 
 def list_contacts(rx: Rx, f: ListFilter) -> dict[str, Any]:
     """Visitors with a profile, most recently updated profile first."""
+    check_status(f)
     conds, params = f.where(
         time_col="p.updated_at",
         agent_col="v.presented_agent_id",
@@ -197,9 +199,11 @@ def visitor_detail(rx: Rx, visitor_id: int) -> dict[str, Any]:
             "type": m["media_type"],
             "size": m["media_size"],
             "url": m["media_url"],
+            **({} if m["media_id"] is None else {"id": m["media_id"]}),
         }
         for m in rx.execute(
-            "SELECT m.media_name, m.media_type, m.media_size, m.media_url FROM messages m"
+            "SELECT m.media_name, m.media_type, m.media_size, m.media_url, m.media_id"
+            " FROM messages m"
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE c.visitor_id = ? AND m.media_url IS NOT NULL ORDER BY m.id DESC LIMIT ?",
             (visitor_id, DETAIL_LIMIT),
