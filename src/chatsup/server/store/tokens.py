@@ -110,3 +110,14 @@ def revoke(tx: Tx, which: str, token_digest: bytes | None = None, every: bool = 
     if n == 0:
         raise BadInput("token", f"no token {which!r}")
     return n
+
+
+def live_digests(rx: Rx, digests: list[bytes]) -> set[bytes]:
+    """Which of `digests` are still tokens (a revoked token's row is gone)."""
+    out: set[bytes] = set()
+    for i in range(0, len(digests), 500):
+        chunk = digests[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = rx.execute(f"SELECT digest FROM tokens WHERE digest IN ({marks})", chunk)
+        out.update(bytes(r[0]) for r in rows.fetchall())
+    return out
