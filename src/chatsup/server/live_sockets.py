@@ -43,7 +43,7 @@ from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
 from chatsup.server.state import app_state
-from chatsup.server.store import BadInput, NotFound
+from chatsup.server.store import BadInput, Forbidden, NotFound
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
 
@@ -253,6 +253,8 @@ async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
         await _send_error(ws, "invalid", f"{e.field}: {e.message}", e.field, client_id)
     except NotFound as e:
         await _send_error(ws, "not_found", str(e), None, client_id)
+    except Forbidden as e:
+        await _send_error(ws, "forbidden", e.message, None, client_id)
     except ApiError as e:
         await _send_error(ws, e.code, e.message, e.field, client_id)
     else:
