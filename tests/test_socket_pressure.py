@@ -58,7 +58,7 @@ async def test_a_lagging_agent_socket_catches_up_from_the_log(world: World) -> N
         bodies = [m["data"]["body"] for m in got if m["type"] == "message.created"]
         assert bodies == [f"line {i}" for i in range(len(vids))]
         # and it stays live
-        v, s = world.visitor()
+        v, _ = world.visitor()
         with v:
             assert v.post("/v1/widget/messages", json={"body": "after"}).is_success
         while True:
@@ -116,9 +116,7 @@ async def test_a_revoked_tokens_open_sockets_are_closed(world: World) -> None:
                 pass
             return time.monotonic() - t0
 
-        took = await asyncio.wait_for(
-            asyncio.gather(*(closed(ws) for ws in sockets.values())), 5
-        )
+        took = await asyncio.wait_for(asyncio.gather(*(closed(ws) for ws in sockets.values())), 5)
         for name, ws in sockets.items():
             assert (ws.close_code, ws.close_reason) == (1008, "revoked"), name
         assert max(took) < 2.5, took
