@@ -181,3 +181,51 @@ async def test_client_methods(world: World) -> None:
         assert not by_id[sent["message_id"]].internal
         assert detail.conversation.agent is not None
         assert detail.conversation.agent.id == world.agent2_id
+
+
+def test_a_transfer_and_a_supervisors_answer_in_the_past_keep_every_figure_true(
+    world: World,
+) -> None:
+    """A transfer makes the new advisor the chat's advisor for every figure,
+    a supervisor's message is an answer, a note counts nowhere: written into
+    chats of ended days, every figure served equals a fresh computation. (A
+    day with an open chat is never kept today, so the touches these writes
+    make guard a rule to come, not this one: removing them passes here.)"""
+    import time
+    from datetime import datetime, timedelta
+
+    from tests.test_report_cache import PARIS, assert_true
+
+    store = world.server.app.state.store
+    today = datetime.now(PARIS).date()
+
+    def at_day(days_ago: int, hour: int) -> float:
+        d = today - timedelta(days=days_ago)
+        return datetime.combine(d, datetime.min.time(), PARIS).replace(hour=hour).timestamp()
+
+    store.clock = lambda: at_day(3, 10)
+    held, _ = held_by_alice(world)
+    store.clock = lambda: at_day(2, 15)
+    waiting, _ = open_chat(world)
+    store.clock = time.time
+    ranges = [
+        {"since": (today - timedelta(days=5)).isoformat(), "until": today.isoformat()},
+        {
+            "since": (today - timedelta(days=4)).isoformat(),
+            "until": (today - timedelta(days=1)).isoformat(),
+        },
+    ]
+    before = assert_true(world, ranges)
+    hits = store.report_cache.hits
+    assert assert_true(world, ranges) == before
+    assert store.report_cache.hits > hits  # ended days came from the cache
+    with world.sup() as c:
+        r = c.post(f"/v1/conversations/{held}/assign", json={"agent_id": world.agent2_id})
+        assert r.status_code == 200
+        moved = assert_true(world, ranges)
+        assert moved != before  # Alice's chats went to Bob
+        assert c.post(f"/v1/conversations/{waiting}/messages", json={"body": "hi"}).is_success
+        answered = assert_true(world, ranges)
+        assert answered != moved  # an unanswered chat became answered
+        assert c.post(f"/v1/conversations/{waiting}/notes", json={"body": "n"}).is_success
+        assert assert_true(world, ranges) == answered  # a note counts nowhere
