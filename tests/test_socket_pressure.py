@@ -129,3 +129,37 @@ async def test_a_revoked_tokens_open_sockets_are_closed(world: World) -> None:
     finally:
         for ws in sockets.values():
             await ws.close()
+
+
+async def test_an_agent_socket_resumes_after_an_id_with_only_its_events(world: World) -> None:
+    """`?after=ID` (what a client does after a 4000 or any drop): the events
+    after ID this advisor may see, from the log, then live; no other's."""
+    with world.sup() as c:
+        start = c.get("/v1/events").json()["latest_id"]
+    mine_v, mine_s = world.visitor()
+    theirs_v, theirs_s = world.visitor()
+    with mine_v, theirs_v:
+        mine = mine_v.post("/v1/widget/messages", json={"body": "for Bob"}).json()
+        theirs = theirs_v.post("/v1/widget/messages", json={"body": "for Alice"}).json()
+        with world.http(world.agent_token) as a, world.http(world.agent2_token) as b:
+            cid_a, cid_b = theirs["conversation_id"], mine["conversation_id"]
+            assert a.post(
+                f"/v1/agent/conversations/{cid_a}/messages", json={"body": "A"}
+            ).is_success
+            assert b.post(
+                f"/v1/agent/conversations/{cid_b}/messages", json={"body": "B"}
+            ).is_success
+            theirs_v.post("/v1/widget/messages", json={"body": "Alice's secret"})
+            url = f"{world.server.ws_url}/v1/agent/ws?after={start}&token={world.agent2_token}"
+            async with connect(url) as bob:
+                mine_v.post("/v1/widget/messages", json={"body": "live one"})
+                got: list[dict] = []
+                while not got or got[-1]["data"].get("body") != "live one":
+                    msg = json.loads(await asyncio.wait_for(bob.recv(), 5))
+                    if "id" in msg:
+                        got.append(msg)
+    ids = [m["id"] for m in got]
+    assert ids == sorted(set(ids)) and ids[0] > start
+    bodies = [m["data"].get("body") for m in got if m["type"] == "message.created"]
+    assert bodies == ["for Bob", "for Alice", "B", "live one"]  # Alice's chat waited then
+    assert "Alice's secret" not in json.dumps(got)
