@@ -136,8 +136,8 @@ async def test_an_agent_socket_resumes_after_an_id_with_only_its_events(world: W
     after ID this advisor may see, from the log, then live; no other's."""
     with world.sup() as c:
         start = c.get("/v1/events").json()["latest_id"]
-    mine_v, mine_s = world.visitor()
-    theirs_v, theirs_s = world.visitor()
+    mine_v, _ = world.visitor()
+    theirs_v, _ = world.visitor()
     with mine_v, theirs_v:
         mine = mine_v.post("/v1/widget/messages", json={"body": "for Bob"}).json()
         theirs = theirs_v.post("/v1/widget/messages", json={"body": "for Alice"}).json()
