@@ -121,3 +121,13 @@ async def test_an_advisors_socket_carries_only_its_chats_and_waiting_ones(world:
     assert ("conversation.started", marker) in seen
     text = json.dumps(got)
     assert "secret for Alice" not in text and "Alice only" not in text
+
+
+def test_the_rule() -> None:
+    from chatsup.domain import rules
+
+    assert rules.may_handle(1, None) and rules.may_handle(1, 1) and not rules.may_handle(1, 2)
+    assert rules.sees_note(1, 1) and not rules.sees_note(1, None) and not rules.sees_note(1, 2)
+    assert rules.reaches_visitor("agent") and rules.reaches_visitor("supervisor")
+    assert not rules.reaches_visitor("supervisor", internal=True)
+    assert not rules.reaches_visitor("visitor") and not rules.reaches_visitor("system")

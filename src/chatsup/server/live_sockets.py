@@ -49,7 +49,7 @@ from chatsup.server.store.events import events_after, log_bounds
 
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
-LAGGED = 4000  # a visitor's socket fell behind: reconnect (API.md: 4000 `lagged`)
+LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget reconnects
 
 Accept = Callable[[Published], bool]
 
@@ -260,7 +260,7 @@ async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
     """A visitor's events, live; fallen behind, the socket closes with 4000
-    `lagged` (never left silent): the widget reconnects and reloads."""
+    `lagged` (never left silent): the widget reconnects."""
     while True:
         if sub.lagged:
             await ws.close(code=LAGGED, reason="lagged")
