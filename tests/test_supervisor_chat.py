@@ -59,6 +59,12 @@ async def test_a_note_reaches_the_holder_and_supervisors_never_the_visitor(world
             with world.http(vtoken) as v:
                 answer = v.post("/v1/widget/messages", json={"body": "thanks"})
                 assert "whisper" not in answer.text
+            with world.http() as anon:  # the visitor back: its session answer
+                back = anon.post(
+                    "/v1/widget/sessions",
+                    json={"site_key": world.site_key, "visitor_token": vtoken},
+                )
+                assert back.status_code == 201 and "whisper" not in back.text
         with world.http(world.agent_token) as a:
             assert a.post(f"/v1/agent/conversations/{cid}/end").json()["ended"] is True
 
