@@ -235,3 +235,15 @@ def test_a_transfer_and_a_supervisors_answer_in_the_past_keep_every_figure_true(
         assert answered != moved  # an unanswered chat became answered
         assert c.post(f"/v1/conversations/{waiting}/notes", json={"body": "n"}).is_success
         assert assert_true(world, ranges) == answered  # a note counts nowhere
+
+
+def test_a_mailed_transcript_leaves_notes_out(world: World) -> None:
+    from pathlib import Path
+
+    cid, _ = held_by_alice(world)
+    with world.sup() as c:
+        assert c.post(f"/v1/conversations/{cid}/notes", json={"body": "whisper zz"}).is_success
+        out = c.post(f"/v1/conversations/{cid}/mail", json={"to": "x@example.com"}).json()
+    assert out["status"] == "saved"
+    text = Path(out["path"]).read_text()
+    assert "Alice here" in text and "whisper zz" not in text
