@@ -7,6 +7,7 @@ revoked token's open socket (agent, supervisor live, widget) is closed with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -163,3 +164,30 @@ async def test_an_agent_socket_resumes_after_an_id_with_only_its_events(world: W
     bodies = [m["data"].get("body") for m in got if m["type"] == "message.created"]
     assert bodies == ["for Bob", "for Alice", "B", "live one"]  # Alice's chat waited then
     assert "Alice's secret" not in json.dumps(got)
+
+
+async def test_a_socket_opened_with_a_just_revoked_cached_token_is_closed(world: World) -> None:
+    """The authenticator remembers a token 0.5 s: a socket that opens in
+    that window after its revocation is accepted, then closed all the same
+    (refused outright when the window has passed)."""
+    from websockets.exceptions import InvalidStatus
+
+    store = server_store(world)
+    with world.http(world.agent2_token) as b:
+        assert b.get("/v1/agent/me").is_success  # the token is in the cache now
+    await asyncio.sleep(1.2)  # the guard's revocation counter is read, unchanged
+    await asyncio.to_thread(store.write_sync, revoke, "Bob")
+    t0 = time.monotonic()
+    try:
+        ws = await connect(f"{world.server.ws_url}/v1/agent/ws?token={world.agent2_token}")
+    except InvalidStatus as e:  # the cache had expired: refused at once
+        assert e.response.status_code == 403
+        return
+    try:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.wait_for(ws.recv(), 3)
+        assert (ws.close_code, ws.close_reason) == (1008, "revoked")
+        assert time.monotonic() - t0 < 2.5
+    finally:
+        await ws.close()
