@@ -289,51 +289,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX report_touches_source ON report_touches(source, id, at);
     """,
-    # 5 (numbered after "rollups"' 4; on its own, this branch applies it as 4):
-    # a supervisor in a live chat (API.md v1). Messages may come from a
+    # next after main's highest (this branch alone applies it as 4): a
+    # supervisor in a live chat (API.md v1). Messages may come from a
     # supervisor, and a supervisor's note is `internal` (the visitor never
-    # sees it). SQLite cannot change a CHECK in place: the table is rebuilt,
-    # same ids, its indexes and triggers recreated as migrations 1-3 left them.
+    # sees it). SQLite cannot change a CHECK in place: the `sender` column is
+    # replaced (renamed, a new one added and filled, the old one dropped;
+    # SQLite >= 3.35), which keeps every other column whatever migrations
+    # before this one added. No index or trigger names `sender`.
     """
-    CREATE TABLE messages_v5 (
-        id INTEGER PRIMARY KEY,
-        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
-        sender TEXT NOT NULL CHECK (sender IN ('visitor', 'agent', 'system', 'supervisor')),
-        agent_id INTEGER REFERENCES agents(id),
-        body TEXT NOT NULL,
-        at REAL NOT NULL,
-        media_name TEXT,
-        media_type TEXT,
-        media_size INTEGER,
-        media_url TEXT,
-        response_s REAL,
-        client_key TEXT UNIQUE,
-        event_id INTEGER,
-        waited_from REAL,
-        first_answer INTEGER,
-        internal INTEGER NOT NULL DEFAULT 0
-    );
-    INSERT INTO messages_v5(id, conversation_id, sender, agent_id, body, at, media_name,
-        media_type, media_size, media_url, response_s, client_key, event_id, waited_from,
-        first_answer)
-    SELECT id, conversation_id, sender, agent_id, body, at, media_name, media_type,
-        media_size, media_url, response_s, client_key, event_id, waited_from, first_answer
-    FROM messages;
-    DROP TABLE messages;
-    ALTER TABLE messages_v5 RENAME TO messages;
-    CREATE INDEX messages_conversation ON messages(conversation_id, id);
-    CREATE INDEX messages_at ON messages(at);
-    CREATE INDEX messages_waits ON messages(waited_from, response_s, agent_id,
-        conversation_id, first_answer) WHERE waited_from IS NOT NULL;
-    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
-    END;
-    CREATE TRIGGER messages_wait AFTER INSERT ON messages WHEN new.response_s IS NOT NULL BEGIN
-        UPDATE messages SET waited_from = new.at - new.response_s,
-            first_answer = NOT EXISTS (SELECT 1 FROM messages m
-                WHERE m.conversation_id = new.conversation_id
-                AND m.response_s IS NOT NULL AND m.id < new.id)
-        WHERE id = new.id;
-    END;
+    ALTER TABLE messages RENAME COLUMN sender TO sender_before_supervisors;
+    ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT 'system'
+        CHECK (sender IN ('visitor', 'agent', 'system', 'supervisor'));
+    UPDATE messages SET sender = sender_before_supervisors;
+    ALTER TABLE messages DROP COLUMN sender_before_supervisors;
+    ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
     """,
 ]
