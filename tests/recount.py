@@ -196,6 +196,8 @@ class History:
             agent = s.presented if rng.random() < 0.5 else rng.choice(self.agents)
             if agent is None:
                 agent = rng.choice(self.agents)
+            if c.holder is not None:  # only the holder writes into a held chat (rules.may_handle)
+                agent = c.holder
             for _ in range(rng.choice([1, 1, 2])):  # sometimes two agent messages
                 c.msgs.append(("agent", agent, at))
                 at += rng.uniform(3, 120)

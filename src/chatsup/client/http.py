@@ -79,6 +79,43 @@ class SupervisorClient(BaseClient):
         )
         return self._parse(MailResult, resp)
 
+    # -- in a live chat (API.md v1) -------------------------------------------------
+
+    async def add_note(
+        self, conversation_id: int, body: str, client_id: str | None = None
+    ) -> dict[str, Any]:
+        """A note (whisper) for the advisors: `{conversation_id, message_id,
+        event_id}`. The visitor never sees it."""
+        resp = await self._request(
+            "POST",
+            f"/v1/conversations/{int(conversation_id)}/notes",
+            json=without_none(body=body, client_id=client_id),
+        )
+        return self._object(resp)
+
+    async def send_message(
+        self, conversation_id: int, body: str, client_id: str | None = None
+    ) -> dict[str, Any]:
+        """A message to the visitor (`sender: "supervisor"`, an answer):
+        `{conversation_id, message_id, event_id}`. A retry with the same
+        `client_id` stores nothing new and answers the same ids."""
+        resp = await self._request(
+            "POST",
+            f"/v1/conversations/{int(conversation_id)}/messages",
+            json=without_none(body=body, client_id=client_id),
+        )
+        return self._object(resp)
+
+    async def assign(self, conversation_id: int, agent_id: int) -> dict[str, Any]:
+        """Transfer the chat to `agent_id`: `{conversation_id, agent,
+        previous_agent, event_id, changed}`."""
+        resp = await self._request(
+            "POST",
+            f"/v1/conversations/{int(conversation_id)}/assign",
+            json={"agent_id": int(agent_id)},
+        )
+        return self._object(resp)
+
     async def offline_messages(
         self, filters: Filters | None = None, cursor: str | None = None, limit: int = 50
     ) -> Page[OfflineMessage]:

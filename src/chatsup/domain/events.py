@@ -104,6 +104,8 @@ class ConversationAssignedData(Model):
     conversation_id: int
     agent: Ref | None = None
     conversation: ConversationItem
+    # v1: who held the chat before a supervisor's transfer (absent: nobody)
+    previous_agent: Ref | None = None
 
 
 class ConversationEndedData(Model):

@@ -51,6 +51,19 @@ class MessageIn(In):
     client_id: str | None = ClientId
 
 
+class NoteIn(In):
+    """A supervisor's note in a chat (v1): for the advisors, never the visitor."""
+
+    body: str = Field(max_length=100_000)
+    client_id: str | None = ClientId
+
+
+class AssignIn(In):
+    """A supervisor's transfer of a chat to an advisor (v1)."""
+
+    agent_id: DbId
+
+
 class OfflineMessageIn(In):
     name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=320)

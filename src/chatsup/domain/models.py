@@ -104,6 +104,8 @@ class Message(Model):
     body: str
     media: Media | None = None
     response_s: float | None = None
+    # v1: a supervisor's note, for supervisors and the advisor holding the chat
+    internal: bool = False
 
 
 class ConversationDetail(Model):

@@ -13,6 +13,11 @@ Conversations
   supervisor's note (internal) never is.
 - the conversation's advisor: the agent holding it (set by the first answer
   or a transfer), else the advisor presented to the visitor.
+- who may act on a chat (ownership): an advisor writes to, ends, and gets
+  the events of only the chats it holds or that nobody holds (they wait for
+  any advisor); a supervisor's transfer changes the holder. A supervisor's
+  note is seen by the holder only, never by the visitor. Calls likewise: an
+  agent changes only its own calls or calls nobody holds.
 
 Calls
 - states and the allowed moves between them; end reasons.
@@ -78,6 +83,23 @@ def is_waiting(ended_at: float | None, holder_id: int | None, visitor_messages: 
 def conversation_advisor(holder_id: int | None, presented_id: int | None) -> int | None:
     """The advisor a conversation counts for."""
     return holder_id if holder_id is not None else presented_id
+
+
+def may_handle(agent_id: int, holder_id: int | None) -> bool:
+    """Whether an advisor may act on a chat or a call held by `holder_id`
+    (write to it, end it, get its events): its own, or one nobody holds."""
+    return holder_id is None or holder_id == agent_id
+
+
+def sees_note(agent_id: int, holder_id: int | None) -> bool:
+    """Whether an advisor sees a supervisor's note: only the one holding the chat."""
+    return holder_id is not None and holder_id == agent_id
+
+
+def reaches_visitor(sender: str, internal: bool = False) -> bool:
+    """Whether a message goes to the visitor's widget: an answer (an agent's
+    or a supervisor's message), never a note, never the visitor's own."""
+    return is_answer(sender, internal)
 
 
 # -- calls --------------------------------------------------------------------

@@ -38,6 +38,7 @@ from chatsup.server.routes import (
     supervisor,
     widget,
 )
+from chatsup.server.socket_guard import SocketGuard
 from chatsup.server.state import AppState
 from chatsup.server.store import Store, agents, events
 from chatsup.server.store.events import log_bounds
@@ -122,13 +123,18 @@ def create_app(settings: Settings) -> FastAPI:
             ip_limiter=RateLimiter(s.rate_per_ip),
             visitor_limiter=RateLimiter(s.rate_per_visitor),
             session_limiter=RateLimiter(s.sessions_per_ip),
+            guard=SocketGuard(store),
         )
         state.install(app.state)
         pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
         warmer = asyncio.create_task(_warm_reports(store))
+        guard = asyncio.create_task(state.guard.run())
         try:
             yield
         finally:
+            guard.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guard
             warmer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warmer

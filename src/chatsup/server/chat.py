@@ -1,4 +1,5 @@
-"""The one send path for chat messages: HTTP routes and WebSockets alike.
+"""The one send path for chat messages: HTTP routes and WebSockets alike
+(a visitor's, an advisor's, a supervisor's message or note).
 
 A message is checked once here (the same fault gets the same error whoever
 sends it, over either transport), then written by the store in one hop to
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatsup.domain.inputs import MessageIn
+from chatsup.domain.inputs import MessageIn, NoteIn
 from chatsup.server.auth import Principal
 from chatsup.server.errors import ApiError
 from chatsup.server.params import check_model
@@ -31,6 +32,12 @@ def _new_message(body: MessageIn, max_chars: int, key_prefix: str) -> store_mess
     return store_messages.NewMessage(body.body, media, key, media_id=body.media_id)
 
 
+def _no_upload(body: MessageIn) -> None:
+    """Only a visitor attaches an upload (`media_id`)."""
+    if body.media_id is not None:
+        raise BadInput("media_id", "only a visitor attaches an upload")
+
+
 async def send_visitor_message(
     store: Store, max_chars: int, p: Principal, body: MessageIn
 ) -> dict[str, Any]:
@@ -46,12 +53,35 @@ async def send_visitor_message(
 async def send_agent_message(
     store: Store, max_chars: int, p: Principal, conversation_id: int, body: MessageIn
 ) -> dict[str, Any]:
-    """An advisor's message; the first one assigns an unassigned chat."""
+    """An advisor's message; the first one assigns an unassigned chat. Only
+    into a chat it holds or nobody holds (`rules.may_handle`; the store checks
+    it in the writing transaction): else `Forbidden`, a 403."""
     assert p.subject_id is not None  # an agent token always names its agent
-    if body.media_id is not None:
-        raise BadInput("media_id", "only a visitor attaches an upload")
+    _no_upload(body)
     m = _new_message(body, max_chars, f"a{p.subject_id}")
     out: dict[str, Any] = await store.write(
         store_messages.agent_message, p.subject_id, conversation_id, m
     )
+    return {k: out[k] for k in IDS}
+
+
+async def send_supervisor_message(
+    store: Store, max_chars: int, conversation_id: int, body: MessageIn
+) -> dict[str, Any]:
+    """A supervisor's message to the visitor (an answer). Retries with the
+    same client id store one (the key is the conversation's)."""
+    _no_upload(body)
+    m = _new_message(body, max_chars, f"s{conversation_id}")
+    out: dict[str, Any] = await store.write(store_messages.supervisor_message, conversation_id, m)
+    return {k: out[k] for k in IDS}
+
+
+async def send_note(
+    store: Store, max_chars: int, conversation_id: int, body: NoteIn
+) -> dict[str, Any]:
+    """A supervisor's note: `internal`, never to the visitor."""
+    m = _new_message(
+        MessageIn(body=body.body, client_id=body.client_id), max_chars, f"n{conversation_id}"
+    )
+    out: dict[str, Any] = await store.write(store_messages.supervisor_note, conversation_id, m)
     return {k: out[k] for k in IDS}

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from chatsup.server.store import BadInput, NotFound
+from chatsup.server.store import BadInput, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _nf(_: Request, exc: NotFound) -> Response:
         return error_response(404, "not_found", f"{exc.what} not found")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> Response:
+        return error_response(403, "forbidden", exc.message)
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, exc: OverflowError) -> Response:

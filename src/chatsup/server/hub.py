@@ -2,8 +2,10 @@
 
 The store calls `publish_threadsafe` after each commit, from its writer
 thread; events reach the event loop in id order. Each subscriber has a
-bounded queue; one that falls behind is marked `lagged` and its socket
-replays the gap from the log instead (the log has everything).
+bounded queue; one that falls behind is marked `lagged` and is offered
+nothing more until its socket acts on it: the supervisors' and agents'
+sockets replay the gap from the log (the log has everything), a visitor's
+socket closes with 4000 `lagged` (live_sockets.py). None is skipped silently.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class Hub:
         # sockets of the visitor it concerns (not to every idle visitor).
         self.by_visitor: dict[int, set[Subscriber]] = {}
         self.latest_id = 0
+        self.queue_size = QUEUE_SIZE  # each new subscriber's bound
 
     def publish_threadsafe(self, events: list[PendingEvent]) -> None:
         if self.loop is not None and not self.loop.is_closed():
@@ -149,7 +152,7 @@ class Hub:
     ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
         that concern that visitor (`Event.visitor_id`), and `accept` filters those."""
-        sub = Subscriber(accept, visitor_id=visitor_id)
+        sub = Subscriber(accept, EventQueue(self.queue_size), visitor_id=visitor_id)
         if visitor_id is None:
             self.subscribers.add(sub)
         else:

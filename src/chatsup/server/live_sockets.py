@@ -3,31 +3,55 @@
 Frames from clients are JSON objects. A binary frame closes the socket with
 1003, text that is not a JSON object with 1007; a bad message (a field
 error) is answered with `{"type": "error", ...}` and the socket stays open.
+
+Back-pressure: a supervisor's or an agent's socket that falls behind the
+hub's queue catches up in place from the event log; a visitor's is closed
+with 4000 `lagged` (its widget reconnects). A socket whose token is revoked
+is closed with 1008 `revoked` within about a second (socket_guard.py).
+
+Who gets what: an agent's socket carries the events of the chats it holds
+or nobody holds (`rules.may_handle`), a supervisor's note to the holder only
+(`rules.sees_note`); a visitor's socket carries the answers of its chats
+(`rules.reaches_visitor`: never a note) and their end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from chatsup.domain.events import ConversationEnded, MessageCreated
+from chatsup.domain import rules
+from chatsup.domain.events import (
+    ConversationAssigned,
+    ConversationEnded,
+    ConversationStarted,
+    Event,
+    MessageCreated,
+    OfflineMessageCreated,
+)
 from chatsup.domain.inputs import MessageIn
+from chatsup.domain.models import Ref
 from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
 from chatsup.server.state import app_state
-from chatsup.server.store import BadInput, NotFound
+from chatsup.server.store import BadInput, Forbidden, NotFound
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
 
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
+LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget reconnects
+
+Accept = Callable[[Published], bool]
 
 
 async def _authenticate(ws: WebSocket, *roles: str) -> Principal | None:
@@ -42,6 +66,27 @@ async def _authenticate(ws: WebSocket, *roles: str) -> Principal | None:
     return p
 
 
+@contextlib.contextmanager
+def _guarded(ws: WebSocket) -> Any:
+    """While open, the socket is closed if its token is revoked."""
+    guard = app_state(ws).guard
+    token = bearer(ws)
+    assert token is not None  # _authenticate accepted it
+    key = guard.watch(token, ws)
+    try:
+        yield
+    finally:
+        guard.forget(key, ws)
+
+
+def _after(ws: WebSocket) -> int | None:
+    """`?after=ID`: None when absent; raises ValueError when not an id."""
+    raw = ws.query_params.get("after")
+    if raw is None:
+        return None
+    return int(raw)  # out of the log's range: a `resync` frame (see _stream)
+
+
 # -- supervisors: WS /v1/live?after=ID -----------------------------------------
 
 
@@ -50,7 +95,7 @@ async def live_socket(ws: WebSocket) -> None:
     if p is None:
         return
     try:
-        after = int(ws.query_params.get("after", "0"))
+        after = _after(ws) or 0
     except ValueError:
         await ws.close(code=1008, reason="after must be an integer")
         return
@@ -58,21 +103,22 @@ async def live_socket(ws: WebSocket) -> None:
     hub: Hub = ws.app.state.hub
     sub = hub.subscribe()
     reader = asyncio.create_task(_drain(ws))
-    writer = asyncio.create_task(_stream(ws, sub, after))
-    try:
-        # whichever ends first (the peer left, or sending failed) ends both
-        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        hub.unsubscribe(sub)
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(
-                asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
-            ):
-                await task
-        with contextlib.suppress(Exception):
-            await ws.close()
+    writer = asyncio.create_task(_stream(ws, sub, after, hub.latest_id))
+    with _guarded(ws):
+        try:
+            # whichever ends first (the peer left, or sending failed) ends both
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hub.unsubscribe(sub)
+            for task in (reader, writer):
+                task.cancel()
+            for task in (reader, writer):
+                with contextlib.suppress(
+                    asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
+                ):
+                    await task
+            with contextlib.suppress(Exception):
+                await ws.close()
 
 
 async def _drain(ws: WebSocket) -> None:
@@ -86,37 +132,56 @@ async def _drain(ws: WebSocket) -> None:
         return
 
 
-async def _replay(ws: WebSocket, last: int, upto: int | None = None) -> int:
+def _published(e: dict[str, Any]) -> Published:
+    """An event read from the log as the hub hands it out (to filter it)."""
+    return Published(e["id"], e["type"], datetime.fromisoformat(e["at"]), e["data"], b"")
+
+
+async def _replay(
+    ws: WebSocket, last: int, upto: int | None = None, accept: Accept | None = None
+) -> int:
+    """Send the logged events after `last` (before `upto`) that `accept`
+    takes; returns the id of the last event looked at (sent or not)."""
     store = ws.app.state.store
     while True:
         batch = await store.read(events_after, last, REPLAY_CHUNK)
         for e in batch:
             if upto is not None and e["id"] >= upto:
                 return last
-            await ws.send_text(orjson.dumps(e).decode())
+            if accept is None or accept(_published(e)):
+                await ws.send_text(orjson.dumps(e).decode())
             last = e["id"]
         if len(batch) < REPLAY_CHUNK:
             return last
 
 
-async def _stream(ws: WebSocket, sub: Subscriber, after: int) -> None:
+async def _stream(
+    ws: WebSocket, sub: Subscriber, after: int | None, now: int, accept: Accept | None = None
+) -> None:
+    """The events after `after` from the log, then live; `after` None: live
+    from `now` (the hub's latest id when `sub` subscribed) on. Falling behind
+    the queue (`sub.lagged`) takes the gap from the log, in place. With
+    `accept` (the hub's filter of `sub`), ids are not consecutive: `last` is
+    the last id looked at, and only the log tells what lies in a gap."""
     store = ws.app.state.store
-    pruned, latest = await store.read(log_bounds)
-    last = after
-    if after < pruned or after > latest:
-        # the log no longer holds what follows `after` (or never did)
-        await ws.send_text(
-            orjson.dumps({"type": "resync", "oldest_id": pruned + 1, "latest_id": latest}).decode()
-        )
-        last = latest
-    last = await _replay(ws, last)
+    if after is None:
+        last = now
+    else:
+        pruned, latest = await store.read(log_bounds)
+        last = after
+        if after < pruned or after > latest:
+            # the log no longer holds what follows `after` (or never did)
+            frame = {"type": "resync", "oldest_id": pruned + 1, "latest_id": latest}
+            await ws.send_text(orjson.dumps(frame).decode())
+            last = latest
+        last = await _replay(ws, last, accept=accept)
     while ws.client_state == WebSocketState.CONNECTED:
         if sub.lagged:
             # fell behind the in-memory queue: take the gap from the log
             while not sub.queue.empty():
                 sub.queue.get_nowait()
             sub.lagged = False
-            last = await _replay(ws, last)
+            last = await _replay(ws, last, accept=accept)
             continue
         try:
             pub = sub.queue.get_nowait()  # under load: no timer, no task
@@ -128,7 +193,7 @@ async def _stream(ws: WebSocket, sub: Subscriber, after: int) -> None:
                 continue
         if pub.id <= last:
             continue
-        if pub.id > last + 1:
+        if accept is None and pub.id > last + 1:
             last = await _replay(ws, last, upto=pub.id)
         await ws.send_text(pub.wire.decode())
         last = pub.id
@@ -185,6 +250,8 @@ async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
         await _send_error(ws, "invalid", f"{e.field}: {e.message}", e.field, client_id)
     except NotFound as e:
         await _send_error(ws, "not_found", str(e), None, client_id)
+    except Forbidden as e:
+        await _send_error(ws, "forbidden", e.message, None, client_id)
     except ApiError as e:
         await _send_error(ws, e.code, e.message, e.field, client_id)
     else:
@@ -192,29 +259,45 @@ async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
+    """A visitor's events, live; fallen behind, the socket closes with 4000
+    `lagged` (never left silent): the widget reconnects."""
     while True:
+        if sub.lagged:
+            await ws.close(code=LAGGED, reason="lagged")
+            return
         pub = await sub.queue.get()
         await ws.send_text(pub.wire.decode())
 
 
-async def _serve_chat(ws: WebSocket, sub: Subscriber, handler: Any) -> None:
+async def _serve_chat(
+    ws: WebSocket, sub: Subscriber, handler: Any, writer: Coroutine[Any, Any, None]
+) -> None:
     hub: Hub = ws.app.state.hub
-    pump = asyncio.create_task(_pump(ws, sub))
+    pump = asyncio.create_task(writer)
     try:
-        async for data in _frames(ws):
-            if data.get("type") == "message":
-                await _handle(ws, data, handler)
-            elif data.get("type") == "ping":
-                await ws.send_text('{"type":"pong"}')
-            else:
-                await _send_error(
-                    ws, "invalid", "type: must be message or ping", "type", data.get("client_id")
-                )
+        with _guarded(ws):
+            async for data in _frames(ws):
+                if data.get("type") == "message":
+                    await _handle(ws, data, handler)
+                elif data.get("type") == "ping":
+                    await ws.send_text('{"type":"pong"}')
+                else:
+                    await _send_error(
+                        ws,
+                        "invalid",
+                        "type: must be message or ping",
+                        "type",
+                        data.get("client_id"),
+                    )
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
         hub.unsubscribe(sub)
         pump.cancel()
+        with contextlib.suppress(
+            asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
+        ):
+            await pump
 
 
 # -- visitors: WS /v1/widget/ws ------------------------------------------------
@@ -234,7 +317,7 @@ async def visitor_socket(ws: WebSocket) -> None:
             return False
         e = pub.event
         if isinstance(e, MessageCreated):
-            return e.data.sender == "agent" and not e.data.internal and e.visitor_id == vid
+            return rules.reaches_visitor(e.data.sender, e.data.internal) and e.visitor_id == vid
         return isinstance(e, ConversationEnded) and e.visitor_id == vid
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +326,8 @@ async def visitor_socket(ws: WebSocket) -> None:
         out = await chat.send_visitor_message(state.store, max_chars, p, body)
         return {k: out[k] for k in chat.IDS}
 
-    await _serve_chat(ws, state.hub.subscribe(mine, visitor_id=vid), send)
+    sub = state.hub.subscribe(mine, visitor_id=vid)
+    await _serve_chat(ws, sub, send, _pump(ws, sub))
 
 
 # -- agents: WS /v1/agent/ws -----------------------------------------------------
@@ -254,12 +338,42 @@ AGENT_EVENTS = {
     "conversation.assigned",
     "conversation.ended",
     "offline_message.created",
+    "message.created",
 }
+
+
+def _holder(ref: Ref | None) -> int | None:
+    return ref.id if ref is not None else None
+
+
+def agent_sees(agent_id: int, e: Event) -> bool:
+    """Whether an advisor's socket carries this event: the chats it holds or
+    nobody holds (`rules.may_handle`, as its HTTP reads and writes), a note
+    only in a chat it holds; a transfer reaches the new holder and the one
+    the chat left (everyone, when it left the waiting list)."""
+    if isinstance(e, MessageCreated):
+        holder = _holder(e.data.conversation.agent)
+        if e.data.internal:
+            return rules.sees_note(agent_id, holder)
+        return rules.may_handle(agent_id, holder)
+    if isinstance(e, ConversationAssigned):
+        return rules.may_handle(agent_id, _holder(e.data.agent)) or rules.may_handle(
+            agent_id, _holder(e.data.previous_agent)
+        )
+    if isinstance(e, ConversationStarted | ConversationEnded):
+        item = e.conversation
+        return item is not None and rules.may_handle(agent_id, _holder(item.agent))
+    return isinstance(e, OfflineMessageCreated)
 
 
 async def agent_socket(ws: WebSocket) -> None:
     p = await _authenticate(ws, "agent")
     if p is None:
+        return
+    try:
+        after = _after(ws)
+    except ValueError:
+        await ws.close(code=1008, reason="after must be an integer")
         return
     await ws.accept()
     state = app_state(ws)
@@ -271,14 +385,7 @@ async def agent_socket(ws: WebSocket) -> None:
         await state.store.write(agents_store.set_presence, aid, "online")
 
     def relevant(pub: Published) -> bool:
-        if pub.type != "message.created":
-            return pub.type in AGENT_EVENTS
-        e = pub.event
-        if isinstance(e, MessageCreated):
-            return e.data.sender == "visitor" or (
-                e.data.agent is not None and e.data.agent.id == aid
-            )
-        return False
+        return pub.type in AGENT_EVENTS and agent_sees(aid, pub.event)
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         cid = data.get("conversation_id")
@@ -290,7 +397,9 @@ async def agent_socket(ws: WebSocket) -> None:
         return await chat.send_agent_message(state.store, max_chars, p, cid, body)
 
     try:
-        await _serve_chat(ws, state.hub.subscribe(relevant), send)
+        sub = state.hub.subscribe(relevant)
+        writer = _stream(ws, sub, after, state.hub.latest_id, relevant)
+        await _serve_chat(ws, sub, send, writer)
     finally:
         state.agent_sockets[aid] -= 1
         if state.agent_sockets[aid] == 0:

@@ -29,7 +29,7 @@ from chatsup.domain.models import END_REASONS
 from chatsup.domain.timerange import local_midnight
 from chatsup.server import seed_text as tx_
 from chatsup.server.enrich import parse_user_agent
-from chatsup.server.store import BadInput, Store, Tx
+from chatsup.server.store import BadInput, Forbidden, Store, Tx
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import conversations as conversations_store
@@ -302,7 +302,7 @@ class Planner:
                     st["conversation_id"],
                     messages_store.NewMessage(body, at=st["now"]),
                 )
-            except BadInput:  # a returning visitor's two visits shared a chat, now ended
+            except (BadInput, Forbidden):  # a returning visitor's two visits shared a chat
                 return
             self.report.messages += 1
 

@@ -17,6 +17,7 @@ from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
 from chatsup.server.ratelimit import RateLimiter
+from chatsup.server.socket_guard import SocketGuard
 from chatsup.server.store import Store
 
 
@@ -30,6 +31,8 @@ class AppState:
     ip_limiter: RateLimiter
     visitor_limiter: RateLimiter
     session_limiter: RateLimiter
+    # open sockets by token: a revoked token's socket is closed
+    guard: SocketGuard
     # open agent sockets per agent id, in this process (presence)
     agent_sockets: dict[int, int] = field(default_factory=dict)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, WebSocket
 from starlette.responses import Response
 
+from chatsup.domain import rules
 from chatsup.domain.inputs import CallbackIn, CallIn, CallPatch, MessageIn, PresenceIn, SmsIn
 from chatsup.domain.models import END_REASONS
 from chatsup.server import chat, live_sockets
@@ -56,10 +57,14 @@ async def desk_conversation(conversation_id: PathId, request: Request) -> Respon
     messages, visitor, profile, session, page_views, visits}` (the session
     the chat belongs to, without the IP address)."""
     p = await agent(request)
+    assert p.subject_id is not None  # an agent token always names its agent
     out = await request.app.state.store.read(agent_desk.desk_conversation, conversation_id)
     holder = out["conversation"]["agent"]
-    if holder is not None and holder["id"] != p.subject_id:
+    holder_id = holder["id"] if holder is not None else None
+    if not rules.may_handle(p.subject_id, holder_id):
         raise ApiError(403, "forbidden", "another advisor holds this conversation")
+    if not rules.sees_note(p.subject_id, holder_id):
+        out["messages"] = [m for m in out["messages"] if not m["internal"]]
     return json(out)
 
 
@@ -83,9 +88,10 @@ async def reply(conversation_id: PathId, body: MessageIn, request: Request) -> R
 
 @router.post("/v1/agent/conversations/{conversation_id}/end", status_code=200)
 async def end(conversation_id: PathId, request: Request) -> Response:
-    await agent(request)
+    """Ends a chat this advisor holds or nobody holds; another's: 403."""
+    p = await agent(request)
     ended = await request.app.state.store.write(
-        conversations_store.end_conversation, conversation_id
+        conversations_store.end_as_agent, p.subject_id, conversation_id
     )
     return json({"conversation_id": conversation_id, "ended": ended})
 
@@ -103,7 +109,8 @@ async def start_call(body: CallIn, request: Request) -> Response:
 @router.patch("/v1/calls/{call_id}")
 async def update_call(call_id: PathId, body: CallPatch, request: Request) -> Response:
     """ringing → answered/missed/rejected/failed; answered → ended/failed.
-    The server times the call."""
+    The server times the call. Only the agent's own calls (or one nobody
+    holds): another agent's is a 403."""
     p = await agent(request)
     check_model(body)
     if body.end_reason is not None and body.end_reason not in END_REASONS:

@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from chatsup.domain import models as m
 from chatsup.domain.events import GenericEvent
-from chatsup.domain.inputs import MailIn, SitePatch
+from chatsup.domain.inputs import AssignIn, MailIn, MessageIn, NoteIn, SitePatch
 from chatsup.domain.models import ProfileIn
-from chatsup.server import live_sockets
+from chatsup.server import chat, live_sockets
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
 from chatsup.server.mail import (
@@ -22,6 +22,7 @@ from chatsup.server.mail import (
     validate_address,
 )
 from chatsup.server.params import PathId, check_model, clean_contact, json, list_filter
+from chatsup.server.state import app_state
 from chatsup.server.store import BadInput, ListFilter, conversations, visitors
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store import calls as calls_store
@@ -55,6 +56,47 @@ async def conversation(conversation_id: PathId, request: Request) -> Response:
     return json(
         await request.app.state.store.read(messages_store.conversation_detail, conversation_id)
     )
+
+
+# -- a supervisor in a live chat (API.md v1) -------------------------------------
+
+
+@router.post("/v1/conversations/{conversation_id}/notes", status_code=201, dependencies=sup)
+async def note(conversation_id: PathId, body: NoteIn, request: Request) -> Response:
+    """A note (a whisper) in the chat: `sender: "supervisor"`, `internal:
+    true`. Supervisors and the advisor holding the chat see it; the visitor
+    never does. `{conversation_id, message_id, event_id}`."""
+    state = app_state(request)
+    out = await chat.send_note(
+        state.store, state.settings.server.max_body_chars, conversation_id, body
+    )
+    return json(out, 201)
+
+
+@router.post("/v1/conversations/{conversation_id}/messages", status_code=201, dependencies=sup)
+async def supervisor_message(
+    conversation_id: PathId, body: MessageIn, request: Request
+) -> Response:
+    """A message to the visitor from the supervisor (`sender: "supervisor"`),
+    an answer; retries with the same `client_id` store one."""
+    state = app_state(request)
+    out = await chat.send_supervisor_message(
+        state.store, state.settings.server.max_body_chars, conversation_id, body
+    )
+    return json(out, 201)
+
+
+@router.post("/v1/conversations/{conversation_id}/assign", dependencies=sup)
+async def assign(conversation_id: PathId, body: AssignIn, request: Request) -> Response:
+    """Transfer: `agent_id` holds the chat from now on (its advisor for every
+    figure). Event `conversation.assigned` (with `previous_agent`); the new
+    advisor's socket gets the chat. `{conversation_id, agent, previous_agent,
+    event_id, changed}`; to the agent already holding it: `changed: false`."""
+    check_model(body)
+    out = await request.app.state.store.write(
+        conversations.assign_conversation, conversation_id, body.agent_id
+    )
+    return json(out)
 
 
 def _transcript_source(rx: Any, conversation_id: int) -> dict[str, Any]:
@@ -91,7 +133,8 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
         advisor=c.agent.name if c.agent else None,
         started_at=c.started_at,
         ended_at=c.ended_at,
-        messages=detail.messages,
+        # a note is for the advisors: a mailed transcript may go anywhere
+        messages=[msg for msg in detail.messages if not msg.internal],
     )
     msg = build_transcript_email(t, sender=settings.smtp.sender, to=to)
     try:

@@ -177,7 +177,9 @@
     ws.onmessage = function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.type === "message.created" && m.data && m.data.sender === "agent") {
+      if (m.type === "message.created" && m.data && !m.data.internal &&
+          (m.data.sender === "agent" || m.data.sender === "supervisor")) {
+        // a supervisor's message is an answer too (the server never sends a note here)
         if (m.data.agent && m.data.agent.name) head.textContent = m.data.agent.name;
         show("agent", m.data.body);
       } else if (m.type === "conversation.ended") {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
     ListFilter,
@@ -172,9 +172,13 @@ def update_call(
     at: float | None = None,
 ) -> dict[str, Any]:
     at = tx.now if at is None else at
-    row = tx.execute("SELECT state FROM calls WHERE id = ?", (call_id,)).fetchone()
+    row = tx.execute("SELECT state, agent_id FROM calls WHERE id = ?", (call_id,)).fetchone()
     if row is None:
         raise NotFound("call")
+    # an agent changes its own calls, or one nobody holds (`agent_id` None:
+    # the caller is trusted, e.g. the seed)
+    if agent_id is not None and not rules.may_handle(agent_id, row[1]):
+        raise Forbidden("this call belongs to another agent")
     if not rules.can_move(row[0], state):
         raise BadInput("state", f"a {row[0]} call cannot become {state}")
     if state == "answered":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.server.store.errors import NotFound
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
     ListFilter,
@@ -223,3 +223,67 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
         at,
     )
     return True
+
+
+# -- who holds a chat (rules.may_handle) ---------------------------------------
+
+
+def end_as_agent(tx: Tx, agent_id: int, conversation_id: int) -> bool:
+    """An advisor ends a chat it holds or nobody holds (`rules.may_handle`),
+    checked in the transaction that ends it."""
+    row = tx.execute(
+        "SELECT agent_id FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("conversation")
+    if not rules.may_handle(agent_id, row[0]):
+        raise Forbidden("another advisor holds this conversation")
+    return end_conversation(tx, conversation_id)
+
+
+def assign_conversation(
+    tx: Tx, conversation_id: int, agent_id: int, at: float | None = None
+) -> dict[str, Any]:
+    """A supervisor's transfer: `agent_id` holds the chat from now on (it is
+    its advisor for every figure, so the report cache is told). Event
+    `conversation.assigned`, with the previous holder; none when nothing changes."""
+    at = tx.now if at is None else at
+    row = tx.execute(
+        "SELECT agent_id, ended_at, started_at FROM conversations WHERE id = ?",
+        (conversation_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound("conversation")
+    name = tx.execute("SELECT name FROM agents WHERE id = ?", (agent_id,)).fetchone()
+    if name is None:
+        raise BadInput("agent_id", "no such agent")
+    if row["ended_at"] is not None:
+        raise BadInput("conversation_id", "the conversation has ended")
+    previous = row["agent_id"]
+    prev_name = None
+    if previous is not None:
+        prev = tx.execute("SELECT name FROM agents WHERE id = ?", (previous,)).fetchone()
+        prev_name = prev[0] if prev else None
+    eid = None
+    if previous != agent_id:
+        tx.touch("conversations", row["started_at"])
+        tx.execute(
+            "UPDATE conversations SET agent_id = ? WHERE id = ?", (agent_id, conversation_id)
+        )
+        eid = tx.emit(
+            "conversation.assigned",
+            {
+                "conversation_id": conversation_id,
+                "agent": ref(agent_id, name[0]),
+                "conversation": conversation_item(tx.rx(), conversation_id),
+                "previous_agent": ref(previous, prev_name),
+            },
+            at,
+        )
+    return {
+        "conversation_id": conversation_id,
+        "agent": ref(agent_id, name[0]),
+        "previous_agent": ref(previous, prev_name),
+        "event_id": eid,
+        "changed": previous != agent_id,
+    }

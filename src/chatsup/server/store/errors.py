@@ -16,3 +16,11 @@ class NotFound(LookupError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} not found")
         self.what = what
+
+
+class Forbidden(PermissionError):
+    """The caller may not act on this row (another advisor holds it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,5 +1,6 @@
 """Messages: the transcript of a conversation and the sends (a visitor's
-first message opens a conversation; an agent's first answer assigns it).
+first message opens a conversation; an agent's first answer assigns it; a
+supervisor writes to the visitor or leaves a note only the advisors see).
 Sends are idempotent by client key. First response and per-turn response
 times are computed here, once, by the metric definitions of ARCHITECTURE.md."""
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chatsup.domain import rules
 from chatsup.server.store import media as media_store
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
-from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -36,12 +38,14 @@ def message_dict(row: Any, tz: Any) -> dict[str, Any]:
         "body": row["body"],
         "media": media,
         "response_s": row["response_s"],
+        "internal": bool(row["internal"]),
     }
 
 
 MESSAGE_SELECT = """
 SELECT m.id, m.conversation_id, m.at, m.sender, m.agent_id, a.name AS agent_name, m.body,
-       m.media_name, m.media_type, m.media_size, m.media_url, m.media_id, m.response_s
+       m.media_name, m.media_type, m.media_size, m.media_url, m.media_id, m.response_s,
+       m.internal
 FROM messages m LEFT JOIN agents a ON a.id = m.agent_id
 """
 
@@ -95,12 +99,13 @@ def _insert_message(
     m: NewMessage,
     at: float,
     response_s: float | None,
+    internal: bool = False,
 ) -> int:
     media = m.media or {}
     new_id = tx.insert(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
-        " media_size, media_url, response_s, client_key, media_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " media_size, media_url, response_s, client_key, media_id, internal)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             sender,
@@ -114,6 +119,7 @@ def _insert_message(
             response_s,
             m.client_key,
             media.get("id"),
+            int(internal),
         ),
     )
     return new_id
@@ -127,24 +133,24 @@ def _message_event(
     agent_id: int | None,
     m: NewMessage,
     at: float,
+    internal: bool = False,
 ) -> int | None:
     item = conversation_item(tx.rx(), conversation_id)  # its visitor and site too: one query
-    eid = tx.emit(
-        "message.created",
-        {
-            "conversation_id": conversation_id,
-            "message_id": message_id,
-            "sender": sender,
-            "agent": ref(agent_id, agent_name(tx, agent_id)),
-            "body": m.body,
-            "media": m.media,
-            "at": iso(at, tx.tz),
-            "visitor": item["visitor"],
-            "site": item["site"],
-            "conversation": item,
-        },
-        at,
-    )
+    data: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "sender": sender,
+        "agent": ref(agent_id, agent_name(tx, agent_id)),
+        "body": m.body,
+        "media": m.media,
+        "at": iso(at, tx.tz),
+        "visitor": item["visitor"],
+        "site": item["site"],
+        "conversation": item,
+    }
+    if internal:
+        data["internal"] = True
+    eid = tx.emit("message.created", data, at)
     if m.client_key is not None and eid is not None:
         tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
     return eid
@@ -203,37 +209,55 @@ def visitor_message(
 
 def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) -> dict[str, Any]:
     """An agent's message; the first one assigns an unassigned conversation.
+    An advisor writes only into a chat it holds or nobody holds
+    (`rules.may_handle`), checked in the transaction that writes.
 
     First response time and per-turn response times are computed here, once,
     by the metric definitions of ARCHITECTURE.md.
     """
+    return _answer(tx, conversation_id, m, "agent", agent_id)
+
+
+def supervisor_message(tx: Tx, conversation_id: int, m: NewMessage) -> dict[str, Any]:
+    """A supervisor's message to the visitor: an answer (`rules.is_answer`),
+    timed like an advisor's; it does not change who holds the chat."""
+    return _answer(tx, conversation_id, m, "supervisor", None)
+
+
+def _answer(
+    tx: Tx, conversation_id: int, m: NewMessage, sender: str, agent_id: int | None
+) -> dict[str, Any]:
+    assert rules.is_answer(sender)
     again = _existing(tx, m.client_key)
     if again:
         return again
     at = tx.now if m.at is None else m.at
     row = tx.execute(
-        "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at"
-        " FROM conversations WHERE id = ?",
+        "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at,"
+        " started_at FROM conversations WHERE id = ?",
         (conversation_id,),
     ).fetchone()
     if row is None:
         raise NotFound("conversation")
+    if agent_id is not None and not rules.may_handle(agent_id, row["agent_id"]):
+        raise Forbidden("another advisor holds this conversation")
     if row["ended_at"] is not None:
         raise BadInput("conversation_id", "the conversation has ended")
     response_s = None if row["pending_since"] is None else max(0.0, at - row["pending_since"])
     first = row["first_response_s"]
     if first is None and row["first_visitor_at"] is not None:
         first = max(0.0, at - row["first_visitor_at"])
-    mid = _insert_message(tx, conversation_id, "agent", agent_id, m, at, response_s)
+    mid = _insert_message(tx, conversation_id, sender, agent_id, m, at, response_s)
     tx.touch("messages", row["pending_since"])
-    tx.touch("conversations", row["first_visitor_at"])
+    tx.touch("conversations", min(row["started_at"], row["first_visitor_at"] or row["started_at"]))
+    # `agent_messages` counts the answers (rules.is_answer), whoever sent them
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
         " agent_messages = agent_messages + 1, last_message_id = ?, first_response_s = ?,"
         " pending_since = NULL, agent_id = coalesce(agent_id, ?) WHERE id = ?",
         (mid, first, agent_id, conversation_id),
     )
-    if row["agent_id"] is None:
+    if agent_id is not None and row["agent_id"] is None:
         tx.emit(
             "conversation.assigned",
             {
@@ -243,7 +267,26 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
             },
             at,
         )
-    eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
+    eid = _message_event(tx, conversation_id, mid, sender, agent_id, m, at)
+    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
+
+
+def supervisor_note(tx: Tx, conversation_id: int, m: NewMessage) -> dict[str, Any]:
+    """A supervisor's note (a whisper): stored in the conversation, `internal`,
+    for supervisors and the advisor holding it. It answers nobody, counts in
+    no figure and is not the chat's last message (the visitor sees the list
+    item of its chat in events: a note must not show there)."""
+    again = _existing(tx, m.client_key)
+    if again:
+        return again
+    at = tx.now if m.at is None else m.at
+    if (
+        tx.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        is None
+    ):
+        raise NotFound("conversation")
+    mid = _insert_message(tx, conversation_id, "supervisor", None, m, at, None, internal=True)
+    eid = _message_event(tx, conversation_id, mid, "supervisor", None, m, at, internal=True)
     return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
 
 

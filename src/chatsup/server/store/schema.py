@@ -316,4 +316,19 @@ MIGRATIONS: list[str] = [
 
     ALTER TABLE conversations ADD COLUMN end_reason TEXT;
     """,
+    # 5: a
+    # supervisor in a live chat (API.md v1). Messages may come from a
+    # supervisor, and a supervisor's note is `internal` (the visitor never
+    # sees it). SQLite cannot change a CHECK in place: the `sender` column is
+    # replaced (renamed, a new one added and filled, the old one dropped;
+    # SQLite >= 3.35), which keeps every other column whatever migrations
+    # before this one added. No index or trigger names `sender`.
+    """
+    ALTER TABLE messages RENAME COLUMN sender TO sender_before_supervisors;
+    ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT 'system'
+        CHECK (sender IN ('visitor', 'agent', 'system', 'supervisor'));
+    UPDATE messages SET sender = sender_before_supervisors;
+    ALTER TABLE messages DROP COLUMN sender_before_supervisors;
+    ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

@@ -109,4 +109,31 @@ def revoke(tx: Tx, which: str, token_digest: bytes | None = None, every: bool = 
         n += tx.execute("DELETE FROM tokens WHERE digest = ?", (d,)).rowcount
     if n == 0:
         raise BadInput("token", f"no token {which!r}")
+    count = revocations(tx.rx()) + 1
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (REVOCATIONS, str(count)),
+    )
     return n
+
+
+REVOCATIONS = "tokens_revoked"  # meta key: how many revocations ever (socket_guard polls it)
+
+
+def revocations(rx: Rx) -> int:
+    """A counter every revocation moves: open sockets' tokens need checking
+    only when it changed (one tiny read a second instead of all of them)."""
+    value = rx.scalar("SELECT value FROM meta WHERE key = ?", (REVOCATIONS,))
+    return int(value) if value is not None else 0
+
+
+def live_digests(rx: Rx, digests: list[bytes]) -> set[bytes]:
+    """Which of `digests` are still tokens (a revoked token's row is gone)."""
+    out: set[bytes] = set()
+    for i in range(0, len(digests), 500):
+        chunk = digests[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = rx.execute(f"SELECT digest FROM tokens WHERE digest IN ({marks})", chunk)
+        out.update(bytes(r[0]) for r in rows.fetchall())
+    return out
