@@ -330,7 +330,8 @@ def test_touches_are_pruned_and_older_figures_recomputed(
 
     def look(rx: Any) -> tuple[int, float | None, float | None]:
         kept = rx.scalar("SELECT count(*) FROM report_touches")
-        return kept, rc.touched_since(rx, "page_views", 3), rc.touched_since(rx, "page_views", 18)
+        old = rc.touched_since(rx, "page_views", 3).earliest
+        return kept, old, rc.touched_since(rx, "page_views", 18).earliest
 
     kept, old, recent = store.read_sync(look)
     assert kept == 5  # 20 touches, the last pruning (at the 20th) kept 16..20

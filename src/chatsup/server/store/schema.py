@@ -289,4 +289,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX report_touches_source ON report_touches(source, id, at);
     """,
+    # 4: the figures of ended buckets kept in the store (report_rollups: one
+    # row per figure and bucket, deleted by the write that touches its bucket);
+    # a touch records the span of times it changed (upto NULL: from `at` on);
+    # a conversation's end reason ("agent", "idle")
+    """
+    ALTER TABLE report_touches ADD COLUMN upto REAL;
+    CREATE TABLE report_rollups (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        start_at REAL NOT NULL,
+        end_at REAL NOT NULL,
+        tables TEXT NOT NULL,
+        vals TEXT NOT NULL,
+        UNIQUE (kind, start_at, end_at)
+    );
+    CREATE INDEX report_rollups_end ON report_rollups(end_at, start_at);
+    ALTER TABLE conversations ADD COLUMN end_reason TEXT;
+    """,
 ]

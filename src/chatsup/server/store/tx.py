@@ -99,7 +99,8 @@ class Tx(Rx):
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
     strict_events: bool = False
-    touched: dict[str, float] = field(default_factory=dict)  # table → earliest time touched
+    # table → the span of times touched (store/touches.py)
+    touched: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -121,13 +122,18 @@ class Tx(Rx):
         return eid
 
     def touch(self, source: str, at: float | None) -> None:
-        """Tell the report cache that rows of `source` (a table) from `at` on
-        changed in this write (store/touches.py): once per table, unless a
-        later call reaches further back."""
-        if at is None or self.touched.get(source, float("inf")) <= at:
+        """Tell the report cache that a row of `source` (a table) that the
+        reports bucket at time `at` changed in this write (store/touches.py):
+        the kept figures of the buckets holding `at` are dropped. Recorded
+        once per table, as the span of every time touched in the write."""
+        if at is None:
             return
-        self.touched[source] = at
-        touches.touch(self, source, at)
+        span = self.touched.get(source)
+        if span is not None and span[0] <= at <= span[1]:
+            return
+        lo, hi = (at, at) if span is None else (min(span[0], at), max(span[1], at))
+        self.touched[source] = (lo, hi)
+        touches.touch(self, source, lo, hi)
 
     def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back
