@@ -43,6 +43,9 @@ class ServerSettings(BaseModel):
     rate_per_visitor: int = Field(120, ge=1)
     rate_per_ip: int = Field(600, ge=1)
     sessions_per_ip: int = Field(60, ge=1)
+    # A conversation with no message for this many seconds ends (end_reason
+    # "idle"); 0 never ends one.
+    idle_end_s: float = Field(1800, ge=0, le=30 * 86400)
 
 
 class StoreSettings(BaseModel):

@@ -13,6 +13,8 @@ Conversations
   supervisor's note (internal) never is.
 - the conversation's advisor: the agent holding it (set by the first answer
   or a transfer), else the advisor presented to the visitor.
+- end reasons: `agent` (an advisor ended it), `idle` (no message for
+  `[server] idle_end_s`: the server ended it).
 
 Calls
 - states and the allowed moves between them; end reasons.
@@ -30,6 +32,9 @@ from typing import Final
 # -- conversations ------------------------------------------------------------
 
 CONVERSATION_STATUSES: Final = ("open", "ended", "answered", "unanswered")
+# why a conversation ended: an advisor ended it, or nobody wrote for
+# `[server] idle_end_s` (the server ends it)
+CONVERSATION_END_REASONS: Final = ("agent", "idle")
 ANSWER_SENDERS: Final = frozenset({"agent", "supervisor"})
 
 

@@ -1,7 +1,7 @@
 """The ASGI app: FastAPI routes over the store, the live hub and enrichment.
 
-The lifespan owns the store, the hub and the GeoIP reader; a background
-task prunes the event log to its retention.
+The lifespan owns the store, the hub and the GeoIP reader; background tasks
+prune the event log to its retention and end idle conversations.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
+from chatsup.server.idle import idle_end_loop
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
@@ -115,9 +116,14 @@ def create_app(settings: Settings) -> FastAPI:
         state.install(app.state)
         pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
         warmer = asyncio.create_task(_warm_reports(store))
+        idler = asyncio.create_task(idle_end_loop(store, s.idle_end_s)) if s.idle_end_s else None
         try:
             yield
         finally:
+            if idler is not None:
+                idler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await idler
             warmer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warmer

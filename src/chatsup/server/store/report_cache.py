@@ -69,6 +69,8 @@ class BucketCache:
         self.computed: dict[str, int] = {}  # figures computed from the rows, by source
 
     def count_computed(self, source: str, n: int = 1) -> None:
+        if not n:
+            return
         with self._lock:
             self.computed[source] = self.computed.get(source, 0) + n
 

@@ -99,8 +99,8 @@ class Tx(Rx):
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
     strict_events: bool = False
-    # table → the span of times touched (store/touches.py)
-    touched: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # table → the times touched in this write (store/touches.py)
+    touched: dict[str, set[float]] = field(default_factory=dict)
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -124,16 +124,15 @@ class Tx(Rx):
     def touch(self, source: str, at: float | None) -> None:
         """Tell the report cache that a row of `source` (a table) that the
         reports bucket at time `at` changed in this write (store/touches.py):
-        the kept figures of the buckets holding `at` are dropped. Recorded
-        once per table, as the span of every time touched in the write."""
+        the kept figures of the buckets holding `at` are dropped. Once per
+        table and time."""
         if at is None:
             return
-        span = self.touched.get(source)
-        if span is not None and span[0] <= at <= span[1]:
+        seen = self.touched.setdefault(source, set())
+        if at in seen:
             return
-        lo, hi = (at, at) if span is None else (min(span[0], at), max(span[1], at))
-        self.touched[source] = (lo, hi)
-        touches.touch(self, source, lo, hi)
+        seen.add(at)
+        touches.touch(self, source, at, at)
 
     def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back
