@@ -55,9 +55,18 @@ Newest = dict[tuple[str, int], Touched]  # per table and mark: what was touched 
 Persist = Callable[[list[Rollup]], None]
 
 
+Span = tuple[float, float]
+Group = dict[Span, tuple[tuple[Any, ...], int]]  # (start, end) → (values, mark)
+Interval = tuple[Any, float, float]  # (the caller's key, start, end)
+
+
 class BucketCache:
+    """Figures by `base` (a source's metrics under a report's filters), then
+    by bucket (start, end); the least recently used bases are dropped first."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES, persist: Persist | None = None) -> None:
-        self._entries: OrderedDict[Key, tuple[tuple[Any, ...], int]] = OrderedDict()
+        self._entries: OrderedDict[Key, Group] = OrderedDict()
+        self._size = 0
         self._ranges: OrderedDict[Key, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
@@ -80,40 +89,53 @@ class BucketCache:
         sql = STILL_CHANGING.get(source)
         return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
-    def get(
-        self,
-        rx: Rx,
-        source: str,
-        key: Key,
-        end: float,
-        newest: Newest,
-    ) -> tuple[Any, ...] | None:
-        """The cached values, if still true. `newest` memoises, per table and
-        mark, the earliest time touched since (one query each)."""
+    def get_many(
+        self, rx: Rx, source: str, base: Key, intervals: list[Interval], newest: Newest
+    ) -> dict[Any, tuple[Any, ...]]:
+        """The kept values of these intervals that are still true, by the
+        caller's key. `newest` memoises, per table and mark, what was touched
+        since (one query each)."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        values, mark = entry
-        start = key[-2]
-        if not all(self._untouched(rx, t, mark, start, end, newest) for t in CACHEABLE[source]):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return values
+            group = self._entries.get(base)
+            if group is not None:
+                self._entries.move_to_end(base)
+        out: dict[Any, tuple[Any, ...]] = {}
+        if group is not None:
+            tables = CACHEABLE[source]
+            clean: dict[int, bool] = {}  # mark → nothing touched since in these tables
+            for k, s, e in intervals:
+                entry = group.get((s, e))
+                if entry is None:
+                    continue
+                values, mark = entry
+                if mark not in clean:
+                    clean[mark] = all(self._since(rx, t, mark, newest).empty for t in tables)
+                if clean[mark] or not any(
+                    self._since(rx, t, mark, newest).overlaps(s, e) for t in tables
+                ):
+                    out[k] = values
+        self.hits += len(out)
+        self.misses += len(intervals) - len(out)
+        return out
 
-    def put(self, key: Key, values: tuple[Any, ...], mark: int) -> None:
+    def put_many(
+        self, base: Key, kept: list[tuple[float, float, tuple[Any, ...]]], mark: int
+    ) -> None:
         with self._lock:
-            self._entries[key] = (values, mark)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            group = self._entries.get(base)
+            if group is None:
+                group = self._entries[base] = {}
+            self._entries.move_to_end(base)
+            before = len(group)
+            for s, e, values in kept:
+                group[(s, e)] = (values, mark)
+            self._size += len(group) - before
+            while self._size > self.max_entries and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
 
     def stored(
-        self, rx: Rx, source: str, base: Key, intervals: list[tuple[Any, float, float]], mark: int
+        self, rx: Rx, source: str, base: Key, intervals: list[Interval], mark: int
     ) -> dict[Any, tuple[Any, ...]]:
         """The figures of these ended intervals kept in the store, by interval
         key; each found is also kept in memory (true as of this snapshot)."""
@@ -123,11 +145,13 @@ class BucketCache:
         hi = max(e for _, _, e in intervals)
         found = rollups.load(rx, rollups.kind_of(base), lo, hi)
         out: dict[Any, tuple[Any, ...]] = {}
+        kept = []
         for k, s, e in intervals:
             values = found.get((s, e))
             if values is not None:
                 out[k] = tuple(values)
-                self.put((*base, s, e), out[k], mark)
+                kept.append((s, e, out[k]))
+        self.put_many(base, kept, mark)
         self.loaded += len(out)
         return out
 
@@ -135,8 +159,7 @@ class BucketCache:
         self, source: str, base: Key, kept: list[tuple[float, float, tuple[Any, ...]]], mark: int
     ) -> None:
         """Keep figures just computed: in memory, and in the store."""
-        for s, e, values in kept:
-            self.put((*base, s, e), values, mark)
+        self.put_many(base, kept, mark)
         if self.persist is not None and kept:
             kind, tables = rollups.kind_of(base), CACHEABLE[source]
             self.persist([Rollup(kind, s, e, tables, list(v), mark) for s, e, v in kept])
@@ -196,7 +219,12 @@ class BucketCache:
                 self._ranges.popitem(last=False)
 
     @staticmethod
-    def _untouched(rx: Rx, table: str, mark: int, start: float, end: float, newest: Newest) -> bool:
+    def _since(rx: Rx, table: str, mark: int, newest: Newest) -> Touched:
         if (table, mark) not in newest:
             newest[(table, mark)] = touched_since(rx, table, mark)
-        return not newest[(table, mark)].overlaps(start, end)
+        return newest[(table, mark)]
+
+    def _untouched(
+        self, rx: Rx, table: str, mark: int, start: float, end: float, newest: Newest
+    ) -> bool:
+        return not self._since(rx, table, mark, newest).overlaps(start, end)

@@ -104,27 +104,22 @@ def _cached(
     mark = touch_mark(rx)
     newest: Newest = {}
     base = (source, tuple(metric_names), f.site_id, f.agent_id)
-    missing: Intervals = []  # ended intervals to compute (and keep)
     fresh: Intervals = []  # intervals that have not ended, computed each time
     split: list[tuple[Any, float, float, float]] = []  # (key, start, today, end)
+    ended: Intervals = []  # ended intervals: kept, else computed (and kept)
     for k, s, e in intervals:
         if e <= now:
-            values = cache.get(rx, source, (*base, s, e), e, newest)
-            if values is None:
-                missing.append((k, s, e))
-            else:
-                out[k].update(zip(metric_names, values, strict=True))
+            ended.append((k, s, e))
         elif s < today:
             split.append((k, s, today, e))
         else:
             fresh.append((k, s, e))
     past_keys = [("past", k) for k, _, _, _ in split]
-    for pk, (_, s, c, _) in zip(past_keys, split, strict=True):
-        values = cache.get(rx, source, (*base, s, c), c, newest)
-        if values is None:
-            missing.append((pk, s, c))
-        else:
-            out[pk].update(zip(metric_names, values, strict=True))
+    ended += [(pk, s, c) for pk, (_, s, c, _) in zip(past_keys, split, strict=True)]
+    found = cache.get_many(rx, source, base, ended, newest)
+    for k, values in found.items():
+        out[k].update(zip(metric_names, values, strict=True))
+    missing = [i for i in ended if i[0] not in found]
     stored = cache.stored(rx, source, base, missing, mark)
     for k, values in stored.items():
         out[k].update(zip(metric_names, values, strict=True))

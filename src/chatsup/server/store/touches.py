@@ -71,6 +71,10 @@ class Touched:
         return self.everything or any(at < end and upto >= start for at, upto in self.spans)
 
     @property
+    def empty(self) -> bool:
+        return not self.spans and not self.everything
+
+    @property
     def earliest(self) -> float | None:
         if self.everything:
             return -math.inf
