@@ -90,11 +90,19 @@ class BucketCache:
         return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
     def get_many(
-        self, rx: Rx, source: str, base: Key, intervals: list[Interval], newest: Newest
+        self,
+        rx: Rx,
+        source: str,
+        base: Key,
+        intervals: list[Interval],
+        newest: Newest,
+        mark: int,
     ) -> dict[Any, tuple[Any, ...]]:
         """The kept values of these intervals that are still true, by the
         caller's key. `newest` memoises, per table and mark, what was touched
-        since (one query each)."""
+        since (one query each). A value found true is re-marked with `mark`
+        (the newest touch of this snapshot): the next check reads only the
+        touches after it."""
         with self._lock:
             group = self._entries.get(base)
             if group is not None:
@@ -102,18 +110,20 @@ class BucketCache:
         out: dict[Any, tuple[Any, ...]] = {}
         if group is not None:
             tables = CACHEABLE[source]
-            clean: dict[int, bool] = {}  # mark → nothing touched since in these tables
+            clean: dict[int, bool] = {}  # old mark → nothing touched since in these tables
             for k, s, e in intervals:
                 entry = group.get((s, e))
                 if entry is None:
                     continue
-                values, mark = entry
-                if mark not in clean:
-                    clean[mark] = all(self._since(rx, t, mark, newest).empty for t in tables)
-                if clean[mark] or not any(
-                    self._since(rx, t, mark, newest).overlaps(s, e) for t in tables
+                values, old = entry
+                if old not in clean:
+                    clean[old] = all(self._since(rx, t, old, newest).empty for t in tables)
+                if clean[old] or not any(
+                    self._since(rx, t, old, newest).overlaps(s, e) for t in tables
                 ):
                     out[k] = values
+                    if old != mark:
+                        group[(s, e)] = (values, mark)
         self.hits += len(out)
         self.misses += len(intervals) - len(out)
         return out
@@ -191,6 +201,8 @@ class BucketCache:
             newest: Newest = {}
             if all(self._untouched(rx, t, old, start, end, newest) for t in tables):
                 self.hits += 1
+                if old != mark:
+                    self._keep_range(full, value, mark)
                 return value
         self.misses += 1
         kind = rollups.kind_of(("range", *key))

@@ -116,7 +116,7 @@ def _cached(
             fresh.append((k, s, e))
     past_keys = [("past", k) for k, _, _, _ in split]
     ended += [(pk, s, c) for pk, (_, s, c, _) in zip(past_keys, split, strict=True)]
-    found = cache.get_many(rx, source, base, ended, newest)
+    found = cache.get_many(rx, source, base, ended, newest, mark)
     for k, values in found.items():
         out[k].update(zip(metric_names, values, strict=True))
     missing = [i for i in ended if i[0] not in found]
