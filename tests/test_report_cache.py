@@ -500,3 +500,26 @@ def test_pruning_touches_recomputes_nothing_kept_in_the_store(
     assert assert_true(world, [rng]) == first
     assert store.report_cache.computed == {}
     assert store.report_cache.loaded > loaded
+
+
+def test_the_store_keeps_a_bounded_number_of_figures(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most MAX_ROWS figures are kept in the store (the oldest written go
+    first); the figures stay true, the dropped ones computed again."""
+    from chatsup.server.store import rollups
+
+    monkeypatch.setattr(rollups, "MAX_ROWS", 10)
+    monkeypatch.setattr(rollups, "SAVE_BATCH", 4)
+    store = world.server.app.state.store
+    today = datetime.now(PARIS).date()
+    noon = datetime.combine(today - timedelta(days=3), datetime.min.time(), PARIS)
+    store.clock = lambda: noon.replace(hour=12).timestamp()
+    world.visitor()[0].post("/v1/widget/pageviews", json={"url": "https://shop/1"})
+    store.clock = time.time
+    rng = {"since": (today - timedelta(days=8)).isoformat(), "until": today.isoformat()}
+    first = assert_true(world, [rng])
+    settle(store)
+    assert 0 < store.read_sync(rollups.count) <= 10
+    world.server.restart()
+    assert assert_true(world, [rng]) == first

@@ -240,11 +240,12 @@ class Store:
     def keep_rollups(self, kept: list[Rollup]) -> None:
         """Write figures a read computed into the store (store/rollups.py),
         without waiting: the reader answers meanwhile."""
-        try:
-            fut = self.submit(rollups.save, kept)
-        except RuntimeError:  # closed: they are computed again next time
-            return
-        fut.add_done_callback(_log_failure)
+        for i in range(0, len(kept), rollups.SAVE_BATCH):
+            try:
+                fut = self.submit(rollups.save, kept[i : i + rollups.SAVE_BATCH])
+            except RuntimeError:  # closed: they are computed again next time
+                return
+            fut.add_done_callback(_log_failure)
 
     # -- reads ----------------------------------------------------------------
 

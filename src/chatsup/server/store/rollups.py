@@ -22,6 +22,10 @@ from chatsup.server.store.touches import Touched, touched_since
 from chatsup.server.store.tx import Rx, Tx
 
 MAX_VALUES_BYTES = 8_000_000  # a figure larger than this is not kept in the store
+# The store keeps at most this many figures: the oldest written go first (a
+# figure dropped is computed again when next asked for).
+MAX_ROWS = 2_000_000
+SAVE_BATCH = 500  # figures kept by one write (other writes go in between)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ def save(tx: Tx, rollups: list[Rollup]) -> int:
             (r.kind, r.start, r.end, "," + ",".join(r.tables) + ",", vals.decode()),
         )
         kept += 1
+    top = tx.scalar("SELECT max(id) FROM report_rollups")
+    if top is not None and top > MAX_ROWS:
+        tx.execute("DELETE FROM report_rollups WHERE id <= ?", (top - MAX_ROWS,))
     return kept
 
 
