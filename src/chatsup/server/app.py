@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -66,6 +67,11 @@ async def _warm_reports(store: Store) -> None:
         log.exception("warming the reports failed (they are computed on request)")
         return
     log.info("reports warmed in %.1f s", time.perf_counter() - t)
+    # What the start built (imports, routes, the figures just warmed) lives as
+    # long as the process: out of the collector's sight, a full collection
+    # (triggered by any request's allocations) no longer walks it: 145 ms of
+    # a first report's 155 ms at 100k messages was one such pass.
+    gc.freeze()
 
 
 WIDGET_WS = "/v1/widget/ws"
