@@ -17,7 +17,7 @@ from chatsup.server.store.tokens import create_token
 DATA = Path(__file__).parent / ".data"
 TZ = ZoneInfo("Europe/Paris")
 # scale → roughly how many messages (measured at 90 days)
-SIZES = {"10k": 0.25, "1m": 25.0}
+SIZES = {"10k": 0.25, "100k": 2.5, "1m": 25.0}
 FROZEN_NOW = 1_795_000_000.0  # 2026-11-18: the same data every run
 
 

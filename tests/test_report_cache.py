@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -202,15 +202,23 @@ def figures(world: World, ranges: list[dict]) -> list[dict]:
 
 
 def assert_true(world: World, ranges: list[dict]) -> list[dict]:
-    """The figures served (cache on) equal a cache-less computation."""
+    """The figures served (cache on) equal a cache-less computation, and so
+    do those served from the store's kept figures alone (memory emptied)."""
+    from chatsup.server.store.report_cache import BucketCache
+
     store = world.server.app.state.store
     cached = figures(world, ranges)
-    cache, store.report_cache = store.report_cache, None
+    settle(store)
+    cache = store.report_cache
     try:
+        store.report_cache = BucketCache(persist=store.keep_rollups)
+        kept = figures(world, ranges)
+        store.report_cache = None
         fresh = figures(world, ranges)
     finally:
         store.report_cache = cache
     assert cached == fresh
+    assert kept == fresh
     return cached
 
 
@@ -330,9 +338,196 @@ def test_touches_are_pruned_and_older_figures_recomputed(
 
     def look(rx: Any) -> tuple[int, float | None, float | None]:
         kept = rx.scalar("SELECT count(*) FROM report_touches")
-        return kept, rc.touched_since(rx, "page_views", 3), rc.touched_since(rx, "page_views", 18)
+        old = rc.touched_since(rx, "page_views", 3).earliest
+        return kept, old, rc.touched_since(rx, "page_views", 18).earliest
 
     kept, old, recent = store.read_sync(look)
     assert kept == 5  # 20 touches, the last pruning (at the 20th) kept 16..20
     assert old == -math.inf
     assert recent == past - 19
+
+
+# -- figures kept in the store (report_rollups) ---------------------------------
+
+
+def settle(store: Any) -> None:
+    """Wait for the figures reads queued to the writer to be kept."""
+    store.write_sync(lambda tx: None)
+
+
+REPORTS = (
+    ("daily", ()),
+    ("monthly", ()),
+    ("visitor_stats", ()),
+    ("agent_stats", ()),
+    ("interaction_stats", ("day",)),
+    ("interaction_stats", ("hour",)),
+    ("heatmap", ()),
+)
+
+
+def every_report(store: Any, world: World, since: date, until: date) -> list[Any]:
+    """Every report over [since, until] (local days), as read in the store."""
+    from chatsup.server.store import ListFilter
+    from chatsup.server.store import reports as rp
+
+    lo = datetime.combine(since, datetime.min.time(), PARIS).timestamp()
+    hi = datetime.combine(until + timedelta(days=1), datetime.min.time(), PARIS).timestamp()
+    out = []
+    for extra in ({}, {"agent_ids": (world.agent_id,)}, {"site_ids": (world.site2_id,)}):
+        f = ListFilter(since=lo, until=hi, **extra)
+        for name, args in REPORTS:
+            out.append(store.read_sync(getattr(rp, name), f, *args))
+    return out
+
+
+def test_a_fresh_process_answers_from_kept_figures_and_a_past_write_recomputes_its_bucket(
+    tmp_path: Any,
+) -> None:
+    """A process that just started reads every ended bucket from the store
+    (nothing is computed from the rows); a write into the past recomputes
+    exactly the buckets holding the rows it changed; idle ends keep every
+    figure true, after a restart too."""
+    from chatsup.server.store import Store
+    from chatsup.server.store import conversations as conversations_store
+    from tests.recount import History
+
+    world = World(tmp_path, server={"idle_end_s": 0})  # idle ends run by hand here
+    fresh = None
+    try:
+        now = time.time()
+        today = datetime.now(PARIS).date()
+        h = History(
+            PARIS, [world.site_id, world.site2_id], [world.agent_id, world.agent2_id], now, 5
+        )
+        h.plan(h.span(h.local(today - timedelta(days=6)), now, 30), {})
+        store = world.server.app.state.store
+        h.write(store)
+        assert store.write_sync(conversations_store.end_idle_conversations, 1800.0) > 0
+        ranges = [
+            {"since": (today - timedelta(days=6)).isoformat(), "until": today.isoformat()},
+            {
+                "since": (today - timedelta(days=6)).isoformat(),
+                "until": (today - timedelta(days=1)).isoformat(),
+            },
+        ]
+        first = assert_true(world, ranges)
+        settle(store)
+        world.server.restart()
+        assert assert_true(world, ranges) == first
+        store = world.server.app.state.store
+
+        # another process, started now: every ended bucket from the store
+        week, yesterday = today - timedelta(days=6), today - timedelta(days=1)
+        fresh = Store.open(world.settings.store.path, tz=PARIS)
+        kept = every_report(fresh, world, week, yesterday)
+        assert fresh.report_cache.computed == {}
+        assert fresh.report_cache.loaded > 0
+        cache, fresh.report_cache = fresh.report_cache, None
+        assert every_report(fresh, world, week, yesterday) == kept  # = computed from rows
+        fresh.report_cache = cache
+
+        # one visit and page view written into an ended day (a clock set
+        # back): its day is recomputed, and nothing else
+        day = today - timedelta(days=3)
+        noon = h.local(day, 12)
+        store.clock = lambda: noon
+        v, _ = world.visitor()
+        v.post("/v1/widget/pageviews", json={"url": "https://shop/late"})
+        store.clock = time.time
+        after = every_report(fresh, world, week, yesterday)
+        # per filter (none, advisor, site): page views of the day (daily) and of
+        # the month (monthly); sessions of the day (daily, visitor stats) and
+        # the range's distinct visitors; chats (their advisor is the session's)
+        # of the day (daily, interactions), the month, the hour (interactions
+        # by hour, heatmap); the range's breakdowns and per-advisor parts (the
+        # advisor filter shares those of no filter). No other day, no wait.
+        assert cache.computed == {
+            "page_views": 2 * 3,
+            "sessions": 3 * 3,
+            "conversations": 5 * 3,
+            "range:breakdown": 4 * 3,
+            "range:agents": 2,
+        }
+        settle(store)
+        cache.computed.clear()
+        assert every_report(fresh, world, week, yesterday) == after
+        assert cache.computed == {}
+        fresh.report_cache = None
+        assert every_report(fresh, world, week, yesterday) == after
+        fresh.report_cache = cache
+
+        # an open chat in an ended day is never kept; once it ends idle, its
+        # day is kept and every figure stays true, after a restart too
+        store.clock = lambda: noon + 60
+        cid = v.post("/v1/widget/messages", json={"body": "still there?"}).json()["conversation_id"]
+        store.clock = time.time
+        assert_true(world, ranges)
+        assert store.write_sync(conversations_store.end_idle_conversations, 1800.0) == 1
+        with world.sup() as c:
+            item = c.get(f"/v1/conversations/{cid}").json()["conversation"]
+        assert item["status"] == "ended"
+        kept = assert_true(world, ranges)
+        settle(store)
+        world.server.restart()
+        assert assert_true(world, ranges) == kept
+    finally:
+        if fresh is not None:
+            fresh.close()
+        world.close()
+
+
+def test_pruning_touches_recomputes_nothing_kept_in_the_store(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure in memory older than the pruned touches is read again from
+    the store, not computed from the rows (the store's figures were dropped
+    by the writes that touched them)."""
+    from chatsup.server.store import touches as rc
+
+    store = world.server.app.state.store
+    today = datetime.now(PARIS).date()
+    rng = {"since": (today - timedelta(days=5)).isoformat(), "until": today.isoformat()}
+    noon = datetime.combine(today - timedelta(days=4), datetime.min.time(), PARIS).replace(hour=12)
+    store.clock = lambda: noon.timestamp()
+    world.visitor()[0].post("/v1/widget/pageviews", json={"url": "https://shop/1"})
+    store.clock = time.time
+    first = assert_true(world, [rng])
+    settle(store)
+    monkeypatch.setattr(rc, "KEEP_TOUCHES", 5)
+    monkeypatch.setattr(rc, "PRUNE_EVERY", 4)
+    before = time.time() - 10 * 86400
+
+    def many(tx: Any) -> None:  # touches of a day no figure here covers
+        for i in range(20):
+            rc.touch(tx, "page_views", before - i, before - i)
+
+    store.write_sync(many)
+    store.report_cache.computed.clear()
+    loaded = store.report_cache.loaded
+    assert assert_true(world, [rng]) == first
+    assert store.report_cache.computed == {}
+    assert store.report_cache.loaded > loaded
+
+
+def test_the_store_keeps_a_bounded_number_of_figures(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most MAX_ROWS figures are kept in the store (the oldest written go
+    first); the figures stay true, the dropped ones computed again."""
+    from chatsup.server.store import rollups
+
+    monkeypatch.setattr(rollups, "MAX_ROWS", 10)
+    monkeypatch.setattr(rollups, "SAVE_BATCH", 4)
+    store = world.server.app.state.store
+    today = datetime.now(PARIS).date()
+    noon = datetime.combine(today - timedelta(days=3), datetime.min.time(), PARIS)
+    store.clock = lambda: noon.replace(hour=12).timestamp()
+    world.visitor()[0].post("/v1/widget/pageviews", json={"url": "https://shop/1"})
+    store.clock = time.time
+    rng = {"since": (today - timedelta(days=8)).isoformat(), "until": today.isoformat()}
+    first = assert_true(world, [rng])
+    settle(store)
+    assert 0 < store.read_sync(rollups.count) <= 10
+    world.server.restart()
+    assert assert_true(world, [rng]) == first

@@ -57,6 +57,9 @@ class ServerSettings(BaseModel):
     # Open connections from one client address (over: refused); trusted
     # proxies are exempt (they carry many clients).
     max_conns_per_ip: int = Field(256, ge=1)
+    # A conversation with no message for this many seconds ends (end_reason
+    # "idle"); 0 never ends one.
+    idle_end_s: float = Field(1800, ge=0, le=30 * 86400)
 
 
 class StoreSettings(BaseModel):

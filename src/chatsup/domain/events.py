@@ -114,6 +114,7 @@ class ConversationEndedData(Model):
     agent_id: int | None = None
     at: datetime
     conversation: ConversationItem
+    end_reason: str | None = None  # rules.CONVERSATION_END_REASONS
 
 
 class OfflineMessageCreatedData(Model):

@@ -18,6 +18,8 @@ Conversations
   any advisor); a supervisor's transfer changes the holder. A supervisor's
   note is seen by the holder only, never by the visitor. Calls likewise: an
   agent changes only its own calls or calls nobody holds.
+- end reasons: `agent` (an advisor ended it), `idle` (no message for
+  `[server] idle_end_s`: the server ended it).
 
 Calls
 - states and the allowed moves between them; end reasons.
@@ -35,6 +37,9 @@ from typing import Final
 # -- conversations ------------------------------------------------------------
 
 CONVERSATION_STATUSES: Final = ("open", "ended", "answered", "unanswered")
+# why a conversation ended: an advisor ended it, or nobody wrote for
+# `[server] idle_end_s` (the server ends it)
+CONVERSATION_END_REASONS: Final = ("agent", "idle")
 ANSWER_SENDERS: Final = frozenset({"agent", "supervisor"})
 
 

@@ -1,13 +1,14 @@
 """The ASGI app: FastAPI routes over the store, the live hub and enrichment.
 
-The lifespan owns the store, the hub and the GeoIP reader; a background
-task prunes the event log to its retention.
+The lifespan owns the store, the hub and the GeoIP reader; background tasks
+prune the event log to its retention and end idle conversations.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.hub import Hub
+from chatsup.server.idle import idle_end_loop
 from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
@@ -77,6 +79,11 @@ async def _warm_reports(store: Store) -> None:
         log.exception("warming the reports failed (they are computed on request)")
         return
     log.info("reports warmed in %.1f s", time.perf_counter() - t)
+    # What the start built (imports, routes, the figures just warmed) lives as
+    # long as the process: out of the collector's sight, a full collection
+    # (triggered by any request's allocations) no longer walks it: 145 ms of
+    # a first report's 155 ms at 100k messages was one such pass.
+    gc.freeze()
 
 
 WIDGET_WS = "/v1/widget/ws"
@@ -129,12 +136,17 @@ def create_app(settings: Settings) -> FastAPI:
         pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
         warmer = asyncio.create_task(_warm_reports(store))
         guard = asyncio.create_task(state.guard.run())
+        idler = asyncio.create_task(idle_end_loop(store, s.idle_end_s)) if s.idle_end_s else None
         try:
             yield
         finally:
             guard.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await guard
+            if idler is not None:
+                idler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await idler
             warmer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warmer

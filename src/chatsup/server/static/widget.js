@@ -183,7 +183,9 @@
         if (m.data.agent && m.data.agent.name) head.textContent = m.data.agent.name;
         show("agent", m.data.body);
       } else if (m.type === "conversation.ended") {
-        note("The advisor closed the conversation.");
+        note(m.data && m.data.end_reason === "idle"
+          ? "The conversation ended after a while without messages. Write to start a new one."
+          : "The advisor closed the conversation.");
       } else if (m.type === "error") {
         note("Not sent: " + m.message);
       }

@@ -197,11 +197,17 @@ def conversation_owner(rx: Rx, conversation_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> bool:
+def end_conversation(
+    tx: Tx, conversation_id: int, at: float | None = None, reason: str = "agent"
+) -> bool:
+    """End a conversation (`reason`: rules.CONVERSATION_END_REASONS); false
+    when it had already ended."""
+    if reason not in rules.CONVERSATION_END_REASONS:
+        raise BadInput("end_reason", f"must be one of {', '.join(rules.CONVERSATION_END_REASONS)}")
     at = tx.now if at is None else at
     cur = tx.execute(
-        "UPDATE conversations SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
-        (at, conversation_id),
+        "UPDATE conversations SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+        (at, reason, conversation_id),
     )
     if cur.rowcount == 0:
         exists = tx.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,))
@@ -209,8 +215,10 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
             raise NotFound("conversation")
         return False
     row = tx.execute(
-        "SELECT visitor_id, agent_id FROM conversations WHERE id = ?", (conversation_id,)
+        "SELECT visitor_id, agent_id, started_at FROM conversations WHERE id = ?",
+        (conversation_id,),
     ).fetchone()
+    tx.touch("conversations", row[2])
     tx.emit(
         "conversation.ended",
         {
@@ -219,6 +227,7 @@ def end_conversation(tx: Tx, conversation_id: int, at: float | None = None) -> b
             "agent_id": row[1],
             "at": iso(at, tx.tz),
             "conversation": conversation_item(tx.rx(), conversation_id),
+            "end_reason": reason,
         },
         at,
     )
@@ -287,3 +296,25 @@ def assign_conversation(
         "event_id": eid,
         "changed": previous != agent_id,
     }
+
+
+IDLE_BATCH = 500  # conversations ended by one write at most
+
+
+def end_idle_conversations(tx: Tx, idle_s: float) -> int:
+    """End (reason `idle`) the open conversations with no message for
+    `idle_s` seconds, each as of its last message + `idle_s`; answers how
+    many (at most IDLE_BATCH: call again while it answers that many)."""
+    rows = tx.execute(
+        # open conversations are few: taken from the partial index
+        "SELECT c.id, coalesce(m.at, c.started_at) FROM conversations c"
+        " LEFT JOIN messages m ON m.id = c.last_message_id"
+        " WHERE c.id IN (SELECT id FROM "
+        + tx.dialect.indexed_by("conversations", "conversations_open")
+        + " WHERE ended_at IS NULL)"
+        " AND c.ended_at IS NULL AND coalesce(m.at, c.started_at) < ? ORDER BY c.id LIMIT ?",
+        (tx.now - idle_s, IDLE_BATCH),
+    ).fetchall()
+    for cid, last_at in rows:
+        end_conversation(tx, cid, last_at + idle_s, "idle")
+    return len(rows)

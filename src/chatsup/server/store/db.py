@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
+from chatsup.server.store import rollups
 from chatsup.server.store.engine_sqlite import SqliteEngine
 from chatsup.server.store.report_cache import BucketCache
+from chatsup.server.store.rollups import Rollup
 from chatsup.server.store.tx import PendingEvent, Rx, Tx
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,11 @@ def strict_events() -> bool:
     return os.environ.get(STRICT_EVENTS_ENV, "") not in ("", "0")
 
 
+def _log_failure(fut: concurrent.futures.Future[Any]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.error("keeping report figures failed", exc_info=fut.exception())
+
+
 def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
     for fut, result, exc in outcomes:
         if fut.done():  # cancelled while waiting
@@ -71,7 +78,7 @@ class Store:
         self.path = Path(path)
         self.tz = tz
         self.engine = SqliteEngine(self.path, synchronous)
-        self.report_cache = BucketCache()
+        self.report_cache = BucketCache(persist=self.keep_rollups)
         self.synchronous = synchronous
         self.strict_events = strict_events()
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
@@ -245,6 +252,16 @@ class Store:
                 loop.call_soon_threadsafe(_settle_on_loop, outs)
             except RuntimeError:  # that loop has closed: nobody is waiting
                 pass
+
+    def keep_rollups(self, kept: list[Rollup]) -> None:
+        """Write figures a read computed into the store (store/rollups.py),
+        without waiting: the reader answers meanwhile."""
+        for i in range(0, len(kept), rollups.SAVE_BATCH):
+            try:
+                fut = self.submit(rollups.save, kept[i : i + rollups.SAVE_BATCH])
+            except RuntimeError:  # closed: they are computed again next time
+                return
+            fut.add_done_callback(_log_failure)
 
     # -- reads ----------------------------------------------------------------
 

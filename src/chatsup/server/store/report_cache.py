@@ -1,16 +1,20 @@
-"""Figures of past time buckets, kept in memory between report requests.
+"""Figures of past time buckets, kept between report requests: in memory,
+and in the store (report_rollups, store/rollups.py) so a fresh process
+answers from them.
 
 Write side: every product write that changes a row a report reads records
-a touch, (table, earliest time it changed) — `touch` below, called as
-`tx.touch(...)` in the store's write functions. Read side: a cached bucket
-is kept with the last touch id seen before it was computed, and served only
-while no touch since then falls before the bucket's end — `touched_since`.
-These two functions are the whole mechanism: another engine replaces them.
+a touch, (table, the span of times it changed) — `touches.touch`, called as
+`tx.touch(...)` in the store's write functions — and deletes the stored
+figures of the buckets it touches. Read side: a figure kept in memory is
+kept with the last touch id seen before it was computed, and served only
+while no touch since then overlaps its bucket — `touched_since`; one missing
+there is read from the store (true by construction), else computed from the
+rows, kept, and written to the store through the writer.
 
 Touches live in the database, so a write made by any process of the server
-invalidates every process's cache. Writes "now" (at or after the wall clock
-less TOUCH_SLACK_S) are not recorded: no bucket that ended before then is
-cached (a bucket is kept only once it ended SETTLE_S ago). Editing the
+invalidates every process's figures. Writes "now" (at or after the wall
+clock less TOUCH_SLACK_S) are not recorded: no bucket that ended before then
+is kept (a bucket is kept only once it ended SETTLE_S ago). Editing the
 database behind the server's back is not supported: such edits touch nothing.
 """
 
@@ -23,7 +27,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from chatsup.server.store.touches import SETTLE_S, touch_mark, touched_since
+from chatsup.server.store import rollups
+from chatsup.server.store.rollups import Rollup
+from chatsup.server.store.touches import SETTLE_S, Touched, touch_mark, touched_since
 from chatsup.server.store.tx import Rx
 
 # source → the tables whose touches it reads (its own, and those its filters
@@ -45,16 +51,37 @@ STILL_CHANGING: dict[str, str] = {
 MAX_ENTRIES = 200_000
 
 Key = tuple[Any, ...]
+Newest = dict[tuple[str, int], Touched]  # per table and mark: what was touched since
+Persist = Callable[[list[Rollup]], None]
+
+
+Span = tuple[float, float]
+Group = dict[Span, tuple[tuple[Any, ...], int]]  # (start, end) → (values, mark)
+Interval = tuple[Any, float, float]  # (the caller's key, start, end)
 
 
 class BucketCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[Key, tuple[tuple[Any, ...], int]] = OrderedDict()
+    """Figures by `base` (a source's metrics under a report's filters), then
+    by bucket (start, end); the least recently used bases are dropped first."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, persist: Persist | None = None) -> None:
+        self._entries: OrderedDict[Key, Group] = OrderedDict()
+        self._size = 0
         self._ranges: OrderedDict[Key, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
-        self.hits = 0
+        # writes computed figures to the store (through the writer); None: memory only
+        self.persist = persist
+        self.hits = 0  # figures served from memory
         self.misses = 0
+        self.loaded = 0  # figures read from the store
+        self.computed: dict[str, int] = {}  # figures computed from the rows, by source
+
+    def count_computed(self, source: str, n: int = 1) -> None:
+        if not n:
+            return
+        with self._lock:
+            self.computed[source] = self.computed.get(source, 0) + n
 
     @staticmethod
     def changing_times(rx: Rx, source: str) -> list[float]:
@@ -62,36 +89,90 @@ class BucketCache:
         sql = STILL_CHANGING.get(source)
         return sorted(t for (t,) in rx.execute(sql)) if sql else []
 
-    def get(
+    def get_many(
         self,
         rx: Rx,
         source: str,
-        key: Key,
-        end: float,
-        newest: dict[tuple[str, int], float | None],
-    ) -> tuple[Any, ...] | None:
-        """The cached values, if still true. `newest` memoises, per table and
-        mark, the earliest time touched since (one query each)."""
+        base: Key,
+        intervals: list[Interval],
+        newest: Newest,
+        mark: int,
+    ) -> dict[Any, tuple[Any, ...]]:
+        """The kept values of these intervals that are still true, by the
+        caller's key. `newest` memoises, per table and mark, what was touched
+        since (one query each). A value found true is re-marked with `mark`
+        (the newest touch of this snapshot): the next check reads only the
+        touches after it."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        values, mark = entry
-        if not all(self._untouched(rx, t, mark, end, newest) for t in CACHEABLE[source]):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return values
+            group = self._entries.get(base)
+            if group is not None:
+                self._entries.move_to_end(base)
+        out: dict[Any, tuple[Any, ...]] = {}
+        if group is not None:
+            tables = CACHEABLE[source]
+            clean: dict[int, bool] = {}  # old mark → nothing touched since in these tables
+            for k, s, e in intervals:
+                entry = group.get((s, e))
+                if entry is None:
+                    continue
+                values, old = entry
+                if old not in clean:
+                    clean[old] = all(self._since(rx, t, old, newest).empty for t in tables)
+                if clean[old] or not any(
+                    self._since(rx, t, old, newest).overlaps(s, e) for t in tables
+                ):
+                    out[k] = values
+                    if old != mark:
+                        group[(s, e)] = (values, mark)
+        self.hits += len(out)
+        self.misses += len(intervals) - len(out)
+        return out
 
-    def put(self, key: Key, values: tuple[Any, ...], mark: int) -> None:
+    def put_many(
+        self, base: Key, kept: list[tuple[float, float, tuple[Any, ...]]], mark: int
+    ) -> None:
         with self._lock:
-            self._entries[key] = (values, mark)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            group = self._entries.get(base)
+            if group is None:
+                group = self._entries[base] = {}
+            self._entries.move_to_end(base)
+            before = len(group)
+            for s, e, values in kept:
+                group[(s, e)] = (values, mark)
+            self._size += len(group) - before
+            while self._size > self.max_entries and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+    def stored(
+        self, rx: Rx, source: str, base: Key, intervals: list[Interval], mark: int
+    ) -> dict[Any, tuple[Any, ...]]:
+        """The figures of these ended intervals kept in the store, by interval
+        key; each found is also kept in memory (true as of this snapshot)."""
+        if not intervals:
+            return {}
+        lo = min(s for _, s, _ in intervals)
+        hi = max(e for _, _, e in intervals)
+        found = rollups.load(rx, rollups.kind_of(base), lo, hi)
+        out: dict[Any, tuple[Any, ...]] = {}
+        kept = []
+        for k, s, e in intervals:
+            values = found.get((s, e))
+            if values is not None:
+                out[k] = tuple(values)
+                kept.append((s, e, out[k]))
+        self.put_many(base, kept, mark)
+        self.loaded += len(out)
+        return out
+
+    def keep(
+        self, source: str, base: Key, kept: list[tuple[float, float, tuple[Any, ...]]], mark: int
+    ) -> None:
+        """Keep figures just computed: in memory, and in the store."""
+        self.put_many(base, kept, mark)
+        if self.persist is not None and kept:
+            kind, tables = rollups.kind_of(base), CACHEABLE[source]
+            self.persist([Rollup(kind, s, e, tables, list(v), mark) for s, e, v in kept])
 
     def over_range(
         self,
@@ -101,41 +182,61 @@ class BucketCache:
         start: float,
         end: float,
         compute: Callable[[], Any],
+        dump: Callable[[Any], Any] = lambda v: v,
+        load: Callable[[Any], Any] = lambda v: v,
     ) -> Any:
         """A whole-range figure (a breakdown, per-advisor statistics) under the
         same rule as a bucket: kept once the range has ended, for as long as
-        no write touches it and none of its rows may still change."""
+        no write touches it and none of its rows may still change. `dump`
+        and `load` turn it into JSON and back for the store."""
         if end > time.time() - SETTLE_S:
             return compute()
         mark = touch_mark(rx)
         full = ("range", *key, start, end)
+        tables = tuple(sorted({t for s in sources for t in CACHEABLE[s]}))
         with self._lock:
             entry = self._ranges.get(full)
         if entry is not None:
             value, old = entry
-            newest: dict[tuple[str, int], float | None] = {}
-            tables = {t for s in sources for t in CACHEABLE[s]}
-            if all(self._untouched(rx, t, old, end, newest) for t in tables):
+            newest: Newest = {}
+            if all(self._untouched(rx, t, old, start, end, newest) for t in tables):
                 self.hits += 1
+                if old != mark:
+                    self._keep_range(full, value, mark)
                 return value
         self.misses += 1
+        kind = rollups.kind_of(("range", *key))
+        stored = rollups.load_one(rx, kind, start, end)
+        if stored is not None:
+            self.loaded += 1
+            value = load(stored)
+            self._keep_range(full, value, mark)
+            return value
         value = compute()
+        self.count_computed("range:" + str(key[0]))
         for s in sources:
             changing = self.changing_times(rx, s)
             i = bisect.bisect_left(changing, start)
             if i < len(changing) and changing[i] < end:
                 return value
+        self._keep_range(full, value, mark)
+        if self.persist is not None:
+            self.persist([Rollup(kind, start, end, tables, dump(value), mark)])
+        return value
+
+    def _keep_range(self, full: Key, value: Any, mark: int) -> None:
         with self._lock:
             self._ranges[full] = (value, mark)
             while len(self._ranges) > 1000:
                 self._ranges.popitem(last=False)
-        return value
 
     @staticmethod
-    def _untouched(
-        rx: Rx, table: str, mark: int, end: float, newest: dict[tuple[str, int], float | None]
-    ) -> bool:
+    def _since(rx: Rx, table: str, mark: int, newest: Newest) -> Touched:
         if (table, mark) not in newest:
             newest[(table, mark)] = touched_since(rx, table, mark)
-        earliest = newest[(table, mark)]
-        return earliest is None or earliest >= end
+        return newest[(table, mark)]
+
+    def _untouched(
+        self, rx: Rx, table: str, mark: int, start: float, end: float, newest: Newest
+    ) -> bool:
+        return not self._since(rx, table, mark, newest).overlaps(start, end)

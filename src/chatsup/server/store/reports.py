@@ -17,7 +17,7 @@ from chatsup.domain.timerange import local_midnight
 from chatsup.server.store import buckets as bk
 from chatsup.server.store.metrics import CONVERSATION_ADVISOR, METRICS, SOURCES, mean
 from chatsup.server.store.paging import ListFilter, one_of
-from chatsup.server.store.report_cache import CACHEABLE
+from chatsup.server.store.report_cache import CACHEABLE, Newest
 from chatsup.server.store.touches import SETTLE_S, touch_mark
 from chatsup.server.store.tx import Rx
 from chatsup.server.store.wire import ref
@@ -106,36 +106,38 @@ def _cached(
     now = time.time() - SETTLE_S  # a bucket is kept once it ended this long ago
     today = local_midnight(datetime.fromtimestamp(now, rx.tz).date(), rx.tz).timestamp()
     mark = touch_mark(rx)
-    newest: dict[tuple[str, int], float | None] = {}
+    newest: Newest = {}
     base = (source, tuple(metric_names), f.site_ids, f.agent_ids)
-    missing: Intervals = []  # ended intervals to compute (and keep)
     fresh: Intervals = []  # intervals that have not ended, computed each time
     split: list[tuple[Any, float, float, float]] = []  # (key, start, today, end)
+    ended: Intervals = []  # ended intervals: kept, else computed (and kept)
     for k, s, e in intervals:
         if e <= now:
-            values = cache.get(rx, source, (*base, s, e), e, newest)
-            if values is None:
-                missing.append((k, s, e))
-            else:
-                out[k].update(zip(metric_names, values, strict=True))
+            ended.append((k, s, e))
         elif s < today:
             split.append((k, s, today, e))
         else:
             fresh.append((k, s, e))
     past_keys = [("past", k) for k, _, _, _ in split]
-    for pk, (_, s, c, _) in zip(past_keys, split, strict=True):
-        values = cache.get(rx, source, (*base, s, c), c, newest)
-        if values is None:
-            missing.append((pk, s, c))
-        else:
-            out[pk].update(zip(metric_names, values, strict=True))
+    ended += [(pk, s, c) for pk, (_, s, c, _) in zip(past_keys, split, strict=True)]
+    found = cache.get_many(rx, source, base, ended, newest, mark)
+    for k, values in found.items():
+        out[k].update(zip(metric_names, values, strict=True))
+    missing = [i for i in ended if i[0] not in found]
+    stored = cache.stored(rx, source, base, missing, mark)
+    for k, values in stored.items():
+        out[k].update(zip(metric_names, values, strict=True))
+    missing = [i for i in missing if i[0] not in stored]
     _query(rx, source, metric_names, missing, f, out)
+    cache.count_computed(source, len(missing))
     changing = cache.changing_times(rx, source) if missing else []
+    kept = []
     for k, s, e in missing:
         i = bisect.bisect_left(changing, s)
         if i < len(changing) and changing[i] < e:
             continue  # holds a row that may still change: computed each time
-        cache.put((*base, s, e), tuple(out[k].get(n) for n in metric_names), mark)
+        kept.append((s, e, tuple(out[k].get(n) for n in metric_names)))
+    cache.keep(source, base, kept, mark)
     _query(rx, source, metric_names, fresh + [(("today", k), c, e) for k, _, c, e in split], f, out)
     for pk, (k, s, c, e) in zip(past_keys, split, strict=True):
         past, now_part = out.pop(pk, {}), out.pop(("today", k), {})
@@ -306,6 +308,8 @@ def agent_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
                 start,
                 cut,
                 lambda: _agent_parts(rx, f, start, cut),
+                _parts_to_json,
+                _parts_from_json,
             )
             if cut > start
             else None
@@ -416,6 +420,19 @@ def _agent_parts(
         )
     }
     return {"conv": conv, "first": dict(first), "turns": turns, "presented": presented}
+
+
+def _parts_to_json(parts: dict[str, Any]) -> dict[str, Any]:
+    """Per-advisor parts as JSON (advisor ids are keys: pairs, not objects)."""
+    return {name: [[aid, v] for aid, v in part.items()] for name, part in parts.items()}
+
+
+def _parts_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    pairs = {"turns", "presented"}  # (sum, n) and (visits, visitors)
+    return {
+        name: {aid: tuple(v) if name in pairs else v for aid, v in part}
+        for name, part in data.items()
+    }
 
 
 def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

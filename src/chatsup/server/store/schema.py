@@ -331,4 +331,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages DROP COLUMN sender_before_supervisors;
     ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: the figures of ended buckets kept in the store (report_rollups: one
+    # row per figure and bucket, deleted by the write that touches its bucket);
+    # a touch records the span of times it changed (upto NULL: from `at` on).
+    # (A conversation's end reason came with 4.)
+    """
+    ALTER TABLE report_touches ADD COLUMN upto REAL;
+    CREATE TABLE report_rollups (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        start_at REAL NOT NULL,
+        end_at REAL NOT NULL,
+        tables TEXT NOT NULL,
+        vals TEXT NOT NULL,
+        UNIQUE (kind, start_at, end_at)
+    );
+    CREATE INDEX report_rollups_end ON report_rollups(end_at, start_at);
+    """,
 ]

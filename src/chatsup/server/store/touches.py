@@ -1,18 +1,24 @@
 """The report cache's freshness rule, write side and read side.
 
 Every product write that changes a row a report reads records a touch,
-(table, earliest time it changed), in its own transaction: `Tx.touch` calls
-`touch` below. A cached bucket remembers the newest touch id seen before it
-was computed (`touch_mark`) and is served only while no touch since then
-falls before the bucket's end (`touched_since`). Touches live in the
-database, so a write made by any process invalidates every process's cache.
-The SQL is portable; another engine keeps these three functions.
+(table, the span of times the reports bucket the changed rows by), in its
+own transaction: `Tx.touch` calls `touch` below. The same write deletes the
+kept figures (report_rollups, store/rollups.py) of the buckets that span
+overlaps: a write into the past marks stale only the buckets it touches, in
+every process at once, and a kept figure in the store never needs the touch
+log to be vouched for (pruning the log recomputes nothing kept there).
+
+A figure kept in a process's memory remembers the newest touch id seen before
+it was computed (`touch_mark`) and is served only while no touch since then
+overlaps its bucket (`touched_since`). The SQL is portable; another engine
+keeps these functions (the two-function seam: `touch`, `touched_since`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,12 +30,20 @@ PRUNE_EVERY = 4096
 SETTLE_S = 120.0  # > TOUCH_SLACK_S + the longest write transaction
 
 
-def touch(tx: Tx, table: str, at: float | None) -> None:
-    """Record that rows of `table` from time `at` on changed (in the caller's
-    transaction). `at` is the time the report buckets the row by."""
+def touch(tx: Tx, table: str, at: float | None, upto: float | None = None) -> None:
+    """Record that rows of `table` bucketed at times in [at, upto] changed (in
+    the caller's transaction; `upto` None: from `at` on), and drop the kept
+    figures of the buckets that overlaps."""
     if at is None or at >= time.time() - TOUCH_SLACK_S:
-        return
-    last = tx.insert("INSERT INTO report_touches(source, at) VALUES (?, ?)", (table, at))
+        return  # a write "now": no bucket it falls in has been kept
+    last = tx.insert(
+        "INSERT INTO report_touches(source, at, upto) VALUES (?, ?, ?)", (table, at, upto)
+    )
+    before = "" if upto is None else " AND start_at <= ?"
+    tx.execute(
+        f"DELETE FROM report_rollups WHERE end_at > ?{before} AND tables LIKE ?",
+        (at, *(() if upto is None else (upto,)), f"%,{table},%"),
+    )
     if last % PRUNE_EVERY == 0 and last > KEEP_TOUCHES:
         floor = last - KEEP_TOUCHES
         tx.execute("DELETE FROM report_touches WHERE id <= ?", (floor,))
@@ -45,13 +59,35 @@ def touch_mark(rx: Rx) -> int:
     return int(rx.scalar("SELECT coalesce(max(id), 0) FROM report_touches"))
 
 
-def touched_since(rx: Rx, table: str, mark: int) -> float | None:
-    """The earliest time touched in `table` by a write after `mark` (-inf when
-    the touches since `mark` were pruned: nothing can be vouched for)."""
+@dataclass(frozen=True)
+class Touched:
+    """The spans of time touched in one table since a mark."""
+
+    spans: tuple[tuple[float, float], ...] = ()
+    everything: bool = False  # the touches since the mark were pruned
+
+    def overlaps(self, start: float, end: float) -> bool:
+        """Whether a write since the mark touched the bucket [start, end)."""
+        return self.everything or any(at < end and upto >= start for at, upto in self.spans)
+
+    @property
+    def empty(self) -> bool:
+        return not self.spans and not self.everything
+
+    @property
+    def earliest(self) -> float | None:
+        if self.everything:
+            return -math.inf
+        return min((at for at, _ in self.spans), default=None)
+
+
+def touched_since(rx: Rx, table: str, mark: int) -> Touched:
+    """What writes after `mark` touched in `table` (everything when the
+    touches since `mark` were pruned: nothing can be vouched for)."""
     floor = rx.scalar("SELECT value FROM meta WHERE key = 'report_touches_floor'")
     if floor is not None and mark < int(floor):
-        return -math.inf
-    at: float | None = rx.scalar(
-        "SELECT min(at) FROM report_touches WHERE source = ? AND id > ?", (table, mark)
-    )
-    return at
+        return Touched(everything=True)
+    rows = rx.execute(
+        "SELECT at, upto FROM report_touches WHERE source = ? AND id > ?", (table, mark)
+    ).fetchall()
+    return Touched(tuple((at, math.inf if upto is None else upto) for at, upto in rows))

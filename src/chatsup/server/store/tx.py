@@ -99,7 +99,8 @@ class Tx(Rx):
     log_events: bool = True
     events: list[PendingEvent] = field(default_factory=list)
     strict_events: bool = False
-    touched: dict[str, float] = field(default_factory=dict)  # table → earliest time touched
+    # table → the times touched in this write (store/touches.py)
+    touched: dict[str, set[float]] = field(default_factory=dict)
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -121,13 +122,17 @@ class Tx(Rx):
         return eid
 
     def touch(self, source: str, at: float | None) -> None:
-        """Tell the report cache that rows of `source` (a table) from `at` on
-        changed in this write (store/touches.py): once per table, unless a
-        later call reaches further back."""
-        if at is None or self.touched.get(source, float("inf")) <= at:
+        """Tell the report cache that a row of `source` (a table) that the
+        reports bucket at time `at` changed in this write (store/touches.py):
+        the kept figures of the buckets holding `at` are dropped. Once per
+        table and time."""
+        if at is None:
             return
-        self.touched[source] = at
-        touches.touch(self, source, at)
+        seen = self.touched.setdefault(source, set())
+        if at in seen:
+            return
+        seen.add(at)
+        touches.touch(self, source, at, at)
 
     def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back
