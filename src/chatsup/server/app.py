@@ -93,7 +93,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.open(
-            settings.store.path, tz=settings.tz, synchronous=settings.store.synchronous
+            settings.store.path,
+            tz=settings.tz,
+            synchronous=settings.store.synchronous,
+            url=settings.store.url,
         )
         hub = Hub(settings.tz)
         hub.loop = asyncio.get_running_loop()
@@ -155,8 +158,18 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(r)
 
+    instance = settings.store.instance_name
+
     @app.get("/v1/health", tags=["operator"])
     async def health() -> Response:
-        return json({"status": "ok", "version": __version__, "timezone": settings.timezone})
+        return json(
+            {
+                "status": "ok",
+                "version": __version__,
+                "timezone": settings.timezone,
+                "store": settings.store.engine,
+                "instance": instance,
+            }
+        )
 
     return app

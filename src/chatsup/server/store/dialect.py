@@ -107,3 +107,104 @@ class SqliteDialect:
     def latest_event_id(self, rx: Rx) -> int:
         """The id the newest event got (pruned or not)."""
         return int(rx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'") or 0)
+
+
+# The text searched in profiles and offline messages (their tsvector's source).
+PG_PROFILE_TEXT = (
+    "coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '')"
+    " || ' ' || coalesce(notes, '')"
+)
+PG_OFFLINE_TEXT = "body || ' ' || coalesce(name, '') || ' ' || coalesce(email, '')"
+
+# The searched text of each FTS5 table, as PostgreSQL holds it: (table, id
+# column, text a snippet is cut from); the tsvector column is `search`.
+_PG_FTS = {
+    "messages_fts": ("messages", "id", "body"),
+    "profiles_fts": ("profiles", "visitor_id", PG_PROFILE_TEXT),
+    "offline_fts": ("offline_messages", "id", PG_OFFLINE_TEXT),
+}
+_PG_TSQUERY = "to_tsquery('chatsup_search', ?)"
+
+
+def pg_fts_query(text: str | None) -> str | None:
+    """The user's words as a tsquery: every word must match, a word ending
+    in `*` as a prefix; the same words as `fts_query` (search.py) takes, so
+    no input can make the query fail."""
+    words = fts_query(text)
+    if words is None:
+        return None
+    terms = []
+    for term in words.split(" "):
+        prefix = term.endswith("*")
+        word = term.strip('*"').replace("'", "''")
+        terms.append(f"'{word}'" + (":*" if prefix else ""))
+    return " & ".join(terms)
+
+
+class PgDialect:
+    """PostgreSQL's text for the statements of `Dialect`
+    (shared/design/SCALE-OUT.md §1, §4)."""
+
+    name = "postgresql"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"greatest({a}, {b})"
+
+    def greatest_int(self, a: str, b: str) -> str:
+        return f"CAST(greatest(CAST({a} AS bigint), CAST({b} AS bigint)) AS text)"
+
+    def is_(self, col: str) -> str:
+        return f"{col} IS NOT DISTINCT FROM ?"
+
+    def count_if(self, condition: str) -> str:
+        return f"count(*) FILTER (WHERE {condition})"
+
+    def no_index(self, col: str) -> str:
+        return col
+
+    def indexed_by(self, table: str, index: str) -> str:
+        return table
+
+    def driving_join(self) -> str:
+        return "JOIN"
+
+    def fts_query(self, text: str | None) -> str | None:
+        return pg_fts_query(text)
+
+    def fts_ids(self, fts: str) -> str:
+        table, key, _text = _PG_FTS[fts]
+        return f"SELECT {key} FROM {table} WHERE search @@ {_PG_TSQUERY}"
+
+    def fts_scan(self, fts: str, *, below: bool) -> str:
+        table, key, _text = _PG_FTS[fts]
+        bound = f" AND {key} < ?" if below else ""
+        return (
+            f"SELECT {key} FROM {table} WHERE search @@ {_PG_TSQUERY}{bound}"
+            f" ORDER BY {key} DESC LIMIT ?"
+        )
+
+    def fts_hit(self, fts: str) -> str:
+        table, key, _text = _PG_FTS[fts]
+        return f"SELECT 1 FROM {table} WHERE search @@ {_PG_TSQUERY} AND {key} = ?"
+
+    def fts_snippet(self, fts: str, words: int) -> str:
+        table, key, text = _PG_FTS[fts]
+        return (
+            f"SELECT ts_headline('chatsup_search', {text}, q.q, 'StartSel=\"' || q.o"
+            f" || '\", StopSel=\"' || q.c || '\", MaxWords={int(words)}, MinWords=1')"
+            f" FROM (SELECT CAST(? AS text) AS o, CAST(? AS text) AS c, {_PG_TSQUERY} AS q) q,"
+            f" {table} WHERE search @@ q.q AND {key} = ?"
+        )
+
+    def intervals_cte(self) -> str:
+        return (
+            "WITH b AS (SELECT CAST(value->>0 AS integer) AS i,"
+            " CAST(value->>1 AS double precision) AS s, CAST(value->>2 AS double precision) AS e"
+            " FROM json_array_elements(CAST(? AS json)))"
+        )
+
+    def next_visitor_number(self) -> str:
+        return "SELECT nextval('visitor_number')"
+
+    def latest_event_id(self, rx: Rx) -> int:
+        return int(rx.scalar("SELECT last_id FROM stream_head") or 0)

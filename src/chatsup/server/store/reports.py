@@ -80,9 +80,7 @@ def _query(
     keys = [k for k, _, _ in intervals]
     bounds = orjson.dumps([[i, s, e] for i, (_, s, e) in enumerate(intervals)]).decode()
     sql = (
-        "WITH b AS (SELECT value->>0 AS i, value->>1 AS s, value->>2 AS e"
-        " FROM json_each(?))"
-        f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
+        rx.dialect.intervals_cte() + f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
         f" ON {src.time_col} >= b.s AND {src.time_col} < b.e{where} GROUP BY b.i"
     )
     for row in rx.execute(sql, [bounds, *params]):
