@@ -26,6 +26,7 @@ class Dialect(Protocol):
     def is_(self, col: str) -> str: ...
     def count_if(self, condition: str) -> str: ...
     def no_index(self, col: str) -> str: ...
+    def true(self) -> str: ...
 
     # -- planner hints ----------------------------------------------------
     def indexed_by(self, table: str, index: str) -> str: ...
@@ -66,6 +67,10 @@ class SqliteDialect:
     def no_index(self, col: str) -> str:
         """The column, marked so the planner does not pick its index."""
         return f"+{col}"
+
+    def true(self) -> str:
+        """A condition that always holds."""
+        return "1"
 
     def indexed_by(self, table: str, index: str) -> str:
         return f"{table} INDEXED BY {index}"
@@ -161,6 +166,9 @@ class PgDialect:
 
     def no_index(self, col: str) -> str:
         return col
+
+    def true(self) -> str:
+        return "TRUE"
 
     def indexed_by(self, table: str, index: str) -> str:
         return table

@@ -42,7 +42,7 @@ def prune_events(tx: Tx, older_than: float) -> int:
     tx.execute(
         "INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)"
         " ON CONFLICT(key) DO UPDATE SET value = "
-        + tx.dialect.greatest_int("value", "excluded.value"),
+        + tx.dialect.greatest_int("meta.value", "excluded.value"),
         (str(row[0]),),
     )
     return cur.rowcount

@@ -392,7 +392,7 @@ def _agent_parts(
         )
     }
     seen_before = (
-        "1"
+        rx.dialect.true()
         if before is None
         else "NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
         " AND y.presented_agent_id = x.presented_agent_id"
