@@ -46,6 +46,9 @@ class Dialect(Protocol):
     def next_visitor_number(self) -> str: ...
     def latest_event_id(self, rx: Rx) -> int: ...
 
+    # -- write races ------------------------------------------------------
+    def lock(self, tx: Rx, table: str, row_id: int) -> None: ...
+
 
 class SqliteDialect:
     name = "sqlite"
@@ -113,6 +116,10 @@ class SqliteDialect:
         """The id the newest event got (pruned or not)."""
         return int(rx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'") or 0)
 
+    def lock(self, tx: Rx, table: str, row_id: int) -> None:
+        """Nothing: SQLite has one writer, whose transaction holds the
+        whole database."""
+
 
 # The text searched in profiles and offline messages (their tsvector's source).
 PG_PROFILE_TEXT = (
@@ -144,6 +151,9 @@ def pg_fts_query(text: str | None) -> str | None:
         word = term.strip('*"').replace("'", "''")
         terms.append(f"'{word}'" + (":*" if prefix else ""))
     return " & ".join(terms)
+
+
+_LOCKABLE = frozenset({"visitors", "conversations", "calls", "agents"})
 
 
 class PgDialect:
@@ -216,3 +226,12 @@ class PgDialect:
 
     def latest_event_id(self, rx: Rx) -> int:
         return int(rx.scalar("SELECT last_id FROM stream_head") or 0)
+
+    def lock(self, tx: Rx, table: str, row_id: int) -> None:
+        """Lock a row until the write's transaction ends, before a write
+        reads what it will decide on (writers in other processes, or other
+        engines' writer threads, wait for it): a check-then-write becomes
+        one step (shared/design/SCALE-OUT.md §1, "Races")."""
+        if table not in _LOCKABLE:
+            raise ValueError(f"no row lock for {table!r}")
+        tx.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))

@@ -152,6 +152,7 @@ def visitor_message(
     if again:
         return again
     at = tx.now if m.at is None else m.at
+    tx.dialect.lock(tx, "visitors", visitor_id)  # one open conversation per visitor
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"
         " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL"
@@ -203,6 +204,7 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
     if again:
         return again
     at = tx.now if m.at is None else m.at
+    tx.dialect.lock(tx, "conversations", conversation_id)  # first response, one answer
     row = tx.execute(
         "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at"
         " FROM conversations WHERE id = ?",
