@@ -24,6 +24,7 @@ from chatsup.config import Settings
 from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
+from chatsup.server.event_feed import EventFeed
 from chatsup.server.hub import Hub
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
@@ -100,8 +101,14 @@ def create_app(settings: Settings) -> FastAPI:
         )
         hub = Hub(settings.tz)
         hub.loop = asyncio.get_running_loop()
-        store.on_commit = hub.publish_threadsafe
         hub.latest_id = (await store.read(log_bounds))[1]
+        feed: EventFeed | None = None
+        if settings.store.url is None:
+            store.on_commit = hub.publish_threadsafe
+        else:  # every process's commits, not only this one's
+            feed = EventFeed(hub, store, settings.store.url)
+            store.on_commit = feed.local_threadsafe
+            feed.start()
         # Agents seen online before a restart (or a crash) have no socket any more.
         await store.write(agents.reset_presence)
         s = settings.server
@@ -129,6 +136,8 @@ def create_app(settings: Settings) -> FastAPI:
                 await pruner
             state.geo.close()
             store.on_commit = None
+            if feed is not None:
+                await feed.stop()
             await asyncio.to_thread(store.close)
 
     app = ChatsupApp(

@@ -9,7 +9,7 @@ import orjson
 from chatsup.server.store.paging import (
     MAX_LIMIT,
 )
-from chatsup.server.store.tx import Rx, Tx
+from chatsup.server.store.tx import PendingEvent, Rx, Tx
 from chatsup.server.store.wire import iso
 
 
@@ -46,3 +46,15 @@ def prune_events(tx: Tx, older_than: float) -> int:
         (str(row[0]),),
     )
     return cur.rowcount
+
+
+def pending_after(rx: Rx, after: int, upto: int, limit: int = 1000) -> list[PendingEvent]:
+    """Events in (after, upto], oldest first, as the hub publishes them (the
+    event feed of another process's commits)."""
+    return [
+        PendingEvent(r[0], r[1], r[2], orjson.loads(r[3]))
+        for r in rx.execute(
+            "SELECT id, type, at, data FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (after, upto, limit),
+        )
+    ]
