@@ -266,3 +266,19 @@ def test_migrate_command_creates_the_schema_once(pg_cluster: pg.Cluster, tmp_pat
     finally:
         pg_cluster.drop_database(empty)
         pg_cluster.drop_database(name)
+
+
+async def test_one_leader_at_a_time(pg_url: str) -> None:
+    from chatsup.server.leader import Leader
+
+    first, second = Leader(pg_url), Leader(pg_url)
+    try:
+        assert await first.held()
+        assert not await second.held()
+        assert await first.held()  # still
+        await first.close()  # as a process that dies: its connection goes
+        assert await second.held()
+        assert not await first.held()
+    finally:
+        await first.close()
+        await second.close()

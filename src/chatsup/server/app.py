@@ -26,6 +26,7 @@ from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.event_feed import EventFeed
 from chatsup.server.hub import Hub
+from chatsup.server.leader import Leader
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
@@ -38,10 +39,12 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
 
 
-async def _prune_loop(store: Store, days: int) -> None:
+async def _prune_loop(store: Store, days: int, leader: Leader | None) -> None:
+    """Prune the event log; with several processes (PostgreSQL), only the leader."""
     while True:
         try:
-            await store.write(events.prune_events, time.time() - days * 86400)
+            if leader is None or await leader.held():
+                await store.write(events.prune_events, time.time() - days * 86400)
         except Exception:
             log.exception("pruning the event log failed")
         await asyncio.sleep(PRUNE_EVERY_S)
@@ -123,7 +126,10 @@ def create_app(settings: Settings) -> FastAPI:
             session_limiter=RateLimiter(s.sessions_per_ip),
         )
         state.install(app.state)
-        pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
+        leader = None if settings.store.url is None else Leader(settings.store.url)
+        pruner = asyncio.create_task(
+            _prune_loop(store, settings.store.event_retention_days, leader)
+        )
         warmer = asyncio.create_task(_warm_reports(store))
         try:
             yield
@@ -134,6 +140,8 @@ def create_app(settings: Settings) -> FastAPI:
             pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pruner
+            if leader is not None:
+                await leader.close()
             state.geo.close()
             store.on_commit = None
             if feed is not None:
