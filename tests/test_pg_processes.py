@@ -55,11 +55,9 @@ def send_burst(base: str, site_key: str, agent_token: str, n: int, acked: list[i
                     acked.append(a.json()["message_id"])
 
 
-async def test_two_processes_stream_every_event_once(
-    pg_cluster: pg.Cluster, tmp_path: Path
-) -> None:
-    name = pg_cluster.new_database()
-    url = pg_cluster.url(name)
+def setup(url: str, tmp_path: Path, **env: str) -> tuple[dict[str, Any], str, str, dict[str, str]]:
+    """A site, an agent's token, a supervisor's token, and the environment
+    of a `chatsup serve` on the database."""
     store = Store.open(tmp_path / "unused.db", url=url)
     try:
         site = store.write_sync(sites.create_site, "Shop", "shop.example")
@@ -68,14 +66,28 @@ async def test_two_processes_stream_every_event_once(
         sup = create_token(store, "supervisor", "Boss", None)
     finally:
         store.close()
-    env = {
-        **os.environ,
-        "CHATSUP_STORE__URL": url,
-        "CHATSUP_SERVER__RATE_PER_VISITOR": "100000",
-        "CHATSUP_SERVER__RATE_PER_IP": "100000",
-        "CHATSUP_SERVER__SESSIONS_PER_IP": "100000",
-        "CHATSUP_CONFIG": str(tmp_path / "none"),
-    }
+    return (
+        site,
+        agent_token,
+        sup,
+        {
+            **os.environ,
+            "CHATSUP_STORE__URL": url,
+            "CHATSUP_SERVER__RATE_PER_VISITOR": "100000",
+            "CHATSUP_SERVER__RATE_PER_IP": "100000",
+            "CHATSUP_SERVER__SESSIONS_PER_IP": "100000",
+            "CHATSUP_CONFIG": str(tmp_path / "none"),
+            **env,
+        },
+    )
+
+
+async def test_two_processes_stream_every_event_once(
+    pg_cluster: pg.Cluster, tmp_path: Path
+) -> None:
+    name = pg_cluster.new_database()
+    url = pg_cluster.url(name)
+    site, agent_token, sup, env = setup(url, tmp_path)
     a, b = ServerProcess(tmp_path / "a.db", env), ServerProcess(tmp_path / "b.db", env)
     a.start()
     b.start()
@@ -140,6 +152,52 @@ async def test_two_processes_stream_every_event_once(
         done.set()
         for task in streams:
             await asyncio.gather(task, return_exceptions=True)
+        for p in (a, b):
+            if p.p is not None and p.p.poll() is None:
+                p.kill()
+        pg_cluster.drop_database(name)
+
+
+async def test_presence_counts_sockets_on_every_process(
+    pg_cluster: pg.Cluster, tmp_path: Path
+) -> None:
+    """Online while a socket is open on any process; a restart of one does
+    not take the agent offline; a process killed -9 stops counting within
+    its lease (the other process reaps it)."""
+    name = pg_cluster.new_database()
+    url = pg_cluster.url(name)
+    _site, agent_token, sup, env = setup(url, tmp_path, CHATSUP_STORE__PRESENCE_LEASE_S="1.5")
+    a, b = ServerProcess(tmp_path / "a.db", env), ServerProcess(tmp_path / "b.db", env)
+    a.start()
+    b.start()
+
+    def presence(p: ServerProcess) -> str:
+        r = httpx.get(
+            f"http://127.0.0.1:{p.port}/v1/agents", headers={"Authorization": f"Bearer {sup}"}
+        )
+        return str(r.json()["items"][0]["presence"])
+
+    async def becomes(p: ServerProcess, want: str, within: float) -> None:
+        for _ in range(int(within * 10)):
+            if await asyncio.to_thread(presence, p) == want:
+                return
+            await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(presence, p) == want
+
+    ws_path = f"/v1/agent/ws?token={agent_token}"
+    try:
+        async with connect(f"ws://127.0.0.1:{a.port}{ws_path}"):
+            await becomes(b, "online", 5)
+            async with connect(f"ws://127.0.0.1:{b.port}{ws_path}"):
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)  # B's socket closed: A's still counts
+            assert await asyncio.to_thread(presence, b) == "online"
+            await asyncio.to_thread(b.kill)
+            await asyncio.to_thread(b.start)  # B restarts: A's socket still counts
+            assert await asyncio.to_thread(presence, b) == "online"
+            await asyncio.to_thread(a.kill)  # A dies holding the socket
+            await becomes(b, "offline", 8)
+    finally:
         for p in (a, b):
             if p.p is not None and p.p.poll() is None:
                 p.kill()

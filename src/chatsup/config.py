@@ -57,6 +57,9 @@ class StoreSettings(BaseModel):
     url: str | None = None
     # This process's name in the store (health, presence): "<hostname>:<pid>" when empty.
     instance: str = ""
+    # PostgreSQL: a process silent this long is taken for dead (its agents'
+    # sockets stop counting); each beats every third of it, at most 5 s.
+    presence_lease_s: float = Field(30.0, gt=0)
 
     @field_validator("url")
     @classmethod

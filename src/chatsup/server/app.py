@@ -31,7 +31,7 @@ from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
 from chatsup.server.routes import agent, exports, pages, reports, supervisor, widget
 from chatsup.server.state import AppState
-from chatsup.server.store import Store, agents, events
+from chatsup.server.store import Store, agents, events, presence
 from chatsup.server.store.events import log_bounds
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,20 @@ async def _prune_loop(store: Store, days: int, leader: Leader | None) -> None:
         except Exception:
             log.exception("pruning the event log failed")
         await asyncio.sleep(PRUNE_EVERY_S)
+
+
+async def _presence_loop(store: Store, instance: str, leader: Leader, lease_s: float) -> None:
+    """PostgreSQL: this process's heartbeat; the leader also reaps the
+    processes silent for longer than the lease (store/presence.py)."""
+    every = min(5.0, lease_s / 3)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await store.write(presence.heartbeat, instance)
+            if await leader.held():
+                await store.write(presence.reap, lease_s)
+        except Exception:
+            log.exception("presence heartbeat failed")
 
 
 async def _warm_reports(store: Store) -> None:
@@ -112,8 +126,17 @@ def create_app(settings: Settings) -> FastAPI:
             feed = EventFeed(hub, store, settings.store.url)
             store.on_commit = feed.local_threadsafe
             feed.start()
-        # Agents seen online before a restart (or a crash) have no socket any more.
-        await store.write(agents.reset_presence)
+        leader = None if settings.store.url is None else Leader(settings.store.url)
+        beat: asyncio.Task[None] | None = None
+        if leader is None:
+            # Agents seen online before a restart (or a crash) have no socket any more.
+            await store.write(agents.reset_presence)
+        else:  # other processes may hold sockets: only this one's are gone
+            instance = settings.store.instance_name
+            await store.write(presence.start_instance, instance)
+            beat = asyncio.create_task(
+                _presence_loop(store, instance, leader, settings.store.presence_lease_s)
+            )
         s = settings.server
         state = AppState(
             settings=settings,
@@ -126,7 +149,6 @@ def create_app(settings: Settings) -> FastAPI:
             session_limiter=RateLimiter(s.sessions_per_ip),
         )
         state.install(app.state)
-        leader = None if settings.store.url is None else Leader(settings.store.url)
         pruner = asyncio.create_task(
             _prune_loop(store, settings.store.event_retention_days, leader)
         )
@@ -140,6 +162,10 @@ def create_app(settings: Settings) -> FastAPI:
             pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pruner
+            if beat is not None:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
             if leader is not None:
                 await leader.close()
             state.geo.close()

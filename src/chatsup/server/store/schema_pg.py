@@ -310,6 +310,20 @@ PG_MIGRATIONS: list[str] = [
     CREATE CONSTRAINT TRIGGER events_notify AFTER INSERT ON events
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION events_notify();
 
+    -- Presence across processes (store/presence.py): the processes alive
+    -- (a heartbeat), and which of them hold sockets of which agent.
+    CREATE TABLE instances (
+        id text PRIMARY KEY,
+        started_at double precision NOT NULL,
+        heartbeat_at double precision NOT NULL
+    );
+    CREATE TABLE agent_connections (
+        instance text NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        agent_id bigint NOT NULL REFERENCES agents(id),
+        PRIMARY KEY (instance, agent_id)
+    );
+    CREATE INDEX agent_connections_agent ON agent_connections(agent_id);
+
     -- The report cache's touches (store/touches.py): ids from the counter
     -- row's commit_seq, so in commit order too (a figure computed before a
     -- touch that commits later always sees a larger id than its mark).
