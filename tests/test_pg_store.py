@@ -282,3 +282,29 @@ async def test_one_leader_at_a_time(pg_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+def test_a_read_can_be_interrupted_from_another_thread(pg_url: str) -> None:
+    """What the report pool does to a report whose client left."""
+    import threading
+    import time
+
+    import psycopg
+
+    from chatsup.server.store.engine_pg import PgEngine
+
+    engine = PgEngine(pg_url)
+    conn = engine.connect(readonly=True)
+    try:
+        engine.begin_read(conn)
+        threading.Timer(0.2, engine.interrupt, (conn,)).start()
+        t = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(10)")
+        assert time.monotonic() - t < 5
+        engine.end_read(conn)
+        engine.begin_read(conn)  # the connection serves the next read
+        assert conn.execute("SELECT 1").fetchone()[0] == 1
+        engine.end_read(conn)
+    finally:
+        conn.close()

@@ -13,6 +13,7 @@ Reads: one REPEATABLE READ READ ONLY transaction per read function.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ try:
     import psycopg
     from psycopg import errors as pg_errors
     from psycopg.adapt import Dumper, Loader
+    from psycopg.pq import TransactionStatus
 except ImportError as e:  # pragma: no cover - the extra is not installed
     raise RuntimeError(
         "the PostgreSQL store needs the postgres extra: pip install 'chatsup[postgres]'"
@@ -167,6 +169,19 @@ class PgEngine:
         conn.raw.execute("ROLLBACK TO SAVEPOINT w")
         conn.raw.execute("RELEASE SAVEPOINT w")
 
+    def undo_write(self, conn: PgConnection) -> bool:
+        """Undo the write that just failed (back to its savepoint); False when
+        the transaction itself is gone (the connection broke)."""
+        if conn.raw.info.transaction_status == TransactionStatus.IDLE:
+            return False
+        try:
+            self.rollback_to_savepoint(conn)
+        except psycopg.Error:
+            with contextlib.suppress(psycopg.Error):
+                conn.raw.execute("ROLLBACK")
+            return False
+        return True
+
     def commit(self, conn: PgConnection) -> None:
         conn.raw.execute("COMMIT")
 
@@ -177,7 +192,19 @@ class PgEngine:
         conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def end_read(self, conn: PgConnection) -> None:
-        conn.raw.execute("COMMIT")  # (a ROLLBACK when the read failed)
+        if conn.raw.info.transaction_status != TransactionStatus.IDLE:
+            conn.raw.execute("COMMIT")  # (a ROLLBACK when the read failed)
+
+    def watch(self, conn: PgConnection, stop: Callable[[], bool], steps: int) -> None:
+        """(SQLite checks `stop` as a statement runs; here `interrupt` cancels.)"""
+
+    def unwatch(self, conn: PgConnection) -> None:
+        pass
+
+    def interrupt(self, conn: PgConnection) -> None:
+        """Cancel the statement running on `conn` now (from another thread)."""
+        with contextlib.suppress(psycopg.Error):
+            conn.raw.cancel_safe()
 
     def retryable(self, exc: BaseException) -> bool:
         """A write that lost a race: run it again, alone."""
