@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from chatsup.server.store import Store, sites
@@ -308,3 +309,31 @@ def test_a_read_can_be_interrupted_from_another_thread(pg_url: str) -> None:
         engine.end_read(conn)
     finally:
         conn.close()
+
+
+def presence_then_wait(tx: Any, agent_id: int) -> None:
+    """A write that emits, then takes its time (a slow batch)."""
+    import time
+
+    agents_store.set_presence(tx, agent_id, "online")
+    time.sleep(1.0)
+
+
+def test_a_slow_write_does_not_hold_the_event_counter(two: tuple[Store, Store]) -> None:
+    """Event ids are taken at the end of a transaction: another writer's
+    events commit while a slow batch that already emitted is still running,
+    and get the lower ids (ids follow commits)."""
+    import time
+
+    a, b = two
+    slow_agent = a.write_sync(agents_store.create_agent, "Slow", "slow@example.com")
+    fast_agent = a.write_sync(agents_store.create_agent, "Fast", "fast@example.com")
+    slow = a.submit(presence_then_wait, slow_agent)
+    time.sleep(0.3)
+    t = time.monotonic()
+    b.write_sync(agents_store.set_presence, fast_agent, "online")
+    waited = time.monotonic() - t
+    slow.result(timeout=10)
+    assert waited < 0.5
+    data = a.read_sync(lambda rx: [r[0] for r in rx.execute("SELECT data FROM events ORDER BY id")])
+    assert [orjson.loads(d)["agent_id"] for d in data] == [fast_agent, slow_agent]

@@ -226,6 +226,8 @@ class Store:
             events.extend(tx.events)
             outcomes.append((fut, result, None))
         try:
+            if events and engine.numbers_events_at_commit:
+                engine.number_events(conn, events)
             engine.commit(conn)
         except engine.Error as e:
             log.exception("commit failed")

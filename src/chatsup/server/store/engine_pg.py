@@ -29,6 +29,7 @@ except ImportError as e:  # pragma: no cover - the extra is not installed
 
 from chatsup.server.store.dialect import PgDialect
 from chatsup.server.store.schema_pg import PG_MIGRATIONS
+from chatsup.server.store.tx import PendingEvent
 
 MAX_BATCH = 60  # writes per transaction (< 64 subtransactions)
 MIGRATE_LOCK = 0x63686174  # pg_advisory_lock key while migrating ("chat")
@@ -123,6 +124,7 @@ class PgEngine:
     name = "postgresql"
     Error = psycopg.Error
     max_batch = MAX_BATCH
+    numbers_events_at_commit = True
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -209,6 +211,36 @@ class PgEngine:
     def retryable(self, exc: BaseException) -> bool:
         """A write that lost a race: run it again, alone."""
         return isinstance(exc, RETRYABLE)
+
+    # -- the event log -----------------------------------------------------
+
+    def number_events(self, conn: PgConnection, events: list[PendingEvent]) -> None:
+        """At the end of a batch's transaction, just before COMMIT: take the
+        batch's event ids from the counter row (locked until the commit, so
+        ids follow commit order and a rollback gives them back), insert the
+        events in one statement, then let each write hear its ids
+        (`Tx.emit(on_id=)`). The commit notifies `chatsup_events` (the
+        events table's deferred trigger, schema_pg.py)."""
+        row = conn.raw.execute(
+            "UPDATE stream_head SET last_id = last_id + %s RETURNING last_id", (len(events),)
+        ).fetchone()
+        assert row is not None  # (the migration inserts the one row)
+        first = int(row[0]) - len(events) + 1
+        for k, e in enumerate(events):
+            e.id = first + k
+        conn.raw.execute(
+            "INSERT INTO events(id, at, type, data) SELECT * FROM unnest("
+            "%s::bigint[], %s::double precision[], %s::text[], %s::bytea[])",
+            (
+                [e.id for e in events],
+                [e.at for e in events],
+                [e.type for e in events],
+                [e.raw for e in events],
+            ),
+        )
+        for e in events:
+            if e.on_id is not None:
+                e.on_id(e.id)
 
     # -- statements --------------------------------------------------------
 

@@ -121,9 +121,18 @@ def _message_event(
     agent_id: int | None,
     m: NewMessage,
     at: float,
-) -> int | None:
+    out: dict[str, Any],
+) -> None:
+    """The message's event; its id goes into `out` (the send's answer) and,
+    for a send with a client key, onto the message (a retry answers it)."""
+
+    def numbered(eid: int) -> None:
+        out["event_id"] = eid
+        if m.client_key is not None:
+            tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
+
     item = conversation_item(tx.rx(), conversation_id)  # its visitor and site too: one query
-    eid = tx.emit(
+    tx.emit(
         "message.created",
         {
             "conversation_id": conversation_id,
@@ -138,10 +147,8 @@ def _message_event(
             "conversation": item,
         },
         at,
+        on_id=numbered,
     )
-    if m.client_key is not None and eid is not None:
-        tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
-    return eid
 
 
 def visitor_message(
@@ -185,13 +192,14 @@ def visitor_message(
     )
     if started:
         tx.emit("conversation.started", conversation_item(tx.rx(), conversation_id), at)
-    eid = _message_event(tx, conversation_id, mid, "visitor", None, m, at)
-    return {
+    out: dict[str, Any] = {
         "conversation_id": conversation_id,
         "message_id": mid,
-        "event_id": eid,
+        "event_id": None,
         "started": started,
     }
+    _message_event(tx, conversation_id, mid, "visitor", None, m, at, out)
+    return out
 
 
 def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) -> dict[str, Any]:
@@ -237,8 +245,9 @@ def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) ->
             },
             at,
         )
-    eid = _message_event(tx, conversation_id, mid, "agent", agent_id, m, at)
-    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
+    out: dict[str, Any] = {"conversation_id": conversation_id, "message_id": mid, "event_id": None}
+    _message_event(tx, conversation_id, mid, "agent", agent_id, m, at, out)
+    return out
 
 
 def visitor_message_in_latest_visit(tx: Tx, visitor_id: int, m: NewMessage) -> dict[str, Any]:

@@ -9,8 +9,8 @@ PostgreSQL (shared/design/SCALE-OUT.md §1, §4):
   `chatsup_search` configuration (`simple` plus `unaccent`) over the text
   with every run of non-alphanumerics made one space (as FTS5's unicode61
   splits), with a GIN index and a statistics target of 1000;
-* event ids come from the `stream_head` counter row, locked by the first
-  event a write transaction appends and kept locked until its commit, so
+* event ids come from the `stream_head` counter row, locked at the end of
+  each write transaction (engine_pg.number_events) until its commit, so
   ids are in commit order with no gap (a rollback gives them back); the
   commit notifies `chatsup_events` with the new head;
 * report touches take their ids from the same row (`commit_seq`), so the
@@ -292,10 +292,8 @@ PG_MIGRATIONS: list[str] = [
     CREATE INDEX events_at ON events(at);
     CREATE FUNCTION events_id() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF NEW.id IS NULL THEN
+        IF NEW.id IS NULL THEN  -- (the store gives ids: engine_pg.number_events)
             UPDATE stream_head SET last_id = last_id + 1 RETURNING last_id INTO NEW.id;
-        ELSE
-            UPDATE stream_head SET last_id = greatest(last_id, NEW.id);
         END IF;
         RETURN NEW;
     END $$;
