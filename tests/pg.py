@@ -86,14 +86,15 @@ class Cluster:
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "pg.log"), "-w",
                   "-o", opts, "start")  # fmt: skip
-        self._admin("CREATE DATABASE " + TEMPLATE)
+        self.admin("CREATE DATABASE " + TEMPLATE)
         from chatsup.server.store.engine_pg import PgEngine
 
         conn = PgEngine(self.url(TEMPLATE)).open_writer()  # migrated once for every test
         conn.close()
         return self
 
-    def _admin(self, sql: str) -> None:
+    def admin(self, sql: str) -> None:
+        """Run SQL as the cluster owner (CREATE DATABASE and the like)."""
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
@@ -101,12 +102,12 @@ class Cluster:
 
     def new_database(self) -> str:
         name = f"t_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return name
 
     def drop_database(self, name: str) -> None:
         with contextlib.suppress(Exception):
-            self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

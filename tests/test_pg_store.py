@@ -245,7 +245,7 @@ def test_health_names_the_store_and_the_instance(pg_url: str, tmp_path: Any) -> 
 def test_migrate_command_creates_the_schema_once(pg_cluster: pg.Cluster, tmp_path: Any) -> None:
     name = pg_cluster.new_database()  # a copy of the migrated template: already current
     empty = f"e_{name}"
-    pg_cluster._admin(f"CREATE DATABASE {empty}")  # and one with nothing in it
+    pg_cluster.admin(f"CREATE DATABASE {empty}")  # and one with nothing in it
     try:
         for db in (empty, empty, name):
             url = pg_cluster.url(db)
