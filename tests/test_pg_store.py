@@ -337,3 +337,26 @@ def test_a_slow_write_does_not_hold_the_event_counter(two: tuple[Store, Store]) 
     assert waited < 0.5
     data = a.read_sync(lambda rx: [r[0] for r in rx.execute("SELECT data FROM events ORDER BY id")])
     assert [orjson.loads(d)["agent_id"] for d in data] == [fast_agent, slow_agent]
+
+
+def test_a_retry_in_the_same_batch_answers_the_event_id(two: tuple[Store, Store]) -> None:
+    """A send and its retry queued together (one batch): the retry answers
+    the original's message and event, though that event is numbered only
+    as the batch commits."""
+    a, _b = two
+    site, vs = visitors(a, 5)
+    futs = [
+        a.submit(
+            messages_store.visitor_message,
+            vid,
+            sid,
+            site,
+            messages_store.NewMessage("once", client_key=f"k{vid}"),
+        )
+        for vid, sid in vs
+        for _ in range(2)
+    ]
+    results = outcomes(futs)
+    for first, again in zip(results[::2], results[1::2], strict=True):
+        assert again["duplicate"] and again["message_id"] == first["message_id"]
+        assert again["event_id"] == first["event_id"] is not None

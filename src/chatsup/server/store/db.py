@@ -30,6 +30,7 @@ from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from chatsup.server.store.engine_sqlite import SqliteEngine
+from chatsup.server.store.errors import RetryAlone
 from chatsup.server.store.report_cache import BucketCache
 from chatsup.server.store.tx import PendingEvent, Rx, Tx
 
@@ -217,7 +218,9 @@ class Store:
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
                 engine.rollback_to_savepoint(conn)
-                if attempt < RETRIES and getattr(engine, "retryable", _never)(e):
+                if attempt < RETRIES and (
+                    isinstance(e, RetryAlone) or getattr(engine, "retryable", _never)(e)
+                ):
                     again.append(item)
                 else:
                     outcomes.append((fut, None, e))

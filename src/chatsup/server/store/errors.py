@@ -16,3 +16,8 @@ class NotFound(LookupError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} not found")
         self.what = what
+
+
+class RetryAlone(Exception):
+    """A write that must run again on its own, once the writes batched with
+    it have committed (it depends on one of them); the store does so."""

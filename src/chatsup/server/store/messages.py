@@ -10,7 +10,7 @@ from typing import Any
 
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
-from chatsup.server.store.errors import BadInput, NotFound
+from chatsup.server.store.errors import BadInput, NotFound, RetryAlone
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -71,6 +71,10 @@ def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
+    if row[2] is None and tx.log_events and tx.engine.numbers_events_at_commit:
+        # the original is in this very batch: its event gets its id as the
+        # batch commits; answer once it has one
+        raise RetryAlone("the original send is not committed yet")
     first = tx.execute(
         "SELECT min(id) FROM messages WHERE conversation_id = ?", (row[1],)
     ).fetchone()[0]
