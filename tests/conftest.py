@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import World
+from tests import pg
+from tests.harness import World, free_port
+
+# The contract suites: every test of these modules that uses `world` runs on
+# SQLite and on PostgreSQL (shared/design/SCALE-OUT.md §5). Others: SQLite.
+BOTH_ENGINES = ("test_api_", "test_live.py", "test_reports.py", "test_report_cache.py")
 
 # Every event the store emits must match its model in chatsup.domain.events
 # byte for byte, or its write fails (servers started as child processes too).
@@ -28,9 +33,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.path.name.startswith(BOTH_ENGINES):
+        metafunc.parametrize("store_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg.Cluster]:
+    """One throwaway PostgreSQL cluster for the session (tests/pg.py)."""
+    if pg.pg_bin() is None:
+        if pg.required():
+            pytest.fail(f"no PostgreSQL (initdb) found and {pg.REQUIRE_ENV}=1")
+        pytest.skip("no PostgreSQL (initdb) found: install postgresql to run these")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if pg.required():
+            pytest.fail(f"psycopg is not installed and {pg.REQUIRE_ENV}=1")
+        pytest.skip("psycopg is not installed: pip install 'chatsup[postgres]'")
+    cluster = pg.Cluster(pg.cluster_dir(tmp_path_factory.mktemp("pg")), free_port()).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = World(tmp_path)
+def store_backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The store under a test's world: None (SQLite), or the URL of a fresh
+    PostgreSQL database (when the test runs in its `postgresql` form)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.new_database()
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+@pytest.fixture
+def world(tmp_path: Path, store_backend: str | None) -> Iterator[World]:
+    w = World(tmp_path, store_url=store_backend)
     try:
         yield w
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,7 +22,13 @@ from chatsup.config import Settings
 from chatsup.embedded import EmbeddedServer, free_port
 from chatsup.server.store import Store, sites
 from chatsup.server.store import agents as agents_store
+from chatsup.server.store.engine_sqlite import SqliteEngine
 from chatsup.server.store.tokens import create_token
+
+try:
+    from chatsup.server.store.engine_pg import PgEngine
+except RuntimeError:  # the postgres extra is not installed: SQLite only
+    PgEngine = None  # type: ignore[assignment,misc]
 
 
 def make_settings(tmp: Path, **overrides: Any) -> Settings:
@@ -49,11 +56,14 @@ class RunningServer(EmbeddedServer):
 
 
 class World:
-    """A server with one site, two agents and a supervisor token."""
+    """A server with one site, two agents and a supervisor token, on SQLite
+    (a file in `tmp`) or on PostgreSQL (`store_url`, a fresh database)."""
 
-    def __init__(self, tmp: Path, **overrides: Any) -> None:
+    def __init__(self, tmp: Path, store_url: str | None = None, **overrides: Any) -> None:
+        if store_url is not None:
+            overrides["store"] = {**overrides.get("store", {}), "url": store_url}
         self.settings = make_settings(tmp, **overrides)
-        store = Store.open(self.settings.store.path, tz=self.settings.tz)
+        store = self.open_store()
         try:
             site = store.write_sync(sites.create_site, "Shop", "shop.example")
             self.site_id: int = site["id"]
@@ -78,6 +88,47 @@ class World:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def engine(self) -> str:
+        """The store's database: "sqlite" or "postgresql"."""
+        return self.settings.store.engine
+
+    def open_store(self, **kw: Any) -> Store:
+        """Another Store on the world's database (as another process would)."""
+        st = self.settings.store
+        return Store.open(st.path, tz=kw.pop("tz", self.settings.tz), url=st.url, **kw)
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        """Run SQL on the world's database directly (placeholders `?`, both
+        engines), committed; answers the rows it returns."""
+        st = self.settings.store
+        engine: Any = SqliteEngine(st.path) if st.url is None else PgEngine(st.url)
+        conn = engine.connect()
+        try:
+            engine.begin_write(conn)
+            cur = conn.execute(sql, params)
+            rows = list(cur.fetchall()) if cur.description is not None else []
+            engine.commit(conn)
+            return rows
+        finally:
+            conn.close()
+
+    def dump(self) -> str:
+        """Every stored row as text (to prove what is *not* stored)."""
+        st = self.settings.store
+        if st.url is None:
+            conn = sqlite3.connect(st.path)
+            try:
+                return "\n".join(conn.iterdump())
+            finally:
+                conn.close()
+        tables = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        return "\n".join(
+            str(r[0]) for (t,) in tables for r in self.query(f"SELECT CAST(t AS text) FROM {t} t")
+        )
 
     def http(self, token: str | None = None) -> httpx.Client:
         """A client for the test; closed with the world if the test did not."""

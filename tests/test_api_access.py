@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.harness import World
@@ -152,7 +150,7 @@ def test_presence_is_reset_when_the_server_starts(world: World) -> None:
 
 def test_tokens_are_stored_only_as_digests(world: World) -> None:
     _, s = world.visitor()
-    dump = "\n".join(sqlite3.connect(world.settings.store.path).iterdump())
+    dump = world.dump()
     for token in (s["token"], world.agent_token, world.sup_token):
         assert token not in dump
         assert token.split("_", 1)[1] not in dump

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 
 from websockets.asyncio.client import connect
 
@@ -23,8 +22,7 @@ async def recv_events(ws, n: int, timeout: float = 10) -> list[dict]:
 
 
 def log_ids(world: World) -> list[int]:
-    with sqlite3.connect(world.settings.store.path) as db:
-        return [r[0] for r in db.execute("SELECT id FROM events ORDER BY id")]
+    return [r[0] for r in world.query("SELECT id FROM events ORDER BY id")]
 
 
 async def test_replay_then_live(world: World) -> None:
@@ -68,12 +66,9 @@ async def test_resync_when_older_than_the_log(world: World) -> None:
     with v:
         v.post("/v1/widget/messages", json={"body": "x"})
     world.server.stop()
-    with sqlite3.connect(world.settings.store.path) as db:
-        top = db.execute("SELECT max(id) FROM events").fetchone()[0]
-        db.execute("DELETE FROM events WHERE id <= ?", (top - 1,))
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)", (str(top - 1),)
-        )
+    top = world.query("SELECT max(id) FROM events")[0][0]
+    world.query("DELETE FROM events WHERE id <= ?", (top - 1,))
+    world.query("INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)", (str(top - 1),))
     world.server.start()
     url = f"{world.server.ws_url}/v1/live?after=1&token={world.sup_token}"
     async with connect(url) as ws:

@@ -223,7 +223,6 @@ def assert_true(world: World, ranges: list[dict]) -> list[dict]:
 
 
 def test_every_past_write_keeps_every_figure_true(world: World) -> None:
-    from chatsup.server.store import Store
     from chatsup.server.store import conversations as conversations_store
     from chatsup.server.store import events as events_store
     from chatsup.server.store import messages as messages_store
@@ -286,7 +285,7 @@ def test_every_past_write_keeps_every_figure_true(world: World) -> None:
     agent.patch(f"/v1/calls/{cid}", json={"state": "ended", "end_reason": "hangup"})
     assert_true(world, ranges)
     # another process writes: an answer to an old chat, a page view in the past
-    other = Store.open(world.settings.store.path, tz=PARIS)
+    other = world.open_store(tz=PARIS)
     try:
         other.write_sync(
             messages_store.agent_message,

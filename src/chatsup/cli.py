@@ -16,13 +16,36 @@ def _settings(args: argparse.Namespace) -> Settings:
     s = load_settings(getattr(args, "config", None))
     if getattr(args, "db", None):
         s.store.path = Path(args.db)
+    if getattr(args, "store_url", None):
+        s.store.url = args.store_url
     return s
 
 
 def _store(settings: Settings) -> Any:
     from chatsup.server.store import Store
 
-    return Store.open(settings.store.path, tz=settings.tz, synchronous=settings.store.synchronous)
+    st = settings.store
+    return Store.open(st.path, tz=settings.tz, synchronous=st.synchronous, url=st.url)
+
+
+def _where(settings: Settings) -> str:
+    """The store named for a message (no password)."""
+    url = settings.store.url
+    if url is None:
+        return str(settings.store.path)
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    return f"postgresql://{u.hostname or ''}{f':{u.port}' if u.port else ''}{u.path}"
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the store's schema (`serve` does too)."""
+    s = _settings(args)
+    store = _store(s)  # opening migrates, under an advisory lock on PostgreSQL
+    store.close()
+    print(f"{s.store.engine} store migrated: {_where(s)}")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -35,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         s.server.port = args.port
     print(
         f"chatsup server on http://{s.server.host}:{s.server.port}  (docs: /docs)"
-        f"  database: {s.store.path}",
+        f"  database: {_where(s)}",
         file=sys.stderr,
     )
     serve(s)
@@ -142,7 +165,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(
-        f"seeded {settings.store.path} in {time.perf_counter() - t0:.1f} s: {report}",
+        f"seeded {_where(settings)} in {time.perf_counter() - t0:.1f} s: {report}",
         file=sys.stderr,
     )
     print("supervisor token (shown once):", file=sys.stderr)
@@ -199,6 +222,10 @@ def parser() -> argparse.ArgumentParser:
 
     def db(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--db", help="SQLite database path (default from config)")
+        sp.add_argument(
+            "--store-url",
+            help="PostgreSQL URL instead of SQLite (postgresql://user@host/db; [store] url)",
+        )
         sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
 
     sp = sub.add_parser("serve", help="run the chat server")
@@ -206,6 +233,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--host")
     sp.add_argument("--port", type=int)
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("migrate", help="create or upgrade the store's schema")
+    db(sp)
+    sp.set_defaults(func=cmd_migrate)
 
     site = sub.add_parser("site", help="manage sites").add_subparsers(dest="action", required=True)
     sp = site.add_parser("add", help="add a site; prints its widget key")

@@ -9,6 +9,7 @@ The file is `--config PATH`, else `config.toml` in the user config dir
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,6 +69,32 @@ class StoreSettings(BaseModel):
     # keeps it durable against a crash of the process only, and is faster.
     synchronous: str = "full"
     event_retention_days: int = Field(30, ge=1)
+    # PostgreSQL instead of SQLite when set (`path` is then ignored):
+    # postgresql://user@host:5432/dbname (needs the `chatsup[postgres]` extra).
+    url: str | None = None
+    # This process's name in the store (health, presence): "<hostname>:<pid>" when empty.
+    instance: str = ""
+    # PostgreSQL: a process silent this long is taken for dead (its agents'
+    # sockets stop counting); each beats every third of it, at most 5 s.
+    presence_lease_s: float = Field(30.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is None or v.strip() == "":
+            return None
+        if not v.startswith(("postgresql://", "postgres://")):
+            raise ValueError("url must start with postgresql://")
+        return v
+
+    @property
+    def engine(self) -> str:
+        """The store's database: "sqlite" or "postgresql"."""
+        return "sqlite" if self.url is None else "postgresql"
+
+    @property
+    def instance_name(self) -> str:
+        return self.instance or f"{socket.gethostname()}:{os.getpid()}"
 
     @field_validator("synchronous")
     @classmethod

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +29,7 @@ EXAMPLES = int(os.environ.get("CHATSUP_LIVE_EXAMPLES", "6"))
 
 
 def log_ids(world: World, after: int = 0) -> list[int]:
-    with sqlite3.connect(world.settings.store.path) as db:
-        return [
-            r[0] for r in db.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))
-        ]
+    return [r[0] for r in world.query("SELECT id FROM events WHERE id > ? ORDER BY id", (after,))]
 
 
 class LiveStream(RuleBasedStateMachine):
@@ -106,14 +102,25 @@ class LiveStream(RuleBasedStateMachine):
         self.close()
 
 
-@pytest.fixture(scope="module")
-def live_world(tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_world(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Any:
+    """One world per engine for the module (the PostgreSQL one on the
+    session's throwaway cluster, tests/pg.py)."""
+    cluster: Any = None
+    db = url = None
+    if request.param == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        db = cluster.new_database()
+        url = cluster.url(db)
     w = World(
         tmp_path_factory.mktemp("live"),
+        store_url=url,
         server={"rate_per_visitor": 100000, "rate_per_ip": 100000, "sessions_per_ip": 100000},
     )
     yield w
     w.server.stop()
+    if cluster is not None:
+        cluster.drop_database(db)
 
 
 def test_live_stream_state_machine(live_world: World) -> None:

@@ -25,8 +25,10 @@ from chatsup.config import Settings
 from chatsup.server import errors, live_sockets
 from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
+from chatsup.server.event_feed import EventFeed
 from chatsup.server.hub import Hub
 from chatsup.server.idle import idle_end_loop
+from chatsup.server.leader import Leader
 from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
 from chatsup.server.ratelimit import RateLimiter
@@ -42,7 +44,7 @@ from chatsup.server.routes import (
 )
 from chatsup.server.socket_guard import SocketGuard
 from chatsup.server.state import AppState
-from chatsup.server.store import Store, agents, events
+from chatsup.server.store import Store, agent_connections, agents, events
 from chatsup.server.store.events import log_bounds
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,29 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
 
 
-async def _prune_loop(store: Store, days: int) -> None:
+async def _prune_loop(store: Store, days: int, leader: Leader | None) -> None:
+    """Prune the event log; with several processes (PostgreSQL), only the leader."""
     while True:
         try:
-            await store.write(events.prune_events, time.time() - days * 86400)
+            if leader is None or await leader.held():
+                await store.write(events.prune_events, time.time() - days * 86400)
         except Exception:
             log.exception("pruning the event log failed")
         await asyncio.sleep(PRUNE_EVERY_S)
+
+
+async def _presence_loop(store: Store, instance: str, leader: Leader, lease_s: float) -> None:
+    """PostgreSQL: this process's heartbeat; the leader also reaps the
+    processes silent for longer than the lease (store/agent_connections.py)."""
+    every = min(5.0, lease_s / 3)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await store.write(agent_connections.heartbeat, instance)
+            if await leader.held():
+                await store.write(agent_connections.reap, lease_s)
+        except Exception:
+            log.exception("presence heartbeat failed")
 
 
 async def _warm_reports(store: Store) -> None:
@@ -112,14 +130,32 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.open(
-            settings.store.path, tz=settings.tz, synchronous=settings.store.synchronous
+            settings.store.path,
+            tz=settings.tz,
+            synchronous=settings.store.synchronous,
+            url=settings.store.url,
         )
         hub = Hub(settings.tz)
         hub.loop = asyncio.get_running_loop()
-        store.on_commit = hub.publish_threadsafe
         hub.latest_id = (await store.read(log_bounds))[1]
-        # Agents seen online before a restart (or a crash) have no socket any more.
-        await store.write(agents.reset_presence)
+        feed: EventFeed | None = None
+        if settings.store.url is None:
+            store.on_commit = hub.publish_threadsafe
+        else:  # every process's commits, not only this one's
+            feed = EventFeed(hub, store, settings.store.url)
+            store.on_commit = feed.local_threadsafe
+            feed.start()
+        leader = None if settings.store.url is None else Leader(settings.store.url)
+        beat: asyncio.Task[None] | None = None
+        if leader is None:
+            # Agents seen online before a restart (or a crash) have no socket any more.
+            await store.write(agents.reset_presence)
+        else:  # other processes may hold sockets: only this one's are gone
+            instance = settings.store.instance_name
+            await store.write(agent_connections.start_instance, instance)
+            beat = asyncio.create_task(
+                _presence_loop(store, instance, leader, settings.store.presence_lease_s)
+            )
         s = settings.server
         state = AppState(
             settings=settings,
@@ -133,10 +169,16 @@ def create_app(settings: Settings) -> FastAPI:
             guard=SocketGuard(store),
         )
         state.install(app.state)
-        pruner = asyncio.create_task(_prune_loop(store, settings.store.event_retention_days))
+        pruner = asyncio.create_task(
+            _prune_loop(store, settings.store.event_retention_days, leader)
+        )
         warmer = asyncio.create_task(_warm_reports(store))
         guard = asyncio.create_task(state.guard.run())
-        idler = asyncio.create_task(idle_end_loop(store, s.idle_end_s)) if s.idle_end_s else None
+        idler = (
+            asyncio.create_task(idle_end_loop(store, s.idle_end_s, leader))
+            if s.idle_end_s
+            else None
+        )
         try:
             yield
         finally:
@@ -153,8 +195,16 @@ def create_app(settings: Settings) -> FastAPI:
             pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pruner
+            if beat is not None:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
+            if leader is not None:
+                await leader.close()
             state.geo.close()
             store.on_commit = None
+            if feed is not None:
+                await feed.stop()
             await asyncio.to_thread(store.close)
 
     app = ChatsupApp(
@@ -194,8 +244,18 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(r)
 
+    instance = settings.store.instance_name
+
     @app.get("/v1/health", tags=["operator"])
     async def health() -> Response:
-        return json({"status": "ok", "version": __version__, "timezone": settings.timezone})
+        return json(
+            {
+                "status": "ok",
+                "version": __version__,
+                "timezone": settings.timezone,
+                "store": settings.store.engine,
+                "instance": instance,
+            }
+        )
 
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from chatsup.server.leader import Leader
 from chatsup.server.store import Store, conversations
 
 log = logging.getLogger(__name__)
@@ -14,13 +15,14 @@ log = logging.getLogger(__name__)
 CHECK_MAX_S = 60.0
 
 
-async def idle_end_loop(store: Store, idle_s: float) -> None:
+async def idle_end_loop(store: Store, idle_s: float, leader: Leader | None = None) -> None:
     """End the idle conversations at start, then every idle_s / 4 (at most a
-    minute apart: a conversation ends within that of becoming idle)."""
+    minute apart: a conversation ends within that of becoming idle). With
+    several processes (PostgreSQL), only the leader does."""
     every = min(CHECK_MAX_S, max(idle_s / 4, 0.05))
     while True:
         try:
-            while (
+            while (leader is None or await leader.held()) and (
                 await store.write(conversations.end_idle_conversations, idle_s)
                 == conversations.IDLE_BATCH
             ):

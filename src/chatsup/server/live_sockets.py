@@ -42,8 +42,8 @@ from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
 from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
-from chatsup.server.state import app_state
-from chatsup.server.store import BadInput, Forbidden, NotFound
+from chatsup.server.state import AppState, app_state
+from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
 
@@ -366,6 +366,18 @@ def agent_sees(agent_id: int, e: Event) -> bool:
     return isinstance(e, OfflineMessageCreated)
 
 
+async def _agent_presence(state: AppState, aid: int, *, online: bool) -> None:
+    """This process's first socket of the agent opened, or its last closed:
+    on SQLite the agent's presence; on PostgreSQL, counted over every
+    process (store/agent_connections.py)."""
+    st = state.settings.store
+    if st.url is None:
+        await state.store.write(agents_store.set_presence, aid, "online" if online else "offline")
+    else:
+        fn = agent_connections.connected if online else agent_connections.disconnected
+        await state.store.write(fn, st.instance_name, aid)
+
+
 async def agent_socket(ws: WebSocket) -> None:
     p = await _authenticate(ws, "agent")
     if p is None:
@@ -382,7 +394,7 @@ async def agent_socket(ws: WebSocket) -> None:
     max_chars = state.settings.server.max_body_chars
     state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
     if state.agent_sockets[aid] == 1:
-        await state.store.write(agents_store.set_presence, aid, "online")
+        await _agent_presence(state, aid, online=True)
 
     def relevant(pub: Published) -> bool:
         return pub.type in AGENT_EVENTS and agent_sees(aid, pub.event)
@@ -405,4 +417,4 @@ async def agent_socket(ws: WebSocket) -> None:
         if state.agent_sockets[aid] == 0:
             del state.agent_sockets[aid]
             with contextlib.suppress(Exception):
-                await state.store.write(agents_store.set_presence, aid, "offline")
+                await _agent_presence(state, aid, online=False)

@@ -37,6 +37,8 @@ def agent_name(tx: Tx, agent_id: int | None) -> str | None:
 
 
 def create_agent(tx: Tx, name: str, email: str) -> int:
+    # (two at once with one email: the loser's insert violates the unique
+    # email, the store runs that write again, and this check answers it)
     exists = tx.execute("SELECT 1 FROM agents WHERE email = ?", (email,)).fetchone()
     if exists:
         raise BadInput("email", "an agent with this email exists")
@@ -47,6 +49,7 @@ def create_agent(tx: Tx, name: str, email: str) -> int:
 
 
 def set_presence(tx: Tx, agent_id: int, presence: str) -> None:
+    tx.dialect.lock(tx, "agents", agent_id)
     row = tx.execute("SELECT presence FROM agents WHERE id = ?", (agent_id,)).fetchone()
     if row is None:
         raise NotFound("agent")

@@ -172,6 +172,7 @@ def update_call(
     at: float | None = None,
 ) -> dict[str, Any]:
     at = tx.now if at is None else at
+    tx.dialect.lock(tx, "calls", call_id)  # the state machine moves one step at a time
     row = tx.execute("SELECT state, agent_id FROM calls WHERE id = ?", (call_id,)).fetchone()
     if row is None:
         raise NotFound("call")

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from chatsup.server.store import rollups
 from chatsup.server.store.engine_sqlite import SqliteEngine
+from chatsup.server.store.errors import RetryAlone
 from chatsup.server.store.report_cache import BucketCache
 from chatsup.server.store.rollups import Rollup
 from chatsup.server.store.tx import PendingEvent, Rx, Tx
@@ -50,6 +51,19 @@ PROGRESS_STEPS = 10_000
 # test suite runs this way). Otherwise only the type is checked, and an
 # unknown one is logged and published untyped.
 STRICT_EVENTS_ENV = "CHATSUP_STRICT_EVENTS"
+
+
+RETRIES = 3  # a write that lost a race (PostgreSQL) runs again, alone, this often
+
+
+def _never(_exc: BaseException) -> bool:
+    return False
+
+
+def _pg(url: str) -> Any:
+    from chatsup.server.store.engine_pg import PgEngine  # needs chatsup[postgres]
+
+    return PgEngine(url)
 
 
 def strict_events() -> bool:
@@ -74,10 +88,13 @@ def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> No
 class Store:
     """The embedded store. Open with `Store.open(path)`; close when done."""
 
-    def __init__(self, path: Path, *, tz: ZoneInfo, synchronous: str = "full") -> None:
+    def __init__(
+        self, path: Path, *, tz: ZoneInfo, synchronous: str = "full", url: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.tz = tz
-        self.engine = SqliteEngine(self.path, synchronous)
+        self.engine: Any = SqliteEngine(self.path, synchronous) if url is None else _pg(url)
+        self._max_batch: int = getattr(self.engine, "max_batch", MAX_BATCH)
         self.report_cache = BucketCache(persist=self.keep_rollups)
         self.synchronous = synchronous
         self.strict_events = strict_events()
@@ -107,14 +124,23 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: Path | str, *, tz: ZoneInfo | None = None, synchronous: str = "full"
+        cls,
+        path: Path | str,
+        *,
+        tz: ZoneInfo | None = None,
+        synchronous: str = "full",
+        url: str | None = None,
     ) -> Store:
+        """The store in the SQLite file `path`, or in PostgreSQL at `url` when
+        given (then `path` is not used)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous)
+        if url is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path, tz=tz or ZoneInfo("UTC"), synchronous=synchronous, url=url)
         store._wconn = store.engine.open_writer()
         store._writer.start()
-        store._checkpointer.start()
+        if store.engine.name == "sqlite":
+            store._checkpointer.start()
         return store
 
     def _run_checkpoints(self) -> None:
@@ -161,7 +187,7 @@ class Store:
                 break
             batch = [item]
             stop = False
-            while len(batch) < MAX_BATCH:
+            while len(batch) < self._max_batch:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
@@ -175,9 +201,10 @@ class Store:
                 break
         conn.close()
 
-    def _commit_batch(self, conn: Any, batch: list[Any]) -> None:
+    def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> None:
         outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
+        again: list[Any] = []  # writes that lost a race (PostgreSQL): run alone next
         now = self.clock()
         engine = self.engine
         try:
@@ -185,8 +212,11 @@ class Store:
         except engine.Error as e:
             self._settle([(fut, None, e) for _fn, _args, fut, _le in batch])
             return
-        for fn, args, fut, log_events in batch:
-            if isinstance(fut, concurrent.futures.Future):
+        for item in batch:
+            fn, args, fut, log_events = item
+            if attempt:
+                pass  # already running
+            elif isinstance(fut, concurrent.futures.Future):
                 if not fut.set_running_or_notify_cancel():
                     continue
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
@@ -211,12 +241,19 @@ class Store:
                     self._settle([(f, None, e) for f, _r, _e in outcomes])
                     self._settle([(f, None, e) for _f, _a, f, _l in batch if not f.done()])
                     return
-                outcomes.append((fut, None, e))
+                if attempt < RETRIES and (
+                    isinstance(e, RetryAlone) or getattr(engine, "retryable", _never)(e)
+                ):
+                    again.append(item)
+                else:
+                    outcomes.append((fut, None, e))
                 continue
             engine.release(conn)
             events.extend(tx.events)
             outcomes.append((fut, result, None))
         try:
+            if events and engine.numbers_events_at_commit:
+                engine.number_events(conn, events)
             engine.commit(conn)
         except engine.Error as e:
             log.error("commit failed: %s", e)  # one line: each caller hears of it too
@@ -225,6 +262,7 @@ class Store:
             except engine.Error:
                 pass
             self._settle([(fut, None, e) for fut, _r, _e in outcomes])
+            self._settle([(item[2], None, e) for item in again])
             return
         if events and self.on_commit is not None:
             try:
@@ -232,6 +270,8 @@ class Store:
             except Exception:  # publishing must never lose an acknowledged write
                 log.exception("publishing events failed")
         self._settle(outcomes)
+        for item in again:
+            self._commit_batch(conn, [item], attempt + 1)
 
     @staticmethod
     def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
@@ -332,7 +372,8 @@ class Store:
             return
         self._closed = True
         self._stop_checkpoints.set()
-        self._checkpointer.join(timeout=30)
+        if self._checkpointer.is_alive():
+            self._checkpointer.join(timeout=30)
         self._queue.put(None)
         self._writer.join(timeout=30)
         self._pool.shutdown(wait=True)

@@ -26,6 +26,7 @@ class Dialect(Protocol):
     def is_(self, col: str) -> str: ...
     def count_if(self, condition: str) -> str: ...
     def no_index(self, col: str) -> str: ...
+    def true(self) -> str: ...
 
     # -- planner hints ----------------------------------------------------
     def indexed_by(self, table: str, index: str) -> str: ...
@@ -44,6 +45,9 @@ class Dialect(Protocol):
     # -- counters and marks -----------------------------------------------
     def next_visitor_number(self) -> str: ...
     def latest_event_id(self, rx: Rx) -> int: ...
+
+    # -- write races ------------------------------------------------------
+    def lock(self, tx: Rx, table: str, row_id: int) -> None: ...
 
 
 class SqliteDialect:
@@ -66,6 +70,10 @@ class SqliteDialect:
     def no_index(self, col: str) -> str:
         """The column, marked so the planner does not pick its index."""
         return f"+{col}"
+
+    def true(self) -> str:
+        """A condition that always holds."""
+        return "1"
 
     def indexed_by(self, table: str, index: str) -> str:
         return f"{table} INDEXED BY {index}"
@@ -107,3 +115,123 @@ class SqliteDialect:
     def latest_event_id(self, rx: Rx) -> int:
         """The id the newest event got (pruned or not)."""
         return int(rx.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'") or 0)
+
+    def lock(self, tx: Rx, table: str, row_id: int) -> None:
+        """Nothing: SQLite has one writer, whose transaction holds the
+        whole database."""
+
+
+# The text searched in profiles and offline messages (their tsvector's source).
+PG_PROFILE_TEXT = (
+    "coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '')"
+    " || ' ' || coalesce(notes, '')"
+)
+PG_OFFLINE_TEXT = "body || ' ' || coalesce(name, '') || ' ' || coalesce(email, '')"
+
+# The searched text of each FTS5 table, as PostgreSQL holds it: (table, id
+# column, text a snippet is cut from); the tsvector column is `search`.
+_PG_FTS = {
+    "messages_fts": ("messages", "id", "body"),
+    "profiles_fts": ("profiles", "visitor_id", PG_PROFILE_TEXT),
+    "offline_fts": ("offline_messages", "id", PG_OFFLINE_TEXT),
+}
+_PG_TSQUERY = "to_tsquery('chatsup_search', ?)"
+
+
+def pg_fts_query(text: str | None) -> str | None:
+    """The user's words as a tsquery: every word must match, a word ending
+    in `*` as a prefix; the same words as `fts_query` (search.py) takes, so
+    no input can make the query fail."""
+    words = fts_query(text)
+    if words is None:
+        return None
+    terms = []
+    for term in words.split(" "):
+        prefix = term.endswith("*")
+        word = term.strip('*"').replace("'", "''")
+        terms.append(f"'{word}'" + (":*" if prefix else ""))
+    return " & ".join(terms)
+
+
+_LOCKABLE = frozenset({"visitors", "conversations", "calls", "agents"})
+
+
+class PgDialect:
+    """PostgreSQL's text for the statements of `Dialect`
+    (shared/design/SCALE-OUT.md §1, §4)."""
+
+    name = "postgresql"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"greatest({a}, {b})"
+
+    def greatest_int(self, a: str, b: str) -> str:
+        return f"CAST(greatest(CAST({a} AS bigint), CAST({b} AS bigint)) AS text)"
+
+    def is_(self, col: str) -> str:
+        return f"{col} IS NOT DISTINCT FROM ?"
+
+    def count_if(self, condition: str) -> str:
+        return f"count(*) FILTER (WHERE {condition})"
+
+    def no_index(self, col: str) -> str:
+        return col
+
+    def true(self) -> str:
+        return "TRUE"
+
+    def indexed_by(self, table: str, index: str) -> str:
+        return table
+
+    def driving_join(self) -> str:
+        return "JOIN"
+
+    def fts_query(self, text: str | None) -> str | None:
+        return pg_fts_query(text)
+
+    def fts_ids(self, fts: str) -> str:
+        table, key, _text = _PG_FTS[fts]
+        return f"SELECT {key} FROM {table} WHERE search @@ {_PG_TSQUERY}"
+
+    def fts_scan(self, fts: str, *, below: bool) -> str:
+        table, key, _text = _PG_FTS[fts]
+        bound = f" AND {key} < ?" if below else ""
+        return (
+            f"SELECT {key} FROM {table} WHERE search @@ {_PG_TSQUERY}{bound}"
+            f" ORDER BY {key} DESC LIMIT ?"
+        )
+
+    def fts_hit(self, fts: str) -> str:
+        table, key, _text = _PG_FTS[fts]
+        return f"SELECT 1 FROM {table} WHERE search @@ {_PG_TSQUERY} AND {key} = ?"
+
+    def fts_snippet(self, fts: str, words: int) -> str:
+        table, key, text = _PG_FTS[fts]
+        return (
+            f"SELECT ts_headline('chatsup_search', {text}, q.q, 'StartSel=\"' || q.o"
+            f" || '\", StopSel=\"' || q.c || '\", MaxWords={int(words)}, MinWords=1')"
+            f" FROM (SELECT CAST(? AS text) AS o, CAST(? AS text) AS c, {_PG_TSQUERY} AS q) q,"
+            f" {table} WHERE search @@ q.q AND {key} = ?"
+        )
+
+    def intervals_cte(self) -> str:
+        return (
+            "WITH b AS (SELECT CAST(value->>0 AS integer) AS i,"
+            " CAST(value->>1 AS double precision) AS s, CAST(value->>2 AS double precision) AS e"
+            " FROM json_array_elements(CAST(? AS json)))"
+        )
+
+    def next_visitor_number(self) -> str:
+        return "SELECT nextval('visitor_number')"
+
+    def latest_event_id(self, rx: Rx) -> int:
+        return int(rx.scalar("SELECT last_id FROM stream_head") or 0)
+
+    def lock(self, tx: Rx, table: str, row_id: int) -> None:
+        """Lock a row until the write's transaction ends, before a write
+        reads what it will decide on (writers in other processes, or other
+        engines' writer threads, wait for it): a check-then-write becomes
+        one step (shared/design/SCALE-OUT.md §1, "Races")."""
+        if table not in _LOCKABLE:
+            raise ValueError(f"no row lock for {table!r}")
+        tx.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))

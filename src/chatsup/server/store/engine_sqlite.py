@@ -16,6 +16,7 @@ from chatsup.server.store.schema import MIGRATIONS
 
 class SqliteEngine:
     name = "sqlite"
+    numbers_events_at_commit = False  # (one writer: ids in commit order as emitted)
     Error = sqlite3.Error
 
     def __init__(self, path: Path, synchronous: str = "full") -> None:

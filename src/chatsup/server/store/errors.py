@@ -24,3 +24,8 @@ class Forbidden(PermissionError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RetryAlone(Exception):
+    """A write that must run again on its own, once the writes batched with
+    it have committed (it depends on one of them); the store does so."""

@@ -9,7 +9,7 @@ import orjson
 from chatsup.server.store.paging import (
     MAX_LIMIT,
 )
-from chatsup.server.store.tx import Rx, Tx
+from chatsup.server.store.tx import PendingEvent, Rx, Tx
 from chatsup.server.store.wire import iso
 
 
@@ -42,7 +42,19 @@ def prune_events(tx: Tx, older_than: float) -> int:
     tx.execute(
         "INSERT INTO meta(key, value) VALUES ('events_pruned_through', ?)"
         " ON CONFLICT(key) DO UPDATE SET value = "
-        + tx.dialect.greatest_int("value", "excluded.value"),
+        + tx.dialect.greatest_int("meta.value", "excluded.value"),
         (str(row[0]),),
     )
     return cur.rowcount
+
+
+def pending_after(rx: Rx, after: int, upto: int, limit: int = 1000) -> list[PendingEvent]:
+    """Events in (after, upto], oldest first, as the hub publishes them (the
+    event feed of another process's commits)."""
+    return [
+        PendingEvent(r[0], r[1], r[2], orjson.loads(r[3]))
+        for r in rx.execute(
+            "SELECT id, type, at, data FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (after, upto, limit),
+        )
+    ]

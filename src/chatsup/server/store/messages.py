@@ -13,7 +13,7 @@ from chatsup.domain import rules
 from chatsup.server.store import media as media_store
 from chatsup.server.store.agents import agent_name
 from chatsup.server.store.conversations import conversation_item
-from chatsup.server.store.errors import BadInput, Forbidden, NotFound
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound, RetryAlone
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -79,6 +79,10 @@ def _existing(tx: Tx, client_key: str | None) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
+    if row[2] is None and tx.log_events and tx.engine.numbers_events_at_commit:
+        # the original is in this very batch: its event gets its id as the
+        # batch commits; answer once it has one
+        raise RetryAlone("the original send is not committed yet")
     first = tx.execute(
         "SELECT min(id) FROM messages WHERE conversation_id = ?", (row[1],)
     ).fetchone()[0]
@@ -133,8 +137,17 @@ def _message_event(
     agent_id: int | None,
     m: NewMessage,
     at: float,
+    out: dict[str, Any],
     internal: bool = False,
-) -> int | None:
+) -> None:
+    """The message's event; its id goes into `out` (the send's answer) and,
+    for a send with a client key, onto the message (a retry answers it)."""
+
+    def numbered(eid: int) -> None:
+        out["event_id"] = eid
+        if m.client_key is not None:
+            tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
+
     item = conversation_item(tx.rx(), conversation_id)  # its visitor and site too: one query
     data: dict[str, Any] = {
         "conversation_id": conversation_id,
@@ -150,10 +163,7 @@ def _message_event(
     }
     if internal:
         data["internal"] = True
-    eid = tx.emit("message.created", data, at)
-    if m.client_key is not None and eid is not None:
-        tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
-    return eid
+    tx.emit("message.created", data, at, on_id=numbered)
 
 
 def visitor_message(
@@ -166,6 +176,7 @@ def visitor_message(
     if m.media_id is not None:
         m = replace(m, media=media_store.attachment(tx, visitor_id, m.media_id))
     at = tx.now if m.at is None else m.at
+    tx.dialect.lock(tx, "visitors", visitor_id)  # one open conversation per visitor
     row = tx.execute(
         "SELECT id, pending_since, first_visitor_at FROM conversations"
         " WHERE visitor_id = ? AND site_id = ? AND ended_at IS NULL"
@@ -198,13 +209,14 @@ def visitor_message(
     )
     if started:
         tx.emit("conversation.started", conversation_item(tx.rx(), conversation_id), at)
-    eid = _message_event(tx, conversation_id, mid, "visitor", None, m, at)
-    return {
+    out: dict[str, Any] = {
         "conversation_id": conversation_id,
         "message_id": mid,
-        "event_id": eid,
+        "event_id": None,
         "started": started,
     }
+    _message_event(tx, conversation_id, mid, "visitor", None, m, at, out)
+    return out
 
 
 def agent_message(tx: Tx, agent_id: int, conversation_id: int, m: NewMessage) -> dict[str, Any]:
@@ -232,6 +244,7 @@ def _answer(
     if again:
         return again
     at = tx.now if m.at is None else m.at
+    tx.dialect.lock(tx, "conversations", conversation_id)  # first response, one answer
     row = tx.execute(
         "SELECT agent_id, first_visitor_at, first_response_s, pending_since, ended_at,"
         " started_at FROM conversations WHERE id = ?",
@@ -267,8 +280,9 @@ def _answer(
             },
             at,
         )
-    eid = _message_event(tx, conversation_id, mid, sender, agent_id, m, at)
-    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
+    out: dict[str, Any] = {"conversation_id": conversation_id, "message_id": mid, "event_id": None}
+    _message_event(tx, conversation_id, mid, sender, agent_id, m, at, out)
+    return out
 
 
 def supervisor_note(tx: Tx, conversation_id: int, m: NewMessage) -> dict[str, Any]:
@@ -286,8 +300,9 @@ def supervisor_note(tx: Tx, conversation_id: int, m: NewMessage) -> dict[str, An
     ):
         raise NotFound("conversation")
     mid = _insert_message(tx, conversation_id, "supervisor", None, m, at, None, internal=True)
-    eid = _message_event(tx, conversation_id, mid, "supervisor", None, m, at, internal=True)
-    return {"conversation_id": conversation_id, "message_id": mid, "event_id": eid}
+    out: dict[str, Any] = {"conversation_id": conversation_id, "message_id": mid, "event_id": None}
+    _message_event(tx, conversation_id, mid, "supervisor", None, m, at, out, internal=True)
+    return out
 
 
 def visitor_message_in_latest_visit(tx: Tx, visitor_id: int, m: NewMessage) -> dict[str, Any]:

@@ -84,9 +84,7 @@ def _query(
     keys = [k for k, _, _ in intervals]
     bounds = orjson.dumps([[i, s, e] for i, (_, s, e) in enumerate(intervals)]).decode()
     sql = (
-        "WITH b AS (SELECT value->>0 AS i, value->>1 AS s, value->>2 AS e"
-        " FROM json_each(?))"
-        f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
+        rx.dialect.intervals_cte() + f" SELECT b.i, {exprs} FROM b JOIN {src.table}"
         f" ON {src.time_col} >= b.s AND {src.time_col} < b.e{where} GROUP BY b.i"
     )
     for row in rx.execute(sql, [bounds, *params]):
@@ -403,7 +401,7 @@ def _agent_parts(
         )
     }
     seen_before = (
-        "1"
+        rx.dialect.true()
         if before is None
         else "NOT EXISTS (SELECT 1 FROM sessions y WHERE y.visitor_id = x.visitor_id"
         " AND y.presented_agent_id = x.presented_agent_id"

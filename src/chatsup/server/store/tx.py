@@ -7,7 +7,7 @@ and carry its dialect for the statements each database writes its own way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -44,6 +44,9 @@ class Engine(Protocol):
     """The database under the store (SQLite today: engine_sqlite)."""
 
     name: str
+    # False: `Tx.emit` inserts the event at once; True: the engine inserts a
+    # batch's events as it commits (`number_events`)
+    numbers_events_at_commit: bool
 
     @property
     def dialect(self) -> Dialect: ...
@@ -63,6 +66,10 @@ class PendingEvent:
     data: dict[str, Any]
     # `data` as its model (chatsup.domain.events); None when it has none
     payload: Model | None = None
+    # An engine that numbers events at the end of the transaction
+    # (engine_pg): the encoded data, and who waits for the id.
+    raw: bytes | None = None
+    on_id: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -110,15 +117,29 @@ class Tx(Rx):
         """This transaction seen as a read (a write may call read functions)."""
         return Rx(self.engine, self.conn, self.tz)
 
-    def emit(self, type_: str, data: dict[str, Any], at: float | None = None) -> int | None:
-        """Append an event to the log in this transaction; returns its id."""
+    def emit(
+        self,
+        type_: str,
+        data: dict[str, Any],
+        at: float | None = None,
+        on_id: Callable[[int], None] | None = None,
+    ) -> int | None:
+        """Append an event to the log in this transaction. SQLite numbers it
+        now: answers its id (and calls `on_id` with it). PostgreSQL numbers
+        a batch's events as it commits (shared/design/SCALE-OUT.md §3):
+        answers None, and `on_id` runs then, still in the transaction."""
         if not self.log_events:
             return None
         at = self.now if at is None else at
         raw = orjson.dumps(data)
         payload = self._check(type_, data, raw)
+        if self.engine.numbers_events_at_commit:
+            self.events.append(PendingEvent(0, type_, at, data, payload, raw, on_id))
+            return None
         eid = self.insert("INSERT INTO events(at, type, data) VALUES (?, ?, ?)", (at, type_, raw))
         self.events.append(PendingEvent(eid, type_, at, data, payload))
+        if on_id is not None:
+            on_id(eid)
         return eid
 
     def touch(self, source: str, at: float | None) -> None:
