@@ -50,11 +50,11 @@ class ContactsTab(ListTab):
 
     def action_visitor(self) -> None:
         if (c := self.table.current) is not None:
-            self.post_message(ShowTab("visitors", {"visitor_id": c.id}))
+            self.post_message(ShowTab("visitors", {"visitor_id": c.id, "label": _who(c)}))
 
     def action_chats(self) -> None:
         if (c := self.table.current) is not None:
-            self.post_message(ShowTab("messages", {"visitor_id": c.id}))
+            self.post_message(ShowTab("messages", {"visitor_id": c.id, "label": _who(c)}))
 
     def action_profile(self) -> None:
         if (c := self.table.current) is not None:
@@ -86,3 +86,8 @@ class ContactsTab(ListTab):
             ),
             done,
         )
+
+
+def _who(c: Contact) -> str:
+    """The contact a drill-down is about, as the banner says it."""
+    return f"{r.plain(c.name, 24).plain} (visitor {c.number})"

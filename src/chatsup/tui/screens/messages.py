@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationItem, Page
+from chatsup.domain.rules import CONVERSATION_STATUSES
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail
@@ -47,6 +48,7 @@ def started(c: ConversationItem) -> tuple[datetime, int]:
 class MessagesTab(ListTab):
     TITLE = "Messages"
     EXPORT_KIND = "conversations"
+    BANNER: ClassVar[dict[str, Any]] = {"statuses": CONVERSATION_STATUSES}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12),
         Column("Site", "site", 14),
