@@ -60,9 +60,9 @@ class FilterBanner(Vertical):
     DEFAULT_CSS = """
     FilterBanner { height: auto; padding: 0 0; }
     FilterBanner Horizontal { height: 1; }
-    FilterBanner #fb-range { width: 16; }
+    FilterBanner #fb-range { width: 18; }
     FilterBanner #fb-advisor { width: 16; }
-    FilterBanner #fb-site { width: 19; }
+    FilterBanner #fb-site { width: 17; }
     FilterBanner #fb-status { width: 15; }
     FilterBanner #fb-search { width: 1fr; min-width: 10; }
     FilterBanner #fb-more { display: none; }

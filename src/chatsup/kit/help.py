@@ -80,19 +80,21 @@ def palette_commands(view: Widget) -> Iterator[SystemCommand]:
     `Clear filters` where it has a banner."""
     app = view.app
     seen: set[str] = set()
-    nodes = [view, *view.query("*")]
+    # the tab and the views inside it that are shown (a report sub-tab)
+    nodes = [view, *(n for n in view.query("*") if getattr(n, "TITLE", ""))]
     for node in nodes:
         if node is not view and (not node.display or node.region.area == 0):
             continue  # a sub-tab not shown
-        for b in getattr(node, "BINDINGS", ()):
-            if not isinstance(b, Binding) or not b.description or b.action in seen:
+        bound = [b for bs in node._bindings.key_to_bindings.values() for b in bs]
+        for b in bound:  # as remapped by [console.keys]
+            if not b.description or b.action in seen:
                 continue
             if b.action.startswith(("cursor_", "scroll_", "select_", "page_")):
                 continue  # movement: keys, not commands
             if node.check_action(b.action.split("(")[0], ()) is False:
                 continue
             seen.add(b.action)
-            key = app.get_key_display(Binding(b.key.split(",")[0], b.action))
+            key = app.get_key_display(b)
             yield SystemCommand(
                 f"{b.description}", f"{section_name(node)} · key {key}", _runner(node, b.action)
             )

@@ -217,9 +217,11 @@ class ChatsupApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` and `e` only where the tab in front has them."""
         if action == "tab_action" and parameters:
-            view = self.tab(self.query_one(TabbedContent).active or "messages")
-            checked = getattr(view, "check_action", None)
-            return bool(checked(str(parameters[0]), ())) if checked else False
+            tabs = self.query(TabbedContent)
+            if not tabs:
+                return False
+            view = self.tab(tabs.first().active or "messages")
+            return bool(view.check_action(str(parameters[0]), ()))
         return True
 
     def action_tab_action(self, action: str) -> None:

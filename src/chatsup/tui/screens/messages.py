@@ -51,20 +51,20 @@ class MessagesTab(ListTab):
     BANNER: ClassVar[dict[str, Any]] = {"statuses": CONVERSATION_STATUSES}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12),
-        Column("Site", "site", 14),
+        Column("Site", "site", 16, priority=1),
         Column("Advisor", "agent", 10),
-        Column("Visitor", "visitor", 12),
-        Column("Msgs", "count", 4),
-        Column("1st resp", "first", 8),
-        Column("Status", "status", 10),
-        Column("Last line", "last"),
+        Column("Visitor", "visitor", 14),
+        Column("Msgs", "count", 4, priority=3),
+        Column("1st resp", "first", 8, priority=2),
+        Column("Status", "status", max(map(len, CONVERSATION_STATUSES))),
+        Column("Last line", "last", min_width=20),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "details", "Details", id="details"),
         Binding("m", "mail", "Mail", id="mail"),
-        Binding("p", "profile", "Profile", id="profile"),
+        Binding("p", "profile", "Profile", show=False, id="profile"),
         Binding("t", "tail", "Live tail", id="tail"),
-        Binding("T", "tail_one", "Tail chat", id="tail_one"),
+        Binding("T", "tail_one", "Tail chat", show=False, id="tail_one"),
         Binding("v", "transcript", "Transcript", show=False, id="transcript"),
     ]
 
