@@ -98,3 +98,7 @@ def test_flexible_columns_share_the_rest_up_to_their_most() -> None:
     ]
     assert fit(cols, 40) == [(0, 8), (1, 28)]
     assert fit(cols, 80) == [(0, 8), (1, 36), (2, 30)]
+
+
+def test_a_header_is_never_cut() -> None:
+    assert fit([Column("Called nickname", "c", 14)], 40) == [(0, 15)]

@@ -52,11 +52,11 @@ def fit(columns: Sequence[Column], room: int, padding: int = 2) -> list[tuple[in
     used = 0
     for i in sorted(range(len(columns)), key=lambda i: columns[i].priority):
         c = columns[i]
-        need = (c.width if c.width is not None else c.min_width) + padding
-        if used + need > room and chosen:
+        width = max(len(c.label), c.width if c.width is not None else c.min_width)
+        if used + width + padding > room and chosen:
             continue
-        chosen[i] = c.width if c.width is not None else c.min_width
-        used += need
+        chosen[i] = width  # the header whole too
+        used += width + padding
     left = max(0, room - used)
     for i in sorted(i for i in chosen if columns[i].width is None):
         top = columns[i].max_width

@@ -28,7 +28,7 @@ class OfflineTab(ListTab):
         Column("Visitor", "visitor", 8, priority=3),
         Column("Name", "name", 14),
         Column("Email / phone", "contact", 22, priority=1),
-        Column("Message", "body"),
+        Column("Message", "body", min_width=30),
         Column("Handled by", "handled", 10),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
