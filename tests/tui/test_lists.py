@@ -236,3 +236,18 @@ async def test_monitoring_custom_dates_keep_the_focus_and_an_invalid_one_is_said
         await until(pilot, lambda: "is not a date" in banner_text(app, mon.banner))
         assert str(daily.filters.since) == "2026-02-01"  # never silently another range
         assert "'2026-02-30'" in banner_text(app, mon.banner)
+
+
+async def test_escape_on_a_report_clears_the_advisor(busy_world: World) -> None:
+    app = app_for(busy_world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app, 3)
+        daily = await open_view(pilot, app, "d", "daily")
+        mon = app.tab("monitoring")
+        mon.banner.query_one("#fb-advisor", Select).value = busy_world.agent2_id
+        await until(pilot, lambda: daily.filters.agent_id == busy_world.agent2_id)
+        await until(pilot, lambda: "Bob" in banner_text(app, mon.banner))
+        daily.table.focus()
+        await pilot.press("escape")
+        await until(pilot, lambda: daily.filters.agent_id is None)
+        await until(pilot, lambda: "Any advisor" in banner_text(app, mon.banner))
