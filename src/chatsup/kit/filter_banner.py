@@ -302,21 +302,6 @@ class FilterBanner(Vertical):
         self.query_one("#fb-drill", Static).update(t)
         self.set_class(self.preset == "custom" or bool(t.plain), "more")
 
-    def describe(self) -> str:
-        """The filters in force, in words (for tests and the status line)."""
-        parts = [self.labels.get(self.preset, self.preset)]
-        if self.preset == "custom":
-            parts.append(f"{bound_text(self.filters.since)} → {bound_text(self.filters.until)}")
-        for _, name in self._choices():
-            sel = self._select(name)
-            if not sel.is_blank():
-                parts.append(str(sel.selection))
-        if self.base_label:
-            parts.append(self.base_label)
-        if self.filters.q:
-            parts.append(f"search {self.filters.q!r}")
-        return " · ".join(parts)
-
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         if event.select.id == "fb-range":
