@@ -84,7 +84,10 @@ async def test_search_shows_snippets(busy_world: World) -> None:
         await pilot.press(*"umbrella", "enter")
         await until(pilot, lambda: table.row_count == 1)
         assert table.current.snippet and "«umbrella»" in table.current.snippet
-        await pilot.press("escape")  # clears the search
+        await pilot.press("escape")  # leaves the search box, the text kept
+        await until(pilot, lambda: app.focused is table)
+        assert table.row_count == 1 and app.messages.filters.q == "umbrella"
+        await pilot.press("escape")  # on the list: clears the search
         await until(pilot, lambda: table.row_count == 3)
 
 

@@ -144,7 +144,38 @@ async def open_help(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.2)
 
 
-SCREENS = {"details": open_details, "profile": open_profile, "help": open_help}
+async def drilled(pilot: Pilot[Any], escape: bool = False) -> None:
+    """Monitoring → Agent statistics → `c` on advisor 1 (Camille): the
+    Messages banner names her and the report's dates (after escape on the
+    list, no advisor again; the dates stay)."""
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("6", "a")
+    view = app.tab("monitoring").view("astats")
+    await until(pilot, lambda: view.data is not None and "1" in view.table.rows)
+    view.table.move_cursor(row=view.table.get_row_index("1"))
+    await pilot.press("c")
+    table = app.messages.table
+    await until(pilot, lambda: app.messages.filters.agent_id == 1)
+    if escape:
+        await until(pilot, lambda: app.focused is table)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.messages.filters.agent_id is None)
+    await until(pilot, lambda: table.row_count > 0 and not table.fetching)
+    await pilot.pause(0.5)
+
+
+async def drilled_then_escape(pilot: Pilot[Any]) -> None:
+    await drilled(pilot, escape=True)
+
+
+SCREENS = {
+    "details": open_details,
+    "profile": open_profile,
+    "help": open_help,
+    "drilled": drilled,
+    "drilled-escape": drilled_then_escape,
+}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -4,6 +4,7 @@ changed (a repaint with the same data reuses the last drawing)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,28 @@ from textual_plotext import PlotextPlot
 from chatsup.domain.text import preview
 
 Kind = Literal["bar", "line"]
+# one colour per series, the same in the plot and in the legend line above it
+COLOURS = ("cyan", "magenta", "green", "orange", "blue", "red")
+LEGEND_STYLE = {"orange": "dark_orange"}
+
+
+def nice_ticks(top: float, rows: int) -> list[float]:
+    """Evenly spaced y ticks from 0 past `top`, on a 1-2-5 step, about one
+    per two rows (`462` over 12 rows → 0, 100 … 500)."""
+    if top <= 0:
+        return [0.0, 1.0]
+    wanted = max(1, min(8, rows // 2))
+    raw = top / wanted
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [i * step for i in range(n + 1)]
+
+
+def tick_label(v: float) -> str:
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.1f}"
 
 
 @dataclass(frozen=True)
@@ -93,12 +116,24 @@ class Chart(PlotextPlot):
         self._cache_key = key
         return self._cache
 
+    def legend(self) -> Text:
+        """The title and each series in its colour: a line of its own above
+        the plot, never drawn over it."""
+        t = Text()
+        if self.chart_title:
+            t.append(self.chart_title + "  ", style="bold")
+        if len(self.series) > 1 or not self.chart_title:
+            for s, colour in zip(self.series, COLOURS, strict=False):
+                t.append("■ ", style=LEGEND_STYLE.get(colour, colour))
+                t.append(s.name + "  ")
+        return t
+
     def build(self, width: int, height: int) -> Text:
         """Draw with plotext (the expensive part)."""
         self.builds += 1
         plt = self.plt
         plt.clear_figure()
-        if not self.labels or width < 10 or height < 4:
+        if not self.labels or width < 10 or height < 5:
             return Text("")
         per_bucket = 2 if self.kind == "bar" else 1
         slots = max(
@@ -106,20 +141,29 @@ class Chart(PlotextPlot):
         )
         labels, series = downsample(self.labels, self.series, slots)
         xs = list(range(len(labels)))
+        colours = list(COLOURS[: len(series)])
         if self.kind == "bar" and len(series) > 1:
-            plt.multiple_bar(xs, [list(s.values) for s in series], labels=[s.name for s in series])  # type: ignore[call-arg]  # plotext's stub says label
+            plt.multiple_bar(xs, [list(s.values) for s in series], color=colours)  # type: ignore[arg-type]  # plotext takes one colour per series
         else:
-            for s in series:
+            for s, colour in zip(series, colours, strict=False):
                 if self.kind == "bar":
-                    plt.bar(xs, list(s.values), label=s.name if len(series) > 1 else None)
+                    plt.bar(xs, list(s.values), color=colour)
                 else:
-                    plt.plot(xs, list(s.values), label=s.name, marker="braille")
+                    plt.plot(xs, list(s.values), marker="braille", color=colour)
         ticks = _ticks(len(labels), width)
         plt.xticks([xs[i] for i in ticks], [labels[i] for i in ticks])
-        if self.chart_title:
-            plt.title(self.chart_title)
-        # the base class sizes the figure and picks the theme; then builds
-        return super().render()  # type: ignore[return-value]
+        top = max((max(s.values, default=0) for s in series), default=0)
+        ys = nice_ticks(float(top), height - 4)
+        plt.yticks(ys, [tick_label(y) for y in ys])
+        plt.ylim(0, ys[-1])
+        # as the base class draws, one line shorter: the legend is above
+        plt.plotsize(width, height - 1)
+        plt._set_size(width, height - 1)  # see PlotextPlot.render
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        out = self.legend()
+        out.append("\n")
+        out.append_text(Text.from_ansi(plt.build()))
+        return out
 
 
 def _ticks(n: int, width: int) -> list[int]:

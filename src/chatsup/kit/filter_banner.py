@@ -1,17 +1,26 @@
 """The filter banner every list and report shares: a date range preset (or a
-custom from/to), advisor, site, and search text. Each view owns one, so each
-tab keeps its own filters."""
+custom from/to), advisor, site, status and search text. Each view owns one,
+so each tab keeps its own filters.
+
+Every filter in force is drawn in it: a drill-down's advisor, site, status
+and dates set the banner's own choices (so picking another one replaces
+it), and what has no choice of its own (a visitor, a time of day) is
+written on the banner's second line until it is cleared. `clear_one`
+takes them off one per call (search, drill-down, advisor, site, status),
+never the date range."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from chatsup.client import Filters
 from chatsup.domain import timerange
@@ -26,23 +35,60 @@ PRESET_LABELS = {
     "this month": "This month",
     "custom": "Custom…",
 }
+Bound = date | datetime | None
 
 
-class FilterBanner(Horizontal):
+def parse_bound(text: str, tz: ZoneInfo) -> Bound:
+    """`YYYY-MM-DD` → a date; `YYYY-MM-DD HH:MM` (or ISO 8601) → a datetime
+    in `tz` unless it names its own offset; blank → None. ValueError else."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+
+
+def bound_text(value: Bound) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+class FilterBanner(Vertical):
     DEFAULT_CSS = """
     FilterBanner { height: auto; padding: 0 0; }
-    FilterBanner Select { width: 18; }
-    FilterBanner #fb-advisor, FilterBanner #fb-site { width: 20; }
-    FilterBanner Input { width: 1fr; min-width: 12; }
-    FilterBanner .custom { width: 13; display: none; }
+    FilterBanner Horizontal { height: 1; }
+    FilterBanner #fb-range { width: 18; }
+    FilterBanner #fb-advisor { width: 16; }
+    FilterBanner #fb-site { width: 17; }
+    FilterBanner #fb-status { width: 15; }
+    FilterBanner #fb-search { width: 1fr; min-width: 10; }
+    FilterBanner #fb-more { display: none; }
+    FilterBanner.more #fb-more { display: block; }
+    FilterBanner .custom { width: 18; display: none; }
     FilterBanner.custom .custom { display: block; }
+    FilterBanner #fb-drill { width: 1fr; }
+    FilterBanner Input.-invalid { color: $error; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back to the list", show=False, id="banner.leave"),
+    ]
+    HELP_TITLE = "Filters"
 
     class Changed(Message):
         def __init__(self, banner: FilterBanner, filters: Filters) -> None:
             super().__init__()
             self.banner = banner
             self.filters = filters
+
+    class Leave(Message):
+        """`escape` in the banner: back to the list, the filters kept."""
+
+        def __init__(self, banner: FilterBanner) -> None:
+            super().__init__()
+            self.banner = banner
 
     def __init__(
         self,
@@ -52,6 +98,7 @@ class FilterBanner(Horizontal):
         search: bool = True,
         agents: bool = True,
         sites: bool = True,
+        statuses: tuple[str, ...] = (),
         all_label: str | None = None,
         **kw: Any,
     ) -> None:
@@ -62,35 +109,75 @@ class FilterBanner(Horizontal):
         self.with_search = search
         self.with_agents = agents
         self.with_sites = sites
-        self.base = Filters()  # filters set from outside (a drill-down)
+        self.statuses = statuses
+        self.base = Filters()  # a drill-down's filters that have no choice of their own
+        self.base_label = ""  # what `base` is, in words
+        self.error = ""  # an invalid custom date, said on the second line
         self.filters = self._compute()
 
     def compose(self) -> ComposeResult:
-        yield Select(
-            [(v, k) for k, v in self.labels.items()],
-            value=self.preset,
-            allow_blank=False,
-            id="fb-range",
-            compact=True,
-        )
-        yield Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True)
-        yield Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True)
-        if self.with_agents:
-            yield Select([], prompt="Any advisor", id="fb-advisor", compact=True)
-        if self.with_sites:
-            yield Select([], prompt="Any site", id="fb-site", compact=True)
-        if self.with_search:
-            yield Input(placeholder="/ search", id="fb-search", compact=True)
+        with Horizontal(id="fb-row"):
+            yield Select(
+                [(v, k) for k, v in self.labels.items()],
+                value=self.preset,
+                allow_blank=False,
+                id="fb-range",
+                compact=True,
+            )
+            if self.with_agents:
+                yield Select([], prompt="Any advisor", id="fb-advisor", compact=True)
+            if self.with_sites:
+                yield Select([], prompt="Any site", id="fb-site", compact=True)
+            if self.statuses:
+                yield Select(
+                    [(s, s) for s in self.statuses],
+                    prompt="Any status",
+                    id="fb-status",
+                    compact=True,
+                )
+            if self.with_search:
+                yield Input(placeholder="/ search", id="fb-search", compact=True)
+        with Horizontal(id="fb-more"):
+            yield Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True)
+            yield Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True)
+            yield Static("", id="fb-drill")
+
+    def on_mount(self) -> None:
+        self._show_more()
 
     def set_choices(self, agents: list[Agent], sites: list[Site]) -> None:
         if self.with_agents:
-            self.query_one("#fb-advisor", Select).set_options([(a.name, a.id) for a in agents])
+            self._select("advisor").set_options([(a.name, a.id) for a in agents])
         if self.with_sites:
-            self.query_one("#fb-site", Select).set_options([(s.name, s.id) for s in sites])
+            self._select("site").set_options([(s.name, s.id) for s in sites])
+
+    def _select(self, name: str) -> Select[Any]:
+        return self.query_one(f"#fb-{name}", Select)
+
+    def _choices(self) -> list[tuple[str, str]]:
+        """(filter name, select name) of the choices this banner has."""
+        out = []
+        if self.with_agents:
+            out.append(("agent_id", "advisor"))
+        if self.with_sites:
+            out.append(("site_id", "site"))
+        if self.statuses:
+            out.append(("status", "status"))
+        return out
+
+    # -- focus ---------------------------------------------------------------------
 
     def focus_search(self) -> None:
         if self.with_search:
             self.query_one("#fb-search", Input).focus()
+
+    def focus_first(self) -> None:
+        self._select("range").focus()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave(self))
+
+    # -- setting and clearing ----------------------------------------------------------
 
     def clear_search(self) -> bool:
         """Clear the search text; False if there was none."""
@@ -103,49 +190,117 @@ class FilterBanner(Horizontal):
         self._changed()
         return True
 
-    def drill(self, **kw: Any) -> None:
-        """Set filters from elsewhere (e.g. Contacts → Messages of a visitor)."""
-        self.base = Filters(**kw)
-        if "since" in kw or "until" in kw:
-            self.query_one("#fb-range", Select).value = "custom"
-            self.query_one("#fb-from", Input).value = str(kw.get("since") or "")
-            self.query_one("#fb-to", Input).value = str(kw.get("until") or "")
-            self.base = Filters(**{k: v for k, v in kw.items() if k not in ("since", "until")})
+    def clear_one(self) -> str | None:
+        """Take off one filter: the search, then the drill-down, then the
+        advisor, site, status. What was cleared, in words (None: nothing
+        was, the date range stays)."""
+        if self.clear_search():
+            return "search"
+        if not self.base.is_empty:
+            what = self.base_label or "drill-down"
+            self.base, self.base_label = Filters(), ""
+            self._changed()
+            return what
+        for _, name in self._choices():
+            sel = self._select(name)
+            if not sel.is_blank():
+                sel.clear()
+                self._changed()
+                return name
+        return None
+
+    def clear_all(self) -> bool:
+        """Every filter but the date range; False if none was in force."""
+        cleared = False
+        while self.clear_one() is not None:
+            cleared = True
+        return cleared
+
+    def drill(self, label: str = "", **kw: Any) -> None:
+        """Set the filters from elsewhere (Contacts → Messages of a visitor,
+        a report's row → its chats): the drill's advisor, site, status and
+        dates go into the banner's choices, the rest is written on its
+        second line. The previous drill-down and search go."""
+        if self.with_search:
+            self.query_one("#fb-search", Input).value = ""
+        rest: dict[str, Any] = {}
+        for key, name in self._choices():
+            value = kw.pop(key, None)
+            sel = self._select(name)
+            if value is None:
+                sel.clear()
+                continue
+            try:
+                sel.value = value
+            except Exception:  # not among the choices: kept, and written out
+                rest[key] = value
+        since, until = kw.pop("since", None), kw.pop("until", None)
+        if since is not None or until is not None:
+            self.preset = "custom"
+            self._select("range").value = "custom"
+            self.set_class(True, "custom")
+            self.query_one("#fb-from", Input).value = _text(since)
+            self.query_one("#fb-to", Input).value = _text(until)
+        rest.update(kw)
+        self.base = Filters(**rest)
+        self.base_label = label or _describe(rest)
         self._changed()
 
+    # -- what is in force ----------------------------------------------------------------
+
     def _compute(self) -> Filters:
-        since: date | None = None
-        until: date | None = None
+        since: Bound = None
+        until: Bound = None
+        self.error = ""
         if self.preset == "custom" and self.is_mounted:
-            since = self._date("#fb-from")
-            until = self._date("#fb-to")
+            since = self._bound("#fb-from", "from")
+            until = self._bound("#fb-to", "to")
         elif self.preset not in ("custom", "all"):
             since, until = timerange.preset(self.preset, self.tz)
         f = self.base.replace(since=since, until=until)
         if self.is_mounted:
-            if self.with_agents:
-                v = self.query_one("#fb-advisor", Select).value
-                f = f.replace(agent_id=v if isinstance(v, int) else self.base.agent_id)
-            if self.with_sites:
-                v = self.query_one("#fb-site", Select).value
-                f = f.replace(site_id=v if isinstance(v, int) else self.base.site_id)
+            for key, name in self._choices():
+                sel = self._select(name)
+                if not sel.is_blank():
+                    f = f.replace(**{key: sel.value})
             if self.with_search:
                 q = self.query_one("#fb-search", Input).value.strip()
                 f = f.replace(q=q or None)
         return f
 
-    def _date(self, sel: str) -> date | None:
-        text = self.query_one(sel, Input).value.strip()
+    def _bound(self, sel: str, which: str) -> Bound:
+        box = self.query_one(sel, Input)
         try:
-            return date.fromisoformat(text) if text else None
+            value = parse_bound(box.value, self.tz)
         except ValueError:
+            box.add_class("-invalid")
+            self.error = f"{which}: {box.value.strip()!r} is not a date (YYYY-MM-DD [HH:MM])"
             return None
+        box.remove_class("-invalid")
+        return value
 
     def _changed(self) -> None:
         new = self._compute()
+        self._show_more()
+        if self.error:  # an invalid date never widens the range: wait for a valid one
+            return
         if new != self.filters:
             self.filters = new
             self.post_message(self.Changed(self, new))
+
+    def _show_more(self) -> None:
+        """The second line: the custom dates, the drill-down, an error."""
+        if not self.is_mounted:
+            return
+        t = Text()
+        if self.error:
+            t.append(self.error, style="bold red")
+        elif not self.base.is_empty:
+            t.append(" only ", style="dim")
+            t.append(self.base_label or "drill-down", style="bold reverse")
+            t.append("  escape on the list clears it", style="dim")
+        self.query_one("#fb-drill", Static).update(t)
+        self.set_class(self.preset == "custom" or bool(t.plain), "more")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -162,3 +317,14 @@ class FilterBanner(Horizontal):
         event.stop()
         if event.input.id in ("fb-from", "fb-to"):
             self._changed()
+
+
+def _text(value: object) -> str:
+    if isinstance(value, date):
+        return bound_text(value)
+    return "" if value is None else str(value)
+
+
+def _describe(drill: dict[str, Any]) -> str:
+    words = {"visitor_id": "visitor id", "agent_id": "advisor id", "site_id": "site id"}
+    return " · ".join(f"{words.get(k, k)} {v}" for k, v in drill.items() if v is not None)

@@ -5,13 +5,15 @@ app-wide ones last."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 Section = tuple[str, list[tuple[str, str]]]
@@ -72,7 +74,48 @@ def help_text(sections: list[Section]) -> Text:
     return t
 
 
+def palette_commands(view: Widget) -> Iterator[SystemCommand]:
+    """The command palette's entries for the tab in front: every action bound
+    in it (the tab, the report shown, their tables) that works there, and
+    `Clear filters` where it has a banner."""
+    app = view.app
+    seen: set[str] = set()
+    # the tab and the views inside it that are shown (a report sub-tab)
+    nodes = [view, *(n for n in view.query("*") if getattr(n, "TITLE", ""))]
+    for node in nodes:
+        if node is not view and (not node.display or node.region.area == 0):
+            continue  # a sub-tab not shown
+        bound = [b for bs in node._bindings.key_to_bindings.values() for b in bs]
+        for b in bound:  # as remapped by [console.keys]
+            if not b.description or b.action in seen:
+                continue
+            if b.action.startswith(("cursor_", "scroll_", "select_", "page_")):
+                continue  # movement: keys, not commands
+            if node.check_action(b.action.split("(")[0], ()) is False:
+                continue
+            seen.add(b.action)
+            key = app.get_key_display(b)
+            yield SystemCommand(
+                f"{b.description}", f"{section_name(node)} · key {key}", _runner(node, b.action)
+            )
+    if hasattr(view, "action_clear_filters"):
+        yield SystemCommand(
+            "Clear filters",
+            "Search, drill-down, advisor, site and status (the date range stays)",
+            _runner(view, "clear_filters"),
+        )
+
+
+def _runner(node: Widget, action: str) -> Any:
+    def run() -> None:
+        node.app.call_later(node.run_action, action)
+
+    return run
+
+
 class HelpScreen(ModalScreen[None]):
+    """Titled, says how it closes, and scrolls with the arrows at once."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
     ]
@@ -82,5 +125,11 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
+        box = VerticalScroll(classes="dialog wide", id="help-scroll")
+        box.border_title = "Help: keys"
+        box.border_subtitle = "escape or ? closes · ↑ ↓ pgup pgdn scroll"
+        with box:
             yield Static(help_text(self.sections), id="help-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()

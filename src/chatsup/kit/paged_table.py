@@ -31,9 +31,39 @@ HIGHLIGHT_S = 2.5
 
 @dataclass(frozen=True)
 class Column:
+    """`width`: the widest value it shows (None: the column takes the width
+    left, at least `min_width`, at most `max_width`). `priority`: which
+    columns stay on a narrow terminal, 0 first (then 1, 2…); a wider one
+    shows more."""
+
     label: str
     key: str
     width: int | None = None
+    priority: int = 0
+    min_width: int = 16
+    max_width: int | None = None
+
+
+def fit(columns: Sequence[Column], room: int, padding: int = 2) -> list[tuple[int, int]]:
+    """Which columns show in `room` cells and how wide: (index, width) in
+    the columns' own order. Columns are taken by priority while their whole
+    width fits (`padding` around each); the flexible one gets the rest."""
+    chosen: dict[int, int] = {}
+    used = 0
+    for i in sorted(range(len(columns)), key=lambda i: columns[i].priority):
+        c = columns[i]
+        width = max(len(c.label), c.width if c.width is not None else c.min_width)
+        if used + width + padding > room and chosen:
+            continue
+        chosen[i] = width  # the header whole too
+        used += width + padding
+    left = max(0, room - used)
+    for i in sorted(i for i in chosen if columns[i].width is None):
+        top = columns[i].max_width
+        grow = left if top is None else min(left, max(0, top - chosen[i]))
+        chosen[i] += grow
+        left -= grow
+    return sorted(chosen.items())
 
 
 class PagedTable(DataTable[Any], Generic[T]):
@@ -79,10 +109,43 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.capped = False
         self.highlighted: dict[str, float] = {}  # row key → when its highlight ends
         self.unhighlighter: Timer | None = None
+        self.shown: list[tuple[int, int]] = []  # (column index, width) on screen
+
+    # -- columns sized from the width -----------------------------------------------
 
     def on_mount(self) -> None:
-        for c in self.columns_spec:
-            self.add_column(c.label, key=c.key, width=c.width)
+        self._layout(self.size.width or self.app.size.width)
+
+    def on_resize(self) -> None:
+        self._layout(self.size.width)
+
+    def _layout(self, width: int) -> None:
+        """Choose the columns for `width` (the scrollbar and padding taken
+        off); rebuild the table only when the choice changed."""
+        shown = fit(self.columns_spec, max(10, width - 2), 2 * self.cell_padding)
+        if shown == self.shown:
+            return
+        current = self.current
+        keys = [str(row.key.value) for row in self.ordered_rows]
+        self.shown = shown
+        self.clear(columns=True)
+        for i, w in shown:
+            c = self.columns_spec[i]
+            self.add_column(c.label, key=c.key, width=w)
+        for k in keys:
+            if k in self.items:
+                self.add_row(*self._cells(self.items[k]), key=k)
+        if current is not None:
+            self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=True)
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        return [self.columns_spec[i] for i, _ in self.shown]
+
+    def _cells(self, item: T, cells: Sequence[Any] | None = None) -> list[Any]:
+        """The cells of the columns on screen."""
+        all_cells = list(self.cells_of(item) if cells is None else cells)
+        return [all_cells[i] for i, _ in self.shown if i < len(all_cells)]
 
     # -- loading -----------------------------------------------------------
 
@@ -116,7 +179,7 @@ class PagedTable(DataTable[Any], Generic[T]):
             if k in self.items:
                 continue
             self.items[k] = item
-            self.add_row(*self.cells_of(item), key=k)
+            self.add_row(*self._cells(item), key=k)
         # only now: adding rows moves the cursor, which must not ask for more
         self.next_cursor = next_cursor
         self.fetching = False
@@ -155,12 +218,12 @@ class PagedTable(DataTable[Any], Generic[T]):
         k = self.key_of(item)
         if k not in self.items and self._belongs_to_a_later_page(item):
             return
-        cells = list(self.cells_of(item))
+        cells = self._cells(item)
         if highlight:
             cells = [_reversed(c) if isinstance(c, Text) else c for c in cells]
         if k in self.items:
             self.items[k] = item
-            for col, cell in zip(self.columns_spec, cells, strict=False):
+            for col, cell in zip(self.shown_columns, cells, strict=False):
                 self.update_cell(k, col.key, cell)
         else:
             current = self.current
@@ -213,7 +276,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         item = self.items.get(k)
         if item is None:
             return
-        for col, cell in zip(self.columns_spec, self.cells_of(item), strict=False):
+        for col, cell in zip(self.shown_columns, self._cells(item), strict=False):
             try:
                 self.update_cell(k, col.key, cell)
             except Exception:

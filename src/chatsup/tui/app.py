@@ -34,7 +34,7 @@ from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Site
 from chatsup.kit import render as r
 from chatsup.kit.failure import FailureScreen, failure_of
-from chatsup.kit.help import HelpScreen, live_sections
+from chatsup.kit.help import HelpScreen, live_sections, palette_commands
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
@@ -214,6 +214,16 @@ class ChatsupApp(App[int]):
         if hasattr(view, "activate"):
             view.activate()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` and `e` only where the tab in front has them."""
+        if action == "tab_action" and parameters:
+            tabs = self.query(TabbedContent)
+            if not tabs:
+                return False
+            view = self.tab(tabs.first().active or "messages")
+            return bool(view.check_action(str(parameters[0]), ()))
+        return True
+
     def action_tab_action(self, action: str) -> None:
         """Keys that mean the same on every tab, wherever the focus is."""
         view = self.tab(self.query_one(TabbedContent).active or "messages")
@@ -336,11 +346,7 @@ class ChatsupApp(App[int]):
         yield SystemCommand("Help", "Keys", self.action_help)
         view = self.query_one(TabbedContent).active
         if view and screen is self.screen:
-            tab = self.tab(view)
-            if isinstance(tab, ListTab) and tab.EXPORT_KIND:
-                yield SystemCommand(
-                    f"Export {tab.EXPORT_KIND}", "CSV or JSONL of the filters", tab.action_export
-                )
+            yield from palette_commands(self.tab(view))
 
     async def on_unmount(self) -> None:
         if self.live is not None:

@@ -25,9 +25,10 @@ class ListTab(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="search"),
+        Binding("f", "filters", "Filters", id="filters"),
         Binding("e", "export", "Export", id="export"),
         Binding("r", "reload", "Reload", show=False, id="reload"),
-        Binding("escape", "clear_search", "Clear", show=False, id="list.clear-search"),
+        Binding("escape", "clear_filter", "Clear a filter", show=False, id="list.clear-search"),
     ]
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EXPORT_KIND: ClassVar[str] = ""
@@ -100,6 +101,18 @@ class ListTab(Vertical):
         event.stop()
         self.table.reload()
 
+    def on_filter_banner_leave(self, event: FilterBanner.Leave) -> None:
+        event.stop()
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that do nothing here are not offered (nor shown in the footer)."""
+        if action == "search":
+            return bool(self.BANNER.get("search", True))
+        if action == "export":
+            return bool(self.EXPORT_KIND)
+        return True
+
     def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
         event.stop()
         self.show_status()
@@ -131,9 +144,18 @@ class ListTab(Vertical):
     def action_search(self) -> None:
         self.banner.focus_search()
 
-    def action_clear_search(self) -> None:
-        if not self.banner.clear_search():
-            self.table.focus()
+    def action_filters(self) -> None:
+        self.banner.focus_first()
+
+    def action_clear_filter(self) -> None:
+        """`escape` on the list: the search, then the drill-down, then the
+        advisor, site, status, one per press; never the date range."""
+        self.banner.clear_one()
+        self.table.focus()
+
+    def action_clear_filters(self) -> None:
+        self.banner.clear_all()
+        self.table.focus()
 
     def action_reload(self) -> None:
         self.table.reload()

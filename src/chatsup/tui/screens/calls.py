@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from chatsup.domain.models import Call, CallPage, CallSummary
+from chatsup.domain.rules import CALL_OUTCOMES, CALL_STATES
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
 from chatsup.tui.messages import OpenDetails
@@ -26,17 +27,40 @@ STATE_STYLE = {
 }
 
 
+# the end reasons in words (every one of rules.END_REASONS; tests check)
+END_REASON_WORDS = {
+    "visitor_hangup": "visitor hung up",
+    "agent_hangup": "advisor hung up",
+    "no_answer": "no answer",
+    "rejected": "rejected",
+    "busy": "busy",
+    "network_error": "network error",
+    "timeout": "timed out",
+}
+
+
+def end_reason(code: str | None) -> Text:
+    if code is None:
+        return r.plain(None)
+    return r.plain(END_REASON_WORDS.get(code, code.replace("_", " ")))
+
+
 def summary_text(s: CallSummary) -> Text:
+    """Calls, then each outcome (they add up to the calls), then durations;
+    an outcome nobody had is left out but answered and missed."""
     t = Text()
+    counts = [("calls", str(s.total))]
+    for outcome in CALL_OUTCOMES:
+        n = int(getattr(s, outcome))
+        if n or outcome in ("answered", "missed"):
+            counts.append((outcome, str(n)))
     for label, value in (
-        ("calls", str(s.total)),
-        ("answered", str(s.answered)),
-        ("missed", str(s.missed)),
+        *counts,
         ("total", r.seconds(s.total_duration_s).plain),
         ("mean", r.seconds(s.avg_duration_s).plain),
     ):
         t.append(f" {label} ", style="dim")
-        t.append(value + "  ", style="bold")
+        t.append(value + " ", style=f"bold {STATE_STYLE.get(label, '')}".strip())
     return t
 
 
@@ -45,15 +69,15 @@ class CallsTab(ListTab):
     EXPORT_KIND = "calls"
     BANNER: ClassVar[dict[str, object]] = {"search": False}
     COLUMNS: ClassVar[Sequence[Column]] = (
-        Column("Conv.", "conv", 6),
+        Column("Chat", "conv", 6, priority=2),
         Column("Start", "start", 12),
-        Column("Duration", "dur", 8),
-        Column("Caller", "caller_id", 7),
+        Column("Duration", "dur", 8, priority=1),
+        Column("Caller", "caller_id", 7, priority=4),
         Column("Caller nickname", "caller", 16),
-        Column("Called", "called_id", 6),
-        Column("Called nickname", "called", 14),
-        Column("State", "state", 9),
-        Column("End reason", "reason"),
+        Column("Called", "called_id", 6, priority=5),
+        Column("Called nickname", "called", 14, priority=3),
+        Column("State", "state", max(map(len, CALL_STATES))),
+        Column("End reason", "reason", min_width=max(map(len, END_REASON_WORDS.values()))),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "details", "Caller details", id="details"),
@@ -70,7 +94,8 @@ class CallsTab(ListTab):
 
     def cells(self, c: Call) -> Sequence[Text]:
         return (
-            Text(str(c.conversation_id or "—")),
+            # a chat id bare, under its header: `#` marks visitor numbers only
+            Text(str(c.conversation_id)) if c.conversation_id else r.plain(None),
             r.when(c.started_at, self.ctx.tz),
             r.seconds(c.duration_s),
             Text(str(c.caller.id)),
@@ -78,7 +103,7 @@ class CallsTab(ListTab):
             Text(str(c.called.id) if c.called else "—"),
             r.plain(c.called.nickname if c.called else None, 20),
             Text(c.state, style=STATE_STYLE.get(c.state, "")),
-            r.plain(c.end_reason),
+            end_reason(c.end_reason),
         )
 
     def action_details(self) -> None:

@@ -25,9 +25,9 @@ class ContactsTab(ListTab):
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Visitor", "number", 8),
         Column("Name", "name", 18),
-        Column("Email", "email", 24),
-        Column("Phone", "phone", 16),
-        Column("Notes", "notes"),
+        Column("Email", "email", min_width=22, max_width=36),
+        Column("Phone", "phone", 18),
+        Column("Notes", "notes", priority=1, min_width=10),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "visitor", "Visitor", id="visitor"),
@@ -43,18 +43,18 @@ class ContactsTab(ListTab):
         return (
             Text(f"#{c.number}"),
             r.plain(c.name, 24),
-            r.plain(c.email, 32),
+            r.plain(c.email, 40),
             r.plain(c.phone, 20),
             r.plain(c.notes, 60),
         )
 
     def action_visitor(self) -> None:
         if (c := self.table.current) is not None:
-            self.post_message(ShowTab("visitors", {"visitor_id": c.id}))
+            self.post_message(ShowTab("visitors", {"visitor_id": c.id, "label": _who(c)}))
 
     def action_chats(self) -> None:
         if (c := self.table.current) is not None:
-            self.post_message(ShowTab("messages", {"visitor_id": c.id}))
+            self.post_message(ShowTab("messages", {"visitor_id": c.id, "label": _who(c)}))
 
     def action_profile(self) -> None:
         if (c := self.table.current) is not None:
@@ -86,3 +86,8 @@ class ContactsTab(ListTab):
             ),
             done,
         )
+
+
+def _who(c: Contact) -> str:
+    """The contact a drill-down is about, as the banner says it."""
+    return f"{r.plain(c.name, 24).plain} (visitor {c.number})"

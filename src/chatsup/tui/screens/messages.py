@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationItem, Page
+from chatsup.domain.rules import CONVERSATION_STATUSES
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail
@@ -47,22 +48,23 @@ def started(c: ConversationItem) -> tuple[datetime, int]:
 class MessagesTab(ListTab):
     TITLE = "Messages"
     EXPORT_KIND = "conversations"
+    BANNER: ClassVar[dict[str, Any]] = {"statuses": CONVERSATION_STATUSES}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12),
-        Column("Site", "site", 14),
+        Column("Site", "site", 16, priority=1),
         Column("Advisor", "agent", 10),
-        Column("Visitor", "visitor", 12),
-        Column("Msgs", "count", 4),
-        Column("1st resp", "first", 8),
-        Column("Status", "status", 10),
-        Column("Last line", "last"),
+        Column("Visitor", "visitor", 14),
+        Column("Msgs", "count", 4, priority=3),
+        Column("1st resp", "first", 8, priority=2),
+        Column("Status", "status", max(map(len, CONVERSATION_STATUSES))),
+        Column("Last line", "last", min_width=20),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "details", "Details", id="details"),
         Binding("m", "mail", "Mail", id="mail"),
-        Binding("p", "profile", "Profile", id="profile"),
+        Binding("p", "profile", "Profile", show=False, id="profile"),
         Binding("t", "tail", "Live tail", id="tail"),
-        Binding("T", "tail_one", "Tail chat", id="tail_one"),
+        Binding("T", "tail_one", "Tail chat", show=False, id="tail_one"),
         Binding("v", "transcript", "Transcript", show=False, id="transcript"),
     ]
 

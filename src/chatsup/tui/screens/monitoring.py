@@ -62,6 +62,8 @@ class MonitoringTab(Vertical):
             for vid, key, label, _ in VIEWS
         ],
         Binding("e", "export", "Export", id="export"),
+        Binding("f", "filters", "Filters", id="filters"),
+        Binding("escape", "clear_filter", "Clear a filter", show=False, id="list.clear-search"),
     ]
 
     def __init__(self, **kw: Any) -> None:
@@ -115,20 +117,32 @@ class MonitoringTab(Vertical):
     def _show_current(self) -> None:
         view = self.view()
         view.set_filters(self.banner.filters)
-        view.activate()
+        view.activate(focus=not self.banner.has_focus_within)
 
     def on_filter_banner_changed(self, event: FilterBanner.Changed) -> None:
+        """The report follows the banner; the focus stays where it is (typing
+        a custom date goes on after the first one that parses)."""
         event.stop()
         for v in self.views:
             v.set_filters(event.filters)
         if self.loaded:
-            self.view().activate()
+            self.view().activate(focus=False)
+
+    def on_filter_banner_leave(self, event: FilterBanner.Leave) -> None:
+        event.stop()
+        self.view().table.focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "mon-tabs":
             event.stop()
+            self.refresh_bindings()  # `e` is offered only by reports that export
             if self.loaded:
                 self._show_current()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":
+            return bool(self.is_mounted and self.query("#mon-tabs") and self.view().EXPORT_KIND)
+        return action != "search"
 
     # -- keys -----------------------------------------------------------------------
 
@@ -142,6 +156,17 @@ class MonitoringTab(Vertical):
 
     def action_export(self) -> None:
         self.view().action_export()
+
+    def action_filters(self) -> None:
+        self.banner.focus_first()
+
+    def action_clear_filter(self) -> None:
+        """`escape` on a report: the drill-down, then advisor, then site (never the dates)."""
+        self.banner.clear_one()
+        self.view().table.focus()
+
+    def action_clear_filters(self) -> None:
+        self.banner.clear_all()
 
     def action_search(self) -> None:
         self.app.notify("Reports have no text search: filter by date, advisor and site")

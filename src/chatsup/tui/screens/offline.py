@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widgets import Static
 
 from chatsup.client.errors import describe
-from chatsup.domain.models import OfflineMessage, Page
+from chatsup.domain.models import OfflineMessage, Page, Site
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
 from chatsup.tui.screens.base import ListTab
@@ -22,17 +24,28 @@ class OfflineTab(ListTab):
     EXPORT_KIND = "offline-messages"
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12),
-        Column("Site", "site", 14),
-        Column("Visitor", "visitor", 8),
+        Column("Site", "site", 16, priority=2),
+        Column("Visitor", "visitor", 8, priority=3),
         Column("Name", "name", 14),
-        Column("Email / phone", "contact", 22),
-        Column("Message", "body"),
+        Column("Email / phone", "contact", 22, priority=1),
+        Column("Message", "body", min_width=30),
         Column("Handled by", "handled", 10),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "read", "Read", id="read"),
         Binding("o", "switch", "Offline on/off", id="switch"),
     ]
+
+    def compose_top(self) -> ComposeResult:
+        yield Static("", id="offline-state", classes="summary")
+
+    def activate(self) -> None:
+        super().activate()
+        self.show_switches()
+
+    def show_switches(self) -> None:
+        """Whether offline messages are on, per site (`o` switches)."""
+        self.query_one("#offline-state", Static).update(switches_text(self.ctx.sites))
 
     async def fetch(self, cursor: str | None) -> Page[OfflineMessage]:
         return await self.ctx.client.offline_messages(self.filters, cursor, self.PAGE_SIZE)
@@ -85,7 +98,21 @@ class OfflineTab(ListTab):
                 self.notify(describe(e), severity="error")
                 return
             await self.ctx.refresh_choices()
+            self.show_switches()
             state = "on" if new.offline_enabled else "off"
             self.notify(f"Offline messages are {state} for {new.name}")
 
         self.app.push_screen(OfflineSwitchScreen(self.ctx.sites), done)
+
+
+def switches_text(sites: list[Site]) -> Text:
+    """` offline messages on: A, B · off: C` (a site list may be empty)."""
+    t = Text(" offline messages", style="dim")
+    for on, word, style in ((True, "on", "green"), (False, "off", "red")):
+        names = [s.name for s in sites if s.offline_enabled is on]
+        if names:
+            t.append(f"  {word}: ", style=f"bold {style}")
+            t.append(", ".join(r.plain(n, 24).plain for n in names))
+    if not sites:
+        t.append(": no site", style="dim")
+    return t

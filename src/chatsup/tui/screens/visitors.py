@@ -22,11 +22,11 @@ class VisitorsTab(ListTab):
     EXPORT_KIND = "visitors"
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Visitor", "number", 8),
-        Column("First visit", "first", 11),
-        Column("Site", "site", 16),
-        Column("Presented", "agent", 10),
-        Column("User", "name", 18),
-        Column("Pages", "pages", 5),
+        Column("First visit", "first", 11, priority=1),
+        Column("Site", "site", 16, priority=2),
+        Column("Presented", "agent", 10, priority=3),
+        Column("User", "name", min_width=14),
+        Column("Pages", "pages", 5, priority=4),
         Column("Country", "country", 12),
         Column("Online", "online", 6),
     )

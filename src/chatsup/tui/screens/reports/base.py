@@ -6,6 +6,7 @@ it; `enter` (and `c`) on a row open what is behind its figures."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -25,7 +26,12 @@ Row = tuple[str, Sequence[Text]]  # (row key, cells)
 
 
 class ReportTable(DataTable[Text]):
-    """The rows of one report."""
+    """The rows of one report; `home`/`end` go to the first/last row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False, id="report.first"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="report.last"),
+    ]
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -110,10 +116,11 @@ class ReportView(Vertical):
             self.filters = filters
             self.stale = True
 
-    def activate(self) -> None:
+    def activate(self, *, focus: bool = True) -> None:
         if self.stale:
             self.reload()
-        self.call_after_refresh(self.table.focus)
+        if focus:
+            self.call_after_refresh(self.table.focus)
 
     def reload(self) -> None:
         self.stale = False
@@ -176,8 +183,18 @@ class ReportView(Vertical):
             for k, v in (("agent_id", self.filters.agent_id), ("site_id", self.filters.site_id))
             if v is not None
         }
-        since = str((self.data or {}).get("since") or "")
-        until = str((self.data or {}).get("until") or "")
-        if "since" not in drill and len(since) == len(until) == 10:  # days, not months
+        since = _bound((self.data or {}).get("since"))
+        until = _bound((self.data or {}).get("until"))
+        if "since" not in drill and (since is not None or until is not None):
             base["since"], base["until"] = since, until
         return {**base, **drill}
+
+
+def _bound(value: object) -> date | datetime | None:
+    """A report's range end as a filter: a day or an instant (a month, or
+    nothing, is no bound)."""
+    text = str(value or "")
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        return None

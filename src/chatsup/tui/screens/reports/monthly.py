@@ -24,6 +24,16 @@ COLUMNS = [
 FIELDS = ["page_views", "visitors", "chats", "calls", "callbacks"]
 
 
+def since_first_activity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The months from the first with any activity (a year's report of a
+    company three months old starts with its first month, not nine empty
+    ones); the last month always stays."""
+    for i, r in enumerate(rows):
+        if any(r[f] for f in FIELDS):
+            return rows[i:]
+    return rows[-1:]
+
+
 def month_range(month: str) -> dict[str, str]:
     """'2026-02' → since 2026-02-01, until 2026-02-28 (inclusive)."""
     y, m = (int(x) for x in month.split("-"))
@@ -38,8 +48,9 @@ class MonthlyView(ReportView):
         return await client.monthly(filters)
 
     def draw(self, data: dict[str, Any]) -> None:
+        shown = since_first_activity(data["rows"])
         rows: list[Row] = [
-            (r["month"], [Text(r["month"]), *[number(r[f]) for f in FIELDS]]) for r in data["rows"]
+            (r["month"], [Text(r["month"]), *[number(r[f]) for f in FIELDS]]) for r in shown
         ]
         t = data["totals"]
         rows.append(
@@ -55,10 +66,10 @@ class MonthlyView(ReportView):
         )
         self.chart.show(
             "bar",
-            [r["month"] for r in data["rows"]],
+            [r["month"] for r in shown],
             [
-                Series("chats", tuple(r["chats"] for r in data["rows"])),
-                Series("visitors", tuple(r["visitors"] for r in data["rows"])),
+                Series("chats", tuple(r["chats"] for r in shown)),
+                Series("visitors", tuple(r["visitors"] for r in shown)),
             ],
         )
 
