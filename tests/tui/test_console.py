@@ -137,7 +137,7 @@ async def test_mail_from_the_console(busy_world: World) -> None:
         outbox = busy_world.settings.smtp.outbox
         await until(pilot, lambda: outbox.exists() and any(outbox.glob("*.eml")))
         await until(pilot, lambda: any("saved to" in n.message for n in app._notifications))
-    assert not isinstance(app.screen, MailAddressDialog)
+        assert not isinstance(app.screen, MailAddressDialog)
 
 
 async def test_contacts_drill_down_and_delete(busy_world: World) -> None:

@@ -91,3 +91,68 @@ async def test_demo_m_mails_the_transcript_to_the_outbox(
     # the stopped demo folds its write-ahead log back in
     wal = data / (demo.DEMO_DB + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+async def test_profile_form_every_error_at_once_and_asks_before_discarding(
+    busy_world: World,
+) -> None:
+    from chatsup.kit.confirm import ConfirmScreen
+    from chatsup.tui.screens.details import DetailsScreen
+    from chatsup.tui.screens.profile_form import ProfileForm
+
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailsScreen) and app.screen.detail)
+        details = app.screen
+        assert details.query_one("#details").scroll_y == 0  # opens at its top
+        assert "Profile" in str(details.query_one("#d-profile").render())
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ProfileForm))
+        form = app.screen
+        form.query_one("#pf-email").value = "not-an-email"
+        form.query_one("#pf-phone").value = "call me maybe"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "email" in text_of(app, "#err-email"))
+        assert "phone" in text_of(app, "#err-phone")  # both, on the first save
+        await pilot.press("escape")  # typed: asks first
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is form)
+        assert form.query_one("#pf-email").value == "not-an-email"  # kept
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is details)
+
+
+async def test_export_asks_before_replacing_and_says_a_bad_path(
+    busy_world: World, tmp_path: Path
+) -> None:
+    from chatsup.kit.confirm import ConfirmScreen
+    from chatsup.tui.screens.export import ExportScreen
+
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        box = app.screen.query_one("#ex-path")
+        box.value = str(tmp_path / "nowhere" / "x.csv")
+        await pilot.press("enter")
+        await until(pilot, lambda: "does not exist" in text_of(app, "#ex-status"))
+        assert ".part" not in text_of(app, "#ex-status")
+        existing = tmp_path / "x.csv"
+        existing.write_text("kept\n")
+        box.value = str(existing)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: "not replaced" in text_of(app, "#ex-status"))
+        assert existing.read_text() == "kept\n"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "written" in text_of(app, "#ex-status"))
+        assert "Where is my parcel?" in existing.read_text()

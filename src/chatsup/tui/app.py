@@ -8,6 +8,7 @@ server, so no screen makes its own HTTP calls.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -123,6 +124,7 @@ class ChatsupApp(App[int]):
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
+        self._ctrl_c_at = -10.0
 
     # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
     @property
@@ -325,6 +327,15 @@ class ChatsupApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(live_sections(self)))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: twice within two seconds quits (once could be a copy by habit)."""
+        now = time.monotonic()
+        if now - self._ctrl_c_at < 2.0:
+            self.exit(0)
+            return
+        self._ctrl_c_at = now
+        self.notify("Press ctrl+c again to quit (or q on the lists)", title="Quit?", timeout=2)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
