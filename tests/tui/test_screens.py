@@ -156,3 +156,55 @@ async def test_export_asks_before_replacing_and_says_a_bad_path(
         await pilot.press("y")
         await until(pilot, lambda: "written" in text_of(app, "#ex-status"))
         assert "Where is my parcel?" in existing.read_text()
+
+
+async def test_visible_tab_comes_back_with_the_server(busy_world: World) -> None:
+    """The server dies under the console: the tab in front says so; the
+    server comes back: its rows are back, no key pressed."""
+    from chatsup.tui.app import TopBar
+
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        bar = app.query_one(TopBar)
+        await until(pilot, lambda: bar.state == "live")
+        busy_world.server.stop()
+        await until(pilot, lambda: bar.state != "live", 15)
+        await pilot.press("4")  # Visitors, first shown while the server is away
+        visitors = app.tab("visitors")
+        status = visitors.query_one(".status")
+        await until(pilot, lambda: "reach" in str(status.render()).lower(), 15)
+        assert visitors.table.row_count == 0
+        busy_world.server.start()
+        await until(pilot, lambda: bar.state == "live", 30)
+        await until(pilot, lambda: visitors.table.row_count == 3, 15)
+        assert "reach" not in str(status.render()).lower()
+
+
+async def test_tail_opens_with_what_came_before_and_its_state(busy_world: World) -> None:
+    from chatsup.tui.screens.tail import TailScreen
+
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TailScreen))
+        tail = app.screen
+
+        def log_text() -> str:
+            return "\n".join(line.text for line in tail.log_view.lines)
+
+        await until(pilot, lambda: "Where is my parcel?" in log_text())
+        assert "live" in text_of(app, "#tail-title")
+        await pilot.press("escape")
+        # T on the selected chat (the newest: "My umbrella is broken"): the chat so far
+        await pilot.press("T")
+        await until(pilot, lambda: isinstance(app.screen, TailScreen))
+        tail = app.screen
+        await until(pilot, lambda: "My umbrella is broken" in log_text())
+        assert "parcel" not in log_text()
+        with busy_world.http(busy_world.agent_token) as a:
+            cid = tail.conversation_id
+            a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "On its way"})
+        await until(pilot, lambda: "On its way" in log_text())
+        assert log_text().count("On its way") == 1

@@ -250,11 +250,24 @@ class ChatsupApp(App[int]):
             if isinstance(item, Event):
                 self.on_live_event(item)
             elif isinstance(item, LiveStatus):
+                back = item.state == "live" and bar.state not in ("live", "connecting")
                 bar.state = item.state
                 bar.redraw()
+                for tail in self.tails:
+                    tail.set_status(item)
+                if back:  # the server is back: the visible tab shows it without `r`
+                    self.reload_visible()
             elif isinstance(item, Resync):
                 self.notify("Missed too much while away: reloading", severity="warning")
                 self.messages.table.reload()
+
+    def reload_visible(self) -> None:
+        """Reload what the front tab shows (after the connection came back)."""
+        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        if isinstance(view, ListTab):
+            view.table.reload()
+        elif hasattr(view, "view"):  # Monitoring: its report in front
+            view.view().reload()
 
     def on_live_event(self, event: Event) -> None:
         self.live_events += 1
@@ -277,6 +290,7 @@ class ChatsupApp(App[int]):
 
     def on_open_tail(self, message: OpenTail) -> None:
         screen = TailScreen(message.conversation_id)
+        screen.set_status(self.query_one(TopBar).state)
         self.tails.append(screen)
         self.push_screen(screen)
 
