@@ -14,10 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
-from chatsup.domain.agent_desk import message_of
-from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
 from chatsup.client import LiveStatus
 from chatsup.client.errors import describe
+from chatsup.domain.agent_desk import message_of
+from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
 from chatsup.kit import render as r
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import context_of
