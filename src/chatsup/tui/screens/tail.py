@@ -161,12 +161,12 @@ class TailScreen(Screen[None]):
                         lines.append(line)
                 self.backlog_events = max((e.id for e in page.items), default=0)
                 head = f"── the last {BACKLOG} events: {len(lines)} chat lines"
-        except Exception as e:
-            lines, head = [], f"── what came before could not be read: {describe(e)}"
+        except Exception as err:
+            lines, head = [], f"── what came before could not be read: {describe(err)}"
         self.pending[:0] = [Text(head, style="dim"), *lines, Text("── live from here", style="dim")]
         held, self.held = self.held or [], None
-        for e in held:
-            self.add(e)
+        for event in held:
+            self.add(event)
         self.flush()
 
     def _check_caught_up(self) -> None:
