@@ -13,7 +13,7 @@ from chatsup import demo
 from chatsup.tui.app import ChatsupApp
 from chatsup.tui.screens.mail_address import MailAddressDialog
 from tests.harness import World, make_settings
-from tests.tui.pilot import until
+from tests.tui.pilot import drawn_rows, until
 
 
 def text_of(app: ChatsupApp, selector: str) -> str:
@@ -108,6 +108,11 @@ async def test_profile_form_every_error_at_once_and_asks_before_discarding(
         details = app.screen
         assert details.query_one("#details").scroll_y == 0  # opens at its top
         assert "Profile" in str(details.query_one("#d-profile").render())
+        page = details.query_one("#details")
+        await pilot.press("pagedown")  # scrolls at once, nothing focused first
+        await until(pilot, lambda: page.scroll_y > 0)
+        await pilot.press("home")
+        await until(pilot, lambda: page.scroll_y == 0)
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, ProfileForm))
         form = app.screen
@@ -208,3 +213,27 @@ async def test_tail_opens_with_what_came_before_and_its_state(busy_world: World)
             a.post(f"/v1/agent/conversations/{cid}/messages", json={"body": "On its way"})
         await until(pilot, lambda: "On its way" in log_text())
         assert log_text().count("On its way") == 1
+
+
+async def test_search_finds_people_on_messages_and_visitors(busy_world: World) -> None:
+    """`/` with a visitor's name or number, as the console shows them."""
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.messages.table
+        await until(pilot, lambda: table.row_count == 3)
+        await pilot.press("slash")
+        await pilot.press(*"Mathieu", "enter")  # a name no message has
+        await until(pilot, lambda: table.row_count == 1)
+        number = table.current.visitor.number
+        assert any("Mathieu" in cell for row in drawn_rows(table) for cell in row)
+        await pilot.press("escape")
+        await until(pilot, lambda: table.row_count == 3)
+        table.focus()  # back on the list (the search box keeps the focus)
+        await pilot.press("4")
+        visitors = app.tab("visitors").table
+        await until(pilot, lambda: visitors.row_count == 3)
+        await pilot.press("slash")
+        await pilot.press(*f"#{number}", "enter")
+        await until(pilot, lambda: visitors.row_count == 1)
+        assert visitors.current.number == number
+        assert any(f"#{number}" in cell for row in drawn_rows(visitors) for cell in row)
