@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from chatsup.client import Invalid, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.domain import contact
-from chatsup.domain.models import Profile
+from chatsup.domain.models import Profile, ProfileIn
 from chatsup.domain.text import visible
 from chatsup.kit.confirm import ConfirmScreen
 
@@ -29,7 +29,11 @@ PLACEHOLDERS = {
     "email": "e.g. name@example.com",
     "phone": "e.g. +33 6 12 34 56 78",
 }
-LIMITS = {"name": 200, "email": 320, "phone": 40, "notes": 10_000}  # ProfileIn's
+# the lengths the server's ProfileIn allows, read from it (one place)
+LIMITS: dict[str, int] = {
+    name: next(m.max_length for m in field.metadata if getattr(m, "max_length", None))
+    for name, field in ProfileIn.model_fields.items()
+}
 
 
 def problems(values: dict[str, str | None]) -> dict[str, str]:
@@ -48,9 +52,7 @@ def problems(values: dict[str, str | None]) -> dict[str, str]:
                 rule(v)
             except ValueError as e:
                 out[f] = str(e)
-    if not any(values.values()):
-        out["name"] = "a profile needs at least one of name, email, phone, notes"
-    return out
+    return out  # an empty profile: the server's 422 says so (its rule, in one place)
 
 
 class ProfileForm(ModalScreen[Profile | None]):
