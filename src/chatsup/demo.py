@@ -31,6 +31,8 @@ SEED = 7
 ADVISORS = 3
 ADVISOR_FILE = "demo-advisor.json"  # where `chatsup agent --demo` finds the server and token
 YOU_EMAIL = "you@demo.example"  # the advisor a person plays in `chatsup agent`
+SUPERVISOR_ADDRESS = "supervisor@demo.example"  # where `m` mails a transcript (to the outbox)
+TIMEZONE = "Europe/Paris"  # the demo's data is French: its clock and days are too
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,23 @@ def _remove_db(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+def checkpoint(db: Path) -> None:
+    """Fold the write-ahead log back into the database and cut it to nothing,
+    so a stopped demo leaves no WAL file (the seeding writes hundreds of MB)."""
+    import sqlite3
+
+    if not db.exists():
+        return
+    try:
+        conn = sqlite3.connect(db, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error as e:  # the demo stops anyway; the WAL is folded in next time
+        log.warning("could not checkpoint %s: %s", db, e)
+
+
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -107,6 +126,7 @@ def prepare_database(
             seed_demo(store, days=SEED_DAYS, scale=SEED_SCALE, seed=SEED, progress=say)
         finally:
             store.close()
+        checkpoint(part)
         for suffix in ("", "-wal", "-shm"):
             src = part.with_name(part.name + suffix)
             if src.exists():
@@ -233,6 +253,10 @@ class DemoStack:
         self.settings.server.host = "127.0.0.1"
         if self.settings.smtp.host is None:
             self.settings.smtp.outbox = self.data_dir / "outbox"
+        if not self.settings.smtp.supervisor_address:
+            self.settings.smtp.supervisor_address = SUPERVISOR_ADDRESS
+        if self.settings.timezone == "UTC":  # not chosen: the demo's French data
+            self.settings.timezone = TIMEZONE
         self.fresh = fresh
         self.traffic = traffic or Traffic()
         self.log_file = log_file
@@ -303,6 +327,7 @@ class DemoStack:
         if self.server is not None:
             self.server.stop()
             self.server = None
+            checkpoint(self.settings.store.path)
         if self._logs is not None:
             handler, handlers, level = self._logs
             root = logging.getLogger()

@@ -131,9 +131,16 @@ async def test_mail_from_the_console(busy_world: World) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await ready(pilot, app, 3)
         await pilot.press("m")
+        from chatsup.tui.screens.mail_address import MailAddressDialog
+
+        await until(pilot, lambda: isinstance(app.screen, MailAddressDialog))
+        # prefilled with the server's supervisor address (GET /v1/settings)
+        await until(pilot, lambda: app.screen.query_one("#mail-to").value == "boss@example.com")
+        await pilot.press("enter")
         outbox = busy_world.settings.smtp.outbox
         await until(pilot, lambda: outbox.exists() and any(outbox.glob("*.eml")))
         await until(pilot, lambda: any("saved to" in n.message for n in app._notifications))
+        assert not isinstance(app.screen, MailAddressDialog)
 
 
 async def test_contacts_drill_down_and_delete(busy_world: World) -> None:

@@ -169,12 +169,36 @@ async def drilled_then_escape(pilot: Pilot[Any]) -> None:
     await drilled(pilot, escape=True)
 
 
+EXISTING = Path("/tmp/chatsup-snapshots/messages.csv")  # a fixed name: it is drawn
+
+
+async def export_overwrite(pilot: Pilot[Any]) -> None:
+    """`e`, a path that exists, enter: the question before replacing it."""
+    from chatsup.kit.confirm import ConfirmScreen
+    from chatsup.tui.screens.export import ExportScreen
+
+    app: Any = pilot.app
+    EXISTING.parent.mkdir(parents=True, exist_ok=True)
+    EXISTING.write_text("kept\n")
+    await settle(pilot)
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+    box = app.screen.query_one("#ex-path", Input)
+    box.value = str(EXISTING)
+    box.cursor_blink = False
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.pause(0.3)
+    assert EXISTING.read_text() == "kept\n"  # nothing written before the answer
+
+
 SCREENS = {
     "details": open_details,
     "profile": open_profile,
     "help": open_help,
     "drilled": drilled,
     "drilled-escape": drilled_then_escape,
+    "export_overwrite": export_overwrite,
 }
 
 

@@ -23,6 +23,7 @@ from chatsup.domain.models import (
     OfflineMessage,
     Page,
     Profile,
+    ServerSettings,
     Site,
     VisitorDetail,
     VisitorItem,
@@ -59,6 +60,10 @@ class SupervisorClient(BaseClient):
 
     async def health(self) -> Health:
         return await self._get(Health, "/v1/health")
+
+    async def settings(self) -> ServerSettings:
+        """The supervisor address to prefill, whether SMTP is set, the time zone."""
+        return await self._get(ServerSettings, "/v1/settings")
 
     # -- conversations ------------------------------------------------------------
 

@@ -260,10 +260,30 @@ class Callback(Model):
 
 
 class MailResult(Model):
+    """202 of `POST /v1/conversations/{id}/mail`: `to` (SMTP recipient) and,
+    with no SMTP configured, `eml_path` (the written file; `path` is its old name)."""
+
     status: Literal["sent", "saved"]
     to: str
     path: str | None = None
+    eml_path: str | None = None
     message_id: str | None = None
+
+    @property
+    def where(self) -> str:
+        """Where the mail went, in words."""
+        saved = self.eml_path or self.path
+        if self.status == "saved" and saved:
+            return f"saved to {saved} (no SMTP configured; addressed to {self.to})"
+        return f"sent to {self.to}"
+
+
+class ServerSettings(Model):
+    """`GET /v1/settings`: what the console prefills (the mail address) and shows."""
+
+    supervisor_address: str | None = None
+    smtp: bool = False
+    timezone: str | None = None
 
 
 class Health(Model):

@@ -64,6 +64,13 @@ def conversation_status(ended_at: float | None, visitor_messages: int, answers: 
     return "unanswered" if visitor_messages > 0 else "open"
 
 
+def shown_status(status: str, unanswered: bool) -> str:
+    """The one word a list shows for a conversation: an ended chat that no
+    one answered says "unanswered" (what a supervisor acts on), else its
+    status (`conversation_status`)."""
+    return "unanswered" if unanswered and status == "ended" else status
+
+
 def matches_status(
     status: str, ended_at: float | None, visitor_messages: int, answers: int
 ) -> bool:

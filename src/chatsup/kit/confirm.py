@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -32,6 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Yes (y)", id="yes", variant="error" if self.danger else "primary")
                 yield Button("No (n)", id="no")
+        yield Footer()  # the keys of the screen in front, not of the one below
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

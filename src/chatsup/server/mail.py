@@ -149,7 +149,13 @@ async def deliver(msg: EmailMessage, smtp: SmtpSettings) -> MailResult:
     to = str(msg["To"])
     if not smtp.host:
         path = _save(msg, Path(smtp.outbox))
-        return MailResult(status="saved", to=to, path=str(path), message_id=msg["Message-ID"])
+        return MailResult(
+            status="saved",
+            to=to,
+            path=str(path),
+            eml_path=str(path),
+            message_id=msg["Message-ID"],
+        )
     try:
         await aiosmtplib.send(
             msg,

@@ -8,6 +8,7 @@ server, so no screen makes its own HTTP calls.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -31,7 +32,7 @@ from chatsup.client import (
 from chatsup.client.errors import describe
 from chatsup.domain.events import Event
 from chatsup.domain.live_state import conversation_of
-from chatsup.domain.models import Agent, Site
+from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.failure import FailureScreen, failure_of
 from chatsup.kit.help import HelpScreen, live_sections, palette_commands
@@ -42,6 +43,7 @@ from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.calls import CallsTab
 from chatsup.tui.screens.contacts import ContactsTab
 from chatsup.tui.screens.details import DetailsScreen
+from chatsup.tui.screens.mail_address import MailAddressDialog
 from chatsup.tui.screens.messages import MessagesTab
 from chatsup.tui.screens.monitoring import MonitoringTab
 from chatsup.tui.screens.offline import OfflineTab
@@ -122,6 +124,7 @@ class ChatsupApp(App[int]):
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
+        self._ctrl_c_at = -10.0
 
     # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
     @property
@@ -257,11 +260,24 @@ class ChatsupApp(App[int]):
             if isinstance(item, Event):
                 self.on_live_event(item)
             elif isinstance(item, LiveStatus):
+                back = item.state == "live" and bar.state not in ("live", "connecting")
                 bar.state = item.state
                 bar.redraw()
+                for tail in self.tails:
+                    tail.set_status(item)
+                if back:  # the server is back: the visible tab shows it without `r`
+                    self.reload_visible()
             elif isinstance(item, Resync):
                 self.notify("Missed too much while away: reloading", severity="warning")
                 self.messages.table.reload()
+
+    def reload_visible(self) -> None:
+        """Reload what the front tab shows (after the connection came back)."""
+        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        if isinstance(view, ListTab):
+            view.table.reload()
+        elif hasattr(view, "view"):  # Monitoring: its report in front
+            view.view().reload()
 
     def on_live_event(self, event: Event) -> None:
         self.live_events += 1
@@ -284,6 +300,7 @@ class ChatsupApp(App[int]):
 
     def on_open_tail(self, message: OpenTail) -> None:
         screen = TailScreen(message.conversation_id)
+        screen.set_status(self.query_one(TopBar).state)
         self.tails.append(screen)
         self.push_screen(screen)
 
@@ -295,14 +312,19 @@ class ChatsupApp(App[int]):
 
     @work(group="mail")
     async def mail_transcript(self, conversation_id: int) -> None:
-        self.notify(f"Mailing chat #{conversation_id}…")
+        """Ask for the address (prefilled from the server's settings), then say
+        where the mail went."""
         try:
-            res = await self.client.mail_conversation(conversation_id)
-        except Exception as e:
-            self.notify(f"Mail failed: {describe(e)}", severity="error")
-            return
-        where = f"sent to {res.to}" if res.status == "sent" else f"saved to {res.path}"
-        self.notify(f"Transcript of chat #{conversation_id} {where}")
+            settings = await self.client.settings()
+            address, smtp = settings.supervisor_address, settings.smtp
+        except Exception:  # an older server: the address is typed
+            address, smtp = None, False
+
+        def done(res: MailResult | None) -> None:
+            if res is not None:
+                self.notify(f"Transcript of chat #{conversation_id} {res.where}", timeout=10)
+
+        self.push_screen(MailAddressDialog(conversation_id, address, smtp=smtp), done)
 
     @work(group="profile")
     async def edit_profile(
@@ -329,6 +351,15 @@ class ChatsupApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(live_sections(self)))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: twice within two seconds quits (once could be a copy by habit)."""
+        now = time.monotonic()
+        if now - self._ctrl_c_at < 2.0:
+            self.exit(0)
+            return
+        self._ctrl_c_at = now
+        self.notify("Press ctrl+c again to quit (or q on the lists)", title="Quit?", timeout=2)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

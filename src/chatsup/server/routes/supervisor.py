@@ -144,6 +144,21 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
     return json(result.model_dump(), 202)
 
 
+@router.get("/v1/settings", response_model=m.ServerSettings, dependencies=sup)
+async def server_settings(request: Request) -> Response:
+    """What the console prefills: the supervisor address transcripts go to
+    (empty: none configured), whether SMTP is configured (else mails land in
+    the outbox folder as .eml files), and the company time zone."""
+    settings = request.app.state.settings
+    return json(
+        m.ServerSettings(
+            supervisor_address=settings.smtp.supervisor_address or None,
+            smtp=bool(settings.smtp.host),
+            timezone=settings.timezone,
+        ).model_dump()
+    )
+
+
 @router.get("/v1/offline-messages", response_model=m.Page[m.OfflineMessage], dependencies=sup)
 async def offline_messages(request: Request, f: ListFilter = Depends(list_filter)) -> Response:
     """Messages left while no advisor was online. `agent_id` = handled by."""

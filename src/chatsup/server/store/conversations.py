@@ -17,7 +17,7 @@ from chatsup.server.store.paging import (
     page,
 )
 from chatsup.server.store.rules_sql import advisor_sql, status_condition
-from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
+from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN, people_condition
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -82,7 +82,8 @@ def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
 
 def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
     if rx.dialect.fts_query(f.q):
-        return _search(rx, f)
+        people = _people(rx, f.q)
+        return _people_search(rx, f, people) if people else _search(rx, f)
     conds, params = _conditions(f)
     kc, kp = keyset(f, "c.started_at", "c.id")
     limit = min(f.limit, MAX_LIMIT)
@@ -166,6 +167,63 @@ def _search(rx: Rx, f: ListFilter) -> dict[str, Any]:
             (SNIPPET_OPEN, SNIPPET_CLOSE, match, mid),
         )
         items.append(item(row, rx.tz, snip or ""))
+    return {"items": items, "next_cursor": nxt}
+
+
+# A search that names more visitors than this lists the chats of the first ones
+PEOPLE_LIMIT = 200
+
+
+def _people(rx: Rx, q: str | None) -> list[int]:
+    """The visitors `q` names (search.people_condition), at most PEOPLE_LIMIT."""
+    cond, params = people_condition(rx, q, "v.id")
+    if cond is None:
+        return []
+    rows = rx.execute(
+        f"SELECT v.id FROM visitors v WHERE {cond} ORDER BY v.id DESC LIMIT ?",
+        [*params, PEOPLE_LIMIT],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _people_search(rx: Rx, f: ListFilter, people: list[int]) -> dict[str, Any]:
+    """`q` names visitors: their chats and the chats with a matching message,
+    newest first; the snippet is the newest matching message, else the visitor."""
+    match = rx.dialect.fts_query(f.q)
+    assert match is not None
+    conds, params = _conditions(f)
+    marks = ",".join("?" * len(people))
+    conds.append(
+        f"(c.visitor_id IN ({marks}) OR c.id IN (SELECT m.conversation_id FROM messages m"
+        f" WHERE m.id IN ({rx.dialect.fts_ids('messages_fts')})))"
+    )
+    params.extend([*people, match])
+    kc, kp = keyset(f, "c.started_at", "c.id")
+    limit = min(f.limit, MAX_LIMIT)
+    rows = rx.execute(
+        ITEM_SELECT + and_(conds + kc) + " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
+        [*params, *kp, limit + 1],
+    ).fetchall()
+    rows, nxt = page(rows, limit, lambda r: (r["started_at"], r["id"]))
+    hit = rx.dialect.fts_hit("messages_fts")
+    items = []
+    for row in rows:
+        out = item(row, rx.tz)
+        mids = rx.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? ORDER BY id DESC", (row["id"],)
+        ).fetchall()
+        mid = next((m for (m,) in mids if rx.scalar(hit, (match, m))), None)
+        if mid is not None:
+            snip = rx.scalar(
+                rx.dialect.fts_snippet("messages_fts", 12),
+                (SNIPPET_OPEN, SNIPPET_CLOSE, match, mid),
+            )
+        else:
+            v = out["visitor"]
+            who = f"#{v['number']}" + (f" {v['name']}" if v.get("name") else "")
+            snip = f"visitor {SNIPPET_OPEN}{who}{SNIPPET_CLOSE}"
+        out["snippet"] = snip or ""
+        items.append(out)
     return {"items": items, "next_cursor": nxt}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from chatsup.server.store.conversations import ITEM_SELECT, item
 from chatsup.server.store.errors import NotFound
 from chatsup.server.store.paging import MAX_LIMIT, ListFilter, and_, check_status, keyset, page
+from chatsup.server.store.search import people_condition
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
@@ -66,10 +67,10 @@ def list_visitors(rx: Rx, f: ListFilter) -> dict[str, Any]:
     if f.has_profile is not None:
         conds.append("v.has_profile = ?")
         params.append(int(f.has_profile))
-    match = rx.dialect.fts_query(f.q)
-    if match:
-        conds.append(f"v.id IN ({rx.dialect.fts_ids('profiles_fts')})")
-        params.append(match)
+    people, people_params = people_condition(rx, f.q, "v.id")
+    if people:
+        conds.append(people)
+        params.extend(people_params)
     kc, kp = keyset(f, "v.last_seen_at", "v.id")
     limit = min(f.limit, MAX_LIMIT)
     rows = rx.execute(
@@ -109,10 +110,10 @@ def list_contacts(rx: Rx, f: ListFilter) -> dict[str, Any]:
         site_col="v.site_id",
         visitor_col="v.id",
     )
-    match = rx.dialect.fts_query(f.q)
-    if match:
-        conds.append(f"p.visitor_id IN ({rx.dialect.fts_ids('profiles_fts')})")
-        params.append(match)
+    people, people_params = people_condition(rx, f.q, "p.visitor_id")
+    if people:
+        conds.append(people)
+        params.extend(people_params)
     kc, kp = keyset(f, "p.updated_at", "v.id")
     limit = min(f.limit, MAX_LIMIT)
     rows = rx.execute(

@@ -1,7 +1,9 @@
 """Session details of a visitor, over any tab: profile, session (first
 connection, site, advisor, OS, browser, WebRTC), page views, discussions
-with media, location. `enter` a discussion's transcript, `m` mails it, `p`
-edits the profile, `escape` goes back."""
+with media, location. It opens at its top and scrolls with the usual keys
+(up/down, page up/down, home/end) without focusing anything first; `tab`
+reaches the discussions, `enter` opens the selected one's transcript, `m`
+mails it, `p` edits the profile, `escape` goes back."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from chatsup.client.errors import describe
-from chatsup.domain.models import VisitorDetail
+from chatsup.domain.models import ConversationItem, VisitorDetail
+from chatsup.domain.rules import shown_status
 from chatsup.kit import render as r
 from chatsup.tui.context import Context, context_of
 from chatsup.tui.messages import EditProfile, MailTranscript
@@ -38,6 +41,7 @@ class DetailsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="details.back"),
         Binding("enter", "transcript", "Transcript", id="details.transcript"),
+        Binding("tab", "app.focus_next", "Chats", id="details.chats"),
         Binding("m", "mail", "Mail transcript", id="details.mail"),
         Binding("p", "profile", "Edit profile", id="details.profile"),
     ]
@@ -67,8 +71,11 @@ class DetailsScreen(Screen[None]):
     async def on_mount(self) -> None:
         t = self.query_one("#d-chats", DataTable)
         t.add_columns("Started", "Site", "Advisor", "Msgs", "1st resp", "Status", "Last line")
+        scroll = self.query_one("#details", VerticalScroll)
+        scroll.can_focus = True
+        scroll.focus()  # the page scrolls at once; the chats are a tab away
         await self.load()
-        t.focus()
+        scroll.scroll_home(animate=False)
 
     async def load(self) -> None:
         try:
@@ -100,6 +107,7 @@ class DetailsScreen(Screen[None]):
         )
         first = d.sessions[-1] if d.sessions else None
         last = d.sessions[0] if d.sessions else None
+        chat = self._chat(d)
         webrtc = (
             None
             if last is None or last.webrtc is None
@@ -113,7 +121,9 @@ class DetailsScreen(Screen[None]):
                     ("first connection", r.when(v.first_seen_at, tz, today=datetime.now(tz))),
                     ("first site", first.site.name if first else None),
                     ("site", last.site.name if last else None),
-                    ("advisor", last.agent.name if last and last.agent else None),
+                    # who chatted (the chat's advisor: the one holding it), then who was presented
+                    ("advisor", chat.agent.name if chat and chat.agent else None),
+                    ("presented", last.agent.name if last and last.agent else None),
                     ("os", last.os if last else None),
                     ("browser", last.browser if last else None),
                     ("webrtc", webrtc),
@@ -144,7 +154,7 @@ class DetailsScreen(Screen[None]):
                 r.ref(c.agent),
                 Text(str(c.message_count)),
                 r.seconds(c.first_response_s),
-                Text(c.status),
+                Text(shown_status(c.status, c.unanswered)),
                 r.plain(c.last_message.preview if c.last_message else None, 60),
                 key=str(c.id),
             )
@@ -168,6 +178,13 @@ class DetailsScreen(Screen[None]):
             pages.append("  ")
             pages.append_text(r.plain(pv.url, 60, style="dim"))
         self.query_one("#d-pages", Static).update(pages)
+
+    def _chat(self, d: VisitorDetail) -> ConversationItem | None:
+        """The chat the screen was opened for, else the visitor's latest."""
+        for c in d.conversations:
+            if c.id == self.conversation_id:
+                return c
+        return d.conversations[0] if d.conversations else None
 
     def _selected_conversation(self) -> int | None:
         t = self.query_one("#d-chats", DataTable)

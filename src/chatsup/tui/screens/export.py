@@ -1,8 +1,11 @@
 """Export what the current filters select: CSV or JSONL, to a path with a
-sensible default, with progress and the written path at the end."""
+sensible default, with progress and the written path at the end. An
+existing file is replaced only after asking; a path that cannot be written
+is said in words."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -13,11 +16,36 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.widgets import Footer, Input, Label, ProgressBar, Select, Static
 
 from chatsup.client import Filters
 from chatsup.client.errors import describe
+from chatsup.kit.confirm import ConfirmScreen
 from chatsup.tui.context import context_of
+
+
+def path_problem(dest: Path) -> str | None:
+    """Why `dest` cannot be written, in words, or None."""
+    if not str(dest).strip() or dest.name in ("", ".", ".."):
+        return "Type the path of the file to write."
+    if dest.is_dir():
+        return f"{dest} is a folder: add a file name, like {dest / 'export.csv'}"
+    parent = dest.parent
+    if not parent.exists():
+        return f"The folder {parent} does not exist."
+    if not parent.is_dir():
+        return f"{parent} is a file, not a folder."
+    if not os.access(parent, os.W_OK):
+        return f"You may not write in the folder {parent}."
+    if dest.exists() and not os.access(dest, os.W_OK):
+        return f"You may not replace {dest}."
+    return None
+
+
+def os_error_words(e: OSError, dest: Path) -> str:
+    """An OSError during the export, without the temporary file's name."""
+    what = e.strerror or type(e).__name__
+    return f"Could not write {dest}: {what.lower()}."
 
 
 def default_path(kind: str, fmt: str) -> Path:
@@ -52,6 +80,7 @@ class ExportScreen(ModalScreen[Path | None]):
             yield Input(str(default_path(self.kind, "csv")), id="ex-path")
             yield ProgressBar(total=None, show_eta=False, id="ex-progress")
             yield Static(Text("enter: export · escape: close", style="dim"), id="ex-status")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#ex-path", Input).focus()
@@ -76,6 +105,24 @@ class ExportScreen(ModalScreen[Path | None]):
         dest = Path(self.query_one("#ex-path", Input).value).expanduser()
         bar = self.query_one("#ex-progress", ProgressBar)
         status = self.query_one("#ex-status", Static)
+        problem = path_problem(dest)
+        if problem is not None:
+            status.update(Text(problem, style="red"))
+            self.running = False
+            return
+        if dest.exists():
+            replace = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"{dest.name} exists. Replace it?",
+                    f"{dest} will be overwritten with this export.",
+                    danger=True,
+                )
+            )
+            if not replace:
+                status.update(Text("not replaced: change the path · escape: close", style="dim"))
+                self.running = False
+                self.query_one("#ex-path", Input).focus()
+                return
         status.update(Text(f"exporting to {dest}…"))
 
         def progress(n: int) -> None:
@@ -86,6 +133,10 @@ class ExportScreen(ModalScreen[Path | None]):
             size = await context_of(self).client.export(
                 self.kind, fmt, self.filters, dest, progress
             )
+        except OSError as e:
+            status.update(Text(os_error_words(e, dest), style="red"))
+            self.running = False
+            return
         except Exception as e:
             status.update(Text(describe(e), style="red"))
             self.running = False

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 
 from chatsup.client import Filters
 from chatsup.client.errors import describe
+from chatsup.domain import rules
 from chatsup.domain.models import ConversationItem, Page
 from chatsup.domain.rules import CONVERSATION_STATUSES
 from chatsup.kit import render as r
@@ -36,9 +37,13 @@ def matches(item: ConversationItem, f: Filters, tz: Any) -> bool:
         return False
     if isinstance(until, date) and day > until:
         return False
-    if f.status == "unanswered":
-        return item.unanswered
-    return not f.status or f.status == item.status
+    if not f.status:
+        return True
+    # the list's own status rule (rules.matches_status), from the item's facts
+    answers = 0 if item.first_response_s is None else 1
+    visitor_messages = 1 if item.unanswered or answers else 0
+    ended = None if item.ended_at is None else item.ended_at.timestamp()
+    return rules.matches_status(f.status, ended, visitor_messages, answers)
 
 
 def started(c: ConversationItem) -> tuple[datetime, int]:
@@ -77,7 +82,7 @@ class MessagesTab(ListTab):
             if c.snippet
             else r.plain(c.last_message.preview if c.last_message else None, 80)
         )
-        status = "unanswered" if c.unanswered and c.status == "ended" else c.status
+        status = rules.shown_status(c.status, c.unanswered)
         return (
             r.when(c.started_at, self.ctx.tz),
             r.ref(c.site),

@@ -1,5 +1,8 @@
 """The visitor profile form: name, email, phone, notes. `ctrl+s` saves,
-`escape` cancels; the server's 422s show under their fields."""
+`escape` cancels (asking first when something was typed). Every field's
+error shows on the first save: email and phone are checked here with the
+domain's own rules (chatsup.domain.contact), then the server's 422s show
+under their fields. Fits 80×24: one line a field, the body scrolls."""
 
 from __future__ import annotations
 
@@ -8,16 +11,48 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from chatsup.client import Invalid, SupervisorClient
 from chatsup.client.errors import describe
-from chatsup.domain.models import Profile
+from chatsup.domain import contact
+from chatsup.domain.models import Profile, ProfileIn
 from chatsup.domain.text import visible
+from chatsup.kit.confirm import ConfirmScreen
 
 FIELDS = ("name", "email", "phone")
+# examples, not data: said as such and drawn apart (italic, dim) by app.tcss
+PLACEHOLDERS = {
+    "name": "e.g. Marie Dupont",
+    "email": "e.g. name@example.com",
+    "phone": "e.g. +33 6 12 34 56 78",
+}
+# the lengths the server's ProfileIn allows, read from it (one place)
+LIMITS: dict[str, int] = {
+    name: next(m.max_length for m in field.metadata if getattr(m, "max_length", None))
+    for name, field in ProfileIn.model_fields.items()
+}
+
+
+def problems(values: dict[str, str | None]) -> dict[str, str]:
+    """Every field's error at once, by the rules the server applies."""
+    out: dict[str, str] = {}
+    for f, v in values.items():
+        if v and len(v) > LIMITS[f]:
+            out[f] = f"at most {LIMITS[f]} characters"
+    name = values.get("name")
+    if name and any(c in name for c in "\r\n"):
+        out["name"] = "must be one line"
+    for f, rule in (("email", contact.clean_email), ("phone", contact.clean_phone)):
+        v = values.get(f)
+        if v and f not in out:
+            try:
+                rule(v)
+            except ValueError as e:
+                out[f] = str(e)
+    return out  # an empty profile: the server's 422 says so (its rule, in one place)
 
 
 class ProfileForm(ModalScreen[Profile | None]):
@@ -34,27 +69,33 @@ class ProfileForm(ModalScreen[Profile | None]):
         self.visitor_id = visitor_id
         self.number = number
         self.profile = profile or Profile()
+        self.initial: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         who = f"visitor #{self.number}" if self.number else f"visitor {self.visitor_id}"
-        with Vertical(classes="dialog form"):
+        with Vertical(classes="dialog form profile"):
             yield Static(Text(f"Profile of {who}", style="bold"))
-            for f in FIELDS:
-                yield Label(f.capitalize())
-                yield Input(
-                    visible(getattr(self.profile, f) or ""),
-                    id=f"pf-{f}",
-                    placeholder={"email": "name@example.com", "phone": "+33 6 12 34 56 78"}.get(
-                        f, ""
-                    ),
-                )
-                yield Static("", id=f"err-{f}", classes="error")
-            yield Label("Notes")
-            yield TextArea(visible(self.profile.notes or ""), id="pf-notes")
-            yield Static("", id="err-notes", classes="error")
-            yield Static(Text("ctrl+s save · escape cancel", style="dim"))
+            with VerticalScroll(id="pf-body"):
+                for f in FIELDS:
+                    with Horizontal(classes="field"):
+                        yield Label(f.capitalize(), classes="field-label")
+                        yield Input(
+                            visible(getattr(self.profile, f) or ""),
+                            id=f"pf-{f}",
+                            placeholder=PLACEHOLDERS[f],
+                            compact=True,
+                        )
+                    yield Static("", id=f"err-{f}", classes="error")
+                yield Label("Notes", classes="field-label")
+                yield TextArea(visible(self.profile.notes or ""), id="pf-notes", compact=True)
+                yield Static("", id="err-notes", classes="error")
+            yield Static(Text("ctrl+s save · escape cancel", style="dim"), id="pf-hint")
+        yield Footer()
 
     def on_mount(self) -> None:
+        for f in (*FIELDS, "notes"):
+            self.query_one(f"#err-{f}", Static).display = False
+        self.initial = self.values()
         self.query_one("#pf-name", Input).focus()
 
     def values(self) -> dict[str, str | None]:
@@ -64,16 +105,33 @@ class ProfileForm(ModalScreen[Profile | None]):
         out["notes"] = self.query_one("#pf-notes", TextArea).text.strip() or None
         return out
 
-    async def action_save(self) -> None:
+    @property
+    def changed(self) -> bool:
+        return self.values() != self.initial
+
+    def show_errors(self, errors: dict[str, str]) -> None:
         for f in (*FIELDS, "notes"):
-            self.query_one(f"#err-{f}", Static).update("")
+            box = self.query_one(f"#err-{f}", Static)
+            msg = errors.get(f)
+            box.update(Text(f"{f}: {visible(msg)}", style="red") if msg else "")
+            box.display = bool(msg)
+        first = next((f for f in (*FIELDS, "notes") if f in errors), None)
+        if first is not None:
+            self.query_one(f"#pf-{first}").focus()
+
+    async def action_save(self) -> None:
+        values = self.values()
+        found = problems(values)
+        self.show_errors(found)
+        if found:
+            return
         try:
-            saved = await self.client.put_profile(self.visitor_id, **self.values())
+            saved = await self.client.put_profile(self.visitor_id, **values)
         except Invalid as e:
             fields = e.fields or ({e.field: e.message} if e.field else {})
-            for f, msg in fields.items():
-                target = f if f in (*FIELDS, "notes") else "name"
-                self.query_one(f"#err-{target}", Static).update(Text(visible(msg), style="red"))
+            self.show_errors(
+                {(f if f in (*FIELDS, "notes") else "name"): msg for f, msg in fields.items()}
+            )
             if not fields:
                 self.notify(describe(e), severity="error")
             return
@@ -83,4 +141,15 @@ class ProfileForm(ModalScreen[Profile | None]):
         self.dismiss(saved)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Discard the changes to this profile?", "n: keep editing", danger=True),
+            answer,
+        )

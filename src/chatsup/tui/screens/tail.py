@@ -1,23 +1,30 @@
 """Live tail of every chat line across the company, or of one conversation,
-like `tail -f`. Scrolled up, it keeps its place and counts "N new"."""
+like `tail -f`. It opens with what came before (the recent events, or the
+chat so far), then follows; scrolled up, it keeps its place and counts
+"N new". Its title says the connection state."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
+from chatsup.client import LiveStatus
+from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
 from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
 from chatsup.kit import render as r
+from chatsup.kit.live_status import live_label
 from chatsup.tui.context import context_of
 
 MAX_LINES = 5000
 FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per line
+BACKLOG = 300  # events the company-wide tail opens with
 
 
 def chat_line(e: Event, tz: object) -> Text | None:
@@ -49,12 +56,16 @@ class TailScreen(Screen[None]):
         self.conversation_id = conversation_id
         self.unseen = 0
         self.pending: list[Text] = []
+        self.state = "connecting"
+        self.detail = ""
+        # until the backlog is drawn, live events wait here (then the ones it
+        # already holds are dropped)
+        self.held: list[Event] | None = []
+        self.backlog_events = 0  # the newest event id the backlog drew
+        self.backlog_messages: set[int] = set()
 
     def compose(self) -> ComposeResult:
-        what = (
-            f"chat #{self.conversation_id}" if self.conversation_id else "every chat, company-wide"
-        )
-        yield Static(Text(f"Live tail · {what}", style="bold"), id="tail-title")
+        yield Static("", id="tail-title")
         yield RichLog(max_lines=MAX_LINES, wrap=True, markup=False, id="tail-log")
         yield Static("", id="tail-new")
         yield Footer()
@@ -63,13 +74,40 @@ class TailScreen(Screen[None]):
     def log_view(self) -> RichLog:
         return self.query_one(RichLog)
 
+    def heading(self) -> Text:
+        what = (
+            f"chat #{self.conversation_id}" if self.conversation_id else "every chat, company-wide"
+        )
+        t = Text(f"Live tail · {what}  ", style="bold")
+        t.append_text(live_label(self.state))
+        if self.detail and self.state != "live":
+            t.append(f"  {self.detail}", style="dim")
+        return t
+
+    def set_status(self, status: LiveStatus | str) -> None:
+        """The live connection's state, as the header shows it."""
+        if isinstance(status, LiveStatus):
+            self.state, self.detail = status.state, status.detail
+        else:
+            self.state, self.detail = status, ""
+        if self.is_mounted:
+            self.query_one("#tail-title", Static).update(self.heading())
+
     def wants(self, e: Event) -> bool:
         if self.conversation_id is None:
             return True
         return e.conversation_id == self.conversation_id
 
     def add(self, e: Event) -> None:
+        """A live event (while the backlog loads, it waits)."""
         if not self.wants(e):
+            return
+        if self.held is not None:
+            self.held.append(e)
+            return
+        if e.id <= self.backlog_events:
+            return
+        if isinstance(e, MessageCreated) and e.data.message_id in self.backlog_messages:
             return
         line = chat_line(e, context_of(self).tz)
         if line is not None:
@@ -96,9 +134,40 @@ class TailScreen(Screen[None]):
             )
 
     def on_mount(self) -> None:
+        self.query_one("#tail-title", Static).update(self.heading())
         self.log_view.focus()
         self.set_interval(FLUSH_S, self.flush)
         self.set_interval(0.5, self._check_caught_up)
+        self.backfill()
+
+    @work(group="backlog")
+    async def backfill(self) -> None:
+        """What came before: the chat so far, or the recent events company-wide."""
+        ctx = context_of(self)
+        lines: list[Text] = []
+        try:
+            if self.conversation_id is not None:
+                d = await ctx.client.conversation(self.conversation_id)
+                for m in d.messages:
+                    lines.append(r.message_line(m, ctx.tz, visitor=d.conversation.visitor))
+                self.backlog_messages = {m.id for m in d.messages}
+                head = f"── chat #{self.conversation_id} so far: {len(d.messages)} messages"
+            else:
+                latest = await ctx.client.latest_event_id()
+                page = await ctx.client.events(after=max(0, latest - BACKLOG), limit=BACKLOG)
+                for e in page.items:
+                    line = chat_line(e, ctx.tz)
+                    if line is not None:
+                        lines.append(line)
+                self.backlog_events = max((e.id for e in page.items), default=0)
+                head = f"── the last {BACKLOG} events: {len(lines)} chat lines"
+        except Exception as err:
+            lines, head = [], f"── what came before could not be read: {describe(err)}"
+        self.pending[:0] = [Text(head, style="dim"), *lines, Text("── live from here", style="dim")]
+        held, self.held = self.held or [], None
+        for event in held:
+            self.add(event)
+        self.flush()
 
     def _check_caught_up(self) -> None:
         log = self.log_view

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from chatsup.client.errors import describe
 from chatsup.domain.models import ConversationDetail
@@ -32,6 +32,7 @@ class TranscriptScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog wide"):
             yield Static(Text(f"Chat #{self.conversation_id}", style="bold"), id="tr-head")
             yield Static(Text("loading…", style="dim"), id="tr-body")
+        yield Footer()
 
     async def on_mount(self) -> None:
         ctx = context_of(self)
