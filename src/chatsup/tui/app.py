@@ -8,6 +8,7 @@ server, so no screen makes its own HTTP calls.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -33,34 +34,36 @@ from chatsup.domain.events import Event
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Site
 from chatsup.kit import render as r
-from chatsup.kit.failure import FailureScreen, failure_of
-from chatsup.kit.help import HelpScreen, live_sections
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.screens.calls import CallsTab
-from chatsup.tui.screens.contacts import ContactsTab
-from chatsup.tui.screens.details import DetailsScreen
 from chatsup.tui.screens.messages import MessagesTab
-from chatsup.tui.screens.monitoring import MonitoringTab
-from chatsup.tui.screens.offline import OfflineTab
-from chatsup.tui.screens.profile_form import ProfileForm
-from chatsup.tui.screens.tail import TailScreen
-from chatsup.tui.screens.visitors import VisitorsTab
 
 TOKEN_HINT = (
     "Check [console] token in the config or pass --token "
     "(a supervisor token: chatsup token create)."
 )
-TABS: list[tuple[str, str, type[Any]]] = [
-    ("messages", "1 Messages", MessagesTab),
-    ("offline", "2 Offline", OfflineTab),
-    ("calls", "3 Calls", CallsTab),
-    ("visitors", "4 Visitors", VisitorsTab),
-    ("contacts", "5 Contacts", ContactsTab),
-    ("monitoring", "6 Monitoring", MonitoringTab),
+# name, label, the view's class as "module:Class" under chatsup.tui.screens.
+# Only Messages is imported and built for the first frame; every other tab
+# (Monitoring and its charts above all) is imported and mounted when first
+# shown (tests/tui/test_import_hygiene.py keeps it so).
+TABS: list[tuple[str, str, str]] = [
+    ("messages", "1 Messages", "messages:MessagesTab"),
+    ("offline", "2 Offline", "offline:OfflineTab"),
+    ("calls", "3 Calls", "calls:CallsTab"),
+    ("visitors", "4 Visitors", "visitors:VisitorsTab"),
+    ("contacts", "5 Contacts", "contacts:ContactsTab"),
+    ("monitoring", "6 Monitoring", "monitoring:MonitoringTab"),
 ]
+
+
+def tab_class(name: str) -> type[Any]:
+    """The class of tab `name`, imported now if it was not yet."""
+    spec = next(spec for n, _, spec in TABS if n == name)
+    module, cls = spec.split(":")
+    view: type[Any] = getattr(importlib.import_module(f"chatsup.tui.screens.{module}"), cls)
+    return view
 
 
 class TopBar(Static):
@@ -111,14 +114,19 @@ class ChatsupApp(App[int]):
     ]
 
     def __init__(
-        self, url: str, token: str, *, tz: str | None = None, keys: dict[str, str] | None = None
+        self,
+        url: str,
+        token: str | None,
+        *,
+        tz: str | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
-        self.token = token
+        self.token = token or ""  # none configured: the sign-in screen asks for it
         self.tz_name = tz
-        self.ctx = Context(SupervisorClient(self.url, token), r.zone(tz or "UTC"))
+        self.ctx = Context(SupervisorClient(self.url, self.token), r.zone(tz or "UTC"))
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
@@ -157,13 +165,28 @@ class ChatsupApp(App[int]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.url)
         with TabbedContent(id="tabs"):
-            for name, label, cls in TABS:
+            for name, label, _ in TABS:
                 with TabPane(label, id=name):
-                    yield cls(id=f"tab-{name}")
+                    if name == "messages":  # the others: when first shown
+                        yield MessagesTab(id="tab-messages")
         yield Footer()
 
     def tab(self, name: str) -> Any:
+        """Tab `name`'s view (shown at least once: built then)."""
         return self.query_one(f"#tab-{name}")
+
+    def built(self, name: str) -> Any | None:
+        """Tab `name`'s view if it was shown already, else None."""
+        found = self.query(f"#tab-{name}")
+        return found.first() if found else None
+
+    async def build(self, name: str) -> Any:
+        """Tab `name`'s view, imported and mounted now if it was not yet."""
+        view = self.built(name)
+        if view is None:
+            view = tab_class(name)(id=f"tab-{name}")
+            await self.query_one(f"TabPane#{name}").mount(view)
+        return view
 
     @property
     def messages(self) -> MessagesTab:
@@ -172,7 +195,24 @@ class ChatsupApp(App[int]):
     # -- start-up ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.connect()
+        if self.token:
+            self.connect()
+        else:
+            self.sign_in()
+
+    def sign_in(self) -> None:
+        """No token configured: ask for one (chatsup.tui.signin), then connect."""
+        from chatsup.tui.signin import SignInScreen
+
+        async def signed_in(token: str | None) -> None:
+            if not token:
+                return
+            old, self.token = self.ctx.client, token
+            self.ctx.client = SupervisorClient(self.url, token)
+            await old.aclose()
+            self.connect()
+
+        self.push_screen(SignInScreen(self.url), signed_in)
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
@@ -190,10 +230,12 @@ class ChatsupApp(App[int]):
         if health.timezone and not self.tz_name:
             self.tz = r.zone(health.timezone)
         self.query_one(TopBar).tz = self.tz
-        self.activate(self.query_one(TabbedContent).active or "messages")
+        await self.activate(self.query_one(TabbedContent).active or "messages")
         self.run_live(after)
 
     def fail(self, error: BaseException) -> None:
+        from chatsup.kit.failure import FailureScreen, failure_of
+
         self.query_one(TopBar).state = "offline"
         title, detail = failure_of(error, self.url, TOKEN_HINT)
 
@@ -205,32 +247,32 @@ class ChatsupApp(App[int]):
 
     # -- tabs ---------------------------------------------------------------------------
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id and self.sites is not None and (self.agents or self.sites):
-            self.activate(event.pane.id)
+            await self.activate(event.pane.id)
 
-    def activate(self, name: str) -> None:
-        view = self.tab(name)
+    async def activate(self, name: str) -> None:
+        view = await self.build(name)
         if hasattr(view, "activate"):
             view.activate()
 
     def action_tab_action(self, action: str) -> None:
         """Keys that mean the same on every tab, wherever the focus is."""
-        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        view = self.built(self.query_one(TabbedContent).active or "messages")
         method = getattr(view, f"action_{action}", None)
         if method is not None:
             method()
 
-    def action_show_tab(self, name: str) -> None:
+    async def action_show_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
-        self.activate(name)
+        await self.activate(name)
 
-    def on_show_tab(self, message: ShowTab) -> None:
-        self.show_tab(message.name, **message.drill)
+    async def on_show_tab(self, message: ShowTab) -> None:
+        await self.show_tab(message.name, **message.drill)
 
-    def show_tab(self, name: str, **drill: Any) -> None:
+    async def show_tab(self, name: str, **drill: Any) -> None:
         """Go to a tab with filters set from elsewhere (a drill-down)."""
-        self.action_show_tab(name)
+        await self.action_show_tab(name)
         view = self.tab(name)
         if isinstance(view, ListTab):
             view.banner.drill(**drill)
@@ -263,16 +305,20 @@ class ChatsupApp(App[int]):
                 tail.add(event)
             else:
                 self.tails.remove(tail)
-        monitoring = self.tab("monitoring")
+        monitoring: Any = self.built("monitoring")  # not shown yet: nothing to tick
         if hasattr(monitoring, "live_event"):
             monitoring.live_event(event)
 
     # -- actions shared by tabs and screens --------------------------------------------------
 
     def on_open_details(self, message: OpenDetails) -> None:
+        from chatsup.tui.screens.details import DetailsScreen
+
         self.push_screen(DetailsScreen(message.visitor_id, message.conversation_id))
 
     def on_open_tail(self, message: OpenTail) -> None:
+        from chatsup.tui.screens.tail import TailScreen
+
         screen = TailScreen(message.conversation_id)
         self.tails.append(screen)
         self.push_screen(screen)
@@ -309,15 +355,19 @@ class ChatsupApp(App[int]):
                 return
             self.notify(f"Profile of visitor #{d.visitor.number} saved")
             for name in ("visitors", "contacts"):
-                view = self.tab(name)
-                if view.loaded:
+                view = self.built(name)
+                if view is not None and view.loaded:
                     view.table.reload()
             if then is not None:
                 await then(profile)
 
+        from chatsup.tui.screens.profile_form import ProfileForm
+
         self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile), saved)
 
     def action_help(self) -> None:
+        from chatsup.kit.help import HelpScreen, live_sections
+
         self.push_screen(HelpScreen(live_sections(self)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -336,7 +386,7 @@ class ChatsupApp(App[int]):
         yield SystemCommand("Help", "Keys", self.action_help)
         view = self.query_one(TabbedContent).active
         if view and screen is self.screen:
-            tab = self.tab(view)
+            tab = self.built(view)
             if isinstance(tab, ListTab) and tab.EXPORT_KIND:
                 yield SystemCommand(
                     f"Export {tab.EXPORT_KIND}", "CSV or JSONL of the filters", tab.action_export
@@ -349,16 +399,8 @@ class ChatsupApp(App[int]):
 
 
 def run_console(url: str, token: str | None, settings: Any = None) -> int:
-    """`chatsup`: the console on the configured server. Exit code for the shell."""
-    import sys
-
-    if not token:
-        print(
-            "chatsup: no supervisor token: pass --token or set [console] token in the "
-            "config (create one with `chatsup token create --name me`)",
-            file=sys.stderr,
-        )
-        return 2
+    """`chatsup`: the console on the configured server (no token: the sign-in
+    screen asks for one). Exit code for the shell."""
     tz = getattr(settings, "timezone", None) if settings is not None else None
     keys = getattr(getattr(settings, "console", None), "keys", None)
     app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None, keys=keys)
