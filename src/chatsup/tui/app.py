@@ -58,6 +58,9 @@ TABS: list[tuple[str, str, str]] = [
 ]
 
 
+PRELOAD_AFTER_S = 1.5  # the other tabs are built this long after connecting
+
+
 def tab_class(name: str) -> type[Any]:
     """The class of tab `name`, imported now if it was not yet."""
     spec = next(spec for n, _, spec in TABS if n == name)
@@ -130,6 +133,7 @@ class ChatsupApp(App[int]):
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
+        self.building: dict[str, asyncio.Future[None]] = {}
 
     # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
     @property
@@ -182,11 +186,27 @@ class ChatsupApp(App[int]):
 
     async def build(self, name: str) -> Any:
         """Tab `name`'s view, imported and mounted now if it was not yet."""
+        if name in self.building:  # being mounted (preload or a key): its children too
+            await self.building[name]
         view = self.built(name)
         if view is None:
-            view = tab_class(name)(id=f"tab-{name}")
-            await self.query_one(f"TabPane#{name}").mount(view)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.building[name] = done
+            try:
+                view = tab_class(name)(id=f"tab-{name}")
+                await self.query_one(f"TabPane#{name}").mount(view)
+            finally:
+                done.set_result(None)
+                del self.building[name]
         return view
+
+    async def preload(self) -> None:
+        """After the first rows: the other tabs, one at a time, before anyone asks."""
+        for name, _, _ in TABS:
+            if self._exit or self._closing:
+                return
+            await self.build(name)
+            await asyncio.sleep(0.05)  # keys and live rows go first
 
     @property
     def messages(self) -> MessagesTab:
@@ -232,6 +252,7 @@ class ChatsupApp(App[int]):
         self.query_one(TopBar).tz = self.tz
         await self.activate(self.query_one(TabbedContent).active or "messages")
         self.run_live(after)
+        self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
 
     def fail(self, error: BaseException) -> None:
         from chatsup.kit.failure import FailureScreen, failure_of
