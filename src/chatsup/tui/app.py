@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -203,9 +204,14 @@ class ChatsupApp(App[int]):
     async def preload(self) -> None:
         """After the first rows: the other tabs, one at a time, before anyone asks."""
         for name, _, _ in TABS:
+            while len(self.screen_stack) > 1:  # a screen on top: the tabs' wait
+                await asyncio.sleep(0.2)
             if self._exit or self._closing:
                 return
-            await self.build(name)
+            try:
+                await self.build(name)
+            except NoMatches:  # being taken down (quitting)
+                return
             await asyncio.sleep(0.05)  # keys and live rows go first
 
     @property
