@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -31,8 +31,6 @@ from chatsup.client import (
     SupervisorClient,
 )
 from chatsup.client.errors import describe
-from chatsup.domain.events import Event
-from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, Site
 from chatsup.kit import render as r
 from chatsup.kit.live_status import live_label
@@ -40,6 +38,9 @@ from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.messages import MessagesTab
+
+if TYPE_CHECKING:
+    from chatsup.domain.events import Event
 
 TOKEN_HINT = (
     "Check [console] token in the config or pass --token "
@@ -313,16 +314,18 @@ class ChatsupApp(App[int]):
         async for item in self.live.events():
             if self._exit or self._closing:  # quitting: the views are being taken down
                 return
-            if isinstance(item, Event):
-                self.on_live_event(item)
-            elif isinstance(item, LiveStatus):
+            if isinstance(item, LiveStatus):
                 bar.state = item.state
                 bar.redraw()
             elif isinstance(item, Resync):
                 self.notify("Missed too much while away: reloading", severity="warning")
                 self.messages.table.reload()
+            else:  # an Event (its models load with the first one)
+                self.on_live_event(item)
 
     def on_live_event(self, event: Event) -> None:
+        from chatsup.domain.live_state import conversation_of
+
         self.live_events += 1
         item = conversation_of(event)
         if item is not None:
