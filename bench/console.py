@@ -10,7 +10,11 @@
 Apps run headless (Textual's headless driver: the whole render pipeline, no
 terminal writes).
 
-    python -m bench.console [--rounds 5] [--quick]
+    python -m bench.console [--rounds 5] [--quick] [--before SRC] [--launch-only]
+
+`--before SRC` adds, alternating in the same rounds, the console of another
+checkout (its `src` directory, e.g. a `git worktree` of an older commit) on
+the 10k dataset: before/after figures from one run on one (loaded) machine.
 """
 
 from __future__ import annotations
@@ -120,18 +124,23 @@ def child_tail(url: str, token: str, seconds: float) -> None:
 # -- the parent ---------------------------------------------------------------------
 
 
-def run_child(*args: str) -> dict[str, Any]:
+def run_child(*args: str, src: str | None = None) -> dict[str, Any]:
     env = {**os.environ, "BENCH_T0": repr(time.time())}
+    if src:  # another checkout's chatsup first on the path
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     out = subprocess.run([*CHILD, *args], env=env, capture_output=True, text=True, timeout=120)
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
+def launches(
+    rounds: int, pages: int, sizes: list[str], before: str | None = None
+) -> dict[str, Any]:
     dbs = {s: build(s) for s in sizes}
     res: dict[str, Any] = {
         "bare": [],
+        "before": [],
         **{s: [] for s in sizes},
         **{f"{s} pages": [] for s in sizes},
         **{f"{s} rss_mb": [] for s in sizes},
@@ -140,8 +149,13 @@ def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
         urls = {sizes[0]: url0, sizes[-1]: url1}
         for s in sizes:  # warm the server and the OS cache
             run_child("console", urls[s], dbs[s][1], "1")
+        if before:
+            run_child("console", url0, dbs[sizes[0]][1], "1", src=before)
         for _ in range(rounds):
             res["bare"].append(run_child("bare")["first_data_s"])
+            if before:
+                r = run_child("console", url0, dbs[sizes[0]][1], "1", src=before)
+                res["before"].append(r["first_data_s"])
             for s in sizes:
                 r = run_child("console", urls[s], dbs[s][1], str(pages))
                 res[s].append(r["first_data_s"])
@@ -157,12 +171,19 @@ def launches(rounds: int, pages: int, sizes: list[str]) -> dict[str, Any]:
             f"  peak RSS {med[s + ' rss_mb']:.0f} MB"
         )
     big, small = sizes[-1], sizes[0]
+    if before:
+        print(
+            f"  before ({before}) at {small}  {med['before'] * 1e3:8.0f} ms"
+            f"   ×{med['before'] / med['bare']:.2f} bare;  after/before"
+            f" ×{med[small] / med['before']:.2f}"
+        )
     print(
         f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
         f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}"
     )
     print(f"  P7 chatsup/bare: ×{med[small] / med['bare']:.2f} (aim ≤ 3, ≤ 1 s)")
     return {
+        "rounds": {k: v for k, v in res.items() if v},
         "median_s": med,
         "p1_launch_ratio": med[big] / med[small],
         "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
@@ -251,6 +272,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="10k only, 2 rounds, short P8")
+    ap.add_argument("--before", help="src directory of an older checkout to compare (P7)")
+    ap.add_argument("--launch-only", action="store_true", help="P7/P1 only, no P8")
     ap.add_argument("--child", nargs="+")
     args = ap.parse_args(argv)
     if args.child:
@@ -264,8 +287,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
     sizes = ["10k"] if args.quick else ["10k", "1m"]
     summary: dict[str, Any] = {"bench": "P1/P7/P8"}
-    summary["launch"] = launches(2 if args.quick else args.rounds, 5, sizes)
-    summary["p8"] = tail_cpu(5 if args.quick else 15, 200)
+    rounds = 2 if args.quick and args.rounds == 5 else args.rounds
+    summary["launch"] = launches(rounds, 5, sizes, args.before)
+    if not args.launch_only:
+        summary["p8"] = tail_cpu(5 if args.quick else 15, 200)
     print(json.dumps(summary))
     return summary
 

@@ -7,12 +7,18 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatsup.config import Settings, load_settings
+if TYPE_CHECKING:
+    from chatsup.config import Settings
+
+# Each command imports what it needs when it runs: `chatsup --help` loads no
+# console, server or pydantic (tests/tui/test_import_hygiene.py).
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from chatsup.config import load_settings
+
     s = load_settings(getattr(args, "config", None))
     if getattr(args, "db", None):
         s.store.path = Path(args.db)
@@ -185,6 +191,19 @@ def cmd_console(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from chatsup.tui.web import serve
+
+    s = _settings(args)
+    return serve(
+        url=args.url or s.console.url,
+        token=getattr(args, "token", None) or s.console.token,
+        host=args.host,
+        port=args.port,
+        config=getattr(args, "config", None),
+    )
+
+
 def cmd_agent_console(args: argparse.Namespace) -> int:
     from chatsup.agent_console.app import run_agent_console
 
@@ -292,6 +311,17 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=7)
     db(sp)
     sp.set_defaults(func=cmd_seed)
+
+    sp = sub.add_parser(
+        "web",
+        help="the console in a browser (each browser session signs in unless "
+        "[console] token is set)",
+    )
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    sp.add_argument("--port", type=int, default=8766)
+    sp.add_argument("--url", default=argparse.SUPPRESS, help="chatsup server URL")
+    sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_web)
 
     sp = sub.add_parser("demo", help="seed, serve, simulate traffic and open the console")
     sp.add_argument("--fresh", action="store_true", help="start from a new demo database")

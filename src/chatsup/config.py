@@ -123,6 +123,9 @@ class GeoSettings(BaseModel):
 
 class ConsoleSettings(BaseModel):
     url: str = "http://127.0.0.1:8765"
+    # None (or ""): the console's sign-in screen asks for one. Also from the
+    # environment (CHATSUP_CONSOLE__TOKEN): how `chatsup web` hands it to
+    # each browser session without putting it on a command line.
     token: str | None = None
     agent_token: str | None = None  # `chatsup agent` (the advisor's console)
     # [console.keys]: binding id → keys (comma-separated), e.g. quit = "ctrl+q"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chatsup.client.base import BaseClient, list_params, without_none
 from chatsup.client.filters import Filters
-from chatsup.domain.events import AnyEvent, Event
+
+if TYPE_CHECKING:  # the event models load when first needed, not at a console's start
+    from chatsup.domain.events import Event
 from chatsup.domain.models import (
     Agent,
     CallPage,
@@ -190,6 +192,8 @@ class SupervisorClient(BaseClient):
     async def events(self, after: int = 0, limit: int = 100) -> Page[Event]:
         """The event log after id `after`, oldest first, each event typed
         (`GenericEvent` for a type this client does not know)."""
+        from chatsup.domain.events import AnyEvent
+
         page: Page[Event] = await self._get(
             Page[AnyEvent],  # type: ignore[arg-type]
             "/v1/events",

@@ -16,7 +16,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -30,7 +30,9 @@ from websockets.exceptions import (
 )
 
 from chatsup.client.errors import Unauthorized
-from chatsup.domain.events import Event, parse_event
+
+if TYPE_CHECKING:  # the event models load with the first event (a console's start)
+    from chatsup.domain.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class Resync:
     latest_id: int | None = None
 
 
-LiveItem = Event | Resync | LiveStatus
+LiveItem: TypeAlias = "Event | Resync | LiveStatus"
 
 
 def ws_url(base_url: str, path: str = "/v1/live", **params: object) -> str:
@@ -166,6 +168,8 @@ class ReconnectingSocket:
     def _event(self, msg: dict[str, Any]) -> Event | None:
         """An event frame as its typed event (`GenericEvent` for a type this
         client does not know); None (logged) when it is no event at all."""
+        from chatsup.domain.events import parse_event
+
         try:
             return parse_event(msg)
         except ValidationError as e:

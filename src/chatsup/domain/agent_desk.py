@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
-from chatsup.domain.events import Event, MessageCreated
 from chatsup.domain.models import (
     ConversationItem,
     Message,
@@ -16,6 +17,9 @@ from chatsup.domain.models import (
     SessionInfo,
     VisitorItem,
 )
+
+if TYPE_CHECKING:  # the event models load when an event first comes (console start)
+    from chatsup.domain.events import Event
 
 
 class DeskConversation(Model):
@@ -30,6 +34,8 @@ class DeskConversation(Model):
 
 def message_of(event: Event) -> Message | None:
     """The message a `message.created` event carries, or None."""
+    from chatsup.domain.events import MessageCreated
+
     if not isinstance(event, MessageCreated):
         return None
     d = event.data

@@ -8,17 +8,19 @@ server, so no screen makes its own HTTP calls.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -30,39 +32,44 @@ from chatsup.client import (
     SupervisorClient,
 )
 from chatsup.client.errors import describe
-from chatsup.domain.events import Event
-from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
-from chatsup.kit.failure import FailureScreen, failure_of
-from chatsup.kit.help import HelpScreen, live_sections, palette_commands
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
-from chatsup.tui.screens.calls import CallsTab
-from chatsup.tui.screens.contacts import ContactsTab
-from chatsup.tui.screens.details import DetailsScreen
-from chatsup.tui.screens.mail_address import MailAddressDialog
 from chatsup.tui.screens.messages import MessagesTab
-from chatsup.tui.screens.monitoring import MonitoringTab
-from chatsup.tui.screens.offline import OfflineTab
-from chatsup.tui.screens.profile_form import ProfileForm
-from chatsup.tui.screens.tail import TailScreen
-from chatsup.tui.screens.visitors import VisitorsTab
+
+if TYPE_CHECKING:
+    from chatsup.domain.events import Event
 
 TOKEN_HINT = (
     "Check [console] token in the config or pass --token "
     "(a supervisor token: chatsup token create)."
 )
-TABS: list[tuple[str, str, type[Any]]] = [
-    ("messages", "1 Messages", MessagesTab),
-    ("offline", "2 Offline", OfflineTab),
-    ("calls", "3 Calls", CallsTab),
-    ("visitors", "4 Visitors", VisitorsTab),
-    ("contacts", "5 Contacts", ContactsTab),
-    ("monitoring", "6 Monitoring", MonitoringTab),
+# name, label, the view's class as "module:Class" under chatsup.tui.screens.
+# Only Messages is imported and built for the first frame; every other tab
+# (Monitoring and its charts above all) is imported and mounted when first
+# shown (tests/tui/test_import_hygiene.py keeps it so).
+TABS: list[tuple[str, str, str]] = [
+    ("messages", "1 Messages", "messages:MessagesTab"),
+    ("offline", "2 Offline", "offline:OfflineTab"),
+    ("calls", "3 Calls", "calls:CallsTab"),
+    ("visitors", "4 Visitors", "visitors:VisitorsTab"),
+    ("contacts", "5 Contacts", "contacts:ContactsTab"),
+    ("monitoring", "6 Monitoring", "monitoring:MonitoringTab"),
 ]
+
+
+PRELOAD_AFTER_S = 1.5  # the other tabs are built this long after connecting
+
+
+def tab_class(name: str) -> type[Any]:
+    """The class of tab `name`, imported now if it was not yet."""
+    spec = next(spec for n, _, spec in TABS if n == name)
+    module, cls = spec.split(":")
+    view: type[Any] = getattr(importlib.import_module(f"chatsup.tui.screens.{module}"), cls)
+    return view
 
 
 class TopBar(Static):
@@ -113,18 +120,24 @@ class ChatsupApp(App[int]):
     ]
 
     def __init__(
-        self, url: str, token: str, *, tz: str | None = None, keys: dict[str, str] | None = None
+        self,
+        url: str,
+        token: str | None,
+        *,
+        tz: str | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.set_keymap(keys or {})  # [console.keys]: binding id → keys
         self.url = url.rstrip("/")
-        self.token = token
+        self.token = token or ""  # none configured: the sign-in screen asks for it
         self.tz_name = tz
-        self.ctx = Context(SupervisorClient(self.url, token), r.zone(tz or "UTC"))
+        self.ctx = Context(SupervisorClient(self.url, self.token), r.zone(tz or "UTC"))
         self.live: LiveClient | None = None
         self.tails: list[Any] = []
         self.live_events = 0
         self._ctrl_c_at = -10.0
+        self.building: dict[str, asyncio.Future[None]] = {}
 
     # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
     @property
@@ -160,13 +173,49 @@ class ChatsupApp(App[int]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.url)
         with TabbedContent(id="tabs"):
-            for name, label, cls in TABS:
+            for name, label, _ in TABS:
                 with TabPane(label, id=name):
-                    yield cls(id=f"tab-{name}")
+                    if name == "messages":  # the others: when first shown
+                        yield MessagesTab(id="tab-messages")
         yield Footer()
 
     def tab(self, name: str) -> Any:
+        """Tab `name`'s view (shown at least once: built then)."""
         return self.query_one(f"#tab-{name}")
+
+    def built(self, name: str) -> Any | None:
+        """Tab `name`'s view if it was shown already, else None."""
+        found = self.query(f"#tab-{name}")
+        return found.first() if found else None
+
+    async def build(self, name: str) -> Any:
+        """Tab `name`'s view, imported and mounted now if it was not yet."""
+        if name in self.building:  # being mounted (preload or a key): its children too
+            await self.building[name]
+        view = self.built(name)
+        if view is None:
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.building[name] = done
+            try:
+                view = tab_class(name)(id=f"tab-{name}")
+                await self.query_one(f"TabPane#{name}").mount(view)
+            finally:
+                done.set_result(None)
+                del self.building[name]
+        return view
+
+    async def preload(self) -> None:
+        """After the first rows: the other tabs, one at a time, before anyone asks."""
+        for name, _, _ in TABS:
+            while len(self.screen_stack) > 1:  # a screen on top: the tabs' wait
+                await asyncio.sleep(0.2)
+            if self._exit or self._closing:
+                return
+            try:
+                await self.build(name)
+            except NoMatches:  # being taken down (quitting)
+                return
+            await asyncio.sleep(0.05)  # keys and live rows go first
 
     @property
     def messages(self) -> MessagesTab:
@@ -175,7 +224,24 @@ class ChatsupApp(App[int]):
     # -- start-up ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.connect()
+        if self.token:
+            self.connect()
+        else:
+            self.sign_in()
+
+    def sign_in(self) -> None:
+        """No token configured: ask for one (chatsup.tui.signin), then connect."""
+        from chatsup.tui.signin import SignInScreen
+
+        async def signed_in(token: str | None) -> None:
+            if not token:
+                return
+            old, self.token = self.ctx.client, token
+            self.ctx.client = SupervisorClient(self.url, token)
+            await old.aclose()
+            self.connect()
+
+        self.push_screen(SignInScreen(self.url), signed_in)
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
@@ -193,10 +259,13 @@ class ChatsupApp(App[int]):
         if health.timezone and not self.tz_name:
             self.tz = r.zone(health.timezone)
         self.query_one(TopBar).tz = self.tz
-        self.activate(self.query_one(TabbedContent).active or "messages")
+        await self.activate(self.query_one(TabbedContent).active or "messages")
         self.run_live(after)
+        self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
 
     def fail(self, error: BaseException) -> None:
+        from chatsup.kit.failure import FailureScreen, failure_of
+
         self.query_one(TopBar).state = "offline"
         title, detail = failure_of(error, self.url, TOKEN_HINT)
 
@@ -208,12 +277,12 @@ class ChatsupApp(App[int]):
 
     # -- tabs ---------------------------------------------------------------------------
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id and self.sites is not None and (self.agents or self.sites):
-            self.activate(event.pane.id)
+            await self.activate(event.pane.id)
 
-    def activate(self, name: str) -> None:
-        view = self.tab(name)
+    async def activate(self, name: str) -> None:
+        view = await self.build(name)
         if hasattr(view, "activate"):
             view.activate()
 
@@ -223,27 +292,27 @@ class ChatsupApp(App[int]):
             tabs = self.query(TabbedContent)
             if not tabs:
                 return False
-            view = self.tab(tabs.first().active or "messages")
-            return bool(view.check_action(str(parameters[0]), ()))
+            view = self.built(tabs.first().active or "messages")
+            return view is not None and bool(view.check_action(str(parameters[0]), ()))
         return True
 
     def action_tab_action(self, action: str) -> None:
         """Keys that mean the same on every tab, wherever the focus is."""
-        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        view = self.built(self.query_one(TabbedContent).active or "messages")
         method = getattr(view, f"action_{action}", None)
         if method is not None:
             method()
 
-    def action_show_tab(self, name: str) -> None:
+    async def action_show_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
-        self.activate(name)
+        await self.activate(name)
 
-    def on_show_tab(self, message: ShowTab) -> None:
-        self.show_tab(message.name, **message.drill)
+    async def on_show_tab(self, message: ShowTab) -> None:
+        await self.show_tab(message.name, **message.drill)
 
-    def show_tab(self, name: str, **drill: Any) -> None:
+    async def show_tab(self, name: str, **drill: Any) -> None:
         """Go to a tab with filters set from elsewhere (a drill-down)."""
-        self.action_show_tab(name)
+        await self.action_show_tab(name)
         view = self.tab(name)
         if isinstance(view, ListTab):
             view.banner.drill(**drill)
@@ -257,9 +326,7 @@ class ChatsupApp(App[int]):
         async for item in self.live.events():
             if self._exit or self._closing:  # quitting: the views are being taken down
                 return
-            if isinstance(item, Event):
-                self.on_live_event(item)
-            elif isinstance(item, LiveStatus):
+            if isinstance(item, LiveStatus):
                 back = item.state == "live" and bar.state not in ("live", "connecting")
                 bar.state = item.state
                 bar.redraw()
@@ -270,16 +337,20 @@ class ChatsupApp(App[int]):
             elif isinstance(item, Resync):
                 self.notify("Missed too much while away: reloading", severity="warning")
                 self.messages.table.reload()
+            else:  # an Event (its models load with the first one)
+                self.on_live_event(item)
 
     def reload_visible(self) -> None:
         """Reload what the front tab shows (after the connection came back)."""
-        view = self.tab(self.query_one(TabbedContent).active or "messages")
+        view = self.built(self.query_one(TabbedContent).active or "messages")
         if isinstance(view, ListTab):
             view.table.reload()
-        elif hasattr(view, "view"):  # Monitoring: its report in front
+        elif view is not None and hasattr(view, "view"):  # Monitoring: its report in front
             view.view().reload()
 
     def on_live_event(self, event: Event) -> None:
+        from chatsup.domain.live_state import conversation_of
+
         self.live_events += 1
         item = conversation_of(event)
         if item is not None:
@@ -289,16 +360,20 @@ class ChatsupApp(App[int]):
                 tail.add(event)
             else:
                 self.tails.remove(tail)
-        monitoring = self.tab("monitoring")
+        monitoring: Any = self.built("monitoring")  # not shown yet: nothing to tick
         if hasattr(monitoring, "live_event"):
             monitoring.live_event(event)
 
     # -- actions shared by tabs and screens --------------------------------------------------
 
     def on_open_details(self, message: OpenDetails) -> None:
+        from chatsup.tui.screens.details import DetailsScreen
+
         self.push_screen(DetailsScreen(message.visitor_id, message.conversation_id))
 
     def on_open_tail(self, message: OpenTail) -> None:
+        from chatsup.tui.screens.tail import TailScreen
+
         screen = TailScreen(message.conversation_id)
         screen.set_status(self.query_one(TopBar).state)
         self.tails.append(screen)
@@ -324,6 +399,8 @@ class ChatsupApp(App[int]):
             if res is not None:
                 self.notify(f"Transcript of chat #{conversation_id} {res.where}", timeout=10)
 
+        from chatsup.tui.screens.mail_address import MailAddressDialog
+
         self.push_screen(MailAddressDialog(conversation_id, address, smtp=smtp), done)
 
     @work(group="profile")
@@ -341,15 +418,19 @@ class ChatsupApp(App[int]):
                 return
             self.notify(f"Profile of visitor #{d.visitor.number} saved")
             for name in ("visitors", "contacts"):
-                view = self.tab(name)
-                if view.loaded:
+                view = self.built(name)
+                if view is not None and view.loaded:
                     view.table.reload()
             if then is not None:
                 await then(profile)
 
+        from chatsup.tui.screens.profile_form import ProfileForm
+
         self.push_screen(ProfileForm(self.client, visitor_id, d.visitor.number, d.profile), saved)
 
     def action_help(self) -> None:
+        from chatsup.kit.help import HelpScreen, live_sections
+
         self.push_screen(HelpScreen(live_sections(self)))
 
     def action_help_quit(self) -> None:
@@ -377,7 +458,11 @@ class ChatsupApp(App[int]):
         yield SystemCommand("Help", "Keys", self.action_help)
         view = self.query_one(TabbedContent).active
         if view and screen is self.screen:
-            yield from palette_commands(self.tab(view))
+            tab = self.built(view)
+            if tab is not None:
+                from chatsup.kit.help import palette_commands
+
+                yield from palette_commands(tab)
 
     async def on_unmount(self) -> None:
         if self.live is not None:
@@ -386,16 +471,8 @@ class ChatsupApp(App[int]):
 
 
 def run_console(url: str, token: str | None, settings: Any = None) -> int:
-    """`chatsup`: the console on the configured server. Exit code for the shell."""
-    import sys
-
-    if not token:
-        print(
-            "chatsup: no supervisor token: pass --token or set [console] token in the "
-            "config (create one with `chatsup token create --name me`)",
-            file=sys.stderr,
-        )
-        return 2
+    """`chatsup`: the console on the configured server (no token: the sign-in
+    screen asks for one). Exit code for the shell."""
     tz = getattr(settings, "timezone", None) if settings is not None else None
     keys = getattr(getattr(settings, "console", None), "keys", None)
     app = ChatsupApp(url, token, tz=tz if tz and tz != "UTC" else None, keys=keys)
