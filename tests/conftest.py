@@ -11,9 +11,20 @@ import pytest
 from tests import pg
 from tests.harness import World, free_port
 
-# The contract suites: every test of these modules that uses `world` runs on
-# SQLite and on PostgreSQL (shared/design/SCALE-OUT.md §5). Others: SQLite.
-BOTH_ENGINES = ("test_api_", "test_live.py", "test_reports.py", "test_report_cache.py")
+# The contract suites: every test of these modules that uses `world` (or
+# `store_backend`) runs on SQLite and on PostgreSQL (shared/design/SCALE-OUT.md
+# §5). Others: SQLite.
+BOTH_ENGINES = (
+    "test_api_",
+    "test_live.py",
+    "test_reports.py",
+    "test_report_cache.py",
+    "test_media.py",
+    "test_presence_stats.py",
+    "test_multi_filters.py",
+    "test_supervisor_chat.py",
+    "test_idle_end.py",
+)
 
 # Every event the store emits must match its model in chatsup.domain.events
 # byte for byte, or its write fails (servers started as child processes too).

@@ -27,8 +27,10 @@ async def next_of(ws: ClientConnection, type_: str, timeout: float) -> dict[str,
             return dict(frame)
 
 
-async def test_idle_conversations_end_and_the_widget_hears_it(tmp_path: Path) -> None:
-    world = World(tmp_path, server={"idle_end_s": IDLE_S})
+async def test_idle_conversations_end_and_the_widget_hears_it(
+    tmp_path: Path, store_backend: str | None
+) -> None:
+    world = World(tmp_path, store_url=store_backend, server={"idle_end_s": IDLE_S})
     try:
         store = world.server.app.state.store
         # a chat whose last message is a minute old, and one just written

@@ -94,9 +94,15 @@ async def test_visitor_and_agent_sockets(world: World) -> None:
         vurl = f"{world.server.ws_url}/v1/widget/ws?token={s['token']}"
         aurl = f"{world.server.ws_url}/v1/agent/ws?token={world.agent_token}"
         async with connect(aurl) as agent, connect(vurl) as visitor:
-            await asyncio.sleep(0.1)
+            # the socket's presence write is queued as it opens: wait for it
+            # (a loaded machine, or PostgreSQL, takes more than a moment)
             with world.sup() as c:
-                pres = {a["name"]: a["presence"] for a in c.get("/v1/agents").json()["items"]}
+                for _ in range(100):
+                    items = c.get("/v1/agents").json()["items"]
+                    pres = {a["name"]: a["presence"] for a in items}
+                    if pres["Alice"] == "online":
+                        break
+                    await asyncio.sleep(0.05)
                 assert pres["Alice"] == "online"
             await visitor.send(json.dumps({"type": "message", "body": "hello", "client_id": "c1"}))
             ack = json.loads(await asyncio.wait_for(visitor.recv(), 5))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from typing import Any
 
 import httpx
@@ -74,12 +73,11 @@ def _traffic(world: World) -> None:
             if final:
                 assert ag.patch(f"/v1/calls/{r.json()['id']}", json={"state": final}).is_success
     # one offline message read, one handled by Bob (no API sets these yet)
-    with sqlite3.connect(world.settings.store.path) as db:
-        db.execute("UPDATE offline_messages SET status = 'read' WHERE id = 1")
-        db.execute(
-            "UPDATE offline_messages SET status = 'handled', handled_by = ? WHERE id = 2",
-            (world.agent2_id,),
-        )
+    world.query("UPDATE offline_messages SET status = 'read' WHERE id = 1")
+    world.query(
+        "UPDATE offline_messages SET status = 'handled', handled_by = ? WHERE id = 2",
+        (world.agent2_id,),
+    )
 
 
 def _ids(c: httpx.Client, path: str, **params: Any) -> list[int]:

@@ -9,6 +9,7 @@ import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -360,3 +361,42 @@ def test_a_retry_in_the_same_batch_answers_the_event_id(two: tuple[Store, Store]
     for first, again in zip(results[::2], results[1::2], strict=True):
         assert again["duplicate"] and again["message_id"] == first["message_id"]
         assert again["event_id"] == first["event_id"] is not None
+
+
+def touch_then_wait(tx: Any, at: float, touched: threading.Event) -> None:
+    """A write into the past (a report touch), then takes its time."""
+    import time
+
+    tx.touch("messages", at)
+    touched.set()
+    time.sleep(1.0)
+
+
+def test_a_rollup_saved_while_another_writer_touches_its_bucket_is_not_kept(
+    two: tuple[Store, Store],
+) -> None:
+    """A figure computed before a write into its bucket, saved while that
+    write (another process) has not committed: the save waits for the
+    write's commit and sees its touch, so the stale figure is not kept (the
+    write's DELETE of rollups ran before the save could insert it)."""
+    import time
+
+    from chatsup.server.store import rollups
+
+    a, b = two
+    at = time.time() - 3600
+    mark = b.read_sync(rollups_mark)
+    figure = rollups.Rollup("k", at - 100, at + 100, ("messages",), {"n": 1}, mark)
+    touched = threading.Event()
+    slow = a.submit(touch_then_wait, at, touched)
+    assert touched.wait(timeout=30)
+    kept = b.write_sync(rollups.save, [figure])
+    slow.result(timeout=10)
+    assert kept == 0
+    assert b.read_sync(rollups.count) == 0
+
+
+def rollups_mark(rx: Any) -> int:
+    from chatsup.server.store.touches import touch_mark
+
+    return touch_mark(rx)

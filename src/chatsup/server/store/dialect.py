@@ -27,6 +27,7 @@ class Dialect(Protocol):
     def count_if(self, condition: str) -> str: ...
     def no_index(self, col: str) -> str: ...
     def true(self) -> str: ...
+    def join_texts(self, col: str) -> str: ...
 
     # -- planner hints ----------------------------------------------------
     def indexed_by(self, table: str, index: str) -> str: ...
@@ -48,6 +49,7 @@ class Dialect(Protocol):
 
     # -- write races ------------------------------------------------------
     def lock(self, tx: Rx, table: str, row_id: int) -> None: ...
+    def lock_commit_order(self, tx: Rx) -> None: ...
 
 
 class SqliteDialect:
@@ -74,6 +76,10 @@ class SqliteDialect:
     def true(self) -> str:
         """A condition that always holds."""
         return "1"
+
+    def join_texts(self, col: str) -> str:
+        """The column's texts over the rows, joined by commas (NULL over none)."""
+        return f"group_concat({col})"
 
     def indexed_by(self, table: str, index: str) -> str:
         return f"{table} INDEXED BY {index}"
@@ -119,6 +125,10 @@ class SqliteDialect:
     def lock(self, tx: Rx, table: str, row_id: int) -> None:
         """Nothing: SQLite has one writer, whose transaction holds the
         whole database."""
+
+    def lock_commit_order(self, tx: Rx) -> None:
+        """Nothing: SQLite's one writer sees every committed write, and no
+        other write runs until its transaction ends."""
 
 
 # The text searched in profiles and offline messages (their tsvector's source).
@@ -180,6 +190,9 @@ class PgDialect:
     def true(self) -> str:
         return "TRUE"
 
+    def join_texts(self, col: str) -> str:
+        return f"string_agg({col}, ',')"
+
     def indexed_by(self, table: str, index: str) -> str:
         return table
 
@@ -235,3 +248,13 @@ class PgDialect:
         if table not in _LOCKABLE:
             raise ValueError(f"no row lock for {table!r}")
         tx.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
+
+    def lock_commit_order(self, tx: Rx) -> None:
+        """Take the counter row that orders commits (stream_head: a write
+        that records a report touch locks it from the touch until its
+        commit, schema_pg.py) until this transaction ends. After it, every
+        touch committed so far is visible (READ COMMITTED: each statement
+        reads what has committed before it starts), and a touch not yet
+        made runs after this transaction commits, so the rollups it must
+        delete are there to delete (store/rollups.py `save`)."""
+        tx.execute("SELECT 1 FROM stream_head FOR UPDATE")

@@ -46,8 +46,7 @@ def load(rx: Rx, kind: str, start: float, end: float) -> dict[tuple[float, float
     """The kept figures of `kind` for buckets within [start, end]: read as
     one JSON array (thousands of hour buckets: one parse, not one a row)."""
     packed = rx.scalar(
-        # PostgreSQL: string_agg(vals, ',')
-        "SELECT '[' || group_concat(vals) || ']' FROM report_rollups"
+        f"SELECT '[' || {rx.dialect.join_texts('vals')} || ']' FROM report_rollups"
         " WHERE kind = ? AND start_at >= ? AND end_at <= ?",
         (kind, start, end),
     )
@@ -64,7 +63,13 @@ def load_one(rx: Rx, kind: str, start: float, end: float) -> Any | None:
 
 def save(tx: Tx, rollups: list[Rollup]) -> int:
     """Keep the figures no write touched since they were computed; answers
-    how many were kept."""
+    how many were kept. The re-check runs under the commit-order lock
+    (nothing on SQLite): a write in another process that touched a bucket
+    and has not committed yet either commits before the re-check reads
+    the touches, or deletes its buckets' rollups after this one commits."""
+    if not rollups:
+        return 0
+    tx.dialect.lock_commit_order(tx)
     seen: dict[tuple[str, int], Touched] = {}
     kept = 0
     for r in rollups:
