@@ -34,7 +34,7 @@ async def test_note_write_and_transfer_from_the_transcript(busy_world: World) ->
         app.push_screen(TranscriptScreen(cid))
         await until(pilot, lambda: "answer" in screen_text(app))
         footer = screen_text(app).splitlines()[-1]
-        assert "Note to advisor" in footer and "Transfer" in footer
+        assert "n Note" in footer and "w Write" in footer and "x Transfer" in footer
 
         # n: a note, internal, drawn as a note
         await pilot.press("n")

@@ -30,8 +30,8 @@ PRESENCE_STYLE = {"online": "green", "away": "yellow", "offline": "dim"}
 def live_bindings(prefix: str) -> list[BindingType]:
     """The keys of a supervisor in a live chat, ids under `prefix`."""
     return [
-        Binding("n", "note", "Note to advisor", id=f"{prefix}.note"),
-        Binding("w", "write", "Write to visitor", id=f"{prefix}.write"),
+        Binding("n", "note", "Note", id=f"{prefix}.note"),
+        Binding("w", "write", "Write", id=f"{prefix}.write"),
         Binding("x", "transfer", "Transfer", id=f"{prefix}.transfer"),
     ]
 

@@ -24,8 +24,8 @@ from chatsup.tui.screens.live_actions import LiveActions, live_bindings
 class TranscriptScreen(LiveActions, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Back", id="transcript.dismiss"),
-        Binding("m", "mail", "Mail transcript", id="transcript.mail"),
-        Binding("T", "tail", "Follow live", id="transcript.tail"),
+        Binding("m", "mail", "Mail", id="transcript.mail"),
+        Binding("T", "tail", "Tail", id="transcript.tail"),
         *live_bindings("transcript"),
     ]
 
