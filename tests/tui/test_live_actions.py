@@ -101,3 +101,42 @@ async def test_tail_of_one_chat_whispers_and_watching_sends_nothing(busy_world: 
         await pilot.press("enter")
         await until(pilot, lambda: "note from supervisor: psst" in log_text())
         assert log_text().count("psst") == 1
+
+
+async def test_details_list_media_and_s_saves_the_upload(
+    world: World, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from chatsup.tui.screens.details import DetailsScreen
+    from chatsup.tui.screens.save_media import SaveMediaDialog
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    data = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" + bytes(range(256))
+    v, s = world.visitor()
+    with v:
+        up = v.post(
+            "/v1/widget/media", files={"file": ("../in\u202evoice.pdf", data, "x/y")}
+        ).json()
+        v.post("/v1/widget/messages", json={"body": "see file", "media_id": up["media_id"]})
+    app = ChatsupApp(world.url, world.sup_token)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 1)
+        app.push_screen(DetailsScreen(s["visitor_id"]))
+        await until(pilot, lambda: "Media (1)" in screen_text(app), 15)
+        shown = screen_text(app)
+        assert up["name"] in shown and "application/pdf" in shown and f"{len(data):,}" in shown
+        assert "endobj" not in shown  # never its bytes
+        dest = tmp_path / up["name"]
+        dest.write_bytes(b"old")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SaveMediaDialog))
+        assert app.screen.query_one("#sm-path").value == str(dest)  # the default
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # it exists: asked
+        await pilot.press("n")
+        await until(pilot, lambda: "not replaced" in screen_text(app))
+        assert dest.read_bytes() == b"old"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "saved:" in screen_text(app))
+        assert dest.read_bytes() == data
