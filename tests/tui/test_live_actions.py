@@ -140,3 +140,27 @@ async def test_details_list_media_and_s_saves_the_upload(
         await pilot.press("y")
         await until(pilot, lambda: "saved:" in screen_text(app))
         assert dest.read_bytes() == data
+
+
+async def test_messages_export_per_conversation(busy_world: World, tmp_path: Any) -> None:
+    import csv
+
+    from textual.widgets import Select
+
+    from chatsup.tui.screens.export import ExportScreen
+
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        shown = screen_text(app)  # at 80x24 the whole form shows: rows, path, status
+        assert "one per message" in shown and "Path" in shown and "enter: export" in shown
+        app.screen.query_one("#ex-per", Select).value = "conversation"
+        dest = tmp_path / "chats.csv"
+        app.screen.query_one("#ex-path").value = str(dest)
+        await pilot.press("enter")
+        await until(pilot, lambda: dest.exists(), 15)
+    rows = list(csv.DictReader(dest.read_text().splitlines()))
+    assert len(rows) == 3  # one per chat (the chats hold 3 + 2 + 2 messages)
+    assert {"first_response_s", "messages"} <= set(rows[0])
