@@ -92,6 +92,8 @@ class ExportScreen(ModalScreen[Path | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # shown once an export runs: an idle indeterminate bar only animates
+        self.query_one("#ex-progress", ProgressBar).display = False
         self.query_one("#ex-path", Input).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -137,6 +139,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 self.query_one("#ex-path", Input).focus()
                 return
         status.update(Text(f"exporting to {dest}…"))
+        bar.display = True
 
         def progress(n: int) -> None:
             bar.update(total=None, progress=n)
