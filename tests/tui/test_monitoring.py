@@ -144,9 +144,11 @@ async def test_every_sub_tab_and_its_toggles(busy_world: World) -> None:
 
         # [ and ] cycle through the sub-tabs
         await pilot.press("right_square_bracket")
+        await until(pilot, lambda: app.tab("monitoring").view().id == "presence")
+        await pilot.press("right_square_bracket")
         await until(pilot, lambda: app.tab("monitoring").view().id == "daily")
         await pilot.press("left_square_bracket")
-        await until(pilot, lambda: app.tab("monitoring").view().id == "heatmap")
+        await until(pilot, lambda: app.tab("monitoring").view().id == "presence")
 
 
 async def test_agent_row_opens_the_visitors_it_was_presented_to(busy_world: World) -> None:
@@ -222,3 +224,42 @@ async def test_chart_is_not_rebuilt_without_new_data(busy_world: World) -> None:
         assert (daily.chart.builds, daily.chart.version) == (builds, version)
         await pilot.resize_terminal(100, 30)  # a new size is a new drawing
         await until(pilot, lambda: daily.chart.builds > builds)
+
+
+async def test_presence_totals_equal_the_servers_and_drill_to_chats(busy_world: World) -> None:
+    import time
+
+    from chatsup.kit.render import seconds
+
+    w = busy_world
+    with w.http(w.agent_token) as alice:
+        assert alice.post("/v1/agent/presence", json={"status": "online"}).status_code < 300
+        time.sleep(1.2)
+        assert alice.post("/v1/agent/presence", json={"status": "away"}).status_code < 300
+    app = app_for(w)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app, 3)
+        view = await open_view(pilot, app, "p", "presence")
+        with w.sup() as c:  # the same range as the view asked, after it asked
+            rows = c.get("/v1/stats/presence").json()["rows"]
+        alice = next(r for r in rows if r["agent"]["id"] == w.agent_id)
+        assert alice["online_s"] >= 1
+        view.reload()
+        await until(pilot, lambda: view.fetches >= 2)
+        shown = cells(view, str(w.agent_id))
+        assert shown[0] == "Alice"
+        # the two reads are a moment apart: only the growing offline/away may differ
+        assert shown[1] == seconds(alice["online_s"]).plain
+        assert shown[3] == seconds(alice["offline_s"]).plain  # fixed: before the first change
+        frame = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "Online %" in frame and "█" in frame and "▒" in frame  # drawn: table and timeline
+        view.table.move_cursor(row=view.table.get_row_index(str(w.agent_id)))
+        await pilot.press("enter")
+        messages = app.tab("messages")
+        await until(
+            pilot,
+            lambda: (
+                app.query_one("TabbedContent").active == "messages"
+                and messages.filters.agent_id == w.agent_id
+            ),
+        )

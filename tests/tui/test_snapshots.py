@@ -192,7 +192,31 @@ async def export_overwrite(pilot: Pilot[Any]) -> None:
     assert EXISTING.read_text() == "kept\n"  # nothing written before the answer
 
 
+async def open_transcript(pilot: Pilot[Any]) -> None:
+    """`v` on the newest chat: its transcript, the live actions in the footer."""
+    from chatsup.tui.screens.transcript import TranscriptScreen
+
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("v")
+    await until(pilot, lambda: isinstance(app.screen, TranscriptScreen))
+    await until(pilot, lambda: "loading" not in str(app.screen.query_one("#tr-body").render()))
+    await pilot.pause(0.3)
+
+
+async def open_presence(pilot: Pilot[Any]) -> None:
+    """Monitoring → Presence: totals per advisor and the timeline bars."""
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("6", "p")
+    view = app.tab("monitoring").view("presence")
+    await until(pilot, lambda: view.data is not None and view.table.row_count > 0)
+    await pilot.pause(0.5)
+
+
 SCREENS = {
+    "transcript": open_transcript,
+    "presence": open_presence,
     "details": open_details,
     "profile": open_profile,
     "help": open_help,

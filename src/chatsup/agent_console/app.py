@@ -31,7 +31,7 @@ from chatsup.client import AgentClient, LiveStatus, Unauthorized
 from chatsup.client.agent_live import AgentLive, SocketError
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
-from chatsup.domain.events import ConversationStarted, Event
+from chatsup.domain.events import ConversationAssigned, ConversationStarted, Event
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Presence
 from chatsup.kit import render as r
@@ -207,6 +207,8 @@ class AgentApp(App[int]):
         if self._held is not None:
             self._held.append(event)
         item = conversation_of(event)
+        if isinstance(event, ConversationAssigned):
+            self.transferred(event)
         if item is not None:
             self.apply(item)
         chat = self.chat(item.id) if item is not None else None
@@ -229,6 +231,25 @@ class AgentApp(App[int]):
             if not is_waiting(held):
                 self.notify(f"Visitor #{held.visitor.number} wrote in chat #{held.id}")
         self.queue.redraw()
+
+    def transferred(self, event: ConversationAssigned) -> None:
+        """A supervisor's transfer (the chat had a holder): to me, a line and
+        a notice; away from me, the chat leaves the desk and says where."""
+        d, me = event.data, self.me
+        if d.previous_agent is None or me is None or d.agent is None:
+            return
+        cid = d.conversation_id
+        chat = self.chat(cid)
+        if d.agent.id == me.id:
+            line = f"chat #{cid} transferred to you by the supervisor"
+            self.notify(line[0].upper() + line[1:], title="Transfer")
+            if chat is not None:
+                chat.transfer_line(line)
+        elif d.previous_agent.id == me.id:
+            to = r.plain(d.agent.name, 24).plain
+            self.notify(f"Chat #{cid} was transferred to {to} by the supervisor", title="Transfer")
+            if chat is not None:
+                chat.close_chat(f"transferred to {to} by the supervisor")
 
     def apply(self, item: ConversationItem) -> None:
         mine = item.agent is not None and self.me is not None and item.agent.id == self.me.id

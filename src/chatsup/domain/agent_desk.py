@@ -47,4 +47,5 @@ def message_of(event: Event) -> Message | None:
         agent=d.agent,
         body=d.body,
         media=d.media,
+        internal=d.internal,
     )

@@ -102,7 +102,8 @@ def number(value: float | None, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
 
 
-SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim"}
+SENDER_STYLE = {"visitor": "cyan", "agent": "green", "system": "dim", "supervisor": "magenta"}
+NOTE_STYLE = "dim italic"
 
 
 def message_line(
@@ -116,11 +117,17 @@ def message_line(
     """A chat line: time, who (`you` for the advisor `me_id`; the visitor's
     name or number when `visitor` is given), the text, media. `chat` puts
     the conversation's number first (lines of many chats, as in the tail).
-    The one chat-line renderer: the tail, the transcript and the agent chat."""
+    The one chat-line renderer: the tail, the transcript and the agent chat.
+    A supervisor's note (`internal`) is drawn apart: dim italic, `note`
+    first, so it never reads as the visitor's or the advisor's words."""
     t = Text()
     t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
     if chat:
         t.append(f"#{m.conversation_id} ", style="dim")
+    if m.internal:
+        t.append("✎ note from supervisor: ", style="bold magenta italic")
+        t.append_text(block(m.body, style=NOTE_STYLE))
+        return t
     if m.sender == "agent":
         who = (
             "you"

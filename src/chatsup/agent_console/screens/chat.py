@@ -114,10 +114,16 @@ class ChatScreen(Screen[None]):
         self.item = item
         self.query_one("#chat-title", Static).update(chat_title(item))
         me = self.ctx.me
+        if self.closed_reason is not None:
+            return
         if item.ended_at is not None:
             self.close_chat("the chat has ended")
         elif item.agent is not None and me is not None and item.agent.id != me.id:
             self.close_chat("another advisor took this chat")
+
+    def transfer_line(self, text: str) -> None:
+        """A supervisor's transfer, as a line of the chat."""
+        self.query_one("#chat-log", RichLog).write(Text(f"── {text}", style="bold yellow"))
 
     def close_chat(self, why: str) -> None:
         self.closed_reason = why

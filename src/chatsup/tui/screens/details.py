@@ -3,7 +3,8 @@ connection, site, advisor, OS, browser, WebRTC), page views, discussions
 with media, location. It opens at its top and scrolls with the usual keys
 (up/down, page up/down, home/end) without focusing anything first; `tab`
 reaches the discussions, `enter` opens the selected one's transcript, `m`
-mails it, `p` edits the profile, `escape` goes back."""
+mails it, `p` edits the profile, `s` saves the selected shared file (name,
+type and size listed; its bytes are never drawn), `escape` goes back."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class DetailsScreen(Screen[None]):
         Binding("tab", "app.focus_next", "Chats", id="details.chats"),
         Binding("m", "mail", "Mail transcript", id="details.mail"),
         Binding("p", "profile", "Edit profile", id="details.profile"),
+        Binding("s", "save_media", "Save file", id="details.save-media"),
     ]
 
     def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:
@@ -61,6 +63,7 @@ class DetailsScreen(Screen[None]):
             yield Static(Text("Discussions", style="bold"))
             yield DataTable(id="d-chats", cursor_type="row")
             yield Static("", id="d-media", classes="section")
+            yield DataTable(id="d-media-list", cursor_type="row")
             yield Static("", id="d-pages", classes="section")
         yield Footer()
 
@@ -71,6 +74,10 @@ class DetailsScreen(Screen[None]):
     async def on_mount(self) -> None:
         t = self.query_one("#d-chats", DataTable)
         t.add_columns("Started", "Site", "Advisor", "Msgs", "1st resp", "Status", "Last line")
+        mt = self.query_one("#d-media-list", DataTable)
+        mt.add_columns("Name", "Type", "Size")
+        mt.styles.height = "auto"
+        mt.styles.max_height = 12
         scroll = self.query_one("#details", VerticalScroll)
         scroll.can_focus = True
         scroll.focus()  # the page scrolls at once; the chats are a tab away
@@ -162,13 +169,17 @@ class DetailsScreen(Screen[None]):
             ids = [c.id for c in d.conversations]
             if self.conversation_id in ids:
                 t.move_cursor(row=ids.index(self.conversation_id))
-        media = Text("Media", style="bold")
-        for m in d.media[:50]:
-            media.append("\n  ")
-            media.append_text(r.plain(f"{m.name} ({m.type}, {m.size} bytes) {m.url}", 100))
-        if not d.media:
+        media = Text(f"Media ({len(d.media)})", style="bold")
+        if d.media:
+            media.append("  s: save the selected one to a file", style="dim")
+        else:
             media.append("\n  none", style="dim")
         self.query_one("#d-media", Static).update(media)
+        mt = self.query_one("#d-media-list", DataTable)
+        mt.clear()
+        mt.display = bool(d.media)
+        for i, m in enumerate(d.media[:50]):
+            mt.add_row(r.plain(m.name, 40), r.plain(m.type, 30), r.number(m.size), key=str(i))
         pages = Text(f"Page views ({v.page_views})", style="bold")
         for pv in d.page_views[:30]:
             pages.append("\n  ")
@@ -195,7 +206,10 @@ class DetailsScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_transcript()
+        if event.data_table.id == "d-media-list":
+            self.action_save_media()
+        else:
+            self.action_transcript()
 
     def action_back(self) -> None:
         self.dismiss()
@@ -213,6 +227,16 @@ class DetailsScreen(Screen[None]):
             self.notify("This visitor has no discussion to mail", severity="warning")
             return
         self.post_message(MailTranscript(cid))
+
+    def action_save_media(self) -> None:
+        mt = self.query_one("#d-media-list", DataTable)
+        if self.detail is None or not mt.row_count:
+            self.notify("This visitor shared no file", severity="warning")
+            return
+        row_key, _ = mt.coordinate_to_cell_key(mt.cursor_coordinate)
+        from chatsup.tui.screens.save_media import SaveMediaDialog
+
+        self.app.push_screen(SaveMediaDialog(self.detail.media[int(str(row_key.value))]))
 
     def action_profile(self) -> None:
         async def reload(_: object) -> None:

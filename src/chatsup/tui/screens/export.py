@@ -1,7 +1,8 @@
 """Export what the current filters select: CSV or JSONL, to a path with a
 sensible default, with progress and the written path at the end. An
 existing file is replaced only after asking; a path that cannot be written
-is said in words."""
+is said in words. Messages (`conversations`) also offer one row per
+conversation instead of one per message (`per=conversation`)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,14 @@ class ExportScreen(ModalScreen[Path | None]):
                 allow_blank=False,
                 id="ex-format",
             )
+            if self.kind == "conversations":
+                yield Label("Rows")
+                yield Select(
+                    [("one per message", "message"), ("one per conversation", "conversation")],
+                    value="message",
+                    allow_blank=False,
+                    id="ex-per",
+                )
             yield Label("Path")
             yield Input(str(default_path(self.kind, "csv")), id="ex-path")
             yield ProgressBar(total=None, show_eta=False, id="ex-progress")
@@ -83,9 +92,13 @@ class ExportScreen(ModalScreen[Path | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # shown once an export runs: an idle indeterminate bar only animates
+        self.query_one("#ex-progress", ProgressBar).display = False
         self.query_one("#ex-path", Input).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id != "ex-format":
+            return
         box = self.query_one("#ex-path", Input)
         p = Path(box.value)
         if p.suffix in (".csv", ".jsonl"):
@@ -102,6 +115,8 @@ class ExportScreen(ModalScreen[Path | None]):
     async def run_export(self) -> None:
         self.running = True
         fmt = str(self.query_one("#ex-format", Select).value)
+        pers = self.query("#ex-per").results(Select)
+        per = next((str(p.value) for p in pers if p.value == "conversation"), None)
         dest = Path(self.query_one("#ex-path", Input).value).expanduser()
         bar = self.query_one("#ex-progress", ProgressBar)
         status = self.query_one("#ex-status", Static)
@@ -124,6 +139,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 self.query_one("#ex-path", Input).focus()
                 return
         status.update(Text(f"exporting to {dest}…"))
+        bar.display = True
 
         def progress(n: int) -> None:
             bar.update(total=None, progress=n)
@@ -131,7 +147,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
         try:
             size = await context_of(self).client.export(
-                self.kind, fmt, self.filters, dest, progress
+                self.kind, fmt, self.filters, dest, progress, per=per
             )
         except OSError as e:
             status.update(Text(os_error_words(e, dest), style="red"))

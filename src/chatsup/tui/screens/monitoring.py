@@ -1,6 +1,7 @@
 """Tab 6, Monitoring: daily and monthly reports, visitor, agent and
-interaction statistics and the weekday × hour heatmap, under one filter
-banner (date range, advisor, site). Sub-tabs: `[`/`]` or d m v a i w.
+interaction statistics, the weekday × hour heatmap and advisors' presence,
+under one filter banner (date range, advisor, site). Sub-tabs: `[`/`]` or
+d m v a i w p.
 Live events tick the counters and refresh the visible report (at most once
 every few seconds)."""
 
@@ -26,6 +27,7 @@ from chatsup.tui.screens.reports.daily import DailyView
 from chatsup.tui.screens.reports.heatmap import HeatmapView
 from chatsup.tui.screens.reports.interactions import InteractionsView
 from chatsup.tui.screens.reports.monthly import MonthlyView
+from chatsup.tui.screens.reports.presence import PresenceView
 from chatsup.tui.screens.reports.visitor_stats import VisitorStatsView
 
 VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
@@ -35,6 +37,7 @@ VIEWS: list[tuple[str, str, str, type[ReportView]]] = [
     ("astats", "a", "Agents", AgentStatsView),
     ("interactions", "i", "Interactions", InteractionsView),
     ("heatmap", "w", "Week×hour", HeatmapView),
+    ("presence", "p", "Presence", PresenceView),
 ]
 COUNTED: dict[type[Event], str] = {
     ev.ConversationStarted: "chats",

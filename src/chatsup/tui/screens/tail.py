@@ -1,5 +1,6 @@
 """Live tail of every chat line across the company, or of one conversation,
-like `tail -f`. It opens with what came before (the recent events, or the
+like `tail -f`. On one open chat the supervisor may also whisper,
+write or transfer (`live_actions`). It opens with what came before (the recent events, or the
 chat so far), then follows; scrolled up, it keeps its place and counts
 "N new". Its title says the connection state."""
 
@@ -17,10 +18,17 @@ from textual.widgets import Footer, RichLog, Static
 from chatsup.client import LiveStatus
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
-from chatsup.domain.events import ConversationEnded, ConversationStarted, Event, MessageCreated
+from chatsup.domain.events import (
+    ConversationAssigned,
+    ConversationEnded,
+    ConversationStarted,
+    Event,
+    MessageCreated,
+)
 from chatsup.kit import render as r
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import context_of
+from chatsup.tui.screens.live_actions import LiveActions, live_bindings
 
 MAX_LINES = 5000
 FLUSH_S = 0.1  # lines reach the log in batches: one repaint per batch, not per line
@@ -38,6 +46,11 @@ def chat_line(e: Event, tz: object) -> Text | None:
             t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
             t.append(f"── chat #{e.data.conversation_id} ended", style="dim")
             return t
+        if isinstance(e, ConversationAssigned) and e.data.previous_agent is not None:
+            t = Text(e.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")  # type: ignore[arg-type]
+            t.append(f"── chat #{e.data.conversation_id} transferred to ", style="yellow")
+            t.append_text(r.ref(e.data.agent))
+            return t
         return None
     m = message_of(e)
     if m is None:
@@ -45,15 +58,16 @@ def chat_line(e: Event, tz: object) -> Text | None:
     return r.message_line(m, tz, visitor=e.data.visitor, chat=True)  # type: ignore[arg-type]
 
 
-class TailScreen(Screen[None]):
+class TailScreen(LiveActions, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Back", id="tail.dismiss"),
         Binding("end,G", "follow", "Follow", id="tail.follow"),
+        *live_bindings("tail"),
     ]
 
     def __init__(self, conversation_id: int | None) -> None:
         super().__init__()
-        self.conversation_id = conversation_id
+        self.conversation_id: int | None = conversation_id
         self.unseen = 0
         self.pending: list[Text] = []
         self.state = "connecting"
@@ -102,6 +116,11 @@ class TailScreen(Screen[None]):
         """A live event (while the backlog loads, it waits)."""
         if not self.wants(e):
             return
+        if self.conversation_id is not None:
+            if isinstance(e, ConversationAssigned):
+                self.agent_id = e.data.agent.id if e.data.agent else None
+            elif isinstance(e, ConversationEnded):
+                self.open_chat = False
         if self.held is not None:
             self.held.append(e)
             return
@@ -148,6 +167,9 @@ class TailScreen(Screen[None]):
         try:
             if self.conversation_id is not None:
                 d = await ctx.client.conversation(self.conversation_id)
+                c = d.conversation
+                self.agent_id = c.agent.id if c.agent else None
+                self.open_chat = c.status != "ended"
                 for m in d.messages:
                     lines.append(r.message_line(m, ctx.tz, visitor=d.conversation.visitor))
                 self.backlog_messages = {m.id for m in d.messages}
