@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Select, Static
 
 from chatsup.client import Filters
@@ -41,6 +41,28 @@ def path_problem(dest: Path) -> str | None:
     if dest.exists() and not os.access(dest, os.W_OK):
         return f"You may not replace {dest}."
     return None
+
+
+async def may_write(screen: Screen[Any], dest: Path, what: str, status: Static) -> bool:
+    """Whether to write `dest` (`what`: "this export", "the visitor's file"):
+    a path that cannot be written is said in words on `status`; an existing
+    file is replaced only if the user says so."""
+    problem = path_problem(dest)
+    if problem is not None:
+        status.update(Text(problem, style="red"))
+        return False
+    if dest.exists():
+        replace = await screen.app.push_screen_wait(
+            ConfirmScreen(
+                f"{dest.name} exists. Replace it?",
+                f"{dest} will be overwritten with {what}.",
+                danger=True,
+            )
+        )
+        if not replace:
+            status.update(Text("not replaced: change the path · escape: close", style="dim"))
+            return False
+    return True
 
 
 def os_error_words(e: OSError, dest: Path) -> str:
@@ -120,24 +142,10 @@ class ExportScreen(ModalScreen[Path | None]):
         dest = Path(self.query_one("#ex-path", Input).value).expanduser()
         bar = self.query_one("#ex-progress", ProgressBar)
         status = self.query_one("#ex-status", Static)
-        problem = path_problem(dest)
-        if problem is not None:
-            status.update(Text(problem, style="red"))
+        if not await may_write(self, dest, "this export", status):
             self.running = False
+            self.query_one("#ex-path", Input).focus()
             return
-        if dest.exists():
-            replace = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    f"{dest.name} exists. Replace it?",
-                    f"{dest} will be overwritten with this export.",
-                    danger=True,
-                )
-            )
-            if not replace:
-                status.update(Text("not replaced: change the path · escape: close", style="dim"))
-                self.running = False
-                self.query_one("#ex-path", Input).focus()
-                return
         status.update(Text(f"exporting to {dest}…"))
         bar.display = True
 

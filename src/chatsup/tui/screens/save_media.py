@@ -21,9 +21,8 @@ from chatsup.client.errors import describe
 from chatsup.domain.models import Media
 from chatsup.domain.text import visible
 from chatsup.kit import render as r
-from chatsup.kit.confirm import ConfirmScreen
 from chatsup.tui.context import context_of
-from chatsup.tui.screens.export import os_error_words, path_problem
+from chatsup.tui.screens.export import may_write, os_error_words
 
 UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -85,22 +84,9 @@ class SaveMediaDialog(ModalScreen[Path | None]):
     async def _save(self) -> None:
         dest = Path(self.query_one("#sm-path", Input).value).expanduser()
         status = self.query_one("#sm-status", Static)
-        problem = path_problem(dest)
-        if problem is not None:
-            status.update(Text(problem, style="red"))
+        if not await may_write(self, dest, "the visitor's file", status):
+            self.query_one("#sm-path", Input).focus()
             return
-        if dest.exists():
-            replace = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    f"{dest.name} exists. Replace it?",
-                    f"{dest} will be overwritten with the visitor's file.",
-                    danger=True,
-                )
-            )
-            if not replace:
-                status.update(Text("not replaced: change the path · escape: close", style="dim"))
-                self.query_one("#sm-path", Input).focus()
-                return
         if self.media.id is None:
             status.update(Text("this file has no id to download it by", style="red"))
             return
