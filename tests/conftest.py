@@ -24,6 +24,7 @@ BOTH_ENGINES = (
     "test_multi_filters.py",
     "test_supervisor_chat.py",
     "test_idle_end.py",
+    "test_people_search.py",
 )
 
 # Every event the store emits must match its model in chatsup.domain.events

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,10 @@ from tests.harness import World
 
 
 @pytest.fixture
-def people(tmp_path: Path) -> Iterator[tuple[World, dict[str, Any]]]:
-    w = World(tmp_path)
+def people(world: World) -> Iterator[tuple[World, dict[str, Any]]]:
+    """Marie (a contact) and another visitor, each with a chat: on SQLite
+    and on PostgreSQL (conftest's BOTH_ENGINES)."""
+    w = world
     found: dict[str, Any] = {}
     for name, body in (("Marie Dupont", "Where is my parcel?"), (None, "Do you ship abroad?")):
         v, s = w.visitor()
@@ -35,10 +36,7 @@ def people(tmp_path: Path) -> Iterator[tuple[World, dict[str, Any]]]:
     with w.sup() as c:
         for key, (vid, _) in list(found.items()):
             found[key + "_number"] = c.get(f"/v1/visitors/{vid}").json()["visitor"]["number"]
-    try:
-        yield w, found
-    finally:
-        w.server.stop()
+    yield w, found
 
 
 def ids(world: World, path: str, q: str) -> list[int]:
@@ -99,3 +97,69 @@ def test_number_and_phone_keys() -> None:
     assert visitor_number("22395 Dupont") is None
     assert phone_key("Dupont") is None and phone_key("12345") is None
     assert phone_key("06 12 34 56 78") == phone_key("+33 6 12 34 56 78") == "612345678"
+
+
+def test_people_search_words_accents_prefixes_and_notes(world: World) -> None:
+    """The same answers on both engines (FTS5 unicode61 remove_diacritics 2
+    on SQLite; the `chatsup_search` configuration, unaccent, on PostgreSQL):
+    accents folded, case ignored, `*` a prefix, notes searched, a phone
+    found through its digits however it is spelled."""
+    people = {
+        "helene": ("Hélène Müller-Özdemir", "h.muller@exemple.com", "06.98.76.54.32", "VIP"),
+        "jose": ("José Núñez", "jose.nunez@example.es", "+34 612 345 678", "rappeler lundi"),
+    }
+    made: dict[str, int] = {}
+    for key, (name, email, phone, notes) in people.items():
+        v, s = world.visitor()
+        with v:
+            assert v.post("/v1/widget/messages", json={"body": "bonjour"}).status_code == 201
+        with world.sup() as c:
+            r = c.put(
+                f"/v1/visitors/{s['visitor_id']}/profile",
+                json={"name": name, "email": email, "phone": phone, "notes": notes},
+            )
+            assert r.status_code == 200, r.text
+        made[key] = s["visitor_id"]
+    helene, jose = made["helene"], made["jose"]
+    expect = {
+        "helene": [helene],
+        "HÉLÈNE": [helene],
+        "muller": [helene],
+        "Özdemir": [helene],
+        "ozdemir": [helene],
+        "Hél*": [helene],
+        "Mül* Özd*": [helene],
+        "exemple.com": [helene],
+        "h.muller@exemple.com": [helene],
+        "vip": [helene],
+        "0698765432": [helene],
+        "+33 6 98 76 54 32": [helene],
+        "nunez": [jose],
+        "Núñez José": [jose],
+        "612 345 678": [jose],
+        "rappeler": [jose],
+        "lun*": [jose],
+        "example": [jose],
+        "x*": [],
+        "hélène josé": [],
+        "NOT": [],
+        '"muller': [helene],
+    }
+    for q, want in expect.items():
+        for path in ("/v1/visitors", "/v1/contacts"):
+            assert sorted(ids(world, path, q)) == sorted(want), (world.engine, path, q)
+
+
+@pytest.mark.parametrize(
+    "phone", ["+33 6 12 34 56 78", "06.12.34.56.78", "(0)6-12-34-56-78", "612345"]
+)
+def test_digits_sql_agrees_with_phone_key_on_postgresql(pg_cluster: Any, phone: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        row = conn.execute(f"SELECT {digits_sql('%s')}", (phone,)).fetchone()
+    assert row is not None
+    got = row[0]
+    assert got == "".join(c for c in phone if c.isdigit())
+    key = phone_key(phone)
+    assert key is not None and got.endswith(key)
