@@ -54,6 +54,46 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_store(args: argparse.Namespace) -> int:
+    """Copy the SQLite store ([store] path / --db) into an empty PostgreSQL
+    database, every row and id kept (store/move.py)."""
+    from chatsup.config import StoreSettings
+
+    s = _settings(args)
+    try:
+        url = StoreSettings(url=args.to).url
+    except ValueError:
+        print("chatsup: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    assert url is not None
+    try:
+        from chatsup.server.store.move import MoveError, move_store
+    except RuntimeError as e:  # the postgres extra is not installed
+        print(f"chatsup: {e}", file=sys.stderr)
+        return 1
+    source = s.store.path
+    s.store.url = url
+    print(f"moving {source} to {_where(s)}", file=sys.stderr)
+    try:
+        report = move_store(
+            source, url, progress=lambda m: print(m, file=sys.stderr), batch=args.batch
+        )
+    except MoveError as e:
+        print(f"chatsup: {e}", file=sys.stderr)
+        return 1
+    for name, rows in report.tables.items():
+        print(f"{name:20} {rows:>12,}")
+    rate = report.rows / max(report.seconds - report.analyze_seconds, 1e-9)
+    print(
+        f"moved {report.rows:,} rows in {report.seconds:.1f} s ({rate:,.0f} rows/s,"
+        f" analyze {report.analyze_seconds:.1f} s); last event id {report.last_event_id};"
+        f" now set [store] url (or CHATSUP_STORE__URL) to the target",
+        file=sys.stderr,
+    )
+    print(f"total {report.rows}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from chatsup.server.run import serve
 
@@ -256,6 +296,16 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("migrate", help="create or upgrade the store's schema")
     db(sp)
     sp.set_defaults(func=cmd_migrate)
+
+    sp = sub.add_parser(
+        "move-store",
+        help="copy the SQLite store into an empty PostgreSQL database (stop the server first)",
+    )
+    sp.add_argument("--to", required=True, help="the target: postgresql://user@host:5432/db")
+    sp.add_argument("--db", help="the SQLite database to move (default from config)")
+    sp.add_argument("--batch", type=int, default=5000, help="rows read per statement")
+    sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_move_store)
 
     site = sub.add_parser("site", help="manage sites").add_subparsers(dest="action", required=True)
     sp = site.add_parser("add", help="add a site; prints its widget key")

@@ -247,11 +247,14 @@ def _breakdown_now(
     _, start, end = intervals[0]
     rows = rx.execute(
         f"SELECT {column} AS k, count(x.id), count(DISTINCT x.visitor_id) FROM sessions x"
-        f" WHERE x.started_at >= ? AND x.started_at < ?{where} GROUP BY k"
-        " ORDER BY count(x.id) DESC",
+        f" WHERE x.started_at >= ? AND x.started_at < ?{where} GROUP BY k",
         [start, end, *params],
     ).fetchall()
-    return [{"key": r[0] or "unknown", "visits": r[1], "visitors": r[2]} for r in rows]
+    out = [{"key": r[0] or "unknown", "visits": r[1], "visitors": r[2]} for r in rows]
+    # most visits first, ties by name: in Python, so both engines answer one
+    # order (their sorts of ties and their collations differ)
+    out.sort(key=lambda b: (-b["visits"], b["key"]))
+    return out
 
 
 def visitor_stats(rx: Rx, f: ListFilter) -> dict[str, Any]:
