@@ -39,6 +39,15 @@ def sqlite_tables(conn: sqlite3.Connection) -> list[str]:
     )
 
 
+def sql(db: Path, statement: str) -> None:
+    """Run one statement on the SQLite file, foreign keys unchecked; closed."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute(statement)
+    finally:
+        conn.close()
+
+
 def norm(v: Any) -> Any:
     """A value as both databases can hold it (bytes for blobs and orjson text)."""
     if isinstance(v, memoryview):
@@ -134,6 +143,12 @@ def source(tmp_path: Path) -> Iterator[dict[str, Any]]:
             visitor_token=v.headers["Authorization"].split()[1],
             range=rng,
         )
+        args = ["--db", str(db)]
+        assert main(["token", "create", "--name", "temp", *args]) == 0
+        assert main(["token", "revoke", "temp", *args]) == 0  # (a row in meta)
+        # (nothing writes agent_sites yet: rows for the two-column keyset)
+        for agent, site in ((w.agent_id, w.site_id), (w.agent_id, w.site2_id), (w.agent2_id, 1)):
+            w.query("INSERT INTO agent_sites(agent_id, site_id) VALUES (?, ?)", (agent, site))
         deadline = time.monotonic() + 10  # report figures are kept without waiting
         while not w.query("SELECT count(*) FROM report_rollups")[0][0]:
             assert time.monotonic() < deadline, "no report figure kept"
@@ -166,7 +181,7 @@ def test_every_row_and_id_kept_and_the_console_cannot_tell(
     source: dict[str, Any], target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db: Path = source["db"]
-    assert main(["move-store", "--db", str(db), "--to", target, "--batch", "700"]) == 0
+    assert main(["move-store", "--db", str(db), "--to", target, "--batch", "2"]) == 0
     out = capsys.readouterr()
     assert out.out.splitlines()[-1].startswith("total ")
     assert "messages:" in out.err  # progress
@@ -197,7 +212,18 @@ def test_every_row_and_id_kept_and_the_console_cannot_tell(
         for line in out.out.splitlines()[:-1]:
             name, n = line.split()
             assert counted[name] == int(n.replace(",", "")), name
-        for must in ("events", "messages", "media", "report_rollups", "report_touches"):
+        for must in (
+            "events",
+            "messages",
+            "media",
+            "report_rollups",
+            "report_touches",
+            "agent_sites",
+            "tokens",
+            "profiles",
+            "offline_messages",
+            "meta",
+        ):
             assert counted[must] > 0, must
         last_event = src.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
         last_event_id = last_event.fetchone()[0]
@@ -314,5 +340,12 @@ def test_a_source_a_server_has_open_is_refused(tmp_path: Path, target: str) -> N
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone() or (0,)
     assert n == 0  # the target was not even migrated
-    report = move_store(w.settings.store.path, target)  # stopped: it moves
+    db = w.settings.store.path
+    sql(db, "INSERT INTO agent_sites(agent_id, site_id) VALUES (1, 99)")  # points nowhere
+    with pytest.raises(MoveError, match=r"agent_sites: a row points nowhere"):
+        move_store(db, target)
+    with psycopg.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM agents").fetchone() == (0,)
+    sql(db, "DELETE FROM agent_sites")
+    report = move_store(db, target)  # stopped, and whole: it moves
     assert report.tables["agents"] == 2

@@ -83,11 +83,11 @@ def cmd_move_store(args: argparse.Namespace) -> int:
         return 1
     for name, rows in report.tables.items():
         print(f"{name:20} {rows:>12,}")
-    rate = report.rows / max(report.seconds - report.analyze_seconds, 1e-9)
+    rate = report.rows / max(report.copy_seconds, 1e-9)
     print(
-        f"moved {report.rows:,} rows in {report.seconds:.1f} s ({rate:,.0f} rows/s,"
-        f" analyze {report.analyze_seconds:.1f} s); last event id {report.last_event_id};"
-        f" now set [store] url (or CHATSUP_STORE__URL) to the target",
+        f"moved {report.rows:,} rows in {report.seconds:.1f} s (copy {report.copy_seconds:.1f} s,"
+        f" {rate:,.0f} rows/s; analyze {report.analyze_seconds:.1f} s); last event id"
+        f" {report.last_event_id}; now set [store] url (or CHATSUP_STORE__URL) to the target",
         file=sys.stderr,
     )
     print(f"total {report.rows}")
@@ -271,6 +271,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return simulate_main(args, lambda: _store(_settings(args)), create)
 
 
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatsup", description=__doc__)
     p.add_argument("--config", help="TOML config file (default: user config dir)")
@@ -303,7 +310,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--to", required=True, help="the target: postgresql://user@host:5432/db")
     sp.add_argument("--db", help="the SQLite database to move (default from config)")
-    sp.add_argument("--batch", type=int, default=5000, help="rows read per statement")
+    sp.add_argument("--batch", type=_positive, default=5000, help="rows read per statement")
     sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_move_store)
 
