@@ -285,13 +285,13 @@ def test_every_row_and_id_kept_and_the_console_cannot_tell(
     for (path, params), a, b in zip(asks, answers["sqlite"], answers["postgresql"], strict=True):
         assert not differences(a, b), (path, params, differences(a, b))
     assert sent["message_id"] == max_message + 1
+    assert sent["event_id"] > last_event_id
     with psycopg.connect(target) as conn:
-        (event_id,) = conn.execute(
-            "SELECT event_id FROM messages WHERE id = %s", (sent["message_id"],)
-        ).fetchone() or (None,)
-        if event_id is None:
-            (event_id,) = conn.execute("SELECT max(id) FROM events").fetchone() or (None,)
-    assert event_id is not None and event_id > last_event_id
+        stored = conn.execute(
+            "SELECT type FROM events WHERE id = %s", (sent["event_id"],)
+        ).fetchone()
+        (head,) = conn.execute("SELECT last_id FROM stream_head").fetchone() or (0,)
+    assert stored == ("message.created",) and head >= sent["event_id"]
 
 
 def test_a_non_empty_target_is_refused_and_nothing_written(
