@@ -222,7 +222,8 @@ class PgDialect:
         table, key, text = _PG_FTS[fts]
         return (
             f"SELECT ts_headline('chatsup_search', {text}, q.q, 'StartSel=\"' || q.o"
-            f" || '\", StopSel=\"' || q.c || '\", MaxWords={int(words)}, MinWords=1')"
+            f" || '\", StopSel=\"' || q.c || '\", MaxWords={int(words)},"
+            f" MinWords={max(int(words) - 1, 1)}, ShortWord=0')"
             f" FROM (SELECT CAST(? AS text) AS o, CAST(? AS text) AS c, {_PG_TSQUERY} AS q) q,"
             f" {table} WHERE search @@ q.q AND {key} = ?"
         )
