@@ -349,3 +349,14 @@ def test_a_source_a_server_has_open_is_refused(tmp_path: Path, target: str) -> N
     sql(db, "DELETE FROM agent_sites")
     report = move_store(db, target)  # stopped, and whole: it moves
     assert report.tables["agents"] == 2
+
+
+def test_the_command_refuses_a_target_that_is_not_postgresql(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["move-store", "--db", str(tmp_path / "x.db"), "--to", "mysql://db/x"]) == 2
+    assert "--to must be a postgresql:// URL" in capsys.readouterr().err
+    missing = tmp_path / "none.db"
+    assert main(["move-store", "--db", str(missing), "--to", "postgresql://nobody@/x"]) == 1
+    assert f"no SQLite database at {missing}" in capsys.readouterr().err
+    assert not missing.exists()  # (not created by looking)
