@@ -59,7 +59,8 @@ RUNNING_WITHIN_S = 60.0
 
 
 class MoveError(Exception):
-    """A move that cannot (or must not) be made; nothing was written."""
+    """A move that cannot (or must not) be made: no row was written (an
+    empty target may have been given the schema)."""
 
 
 @dataclass
