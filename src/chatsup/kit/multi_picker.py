@@ -120,6 +120,8 @@ class MultiPicker(ModalScreen[tuple[Any, ...] | None]):
 
     def on_mount(self) -> None:
         self.selection.focus()
+        if self.choices:
+            self.selection.highlighted = 0
 
     def action_apply(self) -> None:
         chosen = set(self.selection.selected)
