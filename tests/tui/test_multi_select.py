@@ -176,3 +176,36 @@ def test_compact_fits_the_width() -> None:
     assert compact("Advisors", "Any advisor", names, 6) == "Ana +3"
     assert compact("Advisors", "Any advisor", ["Bartholomew"], 6) == "Barth…"
     assert compact("Advisors", "Any advisor", [], 20) == "Any advisor"
+
+
+async def test_keys_are_remappable_and_in_help_and_palette(tmp_path: Path) -> None:
+    """[console.keys] moves `A` (filters.advisors); help and the command
+    palette list the three pickers where they work (Contacts has none)."""
+    from chatsup.kit.help import live_sections, palette_commands
+
+    world = World(tmp_path)
+    try:
+        app = ChatsupApp(world.url, world.sup_token, keys={"filters.advisors": "ctrl+y"})
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.messages.loaded and not app.messages.table.fetching)
+            helped = [what for _, keys in live_sections(app) for _, what in keys]
+            assert {"Pick advisors", "Pick sites", "Pick statuses"} <= set(helped)
+            offered = {c.title for c in palette_commands(app.messages)}
+            assert {"Pick advisors", "Pick sites", "Pick statuses"} <= offered
+            await pilot.press("A")
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, MultiPicker)  # moved away from A
+            await pilot.press("ctrl+y")
+            await until(pilot, lambda: isinstance(app.screen, MultiPicker))
+            assert [str(o.prompt) for o in app.screen.selection.options] == [
+                "Alice  offline",
+                "Bob  offline",
+            ]
+            await pilot.press("escape")
+            await pilot.press("5")
+            contacts = await app.build("contacts")
+            await until(pilot, lambda: contacts.loaded)
+            offered = {c.title for c in palette_commands(contacts)}
+            assert not offered & {"Pick advisors", "Pick sites", "Pick statuses"}
+    finally:
+        world.server.stop()

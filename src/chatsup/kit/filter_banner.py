@@ -78,7 +78,7 @@ class FilterBanner(Vertical):
     FilterBanner { height: auto; padding: 0 0; }
     FilterBanner Horizontal { height: 1; }
     FilterBanner #fb-range { width: 18; }
-    FilterBanner PickerField { width: 1fr; min-width: 12; }
+    FilterBanner PickerField { width: 1fr; min-width: 12; max-width: 32; }
     FilterBanner #fb-search { width: 1fr; min-width: 10; }
     FilterBanner #fb-more { display: none; }
     FilterBanner.more #fb-more { display: block; }

@@ -47,7 +47,7 @@ class PickerField(Widget, can_focus=True):
     `space` or a click opens the popup (the owner answers `Open`)."""
 
     DEFAULT_CSS = """
-    PickerField { height: 1; padding: 0 0 0 1; }
+    PickerField { height: 1; padding: 0 1; }
     PickerField:focus { background: $block-cursor-background; color: $block-cursor-foreground; }
     PickerField.-picked { text-style: bold; }
     """
@@ -73,8 +73,8 @@ class PickerField(Widget, can_focus=True):
         self.refresh()
 
     def render(self) -> RenderResult:
-        room = self.content_size.width or 20
-        return Text(compact(self.noun, self.any_label, self.names, room - 2) + " ▾")
+        room = max(3, self.content_size.width or 20) - 2  # " ▾" at the right end, as a Select
+        return Text(compact(self.noun, self.any_label, self.names, room).ljust(room) + " ▾")
 
     def action_open(self) -> None:
         self.post_message(self.Open(self))
