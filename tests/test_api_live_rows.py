@@ -113,3 +113,29 @@ def test_a_search_text_cannot_be_told_from_the_item() -> None:
     assert conversation_matches(item, Filters(q="parcel", agent_id=1), tz) is False
     assert conversation_matches(item, Filters(agent_id=5, agent_ids=(2,)), tz) is True
     assert conversation_matches(item, Filters(status="nonsense"), tz) is False
+
+
+def test_the_advisor_of_an_unanswered_chat_is_the_one_presented(world: World) -> None:
+    """`advisor` on the list and in both exports: the holder, else the
+    advisor presented (rules.conversation_advisor); `agent` stays the holder."""
+    import csv
+    import io
+
+    with world.http(world.agent_token) as ag:
+        assert ag.post("/v1/agent/presence", json={"status": "online"}).status_code == 204
+    v, s = world.visitor()
+    with v:
+        assert s["presented_agent"]["id"] == world.agent_id
+        cid = v.post("/v1/widget/messages", json={"body": "hello?"}).json()["conversation_id"]
+    with world.sup() as c:
+        (item,) = c.get("/v1/conversations").json()["items"]
+        assert item["id"] == cid and item["agent"] is None
+        assert item["advisor"] == {"id": world.agent_id, "name": "Alice"}
+        for per in ("conversation", None):
+            params = {"per": per} if per else {}
+            text = c.get("/v1/export/conversations", params=params).content.decode("utf-8-sig")
+            assert {r["advisor"] for r in csv.DictReader(io.StringIO(text))} == {"Alice"}
+        r = c.post(f"/v1/conversations/{cid}/assign", json={"agent_id": world.agent2_id})
+        assert r.status_code == 200
+        (item,) = c.get("/v1/conversations").json()["items"]
+        assert item["agent"]["id"] == item["advisor"]["id"] == world.agent2_id

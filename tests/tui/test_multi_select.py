@@ -179,8 +179,9 @@ def test_compact_fits_the_width() -> None:
 
 
 async def test_keys_are_remappable_and_in_help_and_palette(tmp_path: Path) -> None:
-    """[console.keys] moves `A` (filters.advisors); help and the command
-    palette list the three pickers where they work (Contacts has none)."""
+    """[console.keys] moves `A` (filters.advisors); the advisors' presence
+    is asked again when the picker opens; help and the command palette list
+    the three pickers where they work (Contacts has none)."""
     from chatsup.kit.help import live_sections, palette_commands
 
     world = World(tmp_path)
@@ -195,10 +196,13 @@ async def test_keys_are_remappable_and_in_help_and_palette(tmp_path: Path) -> No
             await pilot.press("A")
             await pilot.pause(0.2)
             assert not isinstance(app.screen, MultiPicker)  # moved away from A
+            assert app.ctx.agents[0].presence == "offline"
+            with world.http(world.agent_token) as ag:  # presence now, not at connection
+                assert ag.post("/v1/agent/presence", json={"status": "away"}).status_code == 204
             await pilot.press("ctrl+y")
             await until(pilot, lambda: isinstance(app.screen, MultiPicker))
             assert [str(o.prompt) for o in app.screen.selection.options] == [
-                "Alice  offline",
+                "Alice  away",
                 "Bob  offline",
             ]
             await pilot.press("escape")

@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chatsup.domain import rules, timerange
-from chatsup.domain.models import ConversationItem
+
+if TYPE_CHECKING:
+    from chatsup.domain.models import ConversationItem
 
 Params = dict[str, str | list[str]]
 

@@ -12,6 +12,8 @@ never the date range."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -128,6 +130,9 @@ class FilterBanner(Vertical):
         self.choices: dict[str, list[Choice]] = {"status": [(label(s), s) for s in statuses]}
         self.names: dict[str, dict[Any, str]] = {"status": {s: s for s in statuses}}
         self.picked: dict[str, tuple[Any, ...]] = {}
+        # set by the owner: brings the advisors (their presence) up to date
+        # before their popup opens (set_choices); None: as last given
+        self.fresh: Callable[[], Awaitable[None]] | None = None
         self.base = Filters()  # a drill-down's filters that have no choice of their own
         self.base_label = ""  # what `base` is, in words
         self.error = ""  # an invalid custom date, said on the second line
@@ -196,8 +201,15 @@ class FilterBanner(Vertical):
 
     def open_picker(self, key: str) -> None:
         """The popup of `key`'s choices; what it answers replaces the pick."""
-        if key not in self.keys:
-            return
+        if key in self.keys:
+            self.run_worker(self._open(key), group="picker", exclusive=True)
+
+    async def _open(self, key: str) -> None:
+        if key == "agent_id" and self.fresh is not None:
+            try:  # presence changes: ask again (a second at most), else as known
+                await asyncio.wait_for(self.fresh(), 1.0)
+            except Exception:
+                pass
         title = next(p[5] for p in PICKERS if p[0] == key)
 
         def done(values: tuple[Any, ...] | None) -> None:

@@ -6,7 +6,7 @@ cancels; none picked means any)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -16,10 +16,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Footer, Static
 
 from chatsup.kit import render as r
+
+if TYPE_CHECKING:  # the popup's list loads when a popup first opens
+    from textual.widgets import SelectionList
 
 Choice = tuple[Text, Any]  # (label, value)
 
@@ -103,6 +105,9 @@ class MultiPicker(ModalScreen[tuple[Any, ...] | None]):
         self.picked = set(picked)
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import SelectionList
+        from textual.widgets.selection_list import Selection
+
         with Vertical(classes="dialog", id="picker-box"):
             yield Static(Text(self.title_text, style="bold"))
             yield SelectionList[Any](
@@ -116,6 +121,8 @@ class MultiPicker(ModalScreen[tuple[Any, ...] | None]):
 
     @property
     def selection(self) -> SelectionList[Any]:
+        from textual.widgets import SelectionList
+
         return self.query_one("#picker-list", SelectionList)
 
     def on_mount(self) -> None:

@@ -90,6 +90,7 @@ class ListTab(Vertical):
             self.loaded = True
             self.banner.tz = self.ctx.tz  # the company's, known once connected
             self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+            self.banner.fresh = self.fresh_agents
             self.table.reload()
         self.call_after_refresh(self.table.focus)
 
@@ -149,6 +150,11 @@ class ListTab(Vertical):
 
     def action_filters(self) -> None:
         self.banner.focus_first()
+
+    async def fresh_agents(self) -> None:
+        """The advisors again, with their presence now (the picker shows it)."""
+        self.ctx.agents = await self.ctx.client.agents()
+        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
 
     def action_pick_advisors(self) -> None:
         self.banner.open_picker("agent_id")

@@ -116,6 +116,7 @@ class MonitoringTab(Vertical):
             self.loaded = True
             self.banner.tz = self.ctx.tz
             self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+            self.banner.fresh = self.fresh_agents
         self._show_current()
 
     def _show_current(self) -> None:
@@ -165,6 +166,11 @@ class MonitoringTab(Vertical):
 
     def action_filters(self) -> None:
         self.banner.focus_first()
+
+    async def fresh_agents(self) -> None:
+        """The advisors again, with their presence now (the picker shows it)."""
+        self.ctx.agents = await self.ctx.client.agents()
+        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
 
     def action_pick_advisors(self) -> None:
         self.banner.open_picker("agent_id")
