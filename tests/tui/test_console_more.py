@@ -39,16 +39,16 @@ async def test_list_filters_advisor_site_and_date(busy_world: World) -> None:
         await ready(pilot, app, 3)
         banner = app.messages.banner
         table = app.messages.table
-        banner.query_one("#fb-advisor", Select).value = busy_world.agent_id
+        banner.pick("agent_id", [busy_world.agent_id])
         await until(
             pilot,
             lambda: (
                 app.messages.filters.agent_id == busy_world.agent_id and table.row_count == alice
             ),
         )
-        banner.query_one("#fb-advisor", Select).clear()
+        banner.pick("agent_id", [])
         await until(pilot, lambda: app.messages.filters.agent_id is None and table.row_count == 3)
-        banner.query_one("#fb-site", Select).value = busy_world.site2_id  # the Blog: no chat
+        banner.pick("site_id", [busy_world.site2_id])  # the Blog: no chat
         await until(
             pilot,
             lambda: (
@@ -57,7 +57,7 @@ async def test_list_filters_advisor_site_and_date(busy_world: World) -> None:
                 and not table.fetching
             ),
         )
-        banner.query_one("#fb-site", Select).clear()
+        banner.pick("site_id", [])
         banner.query_one("#fb-range", Select).value = "yesterday"
         await until(
             pilot,

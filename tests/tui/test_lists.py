@@ -88,8 +88,8 @@ async def test_escape_clears_one_filter_per_press_never_the_dates(busy_world: Wo
         m = app.messages
         banner = m.banner
         banner.query_one("#fb-range", Select).value = "last 7 days"
-        banner.query_one("#fb-advisor", Select).value = busy_world.agent_id
-        banner.query_one("#fb-status", Select).value = "answered"
+        banner.pick("agent_id", [busy_world.agent_id])
+        banner.pick("status", ["answered"])
         await until(pilot, lambda: m.filters.status == "answered")
         await pilot.press("slash", *"parcel", "enter")
         await until(pilot, lambda: m.filters.q == "parcel")
@@ -208,7 +208,7 @@ async def test_palette_offers_the_tabs_actions(busy_world: World) -> None:
         await until(pilot, lambda: isinstance(app.focused, PagedTable))
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Search" not in titles and "Caller details" in titles
-        app.messages.banner.query_one("#fb-status", Select).value = "answered"
+        app.messages.banner.pick("status", ["answered"])
         await pilot.press("1")
         cmd = next(c for c in app.get_system_commands(app.screen) if c.title == "Clear filters")
         await until(pilot, lambda: app.messages.filters.status == "answered")
@@ -244,7 +244,7 @@ async def test_escape_on_a_report_clears_the_advisor(busy_world: World) -> None:
         await ready(pilot, app, 3)
         daily = await open_view(pilot, app, "d", "daily")
         mon = app.tab("monitoring")
-        mon.banner.query_one("#fb-advisor", Select).value = busy_world.agent2_id
+        mon.banner.pick("agent_id", [busy_world.agent2_id])
         await until(pilot, lambda: daily.filters.agent_id == busy_world.agent2_id)
         await until(pilot, lambda: "Bob" in banner_text(app, mon.banner))
         daily.table.focus()

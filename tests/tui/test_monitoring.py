@@ -173,7 +173,6 @@ async def test_agent_row_opens_the_visitors_it_was_presented_to(busy_world: Worl
 
 async def test_filters_reach_the_report(busy_world: World) -> None:
     """The advisor chosen in Monitoring's banner filters the report."""
-    from textual.widgets import Select
 
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -181,7 +180,7 @@ async def test_filters_reach_the_report(busy_world: World) -> None:
         daily = await open_view(pilot, app, "d", "daily")
         assert cells(daily, "total")[3] == "3"
         banner = app.tab("monitoring").banner
-        banner.query_one("#fb-advisor", Select).value = busy_world.agent2_id  # Bob: no chat
+        banner.pick("agent_id", [busy_world.agent2_id])  # Bob: no chat
         await until(
             pilot,
             lambda: (

@@ -214,7 +214,49 @@ async def open_presence(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.5)
 
 
+async def open_picker(pilot: Pilot[Any]) -> None:
+    """`A` on Messages: the advisors with their presence, two of them picked."""
+    from chatsup.kit.multi_picker import MultiPicker
+
+    app: Any = pilot.app
+    await settle(pilot)
+    await pilot.press("A")
+    await until(pilot, lambda: isinstance(app.screen, MultiPicker))
+    await pilot.press("space", "down", "down", "space", "up")
+    await pilot.pause(0.3)
+
+
+async def multi_banner(pilot: Pilot[Any]) -> None:
+    """Three advisors and two statuses picked: the banner says so in the
+    width it has ("Advisors: Camille, … +1"), the list shows their union."""
+    from chatsup.kit.multi_picker import MultiPicker
+
+    app: Any = pilot.app
+    await settle(pilot)
+    for key, presses in (
+        ("A", ("space", "down", "space", "down", "space")),
+        ("U", ("down", "down", "space", "down", "space")),
+    ):
+        await pilot.press(key)
+        await until(pilot, lambda: isinstance(app.screen, MultiPicker))
+        await pilot.press(*presses, "enter")
+        await until(pilot, lambda: not isinstance(app.screen, MultiPicker))
+    table = app.messages.table
+    await until(
+        pilot,
+        lambda: (
+            len(app.messages.filters.agent_ids) == 3
+            and len(app.messages.filters.statuses) == 2
+            and table.row_count > 0
+            and not table.fetching
+        ),
+    )
+    await pilot.pause(0.5)
+
+
 SCREENS = {
+    "picker": open_picker,
+    "multi_banner": multi_banner,
     "transcript": open_transcript,
     "presence": open_presence,
     "details": open_details,

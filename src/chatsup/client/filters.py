@@ -1,12 +1,19 @@
 """The filters shared by every list, report and export — the one definition the
-console's filter banner edits and every request sends."""
+console's filter banner edits and every request sends — and the one rule
+that says whether a live conversation belongs in a list with them."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from chatsup.domain import rules, timerange
+
+if TYPE_CHECKING:
+    from chatsup.domain.models import ConversationItem
 
 Params = dict[str, str | list[str]]
 
@@ -86,3 +93,50 @@ def _param(value: object) -> str | None:
     if isinstance(value, str):
         return value if value.strip() else None
     return str(value)
+
+
+def conversation_matches(item: ConversationItem, f: Filters, tz: ZoneInfo) -> bool | None:
+    """Whether the conversation list asked with `f` holds `item` (a live
+    row): the server's rule (store/conversations.py) from the item's own
+    facts. The advisor is the conversation's (`item.advisor`,
+    rules.conversation_advisor); the dates are read in `tz` as the server
+    reads them (timerange.resolve: a date `until` inclusive, a datetime
+    exclusive); several values within a key: any of them.
+
+    None: it cannot tell — with a search text the server matches message
+    text the item does not carry (a list keeps the rows it shows and adds
+    none); every other filter still answers False when it fails."""
+    if f.visitor_id is not None and item.visitor.id != f.visitor_id:
+        return False
+    sites = f.values("site_id")
+    if sites and item.site.id not in sites:
+        return False
+    agents = f.values("agent_id")
+    if agents and (item.advisor is None or item.advisor.id not in agents):
+        return False
+    lo, hi = timerange.resolve(f.since, f.until, tz)
+    at = item.started_at.timestamp()
+    if (lo is not None and at < lo) or (hi is not None and at >= hi):
+        return False
+    statuses = f.values("status")
+    if statuses and not any(_has_status(item, s) for s in statuses):
+        return False
+    return None if f.q and f.q.strip() else True
+
+
+def _has_status(item: ConversationItem, status: str) -> bool:
+    """rules.matches_status from the item's facts. A conversation starts with
+    its visitor's first message (the only way one is opened), so an ended one
+    that is not unanswered was answered; an open one says it by its status."""
+    if item.ended_at is None:
+        ended = None
+        visitor = int(item.status != "open")
+        answers = int(item.status == "answered")
+    else:
+        ended = item.ended_at.timestamp()
+        visitor = 1
+        answers = int(not item.unanswered)
+    try:
+        return rules.matches_status(status, ended, visitor, answers)
+    except ValueError:  # not a conversation status: the server refuses it (422)
+        return False

@@ -85,7 +85,10 @@ class ConversationItem(Model):
     started_at: datetime
     ended_at: datetime | None = None
     site: Ref
-    agent: Ref | None = None
+    agent: Ref | None = None  # who holds it (set by the first answer or a transfer)
+    # v1: the conversation's advisor (rules.conversation_advisor: the holder,
+    # else the advisor presented), the one `agent_id` filters and counts by
+    advisor: Ref | None = None
     visitor: VisitorRef
     message_count: int
     first_response_s: float | None = None

@@ -1,6 +1,7 @@
 """The filter banner every list and report shares: a date range preset (or a
-custom from/to), advisor, site, status and search text. Each view owns one,
-so each tab keeps its own filters.
+custom from/to), advisors, sites and statuses (several of each: a popup
+picks them, the banner shows them compactly, kit/multi_picker.py) and
+search text. Each view owns one, so each tab keeps its own filters.
 
 Every filter in force is drawn in it: a drill-down's advisor, site, status
 and dates set the banner's own choices (so picking another one replaces
@@ -11,6 +12,8 @@ never the date range."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -25,6 +28,7 @@ from textual.widgets import Input, Select, Static
 from chatsup.client import Filters
 from chatsup.domain import timerange
 from chatsup.domain.models import Agent, Site
+from chatsup.kit.multi_picker import Choice, MultiPicker, PickerField, label
 
 PRESET_LABELS = {
     "all": "All time",
@@ -36,6 +40,21 @@ PRESET_LABELS = {
     "custom": "Custom…",
 }
 Bound = date | datetime | None
+# per multi-select: (filter key, its Filters field, widget name, noun, any-label, popup title)
+PICKERS = (
+    ("agent_id", "agent_ids", "advisor", "Advisors", "Any advisor", "Advisors (any of them)"),
+    ("site_id", "site_ids", "site", "Sites", "Any site", "Sites (any of them)"),
+    ("status", "statuses", "status", "Status", "Any status", "Statuses (any of them)"),
+)
+PRESENCE_STYLE = {"online": "green", "away": "yellow", "offline": "dim"}
+# The keys that open a picker, for the views that hold a banner (the list
+# tabs, Monitoring): action → the filter key it picks. Remappable by id.
+PICK_ACTIONS = {"pick_advisors": "agent_id", "pick_sites": "site_id", "pick_statuses": "status"}
+PICK_BINDINGS: list[BindingType] = [
+    Binding("A", "pick_advisors", "Pick advisors", show=False, id="filters.advisors"),
+    Binding("S", "pick_sites", "Pick sites", show=False, id="filters.sites"),
+    Binding("U", "pick_statuses", "Pick statuses", show=False, id="filters.statuses"),
+]
 
 
 def parse_bound(text: str, tz: ZoneInfo) -> Bound:
@@ -61,9 +80,7 @@ class FilterBanner(Vertical):
     FilterBanner { height: auto; padding: 0 0; }
     FilterBanner Horizontal { height: 1; }
     FilterBanner #fb-range { width: 18; }
-    FilterBanner #fb-advisor { width: 16; }
-    FilterBanner #fb-site { width: 17; }
-    FilterBanner #fb-status { width: 15; }
+    FilterBanner PickerField { width: 1fr; min-width: 12; max-width: 32; }
     FilterBanner #fb-search { width: 1fr; min-width: 10; }
     FilterBanner #fb-more { display: none; }
     FilterBanner.more #fb-more { display: block; }
@@ -110,6 +127,12 @@ class FilterBanner(Vertical):
         self.with_agents = agents
         self.with_sites = sites
         self.statuses = statuses
+        self.choices: dict[str, list[Choice]] = {"status": [(label(s), s) for s in statuses]}
+        self.names: dict[str, dict[Any, str]] = {"status": {s: s for s in statuses}}
+        self.picked: dict[str, tuple[Any, ...]] = {}
+        # set by the owner: brings the advisors (their presence) up to date
+        # before their popup opens (set_choices); None: as last given
+        self.fresh: Callable[[], Awaitable[None]] | None = None
         self.base = Filters()  # a drill-down's filters that have no choice of their own
         self.base_label = ""  # what `base` is, in words
         self.error = ""  # an invalid custom date, said on the second line
@@ -124,17 +147,9 @@ class FilterBanner(Vertical):
                 id="fb-range",
                 compact=True,
             )
-            if self.with_agents:
-                yield Select([], prompt="Any advisor", id="fb-advisor", compact=True)
-            if self.with_sites:
-                yield Select([], prompt="Any site", id="fb-site", compact=True)
-            if self.statuses:
-                yield Select(
-                    [(s, s) for s in self.statuses],
-                    prompt="Any status",
-                    id="fb-status",
-                    compact=True,
-                )
+            for key, _, name, noun, any_label, _ in PICKERS:
+                if key in self.keys:
+                    yield PickerField(key, noun, any_label, id=f"fb-{name}")
             if self.with_search:
                 yield Input(placeholder="/ search", id="fb-search", compact=True)
         with Horizontal(id="fb-more"):
@@ -146,24 +161,73 @@ class FilterBanner(Vertical):
         self._show_more()
 
     def set_choices(self, agents: list[Agent], sites: list[Site]) -> None:
+        """The advisors (with their presence) and sites to pick from."""
+        self.choices["agent_id"] = [
+            (label(a.name, a.presence, PRESENCE_STYLE.get(a.presence, "")), a.id) for a in agents
+        ]
+        self.names["agent_id"] = {a.id: a.name for a in agents}
+        self.choices["site_id"] = [(label(s.name), s.id) for s in sites]
+        self.names["site_id"] = {s.id: s.name for s in sites}
+        for key in self.keys:
+            self._show_picked(key)
+
+    @property
+    def keys(self) -> list[str]:
+        """The filter keys this banner picks: agent_id, site_id, status."""
+        out = []
         if self.with_agents:
-            self._select("advisor").set_options([(a.name, a.id) for a in agents])
+            out.append("agent_id")
         if self.with_sites:
-            self._select("site").set_options([(s.name, s.id) for s in sites])
+            out.append("site_id")
+        if self.statuses:
+            out.append("status")
+        return out
 
     def _select(self, name: str) -> Select[Any]:
         return self.query_one(f"#fb-{name}", Select)
 
-    def _choices(self) -> list[tuple[str, str]]:
-        """(filter name, select name) of the choices this banner has."""
-        out = []
-        if self.with_agents:
-            out.append(("agent_id", "advisor"))
-        if self.with_sites:
-            out.append(("site_id", "site"))
-        if self.statuses:
-            out.append(("status", "status"))
-        return out
+    def field(self, key: str) -> PickerField:
+        name = next(p[2] for p in PICKERS if p[0] == key)
+        return self.query_one(f"#fb-{name}", PickerField)
+
+    # -- picking several -------------------------------------------------------------
+
+    def pick(self, key: str, values: tuple[Any, ...] | list[Any]) -> None:
+        """Set what `key` (agent_id, site_id, status) selects: any of
+        `values`; empty: any."""
+        self.picked[key] = tuple(dict.fromkeys(values))
+        self._show_picked(key)
+        self._changed()
+
+    def open_picker(self, key: str) -> None:
+        """The popup of `key`'s choices; what it answers replaces the pick."""
+        if key in self.keys:
+            self.run_worker(self._open(key), group="picker", exclusive=True)
+
+    async def _open(self, key: str) -> None:
+        if key == "agent_id" and self.fresh is not None:
+            try:  # presence changes: ask again (a second at most), else as known
+                await asyncio.wait_for(self.fresh(), 1.0)
+            except Exception:
+                pass
+        title = next(p[5] for p in PICKERS if p[0] == key)
+
+        def done(values: tuple[Any, ...] | None) -> None:
+            if values is not None:
+                self.pick(key, values)
+
+        self.app.push_screen(
+            MultiPicker(title, self.choices.get(key, []), self.picked.get(key, ())), done
+        )
+
+    def on_picker_field_open(self, event: PickerField.Open) -> None:
+        event.stop()
+        self.open_picker(event.field.key)
+
+    def _show_picked(self, key: str) -> None:
+        if self.is_mounted and key in self.keys:
+            names = self.names.get(key, {})
+            self.field(key).show([names.get(v, f"#{v}") for v in self.picked.get(key, ())])
 
     # -- focus ---------------------------------------------------------------------
 
@@ -201,11 +265,9 @@ class FilterBanner(Vertical):
             self.base, self.base_label = Filters(), ""
             self._changed()
             return what
-        for _, name in self._choices():
-            sel = self._select(name)
-            if not sel.is_blank():
-                sel.clear()
-                self._changed()
+        for key, _, name, *_ in PICKERS:
+            if self.picked.get(key):
+                self.pick(key, ())
                 return name
         return None
 
@@ -224,16 +286,19 @@ class FilterBanner(Vertical):
         if self.with_search:
             self.query_one("#fb-search", Input).value = ""
         rest: dict[str, Any] = {}
-        for key, name in self._choices():
-            value = kw.pop(key, None)
-            sel = self._select(name)
-            if value is None:
-                sel.clear()
+        for key, many, *_ in PICKERS:
+            one = kw.pop(key, None)
+            values = tuple(kw.pop(many, ()) or ()) if one is None else (one,)
+            if key not in self.keys:
+                if values:  # no choice of its own here: kept, and written out
+                    rest[many] = values
                 continue
-            try:
-                sel.value = value
-            except Exception:  # not among the choices: kept, and written out
-                rest[key] = value
+            known = self.names.get(key, {})
+            self.picked[key] = tuple(v for v in values if v in known)
+            unknown = tuple(v for v in values if v not in known)
+            if unknown:  # not among the choices: kept, and written out
+                rest[many] = unknown
+            self._show_picked(key)
         since, until = kw.pop("since", None), kw.pop("until", None)
         if since is not None or until is not None:
             self.preset = "custom"
@@ -258,14 +323,13 @@ class FilterBanner(Vertical):
         elif self.preset not in ("custom", "all"):
             since, until = timerange.preset(self.preset, self.tz)
         f = self.base.replace(since=since, until=until)
-        if self.is_mounted:
-            for key, name in self._choices():
-                sel = self._select(name)
-                if not sel.is_blank():
-                    f = f.replace(**{key: sel.value})
-            if self.with_search:
-                q = self.query_one("#fb-search", Input).value.strip()
-                f = f.replace(q=q or None)
+        for key, many, *_ in PICKERS:  # one value: the single field (`agent_id`), more: the list
+            values = tuple(dict.fromkeys((*f.values(key), *self.picked.get(key, ()))))
+            one = values[0] if len(values) == 1 else None
+            f = f.replace(**{key: one, many: values if len(values) > 1 else ()})
+        if self.is_mounted and self.with_search:
+            q = self.query_one("#fb-search", Input).value.strip()
+            f = f.replace(q=q or None)
         return f
 
     def _bound(self, sel: str, which: str) -> Bound:
@@ -326,5 +390,16 @@ def _text(value: object) -> str:
 
 
 def _describe(drill: dict[str, Any]) -> str:
-    words = {"visitor_id": "visitor id", "agent_id": "advisor id", "site_id": "site id"}
-    return " · ".join(f"{words.get(k, k)} {v}" for k, v in drill.items() if v is not None)
+    words = {
+        "visitor_id": "visitor id",
+        "agent_ids": "advisor id",
+        "site_ids": "site id",
+        "statuses": "status",
+    }
+
+    def value(v: Any) -> str:
+        return ", ".join(map(str, v)) if isinstance(v, tuple | list) else str(v)
+
+    return " · ".join(
+        f"{words.get(k, k)} {value(v)}" for k, v in drill.items() if v is not None and v != ()
+    )

@@ -242,6 +242,18 @@ class PagedTable(DataTable[Any], Generic[T]):
             if self.unhighlighter is None:
                 self.unhighlighter = self.set_interval(0.5, self._unhighlight_due)
 
+    def discard(self, key: str) -> None:
+        """Take row `key` off (a live row that no longer belongs), the cursor
+        staying on the row the user is on when it was another."""
+        if key not in self.items:
+            return
+        current = self.current
+        del self.items[key]
+        self.highlighted.pop(key, None)
+        self.remove_row(key)
+        if current is not None and self.key_of(current) != key:
+            self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=False)
+
     def _unhighlight_due(self) -> None:
         now = time.monotonic()
         for k in [k for k, due in self.highlighted.items() if due <= now]:

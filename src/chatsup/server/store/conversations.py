@@ -21,15 +21,20 @@ from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN, people_cond
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
-ITEM_SELECT = """
+# `agent` is who holds the chat; `advisor` the conversation's advisor
+# (rules.conversation_advisor: the holder, else the advisor presented), the
+# one the `agent_id` filter and every figure about conversations count by
+ITEM_SELECT = f"""
 SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
        c.agent_id, a.name AS agent_name, c.visitor_id, v.number, p.name AS visitor_name,
        c.message_count, c.first_response_s, c.visitor_messages, c.agent_messages,
-       m.at AS lm_at, m.sender AS lm_sender, substr(m.body, 1, 200) AS lm_body
+       m.at AS lm_at, m.sender AS lm_sender, substr(m.body, 1, 200) AS lm_body,
+       adv.id AS advisor_id, adv.name AS advisor_name
 FROM conversations c
 JOIN sites s ON s.id = c.site_id
 JOIN visitors v ON v.id = c.visitor_id
 LEFT JOIN agents a ON a.id = c.agent_id
+LEFT JOIN agents adv ON adv.id = {advisor_sql("c")}
 LEFT JOIN profiles p ON p.visitor_id = c.visitor_id
 LEFT JOIN messages m ON m.id = c.last_message_id
 """
@@ -50,6 +55,7 @@ def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
         "ended_at": iso(row["ended_at"], tz),
         "site": ref(row["site_id"], row["site_name"]),
         "agent": ref(row["agent_id"], row["agent_name"]),
+        "advisor": ref(row["advisor_id"], row["advisor_name"]),
         "visitor": {"id": row["visitor_id"], "number": row["number"], "name": row["visitor_name"]},
         "message_count": row["message_count"],
         "first_response_s": row["first_response_s"],

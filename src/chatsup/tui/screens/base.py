@@ -15,7 +15,7 @@ from textual.widgets import Static
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import Page
-from chatsup.kit.filter_banner import FilterBanner
+from chatsup.kit.filter_banner import PICK_ACTIONS, PICK_BINDINGS, FilterBanner
 from chatsup.kit.paged_table import Column, PagedTable
 from chatsup.tui.context import Context, context_of
 
@@ -26,6 +26,7 @@ class ListTab(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="search"),
         Binding("f", "filters", "Filters", id="filters"),
+        *PICK_BINDINGS,
         Binding("e", "export", "Export", id="export"),
         Binding("r", "reload", "Reload", show=False, id="reload"),
         Binding("escape", "clear_filter", "Clear a filter", show=False, id="list.clear-search"),
@@ -89,6 +90,7 @@ class ListTab(Vertical):
             self.loaded = True
             self.banner.tz = self.ctx.tz  # the company's, known once connected
             self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+            self.banner.fresh = self.fresh_agents
             self.table.reload()
         self.call_after_refresh(self.table.focus)
 
@@ -111,6 +113,8 @@ class ListTab(Vertical):
             return bool(self.BANNER.get("search", True))
         if action == "export":
             return bool(self.EXPORT_KIND)
+        if action in PICK_ACTIONS:
+            return self.is_mounted and PICK_ACTIONS[action] in self.banner.keys
         return True
 
     def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
@@ -146,6 +150,20 @@ class ListTab(Vertical):
 
     def action_filters(self) -> None:
         self.banner.focus_first()
+
+    async def fresh_agents(self) -> None:
+        """The advisors again, with their presence now (the picker shows it)."""
+        self.ctx.agents = await self.ctx.client.agents()
+        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+
+    def action_pick_advisors(self) -> None:
+        self.banner.open_picker("agent_id")
+
+    def action_pick_sites(self) -> None:
+        self.banner.open_picker("site_id")
+
+    def action_pick_statuses(self) -> None:
+        self.banner.open_picker("status")
 
     def action_clear_filter(self) -> None:
         """`escape` on the list: the search, then the drill-down, then the

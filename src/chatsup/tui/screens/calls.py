@@ -67,7 +67,7 @@ def summary_text(s: CallSummary) -> Text:
 class CallsTab(ListTab):
     TITLE = "Calls"
     EXPORT_KIND = "calls"
-    BANNER: ClassVar[dict[str, object]] = {"search": False}
+    BANNER: ClassVar[dict[str, object]] = {"search": False, "statuses": CALL_STATES}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Chat", "conv", 6, priority=2),
         Column("Start", "start", 12),

@@ -3,47 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from chatsup.client import Filters
 from chatsup.client.errors import describe
+from chatsup.client.filters import conversation_matches
 from chatsup.domain import rules
 from chatsup.domain.models import ConversationItem, Page
 from chatsup.domain.rules import CONVERSATION_STATUSES
 from chatsup.kit import render as r
-from chatsup.kit.paged_table import Column
+from chatsup.kit.paged_table import Column, PagedTable
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail
 from chatsup.tui.screens.base import ListTab
 
 STATUS_STYLE = {"unanswered": "bold red", "answered": "green", "ended": "dim", "open": ""}
 
 
-def matches(item: ConversationItem, f: Filters, tz: Any) -> bool:
-    """Whether a live conversation belongs in a list with these filters."""
-    if f.q or (f.visitor_id and item.visitor.id != f.visitor_id):
-        return False
-    if f.site_id and item.site.id != f.site_id:
-        return False
-    if f.agent_id and (item.agent is None or item.agent.id != f.agent_id):
-        return False
-    day = item.started_at.astimezone(tz).date()
-    since = f.since.date() if isinstance(f.since, datetime) else f.since
-    until = f.until.date() if isinstance(f.until, datetime) else f.until
-    if isinstance(since, date) and day < since:
-        return False
-    if isinstance(until, date) and day > until:
-        return False
-    if not f.status:
-        return True
-    # the list's own status rule (rules.matches_status), from the item's facts
-    answers = 0 if item.first_response_s is None else 1
-    visitor_messages = 1 if item.unanswered or answers else 0
-    ended = None if item.ended_at is None else item.ended_at.timestamp()
-    return rules.matches_status(f.status, ended, visitor_messages, answers)
+def advisor(c: ConversationItem) -> Text:
+    """The conversation's advisor (rules.conversation_advisor, as the server
+    answers it): the holder, else the advisor presented — dim while nobody
+    holds the chat."""
+    cell = r.ref(c.advisor)
+    if c.agent is None and c.advisor is not None:
+        cell.stylize("dim")
+    return cell
 
 
 def started(c: ConversationItem) -> tuple[datetime, int]:
@@ -86,7 +72,7 @@ class MessagesTab(ListTab):
         return (
             r.when(c.started_at, self.ctx.tz),
             r.ref(c.site),
-            r.ref(c.agent),
+            advisor(c),
             r.visitor(c.visitor),
             Text(str(c.message_count)),
             r.seconds(c.first_response_s),
@@ -99,12 +85,22 @@ class MessagesTab(ListTab):
         return started
 
     def on_conversation(self, item: ConversationItem) -> None:
-        """A live change: insert at the top or update in place."""
-        if not self.loaded:
+        """A live change: shown (in its place, or updated in place) iff the
+        list the banner asks for holds it (client.filters.conversation_matches,
+        the server's rule); a row that no longer belongs goes. With a search
+        text, which only the server can match, rows shown are updated and
+        none is added."""
+        if not self.loaded or not self.query(PagedTable):  # not shown yet, or quitting
             return
-        if str(item.id) in self.table.items or matches(item, self.filters, self.ctx.tz):
+        key = str(item.id)
+        belongs = conversation_matches(item, self.filters, self.ctx.tz)
+        if belongs or (belongs is None and key in self.table.items):
             self.table.upsert(item)
-            self.show_status()
+        elif key in self.table.items:
+            self.table.discard(key)
+        else:
+            return
+        self.show_status()
 
     # -- actions -----------------------------------------------------------------
 
@@ -140,4 +136,4 @@ class MessagesTab(ListTab):
             self.post_message(OpenTail(c.id))
 
 
-__all__ = ["MessagesTab", "describe", "matches"]
+__all__ = ["MessagesTab", "advisor", "describe"]

@@ -19,7 +19,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from chatsup.domain import events as ev
 from chatsup.domain.events import Event
-from chatsup.kit.filter_banner import FilterBanner
+from chatsup.kit.filter_banner import PICK_ACTIONS, PICK_BINDINGS, FilterBanner
 from chatsup.tui.context import Context, context_of
 from chatsup.tui.screens.reports.agent_stats import AgentStatsView
 from chatsup.tui.screens.reports.base import ReportView
@@ -66,6 +66,7 @@ class MonitoringTab(Vertical):
         ],
         Binding("e", "export", "Export", id="export"),
         Binding("f", "filters", "Filters", id="filters"),
+        *PICK_BINDINGS,
         Binding("escape", "clear_filter", "Clear a filter", show=False, id="list.clear-search"),
     ]
 
@@ -115,6 +116,7 @@ class MonitoringTab(Vertical):
             self.loaded = True
             self.banner.tz = self.ctx.tz
             self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+            self.banner.fresh = self.fresh_agents
         self._show_current()
 
     def _show_current(self) -> None:
@@ -145,6 +147,8 @@ class MonitoringTab(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":
             return bool(self.is_mounted and self.query("#mon-tabs") and self.view().EXPORT_KIND)
+        if action in PICK_ACTIONS:
+            return self.is_mounted and PICK_ACTIONS[action] in self.banner.keys
         return action != "search"
 
     # -- keys -----------------------------------------------------------------------
@@ -162,6 +166,17 @@ class MonitoringTab(Vertical):
 
     def action_filters(self) -> None:
         self.banner.focus_first()
+
+    async def fresh_agents(self) -> None:
+        """The advisors again, with their presence now (the picker shows it)."""
+        self.ctx.agents = await self.ctx.client.agents()
+        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
+
+    def action_pick_advisors(self) -> None:
+        self.banner.open_picker("agent_id")
+
+    def action_pick_sites(self) -> None:
+        self.banner.open_picker("site_id")
 
     def action_clear_filter(self) -> None:
         """`escape` on a report: the drill-down, then advisor, then site (never the dates)."""

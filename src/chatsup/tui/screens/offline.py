@@ -4,7 +4,7 @@ switches them on or off for a site (with confirmation)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar, get_args
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from chatsup.client.errors import describe
-from chatsup.domain.models import OfflineMessage, Page, Site
+from chatsup.domain.models import OfflineMessage, OfflineStatus, Page, Site
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
 from chatsup.tui.screens.base import ListTab
@@ -22,6 +22,7 @@ class OfflineTab(ListTab):
     TITLE = "Offline"
     ENTER = "read"
     EXPORT_KIND = "offline-messages"
+    BANNER: ClassVar[dict[str, Any]] = {"statuses": get_args(OfflineStatus)}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Time", "time", 12),
         Column("Site", "site", 16, priority=2),

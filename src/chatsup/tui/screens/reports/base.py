@@ -179,9 +179,9 @@ class ReportView(Vertical):
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
         """The drill's own filters over the report's (advisor, site, dates)."""
         base: dict[str, Any] = {
-            k: v
-            for k, v in (("agent_id", self.filters.agent_id), ("site_id", self.filters.site_id))
-            if v is not None
+            many: self.filters.values(key)
+            for key, many in (("agent_id", "agent_ids"), ("site_id", "site_ids"))
+            if self.filters.values(key) and key not in drill
         }
         since = _bound((self.data or {}).get("since"))
         until = _bound((self.data or {}).get("until"))
