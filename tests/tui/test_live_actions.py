@@ -33,6 +33,8 @@ async def test_note_write_and_transfer_from_the_transcript(busy_world: World) ->
         await until(pilot, lambda: app.messages.table.row_count == 3)
         app.push_screen(TranscriptScreen(cid))
         await until(pilot, lambda: "answer" in screen_text(app))
+        # the footer is drawn a frame after the transcript's first lines
+        await until(pilot, lambda: "n Note" in screen_text(app).splitlines()[-1])
         footer = screen_text(app).splitlines()[-1]
         assert "n Note" in footer and "w Write" in footer and "x Transfer" in footer
 
