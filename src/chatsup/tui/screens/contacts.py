@@ -24,7 +24,7 @@ class ContactsTab(ListTab):
     BANNER: ClassVar[dict[str, object]] = {"agents": False, "sites": False}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Visitor", "number", 8),
-        Column("Name", "name", 18),
+        Column("Name", "name", 16),
         Column("Email", "email", min_width=22, max_width=36),
         Column("Phone", "phone", 18),
         Column("Notes", "notes", priority=1, min_width=10),
