@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
+from chatsup.domain.labels import chat_label
 from chatsup.domain.models import Call, CallPage, CallSummary
 from chatsup.domain.rules import CALL_OUTCOMES, CALL_STATES
 from chatsup.kit import render as r
@@ -96,8 +97,7 @@ class CallsTab(ListTab):
 
     def cells(self, c: Call) -> Sequence[Text]:
         return (
-            # a chat id bare, under its header: `#` marks visitor numbers only
-            Text(str(c.conversation_id)) if c.conversation_id else r.plain(None),
+            Text(chat_label(c.conversation_id)) if c.conversation_id else r.plain(None),
             r.when(c.started_at, self.ctx.tz),
             r.seconds(c.duration_s),
             Text(str(c.caller.id)),

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from chatsup.client.errors import describe
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import ConversationItem, VisitorDetail
 from chatsup.domain.rules import shown_status
 from chatsup.kit import render as r
@@ -93,7 +94,7 @@ class DetailsScreen(Screen[None]):
         self.detail = d
         tz = self.ctx.tz
         v = d.visitor
-        title = Text(f"Visitor #{v.number} ", style="bold")
+        title = Text(f"Visitor {visitor_label(v.number)} ", style="bold")
         if d.profile and d.profile.name:
             title.append_text(r.plain(d.profile.name, 40, style="bold"))
         title.append("  ● online" if v.online else "", style="green")
