@@ -188,6 +188,7 @@ async def test_every_tab_fits_80x24(demo_like: tuple[str, str], clock: None) -> 
         await until(pilot, lambda: isinstance(app.screen, DetailsScreen))
         await until(pilot, lambda: any(LONG_EMAIL in line for line in lines(app)))
         dump(app, "details-long-email")
+        assert "p Profile" in lines(app)[-1]  # its keys whole in the footer
         await pilot.press("escape")
 
         # Monitoring: the sub-tabs' names whole, then each report

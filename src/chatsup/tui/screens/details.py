@@ -44,9 +44,9 @@ class DetailsScreen(Screen[None]):
         Binding("escape,q", "back", "Back", id="details.back"),
         Binding("enter", "transcript", "Transcript", id="details.transcript"),
         Binding("tab", "app.focus_next", "Chats", id="details.chats"),
-        Binding("m", "mail", "Mail transcript", id="details.mail"),
-        Binding("p", "profile", "Edit profile", id="details.profile"),
-        Binding("s", "save_media", "Save file", id="details.save-media"),
+        Binding("m", "mail", "Mail", id="details.mail"),  # short: the footer fits 80
+        Binding("p", "profile", "Profile", id="details.profile"),
+        Binding("s", "save_media", "Save", id="details.save-media"),
     ]
 
     def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:
@@ -85,6 +85,12 @@ class DetailsScreen(Screen[None]):
         await self.load()
         scroll.scroll_home(animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`s` is offered (and shown in the footer) only with a file to save."""
+        if action == "save_media":
+            return bool(self.detail is not None and self.detail.media)
+        return True
+
     async def load(self) -> None:
         try:
             d = await self.ctx.client.visitor(self.visitor_id)
@@ -92,6 +98,7 @@ class DetailsScreen(Screen[None]):
             self.query_one("#d-title", Static).update(Text(describe(e), style="red"))
             return
         self.detail = d
+        self.refresh_bindings()
         tz = self.ctx.tz
         v = d.visitor
         title = Text(f"Visitor {visitor_label(v.number)} ", style="bold")
