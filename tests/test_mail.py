@@ -71,7 +71,7 @@ def test_transcript_is_mailed(smtp_world: World, smtp: tuple[Collect, int]) -> N
     mail_from, rcpt, raw = handler.envelopes[0]
     assert mail_from == "chatsup@example.com" and rcpt == ["boss@example.com"]
     msg = email.message_from_bytes(raw, policy=default)
-    assert msg["Subject"].startswith(f"Chat #{cid} — Shop — #")
+    assert msg["Subject"].startswith(f"Chat #{cid} — Shop — V")
     assert "Mathieu" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     page = msg.get_body(("html",)).get_content()

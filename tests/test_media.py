@@ -4,6 +4,7 @@ served with. Over the real server."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -132,3 +133,46 @@ def test_size_and_type_limits(tmp_path: Any) -> None:
             assert r.status_code == 403
     finally:
         world.close()
+
+
+def test_unsent_media_are_deleted_once_old_and_sent_ones_kept(
+    tmp_path: Any, store_backend: str | None
+) -> None:
+    """`server.unsent_media_keep_s`: an upload no message carries goes once
+    that old (the janitor checks every keep_s / 4); one sent in a message
+    stays, and so does a fresh one until it too is old. (The newest upload
+    of all always stays, so that SQLite never reuses its id.)"""
+    w = World(tmp_path, store_url=store_backend, server={"unsent_media_keep_s": 1.5})
+    try:
+        v, s = w.visitor()
+        with v:
+            unsent = upload(v, PDF, "unsent.pdf").json()["media_id"]
+            sent = upload(v, PNG, "sent.png").json()["media_id"]
+            r = v.post("/v1/widget/messages", json={"body": "photo", "media_id": sent})
+            assert r.status_code == 201, r.text
+            with w.sup() as c:
+                assert c.get(f"/v1/media/{unsent}").status_code == 200  # young: kept
+                deadline = time.monotonic() + 15
+                while c.get(f"/v1/media/{unsent}").status_code != 404:
+                    assert time.monotonic() < deadline, "the unsent upload was never deleted"
+                    time.sleep(0.2)
+                fresh = upload(v, TEXT, "fresh.txt").json()["media_id"]
+                assert c.get(f"/v1/media/{sent}").content == PNG  # sent: kept
+                assert c.get(f"/v1/media/{fresh}").status_code == 200  # not old yet
+                detail = c.get(f"/v1/visitors/{s['visitor_id']}").json()
+                assert [m["name"] for m in detail["media"]] == ["sent.png"]  # sent ones
+                # the message still shows its file; the unsent one cannot be sent now
+                r = v.post("/v1/widget/messages", json={"media_id": unsent})
+                assert r.status_code == 422 and r.json()["error"]["field"] == "media_id"
+                # old now, but the newest upload: kept, or SQLite would give
+                # its id (and URL) to the next one
+                time.sleep(1.5 + 0.5)
+                assert c.get(f"/v1/media/{fresh}").status_code == 200
+                after = upload(v, TEXT, "after.txt").json()["media_id"]
+                assert after > fresh > sent > unsent
+                while c.get(f"/v1/media/{fresh}").status_code != 404:  # no longer the newest
+                    assert time.monotonic() < deadline + 10, "the old upload was never deleted"
+                    time.sleep(0.2)
+        assert w.query("SELECT count(*) FROM media")[0][0] == 2  # sent and after
+    finally:
+        w.close()

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from chatsup.server.store.search import digits_sql, phone_key, visitor_number
+from chatsup.domain.labels import visitor_number
+from chatsup.server.store.search import digits_sql, phone_key
 from tests.harness import World
 
 
@@ -57,13 +58,15 @@ def test_visitors_and_contacts_by_name_email_phone_number(
         "06 12 34 56 78",
         "+33612345678",
         str(number),
-        f"#{number}",
+        f"V{number}",  # the console's notation
+        f"v{number}",
+        f"#{number}",  # the older one, still read
     ):
         assert ids(w, "/v1/visitors", q) == [marie], q
         assert ids(w, "/v1/contacts", q) == [marie], q
     other, other_number = p["other"][0], p["other_number"]
-    assert ids(w, "/v1/visitors", f"#{other_number}") == [other]  # no profile needed
-    assert ids(w, "/v1/contacts", f"#{other_number}") == []  # not a contact
+    assert ids(w, "/v1/visitors", f"V{other_number}") == [other]  # no profile needed
+    assert ids(w, "/v1/contacts", f"V{other_number}") == []  # not a contact
     assert ids(w, "/v1/visitors", "Durand") == []
 
 
@@ -73,7 +76,7 @@ def test_conversations_by_the_visitors_name_and_number(
     w, p = people
     marie_chat, other_chat = p["marie"][1], p["other"][1]
     assert ids(w, "/v1/conversations", "Dupont") == [marie_chat]
-    assert ids(w, "/v1/conversations", f"#{p['other_number']}") == [other_chat]
+    assert ids(w, "/v1/conversations", f"V{p['other_number']}") == [other_chat]
     assert ids(w, "/v1/conversations", str(p["marie_number"])) == [marie_chat]
     assert ids(w, "/v1/conversations", "abroad") == [other_chat]  # message words, as before
     with w.sup() as c:
@@ -94,6 +97,8 @@ def test_digits_sql_agrees_with_phone_key(phone: str) -> None:
 
 def test_number_and_phone_keys() -> None:
     assert visitor_number("#22395") == visitor_number(" 22395 ") == 22395
+    assert visitor_number("V22395") == visitor_number("v 22395") == 22395
+    assert visitor_number("V") is None and visitor_number("VV1") is None
     assert visitor_number("22395 Dupont") is None
     assert phone_key("Dupont") is None and phone_key("12345") is None
     assert phone_key("06 12 34 56 78") == phone_key("+33 6 12 34 56 78") == "612345678"

@@ -241,6 +241,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         config=getattr(args, "config", None),
+        public=args.public_url,
     )
 
 
@@ -376,6 +377,12 @@ def parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
     sp.add_argument("--port", type=int, default=8766)
+    sp.add_argument(
+        "--public-url",
+        default=None,
+        help="the address browsers use (an HTTPS proxy's, a DNS name); default: the host, "
+        "or this machine's name when listening on 0.0.0.0 or ::",
+    )
     sp.add_argument("--url", default=argparse.SUPPRESS, help="chatsup server URL")
     sp.add_argument("--config", help="TOML config file", default=argparse.SUPPRESS)
     sp.set_defaults(func=cmd_web)

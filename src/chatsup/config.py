@@ -61,6 +61,9 @@ class ServerSettings(BaseModel):
     # A conversation with no message for this many seconds ends (end_reason
     # "idle"); 0 never ends one.
     idle_end_s: float = Field(1800, ge=0, le=30 * 86400)
+    # A file a visitor uploaded but never sent in a message is deleted once
+    # this many seconds old; 0 keeps every one.
+    unsent_media_keep_s: float = Field(86400, ge=0, le=365 * 86400)
 
 
 class StoreSettings(BaseModel):

@@ -25,7 +25,9 @@ LOCAL = {"127.0.0.1", "localhost"}
 
 
 class WebConsole:
-    def __init__(self, world: World, tmp: Path, token: str | None) -> None:
+    def __init__(
+        self, world: World, tmp: Path, token: str | None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "web.log"
@@ -39,7 +41,7 @@ class WebConsole:
             env["CHATSUP_CONSOLE__TOKEN"] = token
         self.out = self.log.open("wb")
         self.p = subprocess.Popen(
-            [sys.executable, "-m", "chatsup.cli", "web", "--port", str(self.port)],
+            [sys.executable, "-m", "chatsup.cli", "web", "--port", str(self.port), *args],
             stdout=self.out,
             stderr=subprocess.STDOUT,
             env=env,

@@ -313,7 +313,7 @@ def test_mail_headers(mails: dict[str, Mailed], name: str) -> None:
     (sender,) = msg["From"].addresses
     assert sender.addr_spec == SENDER and sender.display_name == ""
     subject = str(msg["Subject"])
-    assert subject.startswith(f"Chat #{m.conversation_id} — Shop — #"), subject
+    assert subject.startswith(f"Chat #{m.conversation_id} — Shop — V"), subject
     bad = [c for c in subject if unicodedata.category(c) in UNSAFE_IN_HEADER]
     assert bad == [], (subject, bad)
 

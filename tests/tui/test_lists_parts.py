@@ -6,13 +6,15 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime
 
+from rich.text import Text
+
 from chatsup.domain.models import CallSummary
 from chatsup.domain.rules import END_REASONS
 from chatsup.kit.chart import nice_ticks
 from chatsup.kit.filter_banner import parse_bound
 from chatsup.kit.paged_table import Column, fit
 from chatsup.kit.render import zone
-from chatsup.tui.screens.calls import END_REASON_WORDS, summary_text
+from chatsup.tui.screens.calls import END_REASON_WORDS, summary_parts
 from chatsup.tui.screens.messages import MessagesTab
 from chatsup.tui.screens.reports.base import _bound
 from chatsup.tui.screens.reports.monthly import since_first_activity
@@ -27,10 +29,14 @@ def test_calls_summary_says_every_outcome_there_was() -> None:
     s = CallSummary(
         total=7, answered=2, missed=1, rejected=2, failed=1, ringing=1, total_duration_s=90
     )
-    text = summary_text(s).plain
+    text = Text("  ").join(summary_parts(s)).plain
     for part in ("calls 7", "answered 2", "missed 1", "rejected 2", "failed 1", "ringing 1"):
         assert part in text, text
-    quiet = summary_text(CallSummary(total=1, answered=0, missed=1, total_duration_s=0)).plain
+    quiet = (
+        Text("  ")
+        .join(summary_parts(CallSummary(total=1, answered=0, missed=1, total_duration_s=0)))
+        .plain
+    )
     assert "missed 1" in quiet and "answered 0" in quiet and "rejected" not in quiet
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chatsup.kit.summary import Summary
 from chatsup.tui.app import ChatsupApp
 from chatsup.tui.screens import monitoring
 from tests.harness import World
@@ -140,7 +141,11 @@ async def test_every_sub_tab_and_its_toggles(busy_world: World) -> None:
 
         heatmap = await open_view(pilot, app, "w", "heatmap")
         day = datetime.now(ZoneInfo("Europe/Paris")).weekday()
-        assert cells(heatmap, str(day))[-1] == str(sum(heat[day]))
+        hour = max(range(24), key=lambda h: heat[day][h])
+        assert cells(heatmap, str(day))[1 + hour] == str(heat[day][hour])
+        summary = str(heatmap.query_one(Summary).render())  # each day's total, whole
+        days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        assert f"{days[day]} {sum(heat[day])}" in summary
 
         # [ and ] cycle through the sub-tabs
         await pilot.press("right_square_bracket")

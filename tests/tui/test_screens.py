@@ -234,7 +234,7 @@ async def test_search_finds_people_on_messages_and_visitors(busy_world: World) -
         visitors = app.tab("visitors").table
         await until(pilot, lambda: visitors.row_count == 3)
         await pilot.press("slash")
-        await pilot.press(*f"#{number}", "enter")
+        await pilot.press(*f"V{number}", "enter")
         await until(pilot, lambda: visitors.row_count == 1)
         assert visitors.current.number == number
-        assert any(f"#{number}" in cell for row in drawn_rows(visitors) for cell in row)
+        assert any(f"V{number}" in cell for row in drawn_rows(visitors) for cell in row)

@@ -32,6 +32,7 @@ from chatsup.client.agent_live import AgentLive, SocketError
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import message_of
 from chatsup.domain.events import ConversationAssigned, ConversationStarted, Event
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.live_state import conversation_of
 from chatsup.domain.models import Agent, ConversationItem, Presence
 from chatsup.kit import render as r
@@ -218,7 +219,8 @@ class AgentApp(App[int]):
         if msg is None:
             if isinstance(event, ConversationStarted) and item is not None and is_waiting(item):
                 self.notify(
-                    f"New chat #{item.id} from visitor #{item.visitor.number}", title="Waiting"
+                    f"New chat #{item.id} from visitor {visitor_label(item.visitor.number)}",
+                    title="Waiting",
                 )
                 self.bell()
             return
@@ -229,7 +231,9 @@ class AgentApp(App[int]):
             self.unread[msg.conversation_id] = self.unread.get(msg.conversation_id, 0) + 1
             held = self.items[msg.conversation_id]
             if not is_waiting(held):
-                self.notify(f"Visitor #{held.visitor.number} wrote in chat #{held.id}")
+                self.notify(
+                    f"Visitor {visitor_label(held.visitor.number)} wrote in chat #{held.id}"
+                )
         self.queue.redraw()
 
     def transferred(self, event: ConversationAssigned) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from chatsup.domain.labels import visitor_label as visitor_code
 from chatsup.domain.models import ConversationItem, Presence
 from chatsup.kit import render as r
 
@@ -28,7 +29,7 @@ def is_waiting(c: ConversationItem) -> bool:
 
 
 def visitor_label(c: ConversationItem) -> Text:
-    t = Text(f"#{c.visitor.number}")
+    t = Text(visitor_code(c.visitor.number))
     if c.visitor.name:
         t.append(" ")
         t.append_text(r.plain(c.visitor.name, 20))

@@ -143,9 +143,15 @@ class PagedTable(DataTable[Any], Generic[T]):
         return [self.columns_spec[i] for i, _ in self.shown]
 
     def _cells(self, item: T, cells: Sequence[Any] | None = None) -> list[Any]:
-        """The cells of the columns on screen."""
+        """The cells of the columns on screen; one wider than its column
+        ends in `…` (never cut without a sign: the whole value is in the
+        details)."""
         all_cells = list(self.cells_of(item) if cells is None else cells)
-        return [all_cells[i] for i, _ in self.shown if i < len(all_cells)]
+        shown = [all_cells[i] for i, _ in self.shown if i < len(all_cells)]
+        for c in shown:
+            if isinstance(c, Text) and c.overflow is None:
+                c.overflow = "ellipsis"
+        return shown
 
     # -- loading -----------------------------------------------------------
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.console import JustifyMethod
 from rich.text import Text
 
+from chatsup.domain.labels import chat_label, visitor_label
 from chatsup.domain.models import Message, Ref, VisitorRef
 from chatsup.domain.text import preview, visible
 
@@ -78,7 +79,7 @@ def ref(r: Ref | None) -> Text:
 def visitor(v: VisitorRef | None) -> Text:
     if v is None:
         return Text("—", style="dim")
-    return plain(v.name, 24) if v.name else Text(f"#{v.number}")
+    return plain(v.name, 24) if v.name else Text(visitor_label(v.number))
 
 
 def snippet(s: str, width: int = 80) -> Text:
@@ -123,7 +124,7 @@ def message_line(
     t = Text()
     t.append(m.at.astimezone(tz).strftime("%H:%M:%S "), style="dim")
     if chat:
-        t.append(f"#{m.conversation_id} ", style="dim")
+        t.append(f"{chat_label(m.conversation_id)} ", style="dim")
     if m.internal:
         t.append("✎ note from supervisor: ", style="bold magenta italic")
         t.append_text(block(m.body, style=NOTE_STYLE))
@@ -135,7 +136,7 @@ def message_line(
             else (m.agent.name if m.agent else "advisor")
         )
     elif m.sender == "visitor" and visitor is not None:
-        who = visitor.name or f"#{visitor.number}"
+        who = visitor.name or visitor_label(visitor.number)
     else:
         who = m.sender
     t.append_text(plain(who, 16, style="bold " + SENDER_STYLE.get(m.sender, "")))

@@ -27,7 +27,7 @@ from chatsup.server.auth import Authenticator
 from chatsup.server.enrich import GeoLookup
 from chatsup.server.event_feed import EventFeed
 from chatsup.server.hub import Hub
-from chatsup.server.idle import idle_end_loop
+from chatsup.server.idle import idle_end_loop, unsent_media_loop
 from chatsup.server.leader import Leader
 from chatsup.server.limits import BodyLimit
 from chatsup.server.params import json
@@ -179,16 +179,22 @@ def create_app(settings: Settings) -> FastAPI:
             if s.idle_end_s
             else None
         )
+        unsent = (
+            asyncio.create_task(unsent_media_loop(store, s.unsent_media_keep_s, leader))
+            if s.unsent_media_keep_s
+            else None
+        )
         try:
             yield
         finally:
             guard.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await guard
-            if idler is not None:
-                idler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await idler
+            for job in (idler, unsent):
+                if job is not None:
+                    job.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await job
             warmer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warmer

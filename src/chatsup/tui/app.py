@@ -32,6 +32,7 @@ from chatsup.client import (
     SupervisorClient,
 )
 from chatsup.client.errors import describe
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.live_status import live_label
@@ -416,7 +417,7 @@ class ChatsupApp(App[int]):
         async def saved(profile: object) -> None:
             if profile is None:
                 return
-            self.notify(f"Profile of visitor #{d.visitor.number} saved")
+            self.notify(f"Profile of visitor {visitor_label(d.visitor.number)} saved")
             for name in ("visitors", "contacts"):
                 view = self.built(name)
                 if view is not None and view.loaded:

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from chatsup.agent_console.context import context_of
 from chatsup.client.errors import describe
 from chatsup.domain.agent_desk import DeskConversation
+from chatsup.domain.labels import visitor_label
 from chatsup.kit import render as r
 
 
@@ -40,7 +41,7 @@ def describe_visitor(d: DeskConversation, tz: ZoneInfo) -> Text:
     out.append_text(
         kv(
             [
-                ("number", f"#{c.visitor.number}"),
+                ("number", visitor_label(c.visitor.number)),
                 ("visits", str(d.visits)),
                 ("first seen", r.when(v.first_seen_at, tz) if v else None),
                 ("online", yes_no(v.online) if v else None),

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from chatsup.domain import models as m
 from chatsup.domain.events import GenericEvent
 from chatsup.domain.inputs import AssignIn, MailIn, MessageIn, NoteIn, SitePatch
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import ProfileIn
 from chatsup.server import chat, live_sockets
 from chatsup.server.auth import require
@@ -125,7 +126,7 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
         await request.app.state.store.read(_transcript_source, conversation_id)
     )
     c = detail.conversation
-    visitor = f"#{c.visitor.number}" + (f" {c.visitor.name}" if c.visitor.name else "")
+    visitor = visitor_label(c.visitor.number) + (f" {c.visitor.name}" if c.visitor.name else "")
     t = Transcript(
         conversation_id=c.id,
         site=c.site.name,

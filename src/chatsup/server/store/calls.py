@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
+from chatsup.domain.labels import visitor_label
 from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -48,7 +49,10 @@ def call_item(r: Any, tz: Any) -> dict[str, Any]:
         "conversation_id": r["conversation_id"],
         "started_at": iso(r["started_at"], tz),
         "duration_s": duration,
-        "caller": {"id": r["visitor_id"], "nickname": r["profile_name"] or f"#{r['number']}"},
+        "caller": {
+            "id": r["visitor_id"],
+            "nickname": r["profile_name"] or visitor_label(r["number"]),
+        },
         "called": None
         if r["agent_id"] is None
         else {"id": r["agent_id"], "nickname": r["agent_name"]},

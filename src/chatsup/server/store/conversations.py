@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
+from chatsup.domain.labels import visitor_label
 from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -226,7 +227,7 @@ def _people_search(rx: Rx, f: ListFilter, people: list[int]) -> dict[str, Any]:
             )
         else:
             v = out["visitor"]
-            who = f"#{v['number']}" + (f" {v['name']}" if v.get("name") else "")
+            who = visitor_label(v["number"]) + (f" {v['name']}" if v.get("name") else "")
             snip = f"visitor {SNIPPET_OPEN}{who}{SNIPPET_CLOSE}"
         out["snippet"] = snip or ""
         items.append(out)

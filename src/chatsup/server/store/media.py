@@ -49,6 +49,32 @@ def attachment(tx: Tx, visitor_id: int, media_id: int) -> dict[str, Any]:
     }
 
 
+UNSENT_BATCH = 500  # uploads removed per transaction (the janitor loops while full)
+
+# An upload no message carries (the one rule: the cleanup's and its test's)
+UNSENT = "NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = media.id)"
+
+
+def delete_unsent(tx: Tx, keep_s: float, limit: int = UNSENT_BATCH) -> int:
+    """Remove the uploads older than `keep_s` seconds that no message carries
+    (uploaded, never sent); answers how many (at most `limit`: call again
+    while it answers that many). The newest upload of all stays: SQLite
+    gives a new row the largest id + 1, so deleting it would hand its id,
+    and its URL, to the next upload."""
+    ids = [
+        r[0]
+        for r in tx.execute(
+            f"SELECT id FROM media WHERE created_at < ? AND {UNSENT}"
+            " AND id < (SELECT max(id) FROM media) ORDER BY id LIMIT ?",
+            (tx.now - keep_s, limit),
+        ).fetchall()
+    ]
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        tx.execute(f"DELETE FROM media WHERE id IN ({marks}) AND {UNSENT}", ids)
+    return len(ids)
+
+
 def media_for(rx: Rx, media_id: int, role: str, subject_id: int | None) -> dict[str, Any] | None:
     """The media with its bytes when `role`/`subject_id` may read it; None
     when it exists but they may not (403); NotFound when there is none."""

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from chatsup.domain.contact import PHONE_CHARS
+from chatsup.domain.labels import visitor_number
 
 SNIPPET_OPEN = "«"
 
@@ -37,14 +38,7 @@ def fts_query(text: str | None) -> str | None:
 
 # -- people: a visitor by name, email, phone or number -----------------------------
 
-_NUMBER = re.compile(r"#?\s*(\d{1,15})")
 PHONE_KEY_DIGITS = 9  # a number's last 9 digits: 06 12 34 56 78 = +33 6 12 34 56 78
-
-
-def visitor_number(text: str | None) -> int | None:
-    """`22395` or `#22395`: the visitor number the console shows everywhere."""
-    m = _NUMBER.fullmatch((text or "").strip())
-    return int(m.group(1)) if m else None
 
 
 def phone_key(text: str | None) -> str | None:

@@ -8,12 +8,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
+from chatsup.domain.labels import chat_label
 from chatsup.domain.models import Call, CallPage, CallSummary
 from chatsup.domain.rules import CALL_OUTCOMES, CALL_STATES
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
+from chatsup.kit.summary import Summary
 from chatsup.tui.messages import OpenDetails
 from chatsup.tui.screens.base import ListTab
 
@@ -45,23 +46,25 @@ def end_reason(code: str | None) -> Text:
     return r.plain(END_REASON_WORDS.get(code, code.replace("_", " ")))
 
 
-def summary_text(s: CallSummary) -> Text:
+def summary_parts(s: CallSummary) -> list[Text]:
     """Calls, then each outcome (they add up to the calls), then durations;
-    an outcome nobody had is left out but answered and missed."""
-    t = Text()
-    counts = [("calls", str(s.total))]
+    an outcome nobody had is left out but answered and missed. Each label
+    with its figure, one part (the Summary never splits one)."""
+    counts = [("calls", f"{s.total:,}")]
     for outcome in CALL_OUTCOMES:
         n = int(getattr(s, outcome))
         if n or outcome in ("answered", "missed"):
-            counts.append((outcome, str(n)))
+            counts.append((outcome, f"{n:,}"))
+    parts = []
     for label, value in (
         *counts,
-        ("total", r.seconds(s.total_duration_s).plain),
+        ("total time", r.seconds(s.total_duration_s).plain),
         ("mean", r.seconds(s.avg_duration_s).plain),
     ):
-        t.append(f" {label} ", style="dim")
-        t.append(value + " ", style=f"bold {STATE_STYLE.get(label, '')}".strip())
-    return t
+        part = Text(f"{label} ", style="dim")
+        part.append(value, style=f"bold {STATE_STYLE.get(label, '')}".strip())
+        parts.append(part)
+    return parts
 
 
 class CallsTab(ListTab):
@@ -84,18 +87,17 @@ class CallsTab(ListTab):
     ]
 
     def compose_top(self) -> ComposeResult:
-        yield Static("", id="call-summary", classes="summary")
+        yield Summary(id="call-summary", sep="  ")
 
     async def fetch(self, cursor: str | None) -> CallPage:
         page = await self.ctx.client.calls(self.filters, cursor, self.PAGE_SIZE)
         if cursor is None:
-            self.query_one("#call-summary", Static).update(summary_text(page.summary))
+            self.query_one("#call-summary", Summary).show(summary_parts(page.summary))
         return page
 
     def cells(self, c: Call) -> Sequence[Text]:
         return (
-            # a chat id bare, under its header: `#` marks visitor numbers only
-            Text(str(c.conversation_id)) if c.conversation_id else r.plain(None),
+            Text(chat_label(c.conversation_id)) if c.conversation_id else r.plain(None),
             r.when(c.started_at, self.ctx.tz),
             r.seconds(c.duration_s),
             Text(str(c.caller.id)),

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from chatsup.client.errors import describe
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Contact, Page
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
@@ -24,7 +25,7 @@ class ContactsTab(ListTab):
     BANNER: ClassVar[dict[str, object]] = {"agents": False, "sites": False}
     COLUMNS: ClassVar[Sequence[Column]] = (
         Column("Visitor", "number", 8),
-        Column("Name", "name", 18),
+        Column("Name", "name", 16),
         Column("Email", "email", min_width=22, max_width=36),
         Column("Phone", "phone", 18),
         Column("Notes", "notes", priority=1, min_width=10),
@@ -41,7 +42,7 @@ class ContactsTab(ListTab):
 
     def cells(self, c: Contact) -> Sequence[Text]:
         return (
-            Text(f"#{c.number}"),
+            Text(visitor_label(c.number)),
             r.plain(c.name, 24),
             r.plain(c.email, 40),
             r.plain(c.phone, 20),
@@ -74,13 +75,13 @@ class ContactsTab(ListTab):
             except Exception as e:
                 self.notify(describe(e), severity="error")
                 return
-            self.notify(f"Profile of visitor #{c.number} deleted")
+            self.notify(f"Profile of visitor {visitor_label(c.number)} deleted")
             self.table.reload()
 
         name = r.plain(c.name).plain
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete the profile of {name} (#{c.number})?",
+                f"Delete the profile of {name} ({visitor_label(c.number)})?",
                 "The visitor stays, anonymous. This cannot be undone.",
                 danger=True,
             ),
@@ -90,4 +91,4 @@ class ContactsTab(ListTab):
 
 def _who(c: Contact) -> str:
     """The contact a drill-down is about, as the banner says it."""
-    return f"{r.plain(c.name, 24).plain} (visitor {c.number})"
+    return f"{r.plain(c.name, 24).plain} ({visitor_label(c.number)})"

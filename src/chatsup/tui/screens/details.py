@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from chatsup.client.errors import describe
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import ConversationItem, VisitorDetail
 from chatsup.domain.rules import shown_status
 from chatsup.kit import render as r
@@ -43,9 +44,9 @@ class DetailsScreen(Screen[None]):
         Binding("escape,q", "back", "Back", id="details.back"),
         Binding("enter", "transcript", "Transcript", id="details.transcript"),
         Binding("tab", "app.focus_next", "Chats", id="details.chats"),
-        Binding("m", "mail", "Mail transcript", id="details.mail"),
-        Binding("p", "profile", "Edit profile", id="details.profile"),
-        Binding("s", "save_media", "Save file", id="details.save-media"),
+        Binding("m", "mail", "Mail", id="details.mail"),  # short: the footer fits 80
+        Binding("p", "profile", "Profile", id="details.profile"),
+        Binding("s", "save_media", "Save", id="details.save-media"),
     ]
 
     def __init__(self, visitor_id: int, conversation_id: int | None = None) -> None:
@@ -84,6 +85,12 @@ class DetailsScreen(Screen[None]):
         await self.load()
         scroll.scroll_home(animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`s` is offered (and shown in the footer) only with a file to save."""
+        if action == "save_media":
+            return bool(self.detail is not None and self.detail.media)
+        return True
+
     async def load(self) -> None:
         try:
             d = await self.ctx.client.visitor(self.visitor_id)
@@ -91,9 +98,10 @@ class DetailsScreen(Screen[None]):
             self.query_one("#d-title", Static).update(Text(describe(e), style="red"))
             return
         self.detail = d
+        self.refresh_bindings()
         tz = self.ctx.tz
         v = d.visitor
-        title = Text(f"Visitor #{v.number} ", style="bold")
+        title = Text(f"Visitor {visitor_label(v.number)} ", style="bold")
         if d.profile and d.profile.name:
             title.append_text(r.plain(d.profile.name, 40, style="bold"))
         title.append("  ● online" if v.online else "", style="green")

@@ -86,7 +86,10 @@ class MonitoringTab(Vertical):
         yield FilterBanner(self.ctx.tz, search=False, all_label="Report default")
         with TabbedContent(id="mon-tabs"):
             for vid, key, label, cls in VIEWS:
-                with TabPane(f"{label} ({key})", id=f"mon-{vid}"):
+                # the key is the name's first letter, underlined: the seven
+                # names fit 80 columns (with "(d)" after each they did not)
+                assert label[0].lower() == key
+                with TabPane(f"[u]{label[0]}[/u]{label[1:]}", id=f"mon-{vid}"):
                     yield cls(id=vid)
         yield Static(Text("live: waiting for events", style="dim"), id="mon-live")
 

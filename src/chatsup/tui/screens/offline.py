@@ -79,7 +79,7 @@ class OfflineTab(ListTab):
         ]
         self.app.push_screen(
             ReaderScreen(
-                f"Offline message #{o.id}",
+                f"Offline message {o.id}",
                 lines,
                 o.body,
                 visitor_id=o.visitor.id if o.visitor else None,

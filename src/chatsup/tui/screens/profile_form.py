@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from chatsup.client import Invalid, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.domain import contact
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Profile, ProfileIn
 from chatsup.domain.text import visible
 from chatsup.kit.confirm import ConfirmScreen
@@ -72,7 +73,7 @@ class ProfileForm(ModalScreen[Profile | None]):
         self.initial: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
-        who = f"visitor #{self.number}" if self.number else f"visitor {self.visitor_id}"
+        who = f"visitor {visitor_label(self.number)}" if self.number else "a visitor"
         with Vertical(classes="dialog form profile"):
             yield Static(Text(f"Profile of {who}", style="bold"))
             with VerticalScroll(id="pf-body"):

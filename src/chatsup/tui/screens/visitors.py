@@ -10,6 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Page, VisitorItem
 from chatsup.kit import render as r
 from chatsup.kit.paged_table import Column
@@ -42,7 +43,7 @@ class VisitorsTab(ListTab):
         now = datetime.now(self.ctx.tz)
         name = r.plain(v.name, 24) if v.name else Text("+ add", style="dim italic")
         return (
-            Text(f"#{v.number}"),
+            Text(visitor_label(v.number)),
             r.ago(v.first_seen_at, now),
             r.ref(v.site),
             r.ref(v.presented_agent),

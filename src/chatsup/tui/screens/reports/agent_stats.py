@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from chatsup.client import Filters, SupervisorClient
 from chatsup.kit.chart import Series
 from chatsup.kit.render import number, plain, seconds
 from chatsup.tui.screens.reports.base import ReportView, Row
 
+# 75 cells with their padding: the whole table at 80 columns (a name is
+# ellipsised, never a figure; the counts fit 99,999, the durations 99m59s)
+NAME_WIDTH = 12
 COLUMNS = [
-    ("Advisor", 16),
+    ("Advisor", NAME_WIDTH),
     ("Chats", 6),
     ("Answ.", 6),
-    ("Unansw.", 7),
-    ("1st mean", 8),
-    ("1st med.", 8),
-    ("Resp.", 7),
+    ("Unans.", 6),
+    ("1st avg", 7),
+    ("1st med", 7),
+    ("Resp.", 6),
     ("Presented", 9),
 ]
 
@@ -39,7 +40,7 @@ class AgentStatsView(ReportView):
                 (
                     str(a.get("id")),
                     [
-                        plain(a.get("name"), 16),
+                        plain(a.get("name"), NAME_WIDTH),
                         number(r["chats"]),
                         number(r["answered"]),
                         number(r["unanswered"], "red" if r["unanswered"] else ""),
@@ -54,11 +55,10 @@ class AgentStatsView(ReportView):
         chats = sum(r["chats"] for r in data["rows"])
         unanswered = sum(r["unanswered"] for r in data["rows"])
         self.summary(
-            Text(
-                f"{self.range_text(data)} · {len(rows)} advisors · {chats:,} chats · "
-                f"{unanswered:,} unanswered",
-                style="bold",
-            )
+            self.range_text(data),
+            f"{len(rows)} advisors",
+            f"{chats:,} chats",
+            f"{unanswered:,} unanswered",
         )
         names = [str((r["agent"] or {}).get("name") or "?") for r in data["rows"]]
         self.chart.show(

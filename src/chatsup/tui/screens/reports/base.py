@@ -14,11 +14,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from chatsup.client import Filters, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.kit.chart import Chart
+from chatsup.kit.summary import Summary
 from chatsup.tui.context import Context, context_of
 from chatsup.tui.messages import ShowTab
 
@@ -78,7 +79,7 @@ class ReportView(Vertical):
         return context_of(self)
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="summary")
+        yield Summary(classes="report-summary")
         yield from self.compose_body()
         if self.WITH_CHART:
             yield Chart()
@@ -132,14 +133,17 @@ class ReportView(Vertical):
         try:
             data = await self.fetch(client, filters)
         except Exception as e:  # shown, never a traceback
-            self.summary(Text(describe(e), style="red"))
+            self.summary(Text(describe(e), style="red"), style="")
             return
         self.fetches += 1
         self.data = data
         self.draw(data)
 
-    def summary(self, text: Text) -> None:
-        self.query_one(".summary", Static).update(text)
+    def summary(self, *parts: Text | str, style: str = "bold") -> None:
+        """The figures over the table, each part whole (on two lines when
+        one is too narrow)."""
+        shown = [p if isinstance(p, Text) else Text(p) for p in parts]
+        self.query_one(Summary).show(shown, style)
 
     def range_text(self, data: dict[str, Any]) -> str:
         since, until = data.get("since"), data.get("until")

@@ -34,11 +34,10 @@ class DailyView(ReportView):
         )
         self.table.fill(COLUMNS, rows)
         self.summary(
-            Text(
-                f"{self.range_text(data)} · {t['chats']:,} chats · "
-                f"{t['visitors']:,} distinct visitors · {t['page_views']:,} page views",
-                style="bold",
-            )
+            self.range_text(data),
+            f"{t['chats']:,} chats",
+            f"{t['visitors']:,} distinct visitors",
+            f"{t['page_views']:,} page views",
         )
         self.chart.show(
             "line",

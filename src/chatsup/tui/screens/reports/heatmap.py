@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from chatsup.client import Filters, SupervisorClient
-from chatsup.kit.render import number
 from chatsup.tui.screens.reports.base import ReportTable, ReportView, Row
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -38,27 +37,23 @@ class HeatmapView(ReportView):
         rows: list[Row] = [
             (
                 str(d),
-                [
-                    Text(DAYS[d] + " "),
-                    *[cell(n, top) for n in grid[d]],
-                    number(sum(grid[d]), "bold"),
-                ],
+                [Text(DAYS[d] + " "), *[cell(n, top) for n in grid[d]]],
             )
             for d in range(7)
         ]
-        self.table.fill([("", 4), *[(f"{h:3d}", 3) for h in range(24)], ("  All", 6)], rows)
+        # 76 cells: the 24 hours fit 80 columns; each day's total is in the
+        # summary (a column of them after the hours did not fit, and was cut)
+        self.table.fill([("", 4), *[(f"{h:3d}", 3) for h in range(24)]], rows)
         total = sum(sum(r) for r in grid)
         busiest = max(
             ((n, d, h) for d, r in enumerate(grid) for h, n in enumerate(r)), default=(0, 0, 0)
         )
         busy = (
-            f" · busiest {DAYS[busiest[1]]} {busiest[2]:02d}:00 ({busiest[0]:,})"
+            [f"busiest {DAYS[busiest[1]]} {busiest[2]:02d}:00 ({busiest[0]:,})"]
             if busiest[0]
-            else ""
+            else []
         )
+        days = [f"{DAYS[d]} {sum(grid[d]):,}" for d in range(7)]
         self.summary(
-            Text(
-                f"chats by weekday × hour · {self.range_text(data)} · {total:,} chats{busy}",
-                style="bold",
-            )
+            "chats by weekday × hour", self.range_text(data), f"{total:,} chats", *busy, *days
         )

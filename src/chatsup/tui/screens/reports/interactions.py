@@ -62,12 +62,11 @@ class InteractionsView(ReportView):
         unanswered = sum(r["unanswered"] for r in data["rows"])
         offline = sum(r["offline_messages"] for r in data["rows"])
         self.summary(
-            Text(
-                f"by {by} · {self.range_text(data)} · {chats:,} chats · "
-                f"{offline:,} offline messages · {unanswered:,} unanswered "
-                "(b: by day/hour)",
-                style="bold",
-            )
+            f"by {by} (b: day/hour)",
+            self.range_text(data),
+            f"{chats:,} chats",
+            f"{offline:,} offline messages",
+            f"{unanswered:,} unanswered",
         )
         labels = [
             str(r["bucket"])[5:] if by == "day" else f"{r['bucket']:02d}" for r in data["rows"]

@@ -58,11 +58,10 @@ class MonthlyView(ReportView):
         )
         self.table.fill(COLUMNS, rows)
         self.summary(
-            Text(
-                f"{self.range_text(data)} · {t['chats']:,} chats · "
-                f"{t['visitors']:,} distinct visitors · {t['callbacks']:,} reminders",
-                style="bold",
-            )
+            self.range_text(data),
+            f"{t['chats']:,} chats",
+            f"{t['visitors']:,} distinct visitors",
+            f"{t['callbacks']:,} reminders",
         )
         self.chart.show(
             "bar",

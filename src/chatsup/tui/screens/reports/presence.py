@@ -86,10 +86,9 @@ class PresenceView(ReportView):
             )
         self.table.fill(COLUMNS, rows)
         online = sum(r["online_s"] for r in data["rows"])
-        head = Text(f"{self.range_text(data)} · {len(rows)} advisors · online ", style="bold")
-        head.append_text(seconds(online))
-        head.append(" in all", style="bold")
-        self.summary(head)
+        self.summary(
+            self.range_text(data), f"{len(rows)} advisors", f"online {seconds(online).plain} in all"
+        )
         self.query_one(".timeline", Static).update(self.timelines(data["rows"]))
 
     def timelines(self, rows: list[dict[str, Any]]) -> Text:

@@ -81,13 +81,13 @@ class VisitorStatsView(ReportView):
                 ],
             )
         )
-        self.table.fill([("Day", 11), ("Visits", 7), ("Unique", 7), ("New", 6)], rows)
+        # 38 cells each: the pair side by side at 80 columns, beside a scrollbar
+        self.table.fill([("Day", 10), ("Visits", 7), ("Unique", 7), ("New", 6)], rows)
         self.summary(
-            Text(
-                f"{self.range_text(data)} · {t['visits']:,} visits · "
-                f"{t['unique_visitors']:,} unique · {t['new_visitors']:,} new",
-                style="bold",
-            )
+            self.range_text(data),
+            f"{t['visits']:,} visits",
+            f"{t['unique_visitors']:,} unique",
+            f"{t['new_visitors']:,} new",
         )
         self.draw_breakdown()
         self.chart.show(
@@ -105,10 +105,10 @@ class VisitorStatsView(ReportView):
             return
         field, label = BREAKDOWNS[self.breakdown]
         rows: list[Row] = [
-            (f"{field}:{i}", [plain(r["key"], 18), number(r["visits"]), number(r["visitors"])])
+            (f"{field}:{i}", [plain(r["key"], 17), number(r["visits"]), number(r["visitors"])])
             for i, r in enumerate(self.data[field])
         ]
-        self.by_table.fill([(label, 18), ("Visits", 7), ("Visitors", 8)], rows)
+        self.by_table.fill([(label, 17), ("Visits", 7), ("Visitors", 8)], rows)
 
     def action_breakdown(self) -> None:
         self.breakdown = (self.breakdown + 1) % len(BREAKDOWNS)
