@@ -36,7 +36,16 @@ def build(name: str) -> tuple[Path, str]:
                 p.unlink(missing_ok=True)
             t = time.perf_counter()
             store = Store.open(side, tz=TZ, synchronous="off")
-            report = seed_demo(store, days=90, scale=SIZES[name], seed=7, now=FROZEN_NOW)
+            report = seed_demo(
+                store,
+                days=90,
+                scale=SIZES[name],
+                seed=7,
+                now=FROZEN_NOW,
+                progress=lambda line: print(
+                    f"{time.perf_counter() - t:6.0f} s {line}", file=sys.stderr, flush=True
+                ),
+            )
             token = create_token(store, "supervisor", "bench", None)
             store.close()
             conn = sqlite3.connect(side)  # everything into the main file before the rename

@@ -118,7 +118,7 @@ def endpoint_latency(size: str, runs: int, starts: int, settle: float) -> dict[s
     with serve(db) as url, httpx.Client(base_url=url, timeout=120, headers=auth) as c:
         print(
             f"{'endpoint':40} {'p50 ms':>8} {'p95 ms':>8} {'cold ms':>9} {'cold/p95':>9}"
-            f" {'no rollups':>11}"
+            f" {'no rollups':>11}  each start's first"
         )
         reqs = _requests(c, agent, since, until)
         time.sleep(settle)
@@ -132,7 +132,7 @@ def endpoint_latency(size: str, runs: int, starts: int, settle: float) -> dict[s
             o["cold_ratio"] = o["cold_ms"] / o["p95_ms"]
             print(
                 f"{key:40} {o['p50_ms']:8.1f} {o['p95_ms']:8.1f} {o['cold_ms']:9.1f}"
-                f" {o['cold_ratio']:9.2f} {o['cold_rows_ms']:11.0f}"
+                f" {o['cold_ratio']:9.2f} {o['cold_rows_ms']:11.0f}  {o['cold_all_ms']}"
             )
         # while the simulator runs (its traffic is "now": nothing kept is touched)
         seconds = max(20.0, runs * 2.0)
@@ -157,6 +157,8 @@ def endpoint_latency(size: str, runs: int, starts: int, settle: float) -> dict[s
 def child_monitoring(url: str, token: str) -> None:
     """A console that opens Monitoring once its first Messages rows show:
     prints the time from opening the tab to its first report drawn."""
+    from textual.css.query import NoMatches
+
     from chatsup.tui.app import ChatsupApp
 
     out: dict[str, float] = {}
@@ -171,10 +173,14 @@ def child_monitoring(url: str, token: str) -> None:
             if not self.opened:
                 if self.messages.table.row_count:
                     self.opened = time.perf_counter()
-                    self.show_tab("monitoring")
+                    self.call_later(self.show_tab, "monitoring")  # (a coroutine)
                 return
-            view = self.tab("monitoring").view("daily")
-            if view.data is not None:
+            tab = self.built("monitoring")  # (tabs are built when first shown)
+            try:
+                view = None if tab is None else tab.view("daily")
+            except NoMatches:  # (not mounted yet)
+                return
+            if view is not None and view.data is not None:
                 self.poll_timer.stop()
                 self.call_after_refresh(self.drawn)
 

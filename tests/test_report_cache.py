@@ -387,7 +387,7 @@ def test_a_fresh_process_answers_from_kept_figures_and_a_past_write_recomputes_i
     (nothing is computed from the rows); a write into the past recomputes
     exactly the buckets holding the rows it changed; idle ends keep every
     figure true, after a restart too."""
-    from chatsup.server.store import Store
+    from chatsup.server.store import Store, report_cache
     from chatsup.server.store import conversations as conversations_store
     from tests.recount import History
 
@@ -425,6 +425,19 @@ def test_a_fresh_process_answers_from_kept_figures_and_a_past_write_recomputes_i
         cache, fresh.report_cache = fresh.report_cache, None
         assert every_report(fresh, world, week, yesterday) == kept  # = computed from rows
         fresh.report_cache = cache
+
+        # and one whose start read the kept figures into memory (the server's
+        # warm-up): its first reports read no bucket figure from the store,
+        # only the whole-range ones (4 breakdowns × 3 filters, and the
+        # per-advisor parts of no site and of site 2)
+        warm = Store.open(world.settings.store.path, tz=PARIS)
+        try:
+            assert warm.read_sync(report_cache.preload) > 0
+            assert every_report(warm, world, week, yesterday) == kept
+            assert warm.report_cache.computed == {}
+            assert warm.report_cache.loaded == 4 * 3 + 2
+        finally:
+            warm.close()
 
         # one visit and page view written into an ended day (a clock set
         # back): its day is recomputed, and nothing else

@@ -4,8 +4,10 @@ Every day of the history is planned (visits by weekday and business hour,
 returning visitors, chats with natural back-and-forth and a spread of first
 response times, some never answered, offline messages when nobody is on
 shift, calls in every state and end reason, SMS, callbacks, profiles,
-media), its actions are sorted by time, and the day is written in one
-transaction with the live event log left out (history is not live news).
+media), its actions are sorted by time, and the day is written before the
+next is planned (in writes of CHUNK actions, queued together) with the live
+event log left out (history is not live news). Indexes only reads use are
+built once at the end, and the report cache's touches recorded once a table.
 
 The chats are irregular on purpose, so the demo and the tests meet the hard
 cases of the metrics: runs of visitor messages before an answer, chats
@@ -18,6 +20,8 @@ are not seeded: the product has no way to assign a chat yet.
 
 from __future__ import annotations
 
+import bisect
+import math
 import random
 import time
 from collections.abc import Callable
@@ -29,7 +33,7 @@ from chatsup.domain.models import END_REASONS
 from chatsup.domain.timerange import local_midnight
 from chatsup.server import seed_text as tx_
 from chatsup.server.enrich import parse_user_agent
-from chatsup.server.store import BadInput, Forbidden, Store, Tx
+from chatsup.server.store import BadInput, Forbidden, Store, Tx, touches
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store import calls as calls_store
 from chatsup.server.store import conversations as conversations_store
@@ -51,6 +55,8 @@ OTHER_ANSWERER = 0.25  # answered by another advisor than the one presented
 LATE_ANSWER = 0.03  # the first answer comes hours to days later
 NIGHT_CHAT = 0.15  # nobody on shift: the chat waits for the morning
 SYSTEM_NOTE = 0.1
+# Actions per write while seeding (see _write_day)
+CHUNK = 100
 
 
 @dataclass
@@ -406,14 +412,45 @@ class Planner:
         self.report.profiles += 1
 
 
-def _run_day(tx: Tx, day: Day) -> None:
-    for at, _, fn, st in sorted(day.actions, key=lambda a: (a[0], a[1])):
-        if at > day.until:
-            break
+class _Touches:
+    """What the seeded rows touch (store/touches.py), one span per table
+    from its earliest time on: recorded once at the end, not once a row (a
+    third of the statements of a seed, for an empty store with no figure
+    kept anywhere)."""
+
+    def __init__(self) -> None:
+        self.earliest: dict[str, float] = {}
+
+    def __call__(self, source: str, at: float | None) -> None:
+        if at is not None and at < self.earliest.get(source, math.inf):
+            self.earliest[source] = at
+
+
+def _run_actions(
+    tx: Tx, actions: list[tuple[float, int, Action, dict[str, Any]]], touched: _Touches
+) -> None:
+    tx.touch = touched  # type: ignore[method-assign]
+    for at, _, fn, st in actions:
         if fn.__name__ != "session" and "session_id" not in st:
             continue  # the visit began on a day not written (before the range)
         st["now"] = at
         fn(tx, st)
+
+
+def _write_day(store: Store, day: Day, touched: _Touches) -> None:
+    """The day's actions in time order, in writes of CHUNK actions queued at
+    once: the writer commits them together, each in its own savepoint (one
+    savepoint over a whole day made SQLite's in-memory statement journal,
+    walked on every statement, as long as the day: quadratic in its size).
+    Waits for all of them: the next day's plan reads what they wrote."""
+    actions = sorted(day.actions, key=lambda a: (a[0], a[1]))
+    cut = bisect.bisect_right([a[0] for a in actions], day.until)
+    futures = [
+        store.submit(_run_actions, actions[i : min(i + CHUNK, cut)], touched, log_events=False)
+        for i in range(0, cut, CHUNK)
+    ]
+    for fut in futures:
+        fut.result()
 
 
 def seed_demo(
@@ -444,32 +481,63 @@ def seed_demo(
     planner = Planner(store, rng, scale, site_ids, agent_ids, report)
     tz = store.tz
     last = datetime.fromtimestamp(now, tz).date()
-    # The message index is built once at the end (FTS5 'rebuild'), not row by
-    # row: a row-by-row index made the 1M-message seed slow down as it grew.
-    trigger = store.write_sync(_drop_fts_trigger, log_events=False)
+    # The message index and the reports' indexes are built once at the end,
+    # not row by row (store/schema.py keeps their definitions).
+    later = store.write_sync(_defer_indexes, log_events=False)
+    touched = _Touches()
     try:
         for i in range(days - 1, -1, -1):
             d = last - timedelta(days=i)
             day = planner.plan_day(d, tz, now)
-            store.write_sync(_run_day, day, log_events=False)
+            _write_day(store, day, touched)
             if progress and (i % 10 == 0):
                 progress(f"seeded {d.isoformat()}: {report.messages} messages so far")
     finally:
-        store.write_sync(_restore_fts_trigger, trigger, log_events=False)
+        store.write_sync(_build_indexes, later, touched.earliest, log_events=False)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _drop_fts_trigger(tx: Tx) -> str:
-    sql = str(
-        tx.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'messages_ai'"
-        ).fetchone()[0]
-    )
-    tx.execute("DROP TRIGGER messages_ai")
-    return sql
+# Indexes only reads use (reports, lists), built after the seed in one pass
+# each (a sort) rather than kept up to date row by row. Not these: the ones
+# the write functions look rows up by (sessions_visitor, conversations_open,
+# messages_conversation for the wait trigger), and the unique ones.
+DEFERRED_INDEXES = (
+    "visitors_first_seen",
+    "visitors_last_seen",
+    "visitors_site",
+    "visitors_presented",
+    "sessions_started",
+    "sessions_started_cover",
+    "page_views_visitor",
+    "page_views_at",
+    "conversations_started",
+    "conversations_agent",
+    "conversations_site",
+    "conversations_visitor",
+    "conversations_started_cover",
+    "messages_at",
+    "messages_waits",
+)
+# The message full-text index: built once (FTS5 'rebuild'), not by trigger.
+DEFERRED_TRIGGERS = ("messages_ai",)
 
 
-def _restore_fts_trigger(tx: Tx, sql: str) -> None:
+def _defer_indexes(tx: Tx) -> list[str]:
+    """Drop the deferred indexes and triggers; answers their definitions."""
+    names = (*DEFERRED_INDEXES, *DEFERRED_TRIGGERS)
+    rows = tx.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE name IN ({','.join('?' * len(names))})",
+        names,
+    ).fetchall()
+    for kind, name, _ in rows:
+        tx.execute(f"DROP {kind.upper()} {name}")
+    return [str(sql) for _, _, sql in rows]
+
+
+def _build_indexes(tx: Tx, definitions: list[str], touched: dict[str, float]) -> None:
     tx.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
-    tx.execute(sql)
+    for sql in definitions:
+        tx.execute(sql)
+    for source, at in touched.items():  # from the earliest seeded row on
+        touches.touch(tx, source, at)

@@ -27,6 +27,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from chatsup.server.store import rollups
 from chatsup.server.store.rollups import Rollup
 from chatsup.server.store.touches import SETTLE_S, Touched, touch_mark, touched_since
@@ -49,6 +51,10 @@ STILL_CHANGING: dict[str, str] = {
     "conversations": "SELECT started_at FROM conversations WHERE ended_at IS NULL",
 }
 MAX_ENTRIES = 200_000
+# A process's start reads this many of the figures kept in the store into
+# memory (the newest written): its first report over a range an earlier
+# process answered is then served as the later ones are.
+PRELOAD = 100_000
 
 Key = tuple[Any, ...]
 Newest = dict[tuple[str, int], Touched]  # per table and mark: what was touched since
@@ -75,6 +81,7 @@ class BucketCache:
         self.hits = 0  # figures served from memory
         self.misses = 0
         self.loaded = 0  # figures read from the store
+        self.preloaded = 0  # figures read from the store at start (`preload`)
         self.computed: dict[str, int] = {}  # figures computed from the rows, by source
 
     def count_computed(self, source: str, n: int = 1) -> None:
@@ -165,6 +172,24 @@ class BucketCache:
         self.loaded += len(out)
         return out
 
+    def preload(self, rx: Rx, limit: int = PRELOAD) -> int:
+        """Read the newest bucket figures kept in the store into memory; true
+        as of this snapshot (as `stored`). Whole-range figures are left to
+        their first request (one row each). Answers how many were read."""
+        mark = touch_mark(rx)
+        groups: dict[Key, list[tuple[float, float, tuple[Any, ...]]]] = {}
+        for kind, vals in rollups.newest(rx, limit):
+            base = _tuples(orjson.loads(kind))
+            if not base or base[0] == "range" or base[0] not in CACHEABLE:
+                continue
+            start, end, values = orjson.loads(vals)
+            groups.setdefault(base, []).append((start, end, tuple(values)))
+        for base, kept in reversed(groups.items()):  # the newest used last
+            self.put_many(base, kept, mark)
+        n = sum(map(len, groups.values()))
+        self.preloaded += n
+        return n
+
     def keep(
         self, source: str, base: Key, kept: list[tuple[float, float, tuple[Any, ...]]], mark: int
     ) -> None:
@@ -240,3 +265,13 @@ class BucketCache:
         self, rx: Rx, table: str, mark: int, start: float, end: float, newest: Newest
     ) -> bool:
         return not self._since(rx, table, mark, newest).overlaps(start, end)
+
+
+def _tuples(value: Any) -> Any:
+    """A key read back from its JSON (`rollups.kind_of`): lists as tuples."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def preload(rx: Rx) -> int:
+    """The start-up warm-up's read (Store.read_report): `BucketCache.preload`."""
+    return rx.cache.preload(rx) if rx.cache is not None else 0

@@ -61,6 +61,14 @@ def load_one(rx: Rx, kind: str, start: float, end: float) -> Any | None:
     return None if v is None else orjson.loads(v)[2]
 
 
+def newest(rx: Rx, limit: int) -> list[tuple[str, str]]:
+    """The `limit` figures written last, as (kind, vals)."""
+    rows = rx.execute(
+        "SELECT kind, vals FROM report_rollups ORDER BY id DESC LIMIT ?", (limit,)
+    ).fetchall()
+    return [(str(kind), str(vals)) for kind, vals in rows]
+
+
 def save(tx: Tx, rollups: list[Rollup]) -> int:
     """Keep the figures no write touched since they were computed; answers
     how many were kept. The re-check runs under the commit-order lock
