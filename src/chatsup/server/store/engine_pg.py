@@ -14,6 +14,8 @@ Reads: one REPEATABLE READ READ ONLY transaction per read function.
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,13 +40,16 @@ SESSION_SETTINGS = (
     "SET idle_in_transaction_session_timeout = '5s'",
     "SET lock_timeout = '5s'",
 )
-# Errors a write is run again for, alone (at most RETRIES times).
-RETRYABLE: tuple[type[Exception], ...] = (
-    pg_errors.DeadlockDetected,
-    pg_errors.SerializationFailure,
-    pg_errors.UniqueViolation,
-)
 RETRIES = 3
+# Errors a write is run again for, alone (at most RETRIES times), and what
+# each counts as in `PgEngine.retries` (/v1/health).
+RETRY_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (pg_errors.DeadlockDetected, "deadlock"),
+    (pg_errors.SerializationFailure, "serialization"),
+    (pg_errors.UniqueViolation, "duplicate"),
+)
+
+log = logging.getLogger(__name__)
 
 _SQL: dict[str, str] = {}
 
@@ -129,6 +134,12 @@ class PgEngine:
     def __init__(self, url: str) -> None:
         self.url = url
         self._dialect = PgDialect()
+        # Writes run again alone since start, by cause (RETRY_KINDS): a
+        # deadlock or a serialization failure costs its write a retry (and
+        # a deadlock `deadlock_timeout`); a duplicate is a concurrent
+        # idempotent retry answered by the original.
+        self.retries: dict[str, int] = {kind: 0 for _cls, kind in RETRY_KINDS}
+        self._retries_lock = threading.Lock()
 
     @property
     def dialect(self) -> PgDialect:
@@ -209,8 +220,16 @@ class PgEngine:
             conn.raw.cancel_safe()
 
     def retryable(self, exc: BaseException) -> bool:
-        """A write that lost a race: run it again, alone."""
-        return isinstance(exc, RETRYABLE)
+        """A write that lost a race: run it again, alone (counted, and a
+        deadlock or serialization failure logged: one line, no SQL values)."""
+        for cls, kind in RETRY_KINDS:
+            if isinstance(exc, cls):
+                with self._retries_lock:
+                    self.retries[kind] += 1
+                if kind != "duplicate":
+                    log.warning("write lost a race (%s): run again alone", kind)
+                return True
+        return False
 
     # -- the event log -----------------------------------------------------
 
