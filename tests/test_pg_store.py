@@ -210,13 +210,16 @@ def test_event_ids_follow_commits_without_gaps(two: tuple[Store, Store]) -> None
 
 
 def lock_two(tx: Any, first: int, then: int, meet: threading.Barrier, met: list[int]) -> int:
-    """Lock visitor `first`, wait for the other writer to lock its own, then
-    lock `then` (a lock-order cycle, the first run only)."""
+    """Lock visitor `first` and read it, wait for the other writer to do the
+    same with its own, then lock and read `then` (a lock-order cycle, the
+    first run only). A lock goes out with the read after it (dialect.py)."""
     tx.dialect.lock(tx, "visitors", first)
+    tx.execute("SELECT number FROM visitors WHERE id = ?", (first,)).fetchone()
     if not met:
         met.append(1)
         meet.wait(10)
     tx.dialect.lock(tx, "visitors", then)
+    tx.execute("SELECT number FROM visitors WHERE id = ?", (then,)).fetchone()
     return first
 
 

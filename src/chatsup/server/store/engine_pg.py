@@ -51,6 +51,19 @@ RETRY_KINDS: tuple[tuple[type[Exception], str], ...] = (
 
 log = logging.getLogger(__name__)
 
+_BEGIN = "BEGIN"
+_BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+_SAVEPOINT = "SAVEPOINT w"
+_RELEASE = "RELEASE SAVEPOINT w"
+# The batch's event ids from the counter row and its events, one statement.
+_NUMBER_EVENTS = (
+    "WITH h AS (UPDATE stream_head SET last_id = last_id + %s RETURNING last_id),"
+    " i AS (INSERT INTO events(id, at, type, data)"
+    " SELECT h.last_id - %s + e.n, e.at, e.type, e.data FROM h, unnest("
+    "%s::double precision[], %s::text[], %s::bytea[]) WITH ORDINALITY AS e(at, type, data, n))"
+    " SELECT last_id FROM h"
+)
+
 _SQL: dict[str, str] = {}
 
 
@@ -113,13 +126,25 @@ class _BoolDumper(Dumper):
 
 
 class PgConnection:
-    """A psycopg connection that runs store SQL (`?` placeholders)."""
+    """A psycopg connection that runs store SQL (`?` placeholders).
+
+    `pending`: transaction control that cannot fail on its own (BEGIN, the
+    previous write's RELEASE) held back to go out with the next SAVEPOINT
+    or COMMIT, in one simple-protocol round trip (each round trip costs a
+    wake-up of the server process, which on a busy machine dominates).
+    """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
+        self.pending: list[str] = []
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         return self.raw.execute(pg_sql(sql), params if params is not None else ())
+
+    def control(self, *statements: str) -> None:
+        """Send what is pending and `statements` (no parameters) at once."""
+        todo, self.pending = [*self.pending, *statements], []
+        self.raw.execute("; ".join(todo).encode())
 
     def close(self) -> None:
         self.raw.close()
@@ -170,39 +195,50 @@ class PgEngine:
     # -- transactions ------------------------------------------------------
 
     def begin_write(self, conn: PgConnection) -> None:
-        conn.raw.execute("BEGIN")
+        conn.pending = [_BEGIN]  # sent with the first SAVEPOINT
 
     def savepoint(self, conn: PgConnection) -> None:
-        conn.raw.execute("SAVEPOINT w")
+        conn.control(_SAVEPOINT)  # (after the BEGIN, or the previous RELEASE)
 
     def release(self, conn: PgConnection) -> None:
-        conn.raw.execute("RELEASE SAVEPOINT w")
+        conn.pending.append(_RELEASE)  # sent with the next SAVEPOINT (COMMIT releases)
 
     def rollback_to_savepoint(self, conn: PgConnection) -> None:
-        conn.raw.execute("ROLLBACK TO SAVEPOINT w")
-        conn.raw.execute("RELEASE SAVEPOINT w")
+        conn.control("ROLLBACK TO SAVEPOINT w", _RELEASE)
+
+    def _unsent(self, conn: PgConnection) -> bool:
+        """The batch's BEGIN has not gone out: nothing of it ran."""
+        return conn.pending[:1] == [_BEGIN]
 
     def undo_write(self, conn: PgConnection) -> bool:
         """Undo the write that just failed (back to its savepoint); False when
         the transaction itself is gone (the connection broke)."""
         if conn.raw.info.transaction_status == TransactionStatus.IDLE:
+            conn.pending = []
             return False
         try:
             self.rollback_to_savepoint(conn)
         except psycopg.Error:
+            conn.pending = []
             with contextlib.suppress(psycopg.Error):
                 conn.raw.execute("ROLLBACK")
             return False
         return True
 
     def commit(self, conn: PgConnection) -> None:
-        conn.raw.execute("COMMIT")
+        unsent = self._unsent(conn)
+        conn.pending = []  # (a RELEASE: COMMIT releases)
+        if not unsent:
+            conn.raw.execute("COMMIT")
 
     def rollback(self, conn: PgConnection) -> None:
-        conn.raw.execute("ROLLBACK")
+        unsent = self._unsent(conn)
+        conn.pending = []
+        if not unsent:
+            conn.raw.execute("ROLLBACK")
 
     def begin_read(self, conn: PgConnection) -> None:
-        conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.raw.execute(_BEGIN_READ)
 
     def end_read(self, conn: PgConnection) -> None:
         if conn.raw.info.transaction_status != TransactionStatus.IDLE:
@@ -240,24 +276,15 @@ class PgEngine:
         events in one statement, then let each write hear its ids
         (`Tx.emit(on_id=)`). The commit notifies `chatsup_events` (the
         events table's deferred trigger, schema_pg.py)."""
+        n = len(events)
         row = conn.raw.execute(
-            "UPDATE stream_head SET last_id = last_id + %s RETURNING last_id", (len(events),)
+            _NUMBER_EVENTS,
+            (n, n, [e.at for e in events], [e.type for e in events], [e.raw for e in events]),
         ).fetchone()
         assert row is not None  # (the migration inserts the one row)
-        first = int(row[0]) - len(events) + 1
+        first = int(row[0]) - n + 1
         for k, e in enumerate(events):
             e.id = first + k
-        conn.raw.execute(
-            "INSERT INTO events(id, at, type, data) SELECT * FROM unnest("
-            "%s::bigint[], %s::double precision[], %s::text[], %s::bytea[])",
-            (
-                [e.id for e in events],
-                [e.at for e in events],
-                [e.type for e in events],
-                [e.raw for e in events],
-            ),
-        )
-        for e in events:
             if e.on_id is not None:
                 e.on_id(e.id)
 
