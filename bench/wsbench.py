@@ -237,19 +237,37 @@ async def _open(url: str, token: str | None, i: int = 0, spread: int = 1) -> Any
     )
 
 
+def _spread(cfg: dict[str, Any], key: str) -> list[str]:
+    """The servers a kind of client connects to, round-robin: `key` (a list
+    of ws base URLs: several processes on one database), else `ws`."""
+    urls: list[str] = cfg.get(key) or [cfg["ws"]]
+    return urls
+
+
 async def _supervisors(cfg: dict[str, Any]) -> list[Any]:
     # after= beyond the log's end: a resync frame, then only new events
-    url = cfg["ws"] + "/v1/live?after=999999999999"
-    return [await _open(url, cfg.get("sup_token")) for _ in range(cfg.get("supervisors", 5))]
+    urls = _spread(cfg, "sup_ws")
+    return [
+        await _open(urls[k % len(urls)] + "/v1/live?after=999999999999", cfg.get("sup_token"))
+        for k in range(cfg.get("supervisors", 5))
+    ]
+
+
+async def _visitors(cfg: dict[str, Any]) -> list[Any]:
+    urls = _spread(cfg, "visitor_ws")
+    return [
+        await _open(urls[i % len(urls)] + "/v1/widget/ws", t) for i, t in enumerate(cfg["tokens"])
+    ]
 
 
 async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
     """Closed loop: every visitor keeps `window` messages in flight (a new one
     goes when an ack comes back); counts acks and supervisor copies."""
     sups = await _supervisors(cfg)
-    tokens: list[str] = cfg["tokens"]
-    visitors = [await _open(cfg["ws"] + "/v1/widget/ws", t) for t in tokens]
+    visitors = await _visitors(cfg)
     window = int(cfg.get("window", 1))
+    timed = bool(cfg.get("ack_latency"))  # each ack's latency from its send
+    ack_lat: list[float] = []
     state = {"measuring": False, "stop": False}
     acks = [0]
     errors = [0]
@@ -259,13 +277,17 @@ async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
 
     async def visitor(i: int, ws: Any) -> None:
         n = 0
+        sent: dict[bytes, float] = {}
 
         async def send() -> None:
             nonlocal n
             n += 1
+            key = f"{run}-{i}-{n}"
+            if timed:
+                sent[key.encode()] = time.perf_counter()
             await ws.send(
                 orjson.dumps(
-                    {"type": "message", "client_id": f"{run}-{i}-{n}", "body": f"{body} {i}-{n}"}
+                    {"type": "message", "client_id": key, "body": f"{body} {i}-{n}"}
                 ).decode()
             )
 
@@ -276,6 +298,12 @@ async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
             if b'"ack"' in raw or b'"message"' in raw:
                 if state["measuring"]:
                     acks[0] += 1
+                    if timed:
+                        t = sent.pop(_client_id(raw), None)
+                        if t is not None:
+                            ack_lat.append(time.perf_counter() - t)
+                elif timed:
+                    sent.pop(_client_id(raw), None)
                 await send()
             elif b'"error"' in raw:
                 errors[0] += 1
@@ -310,14 +338,24 @@ async def _ingest(cfg: dict[str, Any]) -> dict[str, Any]:
         "ack_rate": acks[0] / elapsed,
         "sup_rate": sum(seen) / len(seen) / elapsed if seen else 0.0,
         "client_cpu": client_cpu,
+        "ack_latencies": ack_lat,
     }
+
+
+def _client_id(raw: bytes) -> bytes:
+    """The `client_id` of an ack frame, without parsing the whole frame."""
+    at = raw.find(b'"client_id":"')
+    if at < 0:
+        return b""
+    at += len(b'"client_id":"')
+    return raw[at : raw.find(b'"', at)]
 
 
 async def _latency(cfg: dict[str, Any]) -> dict[str, Any]:
     """Open loop: `rate` messages a second spread over the visitors; each
     supervisor notes when each message's event reaches it."""
     sups = await _supervisors(cfg)
-    visitors = [await _open(cfg["ws"] + "/v1/widget/ws", t) for t in cfg["tokens"]]
+    visitors = await _visitors(cfg)
     rate = float(cfg["rate"])
     sent: dict[str, float] = {}
     lat: list[float] = []

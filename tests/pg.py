@@ -19,6 +19,11 @@ from pathlib import Path
 
 REQUIRE_ENV = "CHATSUP_REQUIRE_PG"
 TEMPLATE = "chatsup_tmpl"
+# The tests' cluster: nothing waits for a disk.
+FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# A cluster that flushes each commit (the benchmarks: SQLite runs with
+# synchronous=full beside it).
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 
 
 def pg_bin() -> Path | None:
@@ -53,13 +58,14 @@ def cluster_dir(tmp: Path) -> Path:
 class Cluster:
     """initdb + pg_ctl start in `root`; `new_database()` answers a URL."""
 
-    def __init__(self, root: Path, port: int) -> None:
+    def __init__(self, root: Path, port: int, settings: str = FAST) -> None:
         self.bin = pg_bin()
         if self.bin is None:
             raise FileNotFoundError("no initdb found (install postgresql)")
         self.root = root
         self.data = root / "data"
         self.port = port
+        self.settings = settings
         self.as_root = os.geteuid() == 0
         self._names = itertools.count(1)
 
@@ -81,8 +87,7 @@ class Cluster:
         )  # fmt: skip
         opts = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
+            f" {self.settings} -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "pg.log"), "-w",
                   "-o", opts, "start")  # fmt: skip

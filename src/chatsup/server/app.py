@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -43,7 +44,7 @@ from chatsup.server.routes import (
     widget,
 )
 from chatsup.server.socket_guard import SocketGuard
-from chatsup.server.state import AppState
+from chatsup.server.state import AppState, app_state
 from chatsup.server.store import Store, agent_connections, agents, events
 from chatsup.server.store.events import log_bounds
 
@@ -257,15 +258,17 @@ def create_app(settings: Settings) -> FastAPI:
     instance = settings.store.instance_name
 
     @app.get("/v1/health", tags=["operator"])
-    async def health() -> Response:
-        return json(
-            {
-                "status": "ok",
-                "version": __version__,
-                "timezone": settings.timezone,
-                "store": settings.store.engine,
-                "instance": instance,
-            }
-        )
+    async def health(request: Request) -> Response:
+        body: dict[str, object] = {
+            "status": "ok",
+            "version": __version__,
+            "timezone": settings.timezone,
+            "store": settings.store.engine,
+            "instance": instance,
+        }
+        retries = getattr(app_state(request).store.engine, "retries", None)
+        if retries is not None:  # PostgreSQL: writes run again since start, by cause
+            body["write_retries"] = dict(retries)
+        return json(body)
 
     return app

@@ -14,6 +14,8 @@ Reads: one REPEATABLE READ READ ONLY transaction per read function.
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,13 +40,29 @@ SESSION_SETTINGS = (
     "SET idle_in_transaction_session_timeout = '5s'",
     "SET lock_timeout = '5s'",
 )
-# Errors a write is run again for, alone (at most RETRIES times).
-RETRYABLE: tuple[type[Exception], ...] = (
-    pg_errors.DeadlockDetected,
-    pg_errors.SerializationFailure,
-    pg_errors.UniqueViolation,
-)
 RETRIES = 3
+# Errors a write is run again for, alone (at most RETRIES times), and what
+# each counts as in `PgEngine.retries` (/v1/health).
+RETRY_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (pg_errors.DeadlockDetected, "deadlock"),
+    (pg_errors.SerializationFailure, "serialization"),
+    (pg_errors.UniqueViolation, "duplicate"),
+)
+
+log = logging.getLogger(__name__)
+
+_BEGIN = "BEGIN"
+_BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+_SAVEPOINT = "SAVEPOINT w"
+_RELEASE = "RELEASE SAVEPOINT w"
+# The batch's event ids from the counter row and its events, one statement.
+_NUMBER_EVENTS = (
+    "WITH h AS (UPDATE stream_head SET last_id = last_id + %s RETURNING last_id),"
+    " i AS (INSERT INTO events(id, at, type, data)"
+    " SELECT h.last_id - %s + e.n, e.at, e.type, e.data FROM h, unnest("
+    "%s::double precision[], %s::text[], %s::bytea[]) WITH ORDINALITY AS e(at, type, data, n))"
+    " SELECT last_id FROM h"
+)
 
 _SQL: dict[str, str] = {}
 
@@ -108,13 +126,25 @@ class _BoolDumper(Dumper):
 
 
 class PgConnection:
-    """A psycopg connection that runs store SQL (`?` placeholders)."""
+    """A psycopg connection that runs store SQL (`?` placeholders).
+
+    `pending`: transaction control that cannot fail on its own (BEGIN, the
+    previous write's RELEASE) held back to go out with the next SAVEPOINT
+    or COMMIT, in one simple-protocol round trip (each round trip costs a
+    wake-up of the server process, which on a busy machine dominates).
+    """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
+        self.pending: list[str] = []
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         return self.raw.execute(pg_sql(sql), params if params is not None else ())
+
+    def control(self, *statements: str) -> None:
+        """Send what is pending and `statements` (no parameters) at once."""
+        todo, self.pending = [*self.pending, *statements], []
+        self.raw.execute("; ".join(todo).encode())
 
     def close(self) -> None:
         self.raw.close()
@@ -129,6 +159,12 @@ class PgEngine:
     def __init__(self, url: str) -> None:
         self.url = url
         self._dialect = PgDialect()
+        # Writes run again alone since start, by cause (RETRY_KINDS): a
+        # deadlock or a serialization failure costs its write a retry (and
+        # a deadlock `deadlock_timeout`); a duplicate is a concurrent
+        # idempotent retry answered by the original.
+        self.retries: dict[str, int] = {kind: 0 for _cls, kind in RETRY_KINDS}
+        self._retries_lock = threading.Lock()
 
     @property
     def dialect(self) -> PgDialect:
@@ -159,39 +195,50 @@ class PgEngine:
     # -- transactions ------------------------------------------------------
 
     def begin_write(self, conn: PgConnection) -> None:
-        conn.raw.execute("BEGIN")
+        conn.pending = [_BEGIN]  # sent with the first SAVEPOINT
 
     def savepoint(self, conn: PgConnection) -> None:
-        conn.raw.execute("SAVEPOINT w")
+        conn.control(_SAVEPOINT)  # (after the BEGIN, or the previous RELEASE)
 
     def release(self, conn: PgConnection) -> None:
-        conn.raw.execute("RELEASE SAVEPOINT w")
+        conn.pending.append(_RELEASE)  # sent with the next SAVEPOINT (COMMIT releases)
 
     def rollback_to_savepoint(self, conn: PgConnection) -> None:
-        conn.raw.execute("ROLLBACK TO SAVEPOINT w")
-        conn.raw.execute("RELEASE SAVEPOINT w")
+        conn.control("ROLLBACK TO SAVEPOINT w", _RELEASE)
+
+    def _unsent(self, conn: PgConnection) -> bool:
+        """The batch's BEGIN has not gone out: nothing of it ran."""
+        return conn.pending[:1] == [_BEGIN]
 
     def undo_write(self, conn: PgConnection) -> bool:
         """Undo the write that just failed (back to its savepoint); False when
         the transaction itself is gone (the connection broke)."""
         if conn.raw.info.transaction_status == TransactionStatus.IDLE:
+            conn.pending = []
             return False
         try:
             self.rollback_to_savepoint(conn)
         except psycopg.Error:
+            conn.pending = []
             with contextlib.suppress(psycopg.Error):
                 conn.raw.execute("ROLLBACK")
             return False
         return True
 
     def commit(self, conn: PgConnection) -> None:
-        conn.raw.execute("COMMIT")
+        unsent = self._unsent(conn)
+        conn.pending = []  # (a RELEASE: COMMIT releases)
+        if not unsent:
+            conn.raw.execute("COMMIT")
 
     def rollback(self, conn: PgConnection) -> None:
-        conn.raw.execute("ROLLBACK")
+        unsent = self._unsent(conn)
+        conn.pending = []
+        if not unsent:
+            conn.raw.execute("ROLLBACK")
 
     def begin_read(self, conn: PgConnection) -> None:
-        conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.raw.execute(_BEGIN_READ)
 
     def end_read(self, conn: PgConnection) -> None:
         if conn.raw.info.transaction_status != TransactionStatus.IDLE:
@@ -209,8 +256,16 @@ class PgEngine:
             conn.raw.cancel_safe()
 
     def retryable(self, exc: BaseException) -> bool:
-        """A write that lost a race: run it again, alone."""
-        return isinstance(exc, RETRYABLE)
+        """A write that lost a race: run it again, alone (counted, and a
+        deadlock or serialization failure logged: one line, no SQL values)."""
+        for cls, kind in RETRY_KINDS:
+            if isinstance(exc, cls):
+                with self._retries_lock:
+                    self.retries[kind] += 1
+                if kind != "duplicate":
+                    log.warning("write lost a race (%s): run again alone", kind)
+                return True
+        return False
 
     # -- the event log -----------------------------------------------------
 
@@ -221,24 +276,15 @@ class PgEngine:
         events in one statement, then let each write hear its ids
         (`Tx.emit(on_id=)`). The commit notifies `chatsup_events` (the
         events table's deferred trigger, schema_pg.py)."""
+        n = len(events)
         row = conn.raw.execute(
-            "UPDATE stream_head SET last_id = last_id + %s RETURNING last_id", (len(events),)
+            _NUMBER_EVENTS,
+            (n, n, [e.at for e in events], [e.type for e in events], [e.raw for e in events]),
         ).fetchone()
         assert row is not None  # (the migration inserts the one row)
-        first = int(row[0]) - len(events) + 1
+        first = int(row[0]) - n + 1
         for k, e in enumerate(events):
             e.id = first + k
-        conn.raw.execute(
-            "INSERT INTO events(id, at, type, data) SELECT * FROM unnest("
-            "%s::bigint[], %s::double precision[], %s::text[], %s::bytea[])",
-            (
-                [e.id for e in events],
-                [e.at for e in events],
-                [e.type for e in events],
-                [e.raw for e in events],
-            ),
-        )
-        for e in events:
             if e.on_id is not None:
                 e.on_id(e.id)
 
