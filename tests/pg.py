@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL cluster for the tests (shared/design/SCALE-OUT.md
-§8): one per test session, fsync off, a database per test copied from a
+§8): one per test session (with pytest-xdist, one per worker: each in a
+directory of its own on a port of its own), fsync off, a database per test copied from a
 migrated template. initdb and pg_ctl refuse to run as root, so as root they
 run as the `postgres` user (runuser). No initdb on the machine: the
 PostgreSQL forms are skipped, unless CHATSUP_REQUIRE_PG=1 (CI), which makes
@@ -85,12 +86,23 @@ class Cluster:
             "initdb", "-D", str(self.data), "-U", "chatsup", "--auth=trust", "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
-        opts = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
-            f" {self.settings} -c max_connections=200"
-        )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "pg.log"), "-w",
-                  "-o", opts, "start")  # fmt: skip
+        for attempt in range(3):
+            opts = (
+                f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
+                f" {self.settings} -c max_connections=200"
+            )
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "pg.log"),
+                          "-w", "-o", opts, "start")  # fmt: skip
+                break
+            except subprocess.CalledProcessError:
+                # the free port was taken meanwhile (parallel workers each start
+                # a cluster, and servers and clients take ports too): another one
+                if attempt == 2:
+                    raise
+                from chatsup.embedded import free_port
+
+                self.port = free_port()
         self.admin("CREATE DATABASE " + TEMPLATE)
         from chatsup.server.store.engine_pg import PgEngine
 

@@ -48,8 +48,6 @@ class EmbeddedServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20) -> EmbeddedServer:
-        import uvicorn
-
         from chatsup.server.run import uvicorn_config
 
         extra: dict[str, Any] = {} if self.own_logs else {"log_config": None}
@@ -57,7 +55,7 @@ class EmbeddedServer:
             extra["log_level"] = self.log_level
         config = uvicorn_config(self.settings, host="127.0.0.1", port=self.port, **extra)
         self.app = config.app
-        self.server = uvicorn.Server(config)
+        self.server = self.make_server(config)
         self.thread = threading.Thread(target=self.server.run, name=self.name, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + timeout
@@ -66,6 +64,13 @@ class EmbeddedServer:
                 raise RuntimeError("the embedded server did not start")
             time.sleep(0.01)
         return self
+
+    def make_server(self, config: Any) -> Any:
+        """The uvicorn.Server to run (the tests' harness answers one that stops
+        without uvicorn's fixed pauses)."""
+        import uvicorn
+
+        return uvicorn.Server(config)
 
     def stop(self) -> None:
         if self.server is not None:
