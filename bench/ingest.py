@@ -40,7 +40,7 @@ BENCH_ENV = {
     "CHATSUP_SERVER__RATE_PER_IP": "100000000",
     "CHATSUP_SERVER__SESSIONS_PER_IP": "100000000",
 }
-AIM_RATIO = 0.25
+AIM_RATIO = 0.30  # issue 14 (was 0.25)
 AIM_RATE = 5000.0
 
 
@@ -62,6 +62,8 @@ def _phase(
     r["server_cpu"] = (cpu_s(pid) - c0) / (time.perf_counter() - t0)
     # delivered: acknowledged to the sender and seen by the supervisors
     r["rate"] = min(r["ack_rate"], r["sup_rate"])
+    # the server's CPU per delivered message: what a busy machine moves least
+    r["cpu_us"] = r["server_cpu"] / r["rate"] * 1e6 if r["rate"] else float("nan")
     return r
 
 
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             print(
                 f"{'round':>5} {'server':9} {'msg/s':>8} {'ack/s':>8} {'live/s':>8}"
-                f" {'srv cpu':>8} {'cli cpu':>8}"
+                f" {'srv cpu':>8} {'cli cpu':>8} {'srv us/msg':>10}"
             )
             for rnd in range(1, args.rounds + 1):
                 order = [("chatsup", srv), ("baseline", echo)]
@@ -106,18 +108,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     print(
                         f"{rnd:5} {name:9} {r['rate']:8.0f} {r['ack_rate']:8.0f}"
                         f" {r['sup_rate']:8.0f} {r['server_cpu']:8.2f} {r['client_cpu']:8.2f}"
-                        + (f"  errors={r['errors']}" if r["errors"] else "")
+                        f" {r['cpu_us']:10.0f}" + (f"  errors={r['errors']}" if r["errors"] else "")
                     )
     finally:
         world.close()
     ours = statistics.median(r["rate"] for r in rows["chatsup"])
     base = statistics.median(r["rate"] for r in rows["baseline"])
     ratio = ours / base if base else 0.0
+    ours_us = statistics.median(r["cpu_us"] for r in rows["chatsup"])
+    base_us = statistics.median(r["cpu_us"] for r in rows["baseline"])
     met = ratio >= AIM_RATIO and ours >= AIM_RATE
     print(
         f"\nmedian msg/s: chatsup {ours:.0f}, bare websockets {base:.0f},"
         f" ratio {ratio:.3f} (aim >= {AIM_RATIO} and >= {AIM_RATE:.0f} msg/s:"
-        f" {'met' if met else 'NOT met'})"
+        f" {'met' if met else 'NOT met'}); server CPU per message: chatsup {ours_us:.0f} us,"
+        f" bare websockets {base_us:.0f} us"
     )
     summary = {
         "measure": "P3",
@@ -126,6 +131,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "chatsup": round(ours),
         "baseline": round(base),
         "ratio": round(ratio, 3),
+        "cpu_us_per_msg": round(ours_us),
+        "baseline_cpu_us_per_msg": round(base_us),
         "aim": f">= {AIM_RATIO}x and >= {AIM_RATE:.0f} msg/s",
         "met": met,
         "visitors": args.visitors,

@@ -64,11 +64,13 @@ def chatsup_server(db: Path, **env: str) -> Iterator[Child]:
     """`chatsup serve` on a free port. `env` adds CHATSUP_* settings."""
     port = free_port()
     full_env = {**os.environ, "CHATSUP_CONFIG": "/nonexistent", "CHATSUP_TIMEZONE": TZ_NAME, **env}
+    # BENCH_PROFILE_DIR: under cProfile, loop and writer thread (bench/profiled.py)
+    module = "bench.profiled" if os.environ.get("BENCH_PROFILE_DIR") else "chatsup.cli"
     p = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "chatsup.cli",
+            module,
             "serve",
             "--db",
             str(db),

@@ -80,7 +80,11 @@ def check(db: Path, acked: list[tuple[str, int]]) -> None:
 
 
 @pytest.mark.parametrize(
-    "rounds", [pytest.param(2, id="short"), pytest.param(20, id="long", marks=pytest.mark.slow)]
+    "rounds",
+    [
+        pytest.param(2, id="short"),
+        pytest.param(20, id="long", marks=[pytest.mark.slow, pytest.mark.timeout(900)]),
+    ],
 )
 def test_acknowledged_messages_survive_kill_9(tmp_path: Path, rounds: int) -> None:
     settings = make_settings(tmp_path)

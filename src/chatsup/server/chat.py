@@ -3,8 +3,10 @@
 
 A message is checked once here (the same fault gets the same error whoever
 sends it, over either transport), then written by the store in one hop to
-the writer. The answer is the message's ids: `{conversation_id, message_id,
-event_id}`, plus `started` for a visitor's message that opened a chat.
+the writer. A sender's messages are chained (`Store.write(chain=)`): stored
+in the order they were sent even when one of them must run again. The
+answer is the message's ids: `{conversation_id, message_id, event_id}`,
+plus `started` for a visitor's message that opened a chat.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ async def send_visitor_message(
     assert p.subject_id is not None  # a visitor token always names its visitor
     m = _new_message(body, max_chars, f"v{p.subject_id}")
     out: dict[str, Any] = await store.write(
-        store_messages.visitor_message_in_latest_visit, p.subject_id, m
+        store_messages.visitor_message_in_latest_visit, p.subject_id, m, chain=("v", p.subject_id)
     )
     return {**{k: out[k] for k in IDS}, "started": bool(out.get("started"))}
 
@@ -60,7 +62,7 @@ async def send_agent_message(
     _no_upload(body)
     m = _new_message(body, max_chars, f"a{p.subject_id}")
     out: dict[str, Any] = await store.write(
-        store_messages.agent_message, p.subject_id, conversation_id, m
+        store_messages.agent_message, p.subject_id, conversation_id, m, chain=("a", p.subject_id)
     )
     return {k: out[k] for k in IDS}
 

@@ -50,6 +50,9 @@ from chatsup.server.store.events import events_after, log_bounds
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
 LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget reconnects
+# A chat socket's messages awaiting their commit at once; past it the socket
+# is not read until the oldest is answered
+IN_FLIGHT = 16
 
 Accept = Callable[[Published], bool]
 
@@ -202,60 +205,56 @@ async def _stream(
 # -- frames from visitors and agents ------------------------------------------
 
 
+class _BadFrame(Exception):
+    """A frame that closes the socket (after the replies before it)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
 async def _frames(ws: WebSocket) -> Any:
-    """Yield JSON objects from the socket; close it on a malformed frame."""
+    """Yield JSON objects from the socket; raise `_BadFrame` on a malformed one."""
     while True:
         msg = await ws.receive()
         if msg["type"] == "websocket.disconnect":
             return
         if msg.get("bytes") is not None:
-            await ws.close(code=1003, reason="text frames only")
-            return
+            raise _BadFrame(1003, "text frames only")
         try:
             data = orjson.loads(msg.get("text") or "")
         except orjson.JSONDecodeError:
-            await ws.close(code=1007, reason="frames must be JSON objects")
-            return
+            raise _BadFrame(1007, "frames must be JSON objects") from None
         if not isinstance(data, dict):
-            await ws.close(code=1007, reason="frames must be JSON objects")
-            return
+            raise _BadFrame(1007, "frames must be JSON objects")
         yield data
 
 
-async def _send_error(
-    ws: WebSocket, code: str, message: str, field: str | None, client_id: Any = None
-) -> None:
-    await ws.send_text(
-        orjson.dumps(
-            {
-                "type": "error",
-                "code": code,
-                "message": message,
-                "field": field,
-                "client_id": client_id,
-            }
-        ).decode()
-    )
+def _error_frame(code: str, message: str, field: str | None, client_id: Any = None) -> str:
+    return orjson.dumps(
+        {"type": "error", "code": code, "message": message, "field": field, "client_id": client_id}
+    ).decode()
 
 
-async def _handle(ws: WebSocket, data: dict[str, Any], action: Any) -> None:
+async def _answer(data: dict[str, Any], action: Any) -> str:
+    """The reply to a message frame: its ack once committed, or its error."""
     client_id = data.get("client_id")
     try:
         out = await action(data)
     except ValidationError as e:
         err = e.errors()[0]
         field = ".".join(str(x) for x in err.get("loc", ())) or "body"
-        await _send_error(ws, "invalid", f"{field}: {err.get('msg')}", field, client_id)
+        return _error_frame("invalid", f"{field}: {err.get('msg')}", field, client_id)
     except BadInput as e:
-        await _send_error(ws, "invalid", f"{e.field}: {e.message}", e.field, client_id)
+        return _error_frame("invalid", f"{e.field}: {e.message}", e.field, client_id)
     except NotFound as e:
-        await _send_error(ws, "not_found", str(e), None, client_id)
+        return _error_frame("not_found", str(e), None, client_id)
     except Forbidden as e:
-        await _send_error(ws, "forbidden", e.message, None, client_id)
+        return _error_frame("forbidden", e.message, None, client_id)
     except ApiError as e:
-        await _send_error(ws, e.code, e.message, e.field, client_id)
-    else:
-        await ws.send_text(orjson.dumps({"type": "ack", "client_id": client_id, **out}).decode())
+        return _error_frame(e.code, e.message, e.field, client_id)
+    return orjson.dumps({"type": "ack", "client_id": client_id, **out}).decode()
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -269,35 +268,77 @@ async def _pump(ws: WebSocket, sub: Subscriber) -> None:
         await ws.send_text(pub.wire.decode())
 
 
+def _ready(frame: str) -> asyncio.Future[str]:
+    fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    fut.set_result(frame)
+    return fut
+
+
+def _retrieve(task: asyncio.Future[str]) -> None:
+    """(A reply nobody sends any more: its outcome is dropped, not logged.)"""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _read_requests(
+    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[str]]
+) -> None:
+    """Each frame's reply, in the order the frames came. A message does not
+    wait for the commit of the one before it: its write starts at once, so
+    up to IN_FLIGHT messages of one socket share the writer's batches. They
+    are stored in the order they came (each task queues its write before it
+    first suspends, and tasks start in the order they were made), and their
+    replies are sent in that order too (`_send_replies`)."""
+    try:
+        async for data in _frames(ws):
+            await replies.put(_reply(data, handler))  # IN_FLIGHT waiting: reading waits
+    except _BadFrame as bad:
+        await replies.join()  # the replies of the frames before it go first
+        await ws.close(code=bad.code, reason=bad.reason)
+
+
+def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[str]:
+    kind = data.get("type")
+    if kind == "message":
+        reply = asyncio.ensure_future(_answer(data, handler))
+        reply.add_done_callback(_retrieve)
+        return reply
+    if kind == "ping":
+        return _ready('{"type":"pong"}')
+    return _ready(
+        _error_frame("invalid", "type: must be message or ping", "type", data.get("client_id"))
+    )
+
+
+async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[str]]) -> None:
+    while True:
+        reply = await replies.get()
+        await ws.send_text(await reply)
+        replies.task_done()
+
+
 async def _serve_chat(
     ws: WebSocket, sub: Subscriber, handler: Any, writer: Coroutine[Any, Any, None]
 ) -> None:
     hub: Hub = ws.app.state.hub
     pump = asyncio.create_task(writer)
+    replies: asyncio.Queue[asyncio.Future[str]] = asyncio.Queue(IN_FLIGHT)
+    reader = asyncio.create_task(_read_requests(ws, handler, replies))
+    sender = asyncio.create_task(_send_replies(ws, replies))
     try:
         with _guarded(ws):
-            async for data in _frames(ws):
-                if data.get("type") == "message":
-                    await _handle(ws, data, handler)
-                elif data.get("type") == "ping":
-                    await ws.send_text('{"type":"pong"}')
-                else:
-                    await _send_error(
-                        ws,
-                        "invalid",
-                        "type: must be message or ping",
-                        "type",
-                        data.get("client_id"),
-                    )
-    except (WebSocketDisconnect, RuntimeError, ConnectionError):
-        pass
+            # the peer left or the socket was closed (reader), or a reply
+            # could not be sent (sender): either ends both
+            await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.unsubscribe(sub)
-        pump.cancel()
-        with contextlib.suppress(
-            asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
-        ):
-            await pump
+        for task in (reader, sender, pump):
+            task.cancel()
+        for task in (reader, sender, pump):
+            with contextlib.suppress(
+                asyncio.CancelledError, WebSocketDisconnect, RuntimeError, ConnectionError
+            ):
+                await task
 
 
 # -- visitors: WS /v1/widget/ws ------------------------------------------------

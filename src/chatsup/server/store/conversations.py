@@ -22,6 +22,10 @@ from chatsup.server.store.search import SNIPPET_CLOSE, SNIPPET_OPEN, people_cond
 from chatsup.server.store.tx import Rx, Tx
 from chatsup.server.store.wire import iso, ref
 
+# A list item's last message shows this many characters of its body: the
+# SQL below and `last_message_preview` (an item built from values in hand) agree
+PREVIEW_CHARS = 200
+
 # `agent` is who holds the chat; `advisor` the conversation's advisor
 # (rules.conversation_advisor: the holder, else the advisor presented), the
 # one the `agent_id` filter and every figure about conversations count by
@@ -29,7 +33,7 @@ ITEM_SELECT = f"""
 SELECT c.id, c.started_at, c.ended_at, c.site_id, s.name AS site_name,
        c.agent_id, a.name AS agent_name, c.visitor_id, v.number, p.name AS visitor_name,
        c.message_count, c.first_response_s, c.visitor_messages, c.agent_messages,
-       m.at AS lm_at, m.sender AS lm_sender, substr(m.body, 1, 200) AS lm_body,
+       m.at AS lm_at, m.sender AS lm_sender, substr(m.body, 1, {PREVIEW_CHARS}) AS lm_body,
        adv.id AS advisor_id, adv.name AS advisor_name
 FROM conversations c
 JOIN sites s ON s.id = c.site_id
@@ -44,6 +48,11 @@ STATUSES = rules.CONVERSATION_STATUSES
 # How many search hits one page may scan before it answers with what it has
 # (and a cursor to go on): keeps a page's latency bounded for rare filters.
 SCAN_BUDGET = 20_000
+
+
+def last_message_preview(body: str) -> str:
+    """`lm_body` of ITEM_SELECT, from the body in hand (both count characters)."""
+    return body[:PREVIEW_CHARS]
 
 
 def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:

@@ -162,17 +162,23 @@ class Store:
         if self._closed:
             raise RuntimeError("store is closed")
         fut: concurrent.futures.Future[R] = concurrent.futures.Future()
-        self._queue.put((fn, args, fut, log_events))
+        self._queue.put((fn, args, fut, log_events, None))
         return fut
 
-    async def write(self, fn: Callable[[Tx, *Ts], R], *args: *Ts) -> R:
-        """Run a write on the writer thread; returns once it is committed."""
+    async def write(self, fn: Callable[[Tx, *Ts], R], *args: *Ts, chain: object | None = None) -> R:
+        """Run a write on the writer thread; returns once it is committed.
+
+        The write is queued before this coroutine first suspends: writes
+        started in an order are stored in that order. `chain` (any hashable,
+        e.g. one socket's sender) keeps that order even when a write must run
+        again alone (it lost a race, PostgreSQL): the later writes of its
+        chain in the same batch wait and run after it."""
         # An asyncio future, settled on its loop once per committed batch
         # (not one thread-safe wake-up of the loop per write).
         if self._closed:
             raise RuntimeError("store is closed")
         fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.put((fn, args, fut, True))
+        self._queue.put((fn, args, fut, True, chain))
         return await fut
 
     def write_sync(self, fn: Callable[[Tx, *Ts], R], *args: *Ts, log_events: bool = True) -> R:
@@ -210,10 +216,14 @@ class Store:
         try:
             engine.begin_write(conn)
         except engine.Error as e:
-            self._settle([(fut, None, e) for _fn, _args, fut, _le in batch])
+            self._settle([(item[2], None, e) for item in batch])
             return
+        held: set[object] = set()  # chains with a write set aside to run again
         for item in batch:
-            fn, args, fut, log_events = item
+            fn, args, fut, log_events, chain = item
+            if chain is not None and chain in held:
+                again.append(item)  # after the earlier write of its chain
+                continue
             if attempt:
                 pass  # already running
             elif isinstance(fut, concurrent.futures.Future):
@@ -239,12 +249,14 @@ class Store:
                     # told so; each caller hears of it (the server logs it once)
                     outcomes.append((fut, None, e))
                     self._settle([(f, None, e) for f, _r, _e in outcomes])
-                    self._settle([(f, None, e) for _f, _a, f, _l in batch if not f.done()])
+                    self._settle([(it[2], None, e) for it in batch if not it[2].done()])
                     return
                 if attempt < RETRIES and (
                     isinstance(e, RetryAlone) or getattr(engine, "retryable", _never)(e)
                 ):
                     again.append(item)
+                    if chain is not None:
+                        held.add(chain)
                 else:
                     outcomes.append((fut, None, e))
                 continue
