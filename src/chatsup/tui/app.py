@@ -22,13 +22,14 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from chatsup import kit
 from chatsup.client import SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
+from chatsup.kit.keys_footer import KeysFooter
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
@@ -173,7 +174,7 @@ class ChatsupApp(App[int]):
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
                         yield MessagesTab(id="tab-messages")
-        yield Footer()
+        yield KeysFooter()
 
     def tab(self, name: str) -> Any:
         """Tab `name`'s view (shown at least once: built then)."""
