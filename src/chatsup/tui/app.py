@@ -366,7 +366,10 @@ class ChatsupApp(App[int]):
         self.live_events += 1
         item = conversation_of(event)
         if item is not None:
-            self.messages.on_conversation(item)
+            try:
+                self.messages.on_conversation(item)
+            except NoMatches:  # being taken down (quitting): its list is gone
+                return
         for tail in list(self.tails):
             if tail.is_attached:
                 tail.add(event)
