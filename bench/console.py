@@ -8,7 +8,10 @@
   and idle (no traffic), measured from /proc over a fixed window.
 
 Apps run headless (Textual's headless driver: the whole render pipeline, no
-terminal writes).
+terminal writes). Each launched process imports nothing but its app
+(bench/console_child.py), and chatsup's sources are compiled to bytecode
+first (as an installed package is), so neither side pays for the other's
+imports nor for compiling source (PYTHONDONTWRITEBYTECODE may be set).
 
     python -m bench.console [--rounds 5] [--quick] [--before SRC] [--launch-only]
 
@@ -23,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -39,86 +41,8 @@ import httpx
 from bench.dataset import build, messages
 from bench.server import cpu_s, serve
 
-CHILD = [sys.executable, "-m", "bench.console", "--child"]
-
-
-# -- children (each a fresh process) -------------------------------------------------
-
-
-def child_bare() -> None:
-    from textual.app import App, ComposeResult
-    from textual.widgets import Label
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Label("chatsup")
-
-        def on_mount(self) -> None:
-            self.call_after_refresh(self.done)
-
-        def done(self) -> None:
-            self.exit(None)
-
-    Bare().run(headless=True, size=(100, 30))
-    print(json.dumps({"first_data_s": time.time() - float(os.environ["BENCH_T0"])}))
-
-
-def child_console(url: str, token: str, pages: int) -> None:
-    from chatsup.tui.app import ChatsupApp
-
-    out: dict[str, Any] = {"pages_s": []}
-
-    class Timed(ChatsupApp):
-        def on_mount(self) -> None:
-            super().on_mount()
-            self.watch_timer = self.set_interval(0.002, self.check)
-            self.page_started = 0.0
-            self.seen = 0
-
-        def check(self) -> None:
-            table = self.messages.table
-            if "first_data_s" not in out:
-                if table.row_count:
-                    self.call_after_refresh(self.first_painted)
-                    out["first_data_s"] = -1.0
-                return
-            if out["first_data_s"] < 0 or table.fetching:
-                return
-            if self.page_started and table.row_count > self.seen:
-                out["pages_s"].append(time.perf_counter() - self.page_started)
-                self.page_started = 0.0
-            if len(out["pages_s"]) >= pages or not table.next_cursor:
-                self.watch_timer.stop()
-                self.exit(0)
-                return
-            if not self.page_started:  # scroll to the last row: the next page loads
-                self.seen = table.row_count
-                self.page_started = time.perf_counter()
-                table.move_cursor(row=table.row_count - 1)
-
-        def first_painted(self) -> None:
-            out["first_data_s"] = time.time() - float(os.environ["BENCH_T0"])
-            out["rows"] = self.messages.table.row_count
-
-    Timed(url, token).run(headless=True, size=(100, 30))
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, KiB→MiB
-    print(json.dumps(out))
-
-
-def child_tail(url: str, token: str, seconds: float) -> None:
-    """The console with the company-wide live tail open, for `seconds`."""
-    from chatsup.tui.app import ChatsupApp
-    from chatsup.tui.messages import OpenTail
-
-    class Tailing(ChatsupApp):
-        def on_mount(self) -> None:
-            super().on_mount()
-            self.set_timer(1.0, lambda: self.post_message(OpenTail(None)))
-            self.set_timer(seconds, lambda: self.exit(0))
-
-    app = Tailing(url, token)
-    app.run(headless=True, size=(100, 30))
-    print(json.dumps({"events": app.live_events}))
+# each app a fresh process importing nothing of this one (bench/console_child.py)
+CHILD = [sys.executable, "-m", "bench.console_child"]
 
 
 # -- the parent ---------------------------------------------------------------------
@@ -134,14 +58,30 @@ def run_child(*args: str, src: str | None = None) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def compile_sources(*srcs: str | None) -> None:
+    """chatsup's bytecode for the checkouts measured, as `pip install` leaves
+    it (py_compile writes it whatever PYTHONDONTWRITEBYTECODE says)."""
+    import compileall
+
+    import chatsup
+
+    for src in (str(Path(chatsup.__file__).parent), *srcs):
+        if src:
+            compileall.compile_dir(src, quiet=1)
+
+
 def launches(
     rounds: int, pages: int, sizes: list[str], before: str | None = None
 ) -> dict[str, Any]:
     dbs = {s: build(s) for s in sizes}
+    compile_sources(before)
     res: dict[str, Any] = {
         "bare": [],
+        "bare cpu": [],
         "before": [],
+        "before cpu": [],
         **{s: [] for s in sizes},
+        **{f"{s} cpu": [] for s in sizes},
         **{f"{s} pages": [] for s in sizes},
         **{f"{s} rss_mb": [] for s in sizes},
     }
@@ -151,43 +91,69 @@ def launches(
             run_child("console", urls[s], dbs[s][1], "1")
         if before:
             run_child("console", url0, dbs[sizes[0]][1], "1", src=before)
+        load = [os.getloadavg()[0]]
         for _ in range(rounds):
-            res["bare"].append(run_child("bare")["first_data_s"])
+            r = run_child("bare")
+            res["bare"].append(r["first_data_s"])
+            res["bare cpu"].append(r["cpu_s"])
             if before:
                 r = run_child("console", url0, dbs[sizes[0]][1], "1", src=before)
                 res["before"].append(r["first_data_s"])
+                res["before cpu"].append(r["cpu_s"])
             for s in sizes:
                 r = run_child("console", urls[s], dbs[s][1], str(pages))
                 res[s].append(r["first_data_s"])
+                res[f"{s} cpu"].append(r["cpu_s"])
                 res[f"{s} pages"].extend(r["pages_s"])
                 res[f"{s} rss_mb"].append(r["rss_mb"])
+        load.append(os.getloadavg()[0])
     med = {k: statistics.median(v) for k, v in res.items() if v}
-    print(f"\n## P7 / P1: process start → first Messages rows ({rounds} rounds, median)")
-    print(f"  bare Textual app, one label     {med['bare'] * 1e3:8.0f} ms")
+
+    def paired(a: str, b: str) -> float:
+        """The median of the per-round ratios a/b (each round's runs are
+        neighbours in time: the load they met is closest)."""
+        return statistics.median(x / y for x, y in zip(res[a], res[b], strict=True))
+
+    print(
+        f"\n## P7 / P1: process start → first Messages rows ({rounds} rounds, median;"
+        f" load average {load[0]:.1f} → {load[-1]:.1f}); CPU: the process's own"
+    )
+    print(
+        f"  bare Textual app, one label      {med['bare'] * 1e3:8.0f} ms"
+        f"  (CPU {med['bare cpu'] * 1e3:4.0f} ms)"
+    )
     for s in sizes:
         print(
             f"  chatsup at {s:>3} ({messages(dbs[s][0]):>9,} msgs) {med[s] * 1e3:8.0f} ms"
-            f"   ×{med[s] / med['bare']:.2f} bare;  next page {med[s + ' pages'] * 1e3:6.1f} ms;"
-            f"  peak RSS {med[s + ' rss_mb']:.0f} MB"
+            f"  (CPU {med[s + ' cpu'] * 1e3:4.0f} ms)   ×{paired(s, 'bare'):.2f} bare"
+            f" (CPU ×{paired(s + ' cpu', 'bare cpu'):.2f});"
+            f"  next page {med[s + ' pages'] * 1e3:6.1f} ms;  peak RSS {med[s + ' rss_mb']:.0f} MB"
         )
     big, small = sizes[-1], sizes[0]
     if before:
         print(
-            f"  before ({before}) at {small}  {med['before'] * 1e3:8.0f} ms"
-            f"   ×{med['before'] / med['bare']:.2f} bare;  after/before"
-            f" ×{med[small] / med['before']:.2f}"
+            f"  before at {small} ({before})\n"
+            f"                                   {med['before'] * 1e3:8.0f} ms"
+            f"  (CPU {med['before cpu'] * 1e3:4.0f} ms)   ×{paired('before', 'bare'):.2f} bare"
+            f" (CPU ×{paired('before cpu', 'bare cpu'):.2f});  after/before"
+            f" ×{paired(small, 'before'):.2f} (CPU ×{paired(small + ' cpu', 'before cpu'):.2f})"
         )
     print(
         f"  P1 launch {big}/{small}: ×{med[big] / med[small]:.2f} (aim ≤ 1.5, ≤ 0.5 s);"
         f" page {big}/{small}: ×{med[big + ' pages'] / med[small + ' pages']:.2f}"
     )
-    print(f"  P7 chatsup/bare: ×{med[small] / med['bare']:.2f} (aim ≤ 3, ≤ 1 s)")
+    print(
+        f"  P7 chatsup/bare: ×{paired(small, 'bare'):.2f}"
+        f" (CPU ×{paired(small + ' cpu', 'bare cpu'):.2f}; aim ≤ 1.5)"
+    )
     return {
+        "load_average": load,
         "rounds": {k: v for k, v in res.items() if v},
         "median_s": med,
         "p1_launch_ratio": med[big] / med[small],
         "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
-        "p7_ratio": med[small] / med["bare"],
+        "p7_ratio": paired(small, "bare"),
+        "p7_cpu_ratio": paired(small + " cpu", "bare cpu"),
     }
 
 
@@ -274,17 +240,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--quick", action="store_true", help="10k only, 2 rounds, short P8")
     ap.add_argument("--before", help="src directory of an older checkout to compare (P7)")
     ap.add_argument("--launch-only", action="store_true", help="P7/P1 only, no P8")
-    ap.add_argument("--child", nargs="+")
     args = ap.parse_args(argv)
-    if args.child:
-        kind, *rest = args.child
-        if kind == "bare":
-            child_bare()
-        elif kind == "console":
-            child_console(rest[0], rest[1], int(rest[2]))
-        else:
-            child_tail(rest[0], rest[1], float(rest[2]))
-        return {}
     sizes = ["10k"] if args.quick else ["10k", "1m"]
     summary: dict[str, Any] = {"bench": "P1/P7/P8"}
     rounds = 2 if args.quick and args.rounds == 5 else args.rounds

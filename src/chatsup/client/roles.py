@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 
+from chatsup.client._httpx import httpx
 from chatsup.client.base import DEFAULT_TIMEOUT, BaseClient, without_none
 from chatsup.domain.agent_desk import DeskConversation
 from chatsup.domain.models import Agent, ConversationItem, Health, Page, Presence

@@ -155,14 +155,19 @@ class PagedTable(DataTable[Any], Generic[T]):
 
     # -- loading -----------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, first: Page[T] | None = None) -> None:
+        """Empty the table and load the first page (`first`: already
+        fetched, shown now)."""
         self.generation += 1
         self.clear()
         self.items.clear()
         self.next_cursor = None
         self.capped = False
         self.fetching = False
-        self._load(None, self.generation)
+        if first is None:
+            self._load(None, self.generation)
+        else:
+            self._show(first)
 
     @work(exclusive=True, group="page")
     async def _load(self, cursor: str | None, generation: int) -> None:
@@ -175,6 +180,10 @@ class PagedTable(DataTable[Any], Generic[T]):
             return
         if generation != self.generation:
             return
+        self._show(page)
+
+    def _show(self, page: Page[T]) -> None:
+        """A page's rows under the ones shown."""
         next_cursor = page.next_cursor
         for item in page.items:
             if len(self.items) >= MAX_ROWS:

@@ -22,19 +22,15 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from chatsup import kit
-from chatsup.client import (
-    LiveClient,
-    LiveStatus,
-    Resync,
-    SupervisorClient,
-)
+from chatsup.client import SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
+from chatsup.kit.keys_footer import KeysFooter
 from chatsup.kit.live_status import live_label
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
@@ -42,6 +38,7 @@ from chatsup.tui.screens.base import ListTab
 from chatsup.tui.screens.messages import MessagesTab
 
 if TYPE_CHECKING:
+    from chatsup.client.live import LiveClient
     from chatsup.domain.events import Event
 
 TOKEN_HINT = (
@@ -178,7 +175,7 @@ class ChatsupApp(App[int]):
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
                         yield MessagesTab(id="tab-messages")
-        yield Footer()
+        yield KeysFooter()
 
     def tab(self, name: str) -> Any:
         """Tab `name`'s view (shown at least once: built then)."""
@@ -246,22 +243,35 @@ class ChatsupApp(App[int]):
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
+        view = self.built(self.query_one(TabbedContent).active or "messages")
+        # the front list's first page goes out with the start-up requests
+        # (one round trip, not two, before the first rows: issue 14, P7)
+        first = None
+        if isinstance(view, ListTab) and not view.loaded:
+            first = asyncio.ensure_future(view.prefetch())
         try:
-            # four independent requests at once: the first rows show one round trip sooner
             health, self.agents, self.sites, after = await asyncio.gather(
                 self.client.health(),
                 self.client.agents(),
                 self.client.sites(),
                 self.client.latest_event_id(),
             )
+            if first is not None:
+                await first  # never raises: a failed page is asked again by the tab
         except Exception as e:  # said on the failure screen, with a retry
             self.fail(e)
             return
+        finally:
+            if first is not None and not first.done():
+                first.cancel()
         if health.timezone and not self.tz_name:
             self.tz = r.zone(health.timezone)
         self.query_one(TopBar).tz = self.tz
         await self.activate(self.query_one(TabbedContent).active or "messages")
-        self.run_live(after)
+        if isinstance(view, ListTab):
+            view.first = None  # not shown after all (another tab came first): asked when it is
+        # the live stream (websockets) once the first rows are on screen
+        self.call_after_refresh(self.run_live, after)
         self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
 
     def fail(self, error: BaseException) -> None:
@@ -322,6 +332,8 @@ class ChatsupApp(App[int]):
 
     @work(exclusive=True, group="live")
     async def run_live(self, after: int) -> None:
+        from chatsup.client.live import LiveClient, LiveStatus, Resync
+
         self.live = LiveClient(self.url, self.token, after=after)
         bar = self.query_one(TopBar)
         async for item in self.live.events():
@@ -355,7 +367,10 @@ class ChatsupApp(App[int]):
         self.live_events += 1
         item = conversation_of(event)
         if item is not None:
-            self.messages.on_conversation(item)
+            try:
+                self.messages.on_conversation(item)
+            except NoMatches:  # being taken down (quitting): its list is gone
+                return
         for tail in list(self.tails):
             if tail.is_attached:
                 tail.add(event)

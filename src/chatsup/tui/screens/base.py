@@ -41,6 +41,7 @@ class ListTab(Vertical):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.loaded = False
+        self.first: tuple[Filters, Page[Any]] | None = None  # see `prefetch`
 
     @property
     def ctx(self) -> Context:
@@ -84,6 +85,17 @@ class ListTab(Vertical):
 
     # -- life -------------------------------------------------------------------
 
+    async def prefetch(self) -> None:
+        """Ask for the first page before the tab is shown (the app sends it
+        together with its start-up requests): `activate` then shows it at
+        once if the filters are still the ones it was asked with. A failure
+        is left to `activate`, which asks again and says why."""
+        filters = self.filters
+        try:
+            self.first = (filters, await self.fetch(None))
+        except Exception:
+            self.first = None
+
     def activate(self) -> None:
         """Called when the tab is shown: the first time, load."""
         if not self.loaded:
@@ -91,7 +103,8 @@ class ListTab(Vertical):
             self.banner.tz = self.ctx.tz  # the company's, known once connected
             self.banner.set_choices(self.ctx.agents, self.ctx.sites)
             self.banner.fresh = self.fresh_agents
-            self.table.reload()
+            first, self.first = self.first, None
+            self.table.reload(first[1] if first and first[0] == self.filters else None)
         self.call_after_refresh(self.table.focus)
 
     def on_show(self) -> None:

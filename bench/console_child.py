@@ -1,0 +1,137 @@
+"""What each process that `bench.console` launches runs. It imports only what
+the measured app imports itself (the standard library's json, os, sys, time
+on top): the parent's helpers (httpx, the dataset builder, the server and its
+store, pydantic) stay out, or the bare Textual app would pay for them and the
+console would find them loaded already.
+
+    python -m bench.console_child bare
+    python -m bench.console_child console URL TOKEN PAGES
+    python -m bench.console_child tail URL TOKEN SECONDS
+
+Each prints one JSON line. `BENCH_T0` (the parent's `time.time()` just before
+it started the process) is where "process start" is counted from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+
+def since_start() -> float:
+    return time.time() - float(os.environ["BENCH_T0"])
+
+
+def first(out: dict[str, Any]) -> None:
+    """The moment of the first rows: wall time since the process started,
+    and the CPU time it has used (steadier than the wall time on a shared
+    machine, where the wait for a core is most of it)."""
+    out["first_data_s"] = since_start()
+    out["cpu_s"] = time.process_time()
+
+
+def child_bare() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label("chatsup")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.done)
+
+        def done(self) -> None:
+            first(out)
+            self.exit(None)
+
+    out: dict[str, Any] = {}
+    Bare().run(headless=True, size=(100, 30))
+    print(json.dumps(out))
+
+
+def child_console(url: str, token: str, pages: int) -> None:
+    import asyncio
+    import resource
+
+    from chatsup.tui.app import ChatsupApp
+
+    out: dict[str, Any] = {"pages_s": []}
+
+    class Timed(ChatsupApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.page_started = 0.0
+            self.seen = 0
+            self.table = self.messages.table
+            self.poll_first()
+
+        def poll_first(self) -> None:
+            """Every 2 ms until the first rows are in the table, then after
+            the frame that draws them. A plain event-loop callback: a Textual
+            timer firing 500 times a second cost the console tens of ms of
+            CPU that the bare app did not pay."""
+            if self.table.row_count:
+                self.call_after_refresh(self.first_painted)
+            else:
+                asyncio.get_running_loop().call_later(0.002, self.poll_first)
+
+        def first_painted(self) -> None:
+            first(out)
+            out["rows"] = self.table.row_count
+            self.watch_timer = self.set_interval(0.002, self.check)
+
+        def check(self) -> None:
+            table = self.table
+            if table.fetching:
+                return
+            if self.page_started and table.row_count > self.seen:
+                out["pages_s"].append(time.perf_counter() - self.page_started)
+                self.page_started = 0.0
+            if len(out["pages_s"]) >= pages or not table.next_cursor:
+                self.watch_timer.stop()
+                self.exit(0)
+                return
+            if not self.page_started:  # scroll to the last row: the next page loads
+                self.seen = table.row_count
+                self.page_started = time.perf_counter()
+                table.move_cursor(row=table.row_count - 1)
+
+    Timed(url, token).run(headless=True, size=(100, 30))
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, KiB→MiB
+    print(json.dumps(out))
+
+
+def child_tail(url: str, token: str, seconds: float) -> None:
+    """The console with the company-wide live tail open, for `seconds`."""
+    from chatsup.tui.app import ChatsupApp
+    from chatsup.tui.messages import OpenTail
+
+    class Tailing(ChatsupApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.set_timer(1.0, lambda: self.post_message(OpenTail(None)))
+            self.set_timer(seconds, lambda: self.exit(0))
+
+    app = Tailing(url, token)
+    app.run(headless=True, size=(100, 30))
+    print(json.dumps({"events": app.live_events}))
+
+
+def main(argv: list[str]) -> None:
+    kind, *rest = argv
+    if kind == "bare":
+        child_bare()
+    elif kind == "console":
+        child_console(rest[0], rest[1], int(rest[2]))
+    elif kind == "tail":
+        child_tail(rest[0], rest[1], float(rest[2]))
+    else:
+        raise SystemExit(f"unknown child {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
