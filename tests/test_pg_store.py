@@ -406,9 +406,9 @@ def test_a_rollup_saved_while_another_writer_touches_its_bucket_is_not_kept(
     two: tuple[Store, Store],
 ) -> None:
     """A figure computed before a write into its bucket, saved while that
-    write (another process) has not committed: the save waits for the
-    write's commit and sees its touch, so the stale figure is not kept (the
-    write's DELETE of rollups ran before the save could insert it)."""
+    write (another process) has not committed: the write records its touch
+    as its batch commits (the counter row is the last lock it takes), after
+    the save, and deletes the stale figure in the same commit."""
     import time
 
     from chatsup.server.store import rollups
@@ -420,9 +420,8 @@ def test_a_rollup_saved_while_another_writer_touches_its_bucket_is_not_kept(
     touched = threading.Event()
     slow = a.submit(touch_then_wait, at, touched)
     assert touched.wait(timeout=30)
-    kept = b.write_sync(rollups.save, [figure])
+    b.write_sync(rollups.save, [figure])
     slow.result(timeout=10)
-    assert kept == 0
     assert b.read_sync(rollups.count) == 0
 
 
@@ -430,3 +429,62 @@ def rollups_mark(rx: Any) -> int:
     from chatsup.server.store.touches import touch_mark
 
     return touch_mark(rx)
+
+
+def touch_the_past(tx: Any) -> None:
+    """A write into the past: it records a report touch."""
+    import time
+
+    tx.touch("messages", time.time() - 3600)
+
+
+def save_a_rollup(tx: Any) -> int:
+    """Keep a figure: takes the counter row (rollups.save)."""
+    import time
+
+    from chatsup.server.store import rollups
+
+    at = time.time() - 7200
+    return rollups.save(tx, [rollups.Rollup("k", at - 100, at + 100, ("calls",), {"n": 1}, 0)])
+
+
+def then_tell(tx: Any, fn: Any, told: threading.Event) -> Any:
+    out = fn(tx)
+    told.set()
+    return out
+
+
+def hold_row_until(tx: Any, agent_id: int, held: threading.Event, until: threading.Event) -> None:
+    """Lock an agent's row (and emit: the batch takes the counter row as it
+    commits), then wait until the other writer has run its first write."""
+    agents_store.set_presence(tx, agent_id, "away")
+    held.set()
+    until.wait(10)
+
+
+@pytest.mark.parametrize("first", [touch_the_past, save_a_rollup])
+def test_the_counter_row_is_the_last_lock_a_batch_takes(
+    two: tuple[Store, Store], first: Any
+) -> None:
+    """Writer A runs, in one batch, a write that takes the counter row
+    (a touch of the past, or saving a figure), then a write locking an
+    agent's row that writer B holds while its batch waits to commit (and
+    take the counter row). Were A to keep the counter row while waiting for
+    the agent's row, each would wait for the other: a deadlock, one write
+    cancelled and run again. A records its touches as it commits, and ends
+    its batch after a write that took the counter row itself: no deadlock."""
+    a, b = two
+    agent = a.write_sync(agents_store.create_agent, "Alice", "alice@example.com")
+    held, ran, gate = threading.Event(), threading.Event(), threading.Event()
+    fb = b.submit(hold_row_until, agent, held, ran)
+    assert held.wait(30)
+    blocker = a.submit(lambda _tx: gate.wait(10))  # so that the next two share a batch
+    fa1 = a.submit(then_tell, first, ran)
+    fa2 = a.submit(agents_store.set_presence, agent, "online")
+    gate.set()
+    outcomes([blocker, fa1, fa2, fb])
+    assert [f.exception() for f in (fa1, fa2, fb)] == [None, None, None]
+    retries = (a.engine.retries["deadlock"], b.engine.retries["deadlock"])
+    assert retries == (0, 0)
+    presence = a.read_sync(lambda rx: rx.scalar("SELECT presence FROM agents"))
+    assert presence == "online"  # A's write ran after B's

@@ -64,14 +64,18 @@ async def _prune_loop(store: Store, days: int, leader: Leader | None) -> None:
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
-async def _presence_loop(store: Store, instance: str, leader: Leader, lease_s: float) -> None:
-    """PostgreSQL: this process's heartbeat; the leader also reaps the
-    processes silent for longer than the lease (store/agent_connections.py)."""
+async def _presence_loop(
+    store: Store, instance: str, leader: Leader, lease_s: float, held: dict[int, int]
+) -> None:
+    """PostgreSQL: this process's heartbeat, with the agents it holds sockets
+    of (`held`: agent id -> sockets; a process reaped while alive registers
+    them again); the leader also reaps the processes silent for longer than
+    the lease (store/agent_connections.py)."""
     every = min(5.0, lease_s / 3)
     while True:
         await asyncio.sleep(every)
         try:
-            await store.write(agent_connections.heartbeat, instance)
+            await store.write(agent_connections.heartbeat, instance, list(held))
             if await leader.held():
                 await store.write(agent_connections.reap, lease_s)
         except Exception:
@@ -151,16 +155,11 @@ def create_app(settings: Settings) -> FastAPI:
             store.on_commit = feed.local_threadsafe
             feed.start()
         leader = None if settings.store.url is None else Leader(settings.store.url)
-        beat: asyncio.Task[None] | None = None
         if leader is None:
             # Agents seen online before a restart (or a crash) have no socket any more.
             await store.write(agents.reset_presence)
         else:  # other processes may hold sockets: only this one's are gone
-            instance = settings.store.instance_name
-            await store.write(agent_connections.start_instance, instance)
-            beat = asyncio.create_task(
-                _presence_loop(store, instance, leader, settings.store.presence_lease_s)
-            )
+            await store.write(agent_connections.start_instance, settings.store.instance_name)
         s = settings.server
         state = AppState(
             settings=settings,
@@ -174,6 +173,19 @@ def create_app(settings: Settings) -> FastAPI:
             guard=SocketGuard(store),
         )
         state.install(app.state)
+        beat = (
+            None
+            if leader is None
+            else asyncio.create_task(
+                _presence_loop(
+                    store,
+                    settings.store.instance_name,
+                    leader,
+                    settings.store.presence_lease_s,
+                    state.agent_sockets,
+                )
+            )
+        )
         pruner = asyncio.create_task(
             _prune_loop(store, settings.store.event_retention_days, leader)
         )

@@ -36,8 +36,13 @@ class Leader:
         except psycopg.Error:
             log.warning("leader: cannot reach the database", exc_info=True)
             return False
-        cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
-        row = await cur.fetchone()
+        try:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+            row = await cur.fetchone()
+        except BaseException:  # (cancelled: the server stops) not left open
+            with contextlib.suppress(Exception):
+                await conn.close()
+            raise
         if row is not None and row[0]:
             self._conn = conn
             return True

@@ -3,11 +3,15 @@
 `agent_connections` for each agent it holds sockets of (its own count stays
 in the process). An agent goes online when its first socket on any process
 opens, offline when its last one on every process closes, or when the
-process that held it stops beating (the leader reaps it). SQLite has one
+process that held it stops beating (the leader reaps it). A process reaped
+while alive (slow, not dead: its lease ran out under load) registers again
+with its next heartbeat, from the sockets it holds in memory. SQLite has one
 process: it keeps counting in the process and resets presence at start.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from chatsup.server.store.agents import set_presence
 from chatsup.server.store.tx import Tx
@@ -40,13 +44,37 @@ def start_instance(tx: Tx, instance: str) -> int:
     return len(ids)
 
 
-def heartbeat(tx: Tx, instance: str) -> None:
-    tx.execute("UPDATE instances SET heartbeat_at = ? WHERE id = ?", (tx.now, instance))
+def _register(tx: Tx, instance: str) -> None:
+    """This process's row, again if the leader reaped it."""
+    tx.execute(
+        "INSERT INTO instances(id, started_at, heartbeat_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(id) DO NOTHING",
+        (instance, tx.now, tx.now),
+    )
+
+
+def heartbeat(tx: Tx, instance: str, held: Iterable[int] = ()) -> None:
+    """This process is alive and holds sockets of the agents `held` (from
+    its memory). Reaped meanwhile (its row and connections deleted: it was
+    slow, not dead), it registers again, and its agents go online again."""
+    cur = tx.execute("UPDATE instances SET heartbeat_at = ? WHERE id = ?", (tx.now, instance))
+    if cur.rowcount == 0:
+        _register(tx, instance)
+    known = {
+        r[0]
+        for r in tx.execute(
+            "SELECT agent_id FROM agent_connections WHERE instance = ?", (instance,)
+        )
+    }
+    for agent_id in sorted(set(held) - known):
+        connected(tx, instance, agent_id)
 
 
 def connected(tx: Tx, instance: str, agent_id: int) -> None:
-    """This process's first socket of the agent opened."""
+    """This process's first socket of the agent opened (its row inserted
+    again if it was reaped: its other agents come back at its heartbeat)."""
     tx.dialect.lock(tx, "agents", agent_id)  # counts and flips one at a time
+    _register(tx, instance)
     tx.execute(
         "INSERT INTO agent_connections(instance, agent_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         (instance, agent_id),

@@ -10,6 +10,13 @@ callers' futures and publishes the events the writes appended to the log.
 An acknowledged write is therefore a committed one, and with
 `synchronous=FULL` a durable one.
 
+PostgreSQL: the counter row (stream_head) is the last lock a transaction
+takes, so that two processes' batches cannot deadlock (one holding it and
+waiting for a row the other holds, the other waiting for it to commit). The
+batch takes it as it commits (event ids, the writes' report touches), and a
+write that takes it itself (`Tx.commit_order_locked`: saving rollups) ends
+its batch: the writes queued after it run in the next transaction.
+
 Reads are functions `fn(rx, *args)` run on a small thread pool, each thread
 with its own read-only connection: a request does all of its database work in
 one hop to a thread.
@@ -29,7 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from chatsup.server.store import rollups
+from chatsup.server.store import rollups, touches
 from chatsup.server.store.engine_sqlite import SqliteEngine
 from chatsup.server.store.errors import RetryAlone
 from chatsup.server.store.report_cache import BucketCache
@@ -202,24 +209,29 @@ class Store:
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit_batch(conn, batch)
+            while batch:
+                batch = self._commit_batch(conn, batch)
             if stop:
                 break
         conn.close()
 
-    def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> None:
+    def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> list[Any]:
+        """Run and commit `batch`; answers the writes left for the next
+        transaction (those after one that took the counter row)."""
         outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
+        touched: dict[str, set[float]] = {}  # (PostgreSQL: recorded as it commits)
         again: list[Any] = []  # writes that lost a race (PostgreSQL): run alone next
+        rest: list[Any] = []
         now = self.clock()
         engine = self.engine
         try:
             engine.begin_write(conn)
         except engine.Error as e:
             self._settle([(item[2], None, e) for item in batch])
-            return
+            return []
         held: set[object] = set()  # chains with a write set aside to run again
-        for item in batch:
+        for i, item in enumerate(batch):
             fn, args, fut, log_events, chain = item
             if chain is not None and chain in held:
                 again.append(item)  # after the earlier write of its chain
@@ -250,7 +262,7 @@ class Store:
                     outcomes.append((fut, None, e))
                     self._settle([(f, None, e) for f, _r, _e in outcomes])
                     self._settle([(it[2], None, e) for it in batch if not it[2].done()])
-                    return
+                    return []
                 if attempt < RETRIES and (
                     isinstance(e, RetryAlone) or getattr(engine, "retryable", _never)(e)
                 ):
@@ -263,7 +275,15 @@ class Store:
             engine.release(conn)
             events.extend(tx.events)
             outcomes.append((fut, result, None))
+            if engine.numbers_events_at_commit:
+                for table, ats in tx.touched.items():
+                    touched.setdefault(table, set()).update(ats)
+            if tx.commit_order_locked:
+                rest = batch[i + 1 :]
+                break
         try:
+            if touched:
+                touches.touch_all(Tx(engine, conn, self.tz, now=now), touched)
             if events and engine.numbers_events_at_commit:
                 engine.number_events(conn, events)
             engine.commit(conn)
@@ -275,7 +295,7 @@ class Store:
                 pass
             self._settle([(fut, None, e) for fut, _r, _e in outcomes])
             self._settle([(item[2], None, e) for item in again])
-            return
+            return rest
         if events and self.on_commit is not None:
             try:
                 self.on_commit(events)
@@ -284,6 +304,7 @@ class Store:
         self._settle(outcomes)
         for item in again:
             self._commit_batch(conn, [item], attempt + 1)
+        return rest
 
     @staticmethod
     def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:

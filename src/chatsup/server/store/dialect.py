@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from chatsup.server.store.search import fts_query
 
 if TYPE_CHECKING:
-    from chatsup.server.store.tx import Rx
+    from chatsup.server.store.tx import Rx, Tx
 
 
 class Dialect(Protocol):
@@ -49,7 +49,7 @@ class Dialect(Protocol):
 
     # -- write races ------------------------------------------------------
     def lock(self, tx: Rx, table: str, row_id: int) -> None: ...
-    def lock_commit_order(self, tx: Rx) -> None: ...
+    def lock_commit_order(self, tx: Tx) -> None: ...
 
 
 class SqliteDialect:
@@ -126,7 +126,7 @@ class SqliteDialect:
         """Nothing: SQLite has one writer, whose transaction holds the
         whole database."""
 
-    def lock_commit_order(self, tx: Rx) -> None:
+    def lock_commit_order(self, tx: Tx) -> None:
         """Nothing: SQLite's one writer sees every committed write, and no
         other write runs until its transaction ends."""
 
@@ -250,12 +250,16 @@ class PgDialect:
             raise ValueError(f"no row lock for {table!r}")
         tx.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
 
-    def lock_commit_order(self, tx: Rx) -> None:
-        """Take the counter row that orders commits (stream_head: a write
-        that records a report touch locks it from the touch until its
-        commit, schema_pg.py) until this transaction ends. After it, every
-        touch committed so far is visible (READ COMMITTED: each statement
-        reads what has committed before it starts), and a touch not yet
-        made runs after this transaction commits, so the rollups it must
-        delete are there to delete (store/rollups.py `save`)."""
+    def lock_commit_order(self, tx: Tx) -> None:
+        """Take the counter row that orders commits (stream_head: a batch
+        that records report touches locks it as it commits, schema_pg.py)
+        until this transaction ends. After it, every touch committed so far
+        is visible (READ COMMITTED: each statement reads what has committed
+        before it starts), and a touch not yet made runs after this
+        transaction commits, so the rollups it must delete are there to
+        delete (store/rollups.py `save`). The counter row must be the last
+        lock a transaction takes (else two batches can deadlock: one holds
+        it and waits for a row the other holds while waiting for it), so
+        the write's batch commits right after it (db.py)."""
         tx.execute("SELECT 1 FROM stream_head FOR UPDATE")
+        tx.commit_order_locked = True

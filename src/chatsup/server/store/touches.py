@@ -2,8 +2,10 @@
 
 Every product write that changes a row a report reads records a touch,
 (table, the span of times the reports bucket the changed rows by), in its
-own transaction: `Tx.touch` calls `touch` below. The same write deletes the
-kept figures (report_rollups, store/rollups.py) of the buckets that span
+own transaction: `Tx.touch` calls `touch` below (on PostgreSQL once the
+batch's writes are done, as it commits: `touch_all`; a touch takes the
+counter row, which must be the last lock a transaction takes). The same
+write deletes the kept figures (report_rollups, store/rollups.py) of the buckets that span
 overlaps: a write into the past marks stale only the buckets it touches, in
 every process at once, and a kept figure in the store never needs the touch
 log to be vouched for (pruning the log recomputes nothing kept there).
@@ -52,6 +54,13 @@ def touch(tx: Tx, table: str, at: float | None, upto: float | None = None) -> No
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (str(floor),),
         )
+
+
+def touch_all(tx: Tx, touched: dict[str, set[float]]) -> None:
+    """The touches of a batch's writes (`Tx.touched`), as it commits."""
+    for table in sorted(touched):
+        for at in sorted(touched[table]):
+            touch(tx, table, at, at)
 
 
 def touch_mark(rx: Rx) -> int:

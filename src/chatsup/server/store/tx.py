@@ -108,6 +108,8 @@ class Tx(Rx):
     strict_events: bool = False
     # table → the times touched in this write (store/touches.py)
     touched: dict[str, set[float]] = field(default_factory=dict)
+    # took the counter row mid-batch (PostgreSQL): its batch commits now (db.py)
+    commit_order_locked: bool = False
 
     def insert(self, sql: str, params: Any = ()) -> int:
         """Run an INSERT into a table with an integer `id`; returns the new id."""
@@ -153,7 +155,8 @@ class Tx(Rx):
         if at in seen:
             return
         seen.add(at)
-        touches.touch(self, source, at, at)
+        if not self.engine.numbers_events_at_commit:  # else as the batch commits (db.py)
+            touches.touch(self, source, at, at)
 
     def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back
