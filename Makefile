@@ -18,7 +18,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/chatsup demo
 
-# The gate: format, lint, types, import contracts (pyproject.toml), then the suite.
+# The gate: format, lint, types, import contracts (pyproject.toml), then the suite
+# in two pytest-xdist workers, a file to a worker (each worker has its own
+# PostgreSQL cluster, tests/pg.py). `make test PYTEST_ARGS=` runs it serially.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

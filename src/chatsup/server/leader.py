@@ -6,6 +6,7 @@ others try again each time they would run the job."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -20,9 +21,16 @@ class Leader:
         self.url = url
         self.key = key
         self._conn: Any = None
+        # the process's loops ask at once (at start): one connection, not one
+        # each racing the others for the lock this process would then hold
+        self._asking = asyncio.Lock()
 
     async def held(self) -> bool:
         """Whether this process leads now (taking the lock if it is free)."""
+        async with self._asking:
+            return await self._held()
+
+    async def _held(self) -> bool:
         import psycopg
 
         if self._conn is not None:
@@ -39,7 +47,7 @@ class Leader:
         try:
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
             row = await cur.fetchone()
-        except BaseException:  # (cancelled: the server stops) not left open
+        except BaseException:  # cancelled at shutdown, or the database went away
             with contextlib.suppress(Exception):
                 await conn.close()
             raise
