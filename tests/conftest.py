@@ -65,6 +65,7 @@ def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg.Cluster]
         if pg.required():
             pytest.fail(f"psycopg is not installed and {pg.REQUIRE_ENV}=1")
         pytest.skip("psycopg is not installed: pip install 'chatsup[postgres]'")
+    pg.sweep_stale()  # clusters left running by killed test runs
     cluster = pg.Cluster(pg.cluster_dir(tmp_path_factory.mktemp("pg")), free_port()).start()
     try:
         yield cluster

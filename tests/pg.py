@@ -56,6 +56,33 @@ def cluster_dir(tmp: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="chatsup-pg-"))
 
 
+OWNER = "owner.pid"  # in a cluster's root: the pid of the process that started it
+
+
+def sweep_stale(pattern: str | None = None) -> list[Path]:
+    """Stop and remove the clusters whose starting process is gone (a test
+    run killed before its teardown leaves its postmaster running, detached).
+    A cluster whose owner still runs (another pytest worker) is left alone.
+    Answers the roots removed."""
+    pattern = pattern or str(Path(tempfile.gettempdir()) / "chatsup-pg-*")
+    removed = []
+    for root in map(Path, glob.glob(pattern)):
+        try:
+            owner = int((root / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being set up
+        try:
+            os.kill(owner, 0)
+            continue  # its owner runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's process: alive
+        Cluster(root, 0).stop()
+        removed.append(root)
+    return removed
+
+
 class Cluster:
     """initdb + pg_ctl start in `root`; `new_database()` answers a URL."""
 
@@ -103,6 +130,7 @@ class Cluster:
                 from chatsup.embedded import free_port
 
                 self.port = free_port()
+        (self.root / OWNER).write_text(str(os.getpid()))
         self.admin("CREATE DATABASE " + TEMPLATE)
         from chatsup.server.store.engine_pg import PgEngine
 
