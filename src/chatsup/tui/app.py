@@ -367,10 +367,7 @@ class ChatsupApp(App[int]):
         self.live_events += 1
         item = conversation_of(event)
         if item is not None:
-            try:
-                self.messages.on_conversation(item)
-            except NoMatches:  # being taken down (quitting): its list is gone
-                return
+            self.messages.on_conversation(item)  # (a tab being taken down drops it)
         for tail in list(self.tails):
             if tail.is_attached:
                 tail.add(event)

@@ -96,18 +96,25 @@ def _conditions(f: ListFilter) -> tuple[list[str], list[Any]]:
     return conds, params
 
 
-def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
-    if rx.dialect.fts_query(f.q):
-        people = _people(rx, f.q)
-        return _people_search(rx, f, people) if people else _search(rx, f)
-    conds, params = _conditions(f)
+def _newest_first(
+    rx: Rx, f: ListFilter, conds: list[str], params: list[Any]
+) -> tuple[list[Any], str | None]:
+    """One page of list items under `conds`, newest first (keyset by start, id)."""
     kc, kp = keyset(f, "c.started_at", "c.id")
     limit = min(f.limit, MAX_LIMIT)
     rows = rx.execute(
         ITEM_SELECT + and_(conds + kc) + " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
         [*params, *kp, limit + 1],
     ).fetchall()
-    rows, nxt = page(rows, limit, lambda r: (r["started_at"], r["id"]))
+    return page(rows, limit, lambda r: (r["started_at"], r["id"]))
+
+
+def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    if rx.dialect.fts_query(f.q):
+        people = _people(rx, f.q)
+        return _people_search(rx, f, people) if people else _search(rx, f)
+    conds, params = _conditions(f)
+    rows, nxt = _newest_first(rx, f, conds, params)
     return {"items": [item(r, rx.tz) for r in rows], "next_cursor": nxt}
 
 
@@ -214,13 +221,7 @@ def _people_search(rx: Rx, f: ListFilter, people: list[int]) -> dict[str, Any]:
         f" WHERE m.id IN ({rx.dialect.fts_ids('messages_fts')})))"
     )
     params.extend([*people, match])
-    kc, kp = keyset(f, "c.started_at", "c.id")
-    limit = min(f.limit, MAX_LIMIT)
-    rows = rx.execute(
-        ITEM_SELECT + and_(conds + kc) + " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
-        [*params, *kp, limit + 1],
-    ).fetchall()
-    rows, nxt = page(rows, limit, lambda r: (r["started_at"], r["id"]))
+    rows, nxt = _newest_first(rx, f, conds, params)
     hit = rx.dialect.fts_hit("messages_fts")
     items = []
     for row in rows:

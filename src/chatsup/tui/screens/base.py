@@ -15,12 +15,13 @@ from textual.widgets import Static
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.domain.models import Page
-from chatsup.kit.filter_banner import PICK_ACTIONS, PICK_BINDINGS, FilterBanner
+from chatsup.kit.filter_banner import PICK_BINDINGS, FilterBanner
 from chatsup.kit.paged_table import Column, PagedTable
 from chatsup.tui.context import Context, context_of
+from chatsup.tui.screens.banner_keys import BannerKeys
 
 
-class ListTab(Vertical):
+class ListTab(BannerKeys, Vertical):
     """A tab with a filter banner over a paged list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -126,9 +127,8 @@ class ListTab(Vertical):
             return bool(self.BANNER.get("search", True))
         if action == "export":
             return bool(self.EXPORT_KIND)
-        if action in PICK_ACTIONS:
-            return self.is_mounted and PICK_ACTIONS[action] in self.banner.keys
-        return True
+        picker = self.pick_offered(action)
+        return True if picker is None else picker
 
     def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
         event.stop()
@@ -160,23 +160,6 @@ class ListTab(Vertical):
 
     def action_search(self) -> None:
         self.banner.focus_search()
-
-    def action_filters(self) -> None:
-        self.banner.focus_first()
-
-    async def fresh_agents(self) -> None:
-        """The advisors again, with their presence now (the picker shows it)."""
-        self.ctx.agents = await self.ctx.client.agents()
-        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
-
-    def action_pick_advisors(self) -> None:
-        self.banner.open_picker("agent_id")
-
-    def action_pick_sites(self) -> None:
-        self.banner.open_picker("site_id")
-
-    def action_pick_statuses(self) -> None:
-        self.banner.open_picker("status")
 
     def action_clear_filter(self) -> None:
         """`escape` on the list: the search, then the drill-down, then the

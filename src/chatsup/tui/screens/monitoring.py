@@ -19,8 +19,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from chatsup.domain import events as ev
 from chatsup.domain.events import Event
-from chatsup.kit.filter_banner import PICK_ACTIONS, PICK_BINDINGS, FilterBanner
+from chatsup.kit.filter_banner import PICK_BINDINGS, FilterBanner
 from chatsup.tui.context import Context, context_of
+from chatsup.tui.screens.banner_keys import BannerKeys
 from chatsup.tui.screens.reports.agent_stats import AgentStatsView
 from chatsup.tui.screens.reports.base import ReportView
 from chatsup.tui.screens.reports.daily import DailyView
@@ -52,7 +53,7 @@ COUNTED: dict[type[Event], str] = {
 REFRESH_S = 5.0  # live events refresh the visible report at most this often
 
 
-class MonitoringTab(Vertical):
+class MonitoringTab(BannerKeys, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "left_square_bracket", "cycle(-1)", "Prev report", show=False, id="monitoring.prev"
@@ -150,9 +151,8 @@ class MonitoringTab(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":
             return bool(self.is_mounted and self.query("#mon-tabs") and self.view().EXPORT_KIND)
-        if action in PICK_ACTIONS:
-            return self.is_mounted and PICK_ACTIONS[action] in self.banner.keys
-        return action != "search"
+        picker = self.pick_offered(action)
+        return action != "search" if picker is None else picker
 
     # -- keys -----------------------------------------------------------------------
 
@@ -166,20 +166,6 @@ class MonitoringTab(Vertical):
 
     def action_export(self) -> None:
         self.view().action_export()
-
-    def action_filters(self) -> None:
-        self.banner.focus_first()
-
-    async def fresh_agents(self) -> None:
-        """The advisors again, with their presence now (the picker shows it)."""
-        self.ctx.agents = await self.ctx.client.agents()
-        self.banner.set_choices(self.ctx.agents, self.ctx.sites)
-
-    def action_pick_advisors(self) -> None:
-        self.banner.open_picker("agent_id")
-
-    def action_pick_sites(self) -> None:
-        self.banner.open_picker("site_id")
 
     def action_clear_filter(self) -> None:
         """`escape` on a report: the drill-down, then advisor, then site (never the dates)."""
