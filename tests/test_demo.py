@@ -52,6 +52,9 @@ def test_demo_stack_serves_simulates_and_stops(
 
     assert any("seeding" in line for line in lines)
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for t in left:  # a worker the server's loop told to stop may still be ending
+        t.join(5)
+    left = [t for t in left if t.is_alive()]
     assert not left, left
 
     # a second run reuses the database (no seeding) with new tokens
