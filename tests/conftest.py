@@ -25,6 +25,7 @@ BOTH_ENGINES = (
     "test_supervisor_chat.py",
     "test_idle_end.py",
     "test_people_search.py",
+    "test_socket_start.py",
 )
 
 # Every event the store emits must match its model in chatsup.domain.events

@@ -104,6 +104,7 @@ class Subscriber:
     queue: EventQueue = field(default_factory=EventQueue)
     lagged: bool = False
     visitor_id: int | None = None
+    floor: int = 0  # events up to this id were committed before it subscribed
 
 
 class Hub:
@@ -140,7 +141,9 @@ class Hub:
     @staticmethod
     def _offer(pub: Published, subs: set[Subscriber]) -> None:
         for sub in list(subs):
-            if sub.lagged or (sub.accept is not None and not sub.accept(pub)):
+            if pub.id <= sub.floor or sub.lagged:
+                continue
+            if sub.accept is not None and not sub.accept(pub):
                 continue
             try:
                 sub.queue.put_nowait(pub)
@@ -148,11 +151,17 @@ class Hub:
                 sub.lagged = True
 
     def subscribe(
-        self, accept: Callable[[Published], bool] | None = None, *, visitor_id: int | None = None
+        self,
+        accept: Callable[[Published], bool] | None = None,
+        *,
+        visitor_id: int | None = None,
+        floor: int = 0,
     ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
-        that concern that visitor (`Event.visitor_id`), and `accept` filters those."""
-        sub = Subscriber(accept, EventQueue(self.queue_size), visitor_id=visitor_id)
+        that concern that visitor (`Event.visitor_id`), and `accept` filters
+        those. Events up to `floor` (committed before it subscribed, though
+        perhaps not yet published) are never offered."""
+        sub = Subscriber(accept, EventQueue(self.queue_size), visitor_id=visitor_id, floor=floor)
         if visitor_id is None:
             self.subscribers.add(sub)
         else:

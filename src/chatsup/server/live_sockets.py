@@ -341,6 +341,13 @@ async def _serve_chat(
                 await task
 
 
+def _now(state: AppState) -> int:
+    """Where a chat socket opened now starts: past every event published, and
+    past every event this process committed before (a write whose answer the
+    client already has; on PostgreSQL the feed may not have published it yet)."""
+    return max(state.hub.latest_id, state.store.committed_event_id)
+
+
 # -- visitors: WS /v1/widget/ws ------------------------------------------------
 
 
@@ -367,7 +374,7 @@ async def visitor_socket(ws: WebSocket) -> None:
         out = await chat.send_visitor_message(state.store, max_chars, p, body)
         return {k: out[k] for k in chat.IDS}
 
-    sub = state.hub.subscribe(mine, visitor_id=vid)
+    sub = state.hub.subscribe(mine, visitor_id=vid, floor=_now(state))
     await _serve_chat(ws, sub, send, _pump(ws, sub))
 
 
@@ -450,8 +457,9 @@ async def agent_socket(ws: WebSocket) -> None:
         return await chat.send_agent_message(state.store, max_chars, p, cid, body)
 
     try:
-        sub = state.hub.subscribe(relevant)
-        writer = _stream(ws, sub, after, state.hub.latest_id, relevant)
+        now = _now(state)
+        sub = state.hub.subscribe(relevant, floor=now if after is None else 0)
+        writer = _stream(ws, sub, after, now, relevant)
         await _serve_chat(ws, sub, send, writer)
     finally:
         state.agent_sockets[aid] -= 1

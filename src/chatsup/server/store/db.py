@@ -106,6 +106,11 @@ class Store:
         self.synchronous = synchronous
         self.strict_events = strict_events()
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
+        # The newest event id this process has committed, set before its
+        # commit is acknowledged (and published): a socket opened after a
+        # write returned starts past that write's events, however far the
+        # hub's feed lags (PostgreSQL).
+        self.committed_event_id = 0
         # The time writes are stamped with; tests may set a fake clock.
         self.clock: Callable[[], float] = time.time
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -296,6 +301,8 @@ class Store:
             self._settle([(fut, None, e) for fut, _r, _e in outcomes])
             self._settle([(item[2], None, e) for item in again])
             return rest
+        if events:
+            self.committed_event_id = max(self.committed_event_id, max(e.id for e in events))
         if events and self.on_commit is not None:
             try:
                 self.on_commit(events)
