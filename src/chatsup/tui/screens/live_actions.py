@@ -107,10 +107,8 @@ class AgentPicker(ModalScreen[int | None]):
         for i, a in enumerate(self.agents):
             if a.id == agent_id and a.presence != presence:
                 self.agents[i] = a.model_copy(update={"presence": presence})
-                if self.is_mounted:
-                    self.query_one(OptionList).replace_option_prompt_at_index(
-                        i, self._option(self.agents[i]).prompt
-                    )
+                for options in self.query(OptionList):  # (none before it is composed)
+                    options.replace_option_prompt_at_index(i, self._option(self.agents[i]).prompt)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -205,10 +203,16 @@ class LiveActions:
 
         async def open_picker() -> None:
             nonlocal picker
+            before = {a.id: a.presence for a in ctx.agents}
             try:  # presence as of now, not as of the connection (a second at most)
-                ctx.agents = await asyncio.wait_for(ctx.client.agents(), 1.0)
+                fresh = await asyncio.wait_for(ctx.client.agents(), 1.0)
             except Exception:
-                pass  # as known
+                fresh = ctx.agents  # as known
+            # a change the live stream brought meanwhile is newer than the answer
+            live = {a.id: a.presence for a in ctx.agents if a.presence != before.get(a.id)}
+            ctx.agents = [
+                a.model_copy(update={"presence": live[a.id]}) if a.id in live else a for a in fresh
+            ]
             if not ctx.agents:
                 screen.notify("No advisor to transfer to", severity="warning")
                 return
