@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from chatsup.client import Filters, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.kit.chart import Chart
+from chatsup.kit.render import plain
 from chatsup.kit.summary import Summary
 from chatsup.tui.context import Context, context_of
 from chatsup.tui.messages import ShowTab
@@ -192,12 +193,13 @@ class ReportView(Vertical):
             picked = self.filters.values(key)
             if drill.get(key) is None or len(picked) < 2:
                 continue
-            names = {x.id: x.name for x in known}
+            names = {x.id: plain(x.name, 30).plain for x in known}
             one = names.get(drill[key], f"#{drill[key]}")
             every = ", ".join(names.get(i, f"#{i}") for i in picked)
-            self.app.notify(
+            self.app.notify(  # names as text, never markup
                 f"{what} of {one} only (this row); the report picks {len(picked)} {noun}: {every}",
                 title="Drill-down",
+                markup=False,
             )
 
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
