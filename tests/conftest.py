@@ -26,6 +26,7 @@ BOTH_ENGINES = (
     "test_idle_end.py",
     "test_people_search.py",
     "test_socket_start.py",
+    "test_presence_retry.py",
 )
 
 # Every event the store emits must match its model in chatsup.domain.events

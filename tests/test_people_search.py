@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chatsup.domain.labels import visitor_number
+from chatsup.domain.labels import chat_id, visitor_number
 from chatsup.server.store.search import digits_sql, phone_key
 from tests.harness import World
 
@@ -84,6 +84,34 @@ def test_conversations_by_the_visitors_name_and_number(
         assert "«" in item["snippet"] and "Dupont" in item["snippet"]
 
 
+def test_a_chat_label_names_that_chat_on_conversations(
+    people: tuple[World, dict[str, Any]],
+) -> None:
+    """`#123` on conversations is chat 123 (domain/labels.py), not the chats
+    of visitor 123 nor those whose messages hold "123"; `V123` stays the
+    visitor's, and on the visitor lists `#123` stays a visitor number."""
+    w, p = people
+    marie_chat, other_chat = p["marie"][1], p["other"][1]
+    v, _ = w.visitor()  # a third chat: its words name Marie's chat's number, bare
+    with v:
+        body = f"About {marie_chat} and {other_chat} again"
+        third = v.post("/v1/widget/messages", json={"body": body}).json()["conversation_id"]
+    for chat in (marie_chat, other_chat, third):
+        assert ids(w, "/v1/conversations", f"#{chat}") == [chat]
+        assert ids(w, "/v1/conversations", f" # {chat} ") == [chat]
+    assert ids(w, "/v1/conversations", f"#{third + 100}") == []
+    assert ids(w, "/v1/conversations", f"V{p['marie_number']}") == [marie_chat]
+    assert third in ids(w, "/v1/conversations", str(marie_chat))  # a bare number: words
+    with w.sup() as c:  # with other filters: the chat when they hold it
+        one = c.get("/v1/conversations", params={"q": f"#{marie_chat}", "status": "open"})
+        assert [i["id"] for i in one.json()["items"]] == [marie_chat]
+        none = c.get(
+            "/v1/conversations", params={"q": f"#{marie_chat}", "visitor_id": p["other"][0]}
+        )
+        assert none.json()["items"] == []
+    assert ids(w, "/v1/visitors", f"#{p['marie_number']}") == [p["marie"][0]]
+
+
 @pytest.mark.parametrize(
     "phone", ["+33 6 12 34 56 78", "06.12.34.56.78", "(0)6-12-34-56-78", "612345"]
 )
@@ -96,6 +124,8 @@ def test_digits_sql_agrees_with_phone_key(phone: str) -> None:
 
 
 def test_number_and_phone_keys() -> None:
+    assert chat_id("#123") == chat_id(" # 123 ") == 123
+    assert chat_id("123") is None and chat_id("V123") is None and chat_id("#123 x") is None
     assert visitor_number("#22395") == visitor_number(" 22395 ") == 22395
     assert visitor_number("V22395") == visitor_number("v 22395") == 22395
     assert visitor_number("V") is None and visitor_number("VV1") is None

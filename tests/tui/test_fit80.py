@@ -80,6 +80,13 @@ def assert_whole(app: Any, parts: list[str], where: str) -> None:
         assert any(part in line for line in screen), (where, part, "\n".join(screen))
 
 
+def assert_keys(app: Any, where: str) -> None:
+    """The footer (the last line) shows the tab's own keys, Help and Quit."""
+    footer = lines(app)[-1]
+    for key in [*OWN_KEYS[where], "? Help", "q Quit"]:
+        assert key in footer, (where, key, footer)
+
+
 def assert_fits(table: DataTable[Any], where: str, screen: list[str]) -> None:
     """Every column within the table's width, and each header drawn whole."""
     room = table.scrollable_content_region.width
@@ -91,6 +98,22 @@ def assert_fits(table: DataTable[Any], where: str, screen: list[str]) -> None:
 
 
 LIST_TABS = [("1", "messages"), ("2", "offline"), ("3", "calls"), ("4", "visitors")]
+# Each tab's own keys, which the footer keeps at 80 columns with Help and Quit
+# (kit/keys_footer.py drops the keys every list has first)
+OWN_KEYS = {
+    "messages": ["m Mail", "t Live tail"],
+    "offline": ["o Offline on/off"],
+    "calls": [],
+    "visitors": ["+ Profile"],
+    "contacts": ["v Visitor", "c Chats", "p Edit", "d Delete"],
+    "daily": ["c Chats"],
+    "monthly": ["c Chats"],
+    "vstats": ["c Chats", "b By site/browser/OS/country"],
+    "astats": ["c Chats"],
+    "interactions": ["c Chats", "b By day/hour"],
+    "heatmap": ["c Chats"],
+    "presence": ["c Chats"],
+}
 REPORTS = ["d", "m", "v", "a", "i", "w", "p"]
 
 
@@ -156,6 +179,7 @@ async def test_every_tab_fits_80x24(demo_like: tuple[str, str], clock: None) -> 
             table = await list_ready(pilot, name)
             dump(app, name)
             assert_fits(table, name, lines(app))
+            assert_keys(app, name)
             if name == "calls":
                 with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
                     s = c.get("/v1/calls", params={"limit": 1}).json()["summary"]
@@ -177,6 +201,7 @@ async def test_every_tab_fits_80x24(demo_like: tuple[str, str], clock: None) -> 
         table = await list_ready(pilot, "contacts")
         dump(app, "contacts")
         assert_fits(table, "contacts", lines(app))
+        assert_keys(app, "contacts")
         screen = lines(app)
         row = next(line for line in screen if "Alexandra" in line)
         assert LONG_EMAIL not in row and LONG_EMAIL[:20] in row and "…" in row, row
@@ -208,5 +233,6 @@ async def test_every_tab_fits_80x24(demo_like: tuple[str, str], clock: None) -> 
             dump(app, f"monitoring-{vid}")
             assert view.data is not None
             assert_whole(app, report_parts(vid, view.data), vid)
+            assert_keys(app, vid)
             for table in view.query(DataTable):
                 assert_fits(table, vid, lines(app))

@@ -255,3 +255,33 @@ async def test_escape_on_a_report_clears_the_advisor(busy_world: World) -> None:
         await pilot.press("escape")
         await until(pilot, lambda: daily.filters.agent_id is None)
         await until(pilot, lambda: "Any advisor" in banner_text(app, mon.banner))
+
+
+async def test_a_chat_label_in_the_messages_search_shows_that_chat(busy_world: World) -> None:
+    """`#N` typed in the Messages search shows chat N alone (not visitor N's
+    chats, nor the chats whose words hold N); `V…` shows the visitor's."""
+    w = busy_world
+    with w.sup() as c:
+        chats = c.get("/v1/conversations", params={"q": "parcel"}).json()["items"]
+    target, number = chats[0]["id"], chats[0]["visitor"]["number"]
+    v, _ = w.visitor()  # a fourth chat, whose words hold the target's id
+    with v:
+        v.post("/v1/widget/messages", json={"body": f"Order {target} please"})
+    app = app_for(w)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app, 4)
+        m = app.messages
+        await pilot.press("slash", *f"#{target}", "enter")
+        await until(pilot, lambda: m.filters.q == f"#{target}" and not m.table.fetching)
+        await until(pilot, lambda: m.table.row_count == 1)
+        await pilot.pause(0.3)
+        rows = drawn_rows(m.table)[1:]
+        assert len(rows) == 1 and f"V{number}" in rows[0], rows
+        await pilot.press("escape", "escape")  # out of the box, then the search cleared
+        await until(pilot, lambda: m.table.row_count == 4)
+        await pilot.press("slash", *f"V{number}", "enter")
+        await until(pilot, lambda: m.filters.q == f"V{number}" and not m.table.fetching)
+        await until(pilot, lambda: m.table.row_count == 1)
+        await pilot.pause(0.3)
+        rows = drawn_rows(m.table)[1:]
+        assert len(rows) == 1 and f"V{number}" in rows[0], rows

@@ -166,3 +166,40 @@ async def test_messages_export_per_conversation(busy_world: World, tmp_path: Any
     rows = list(csv.DictReader(dest.read_text().splitlines()))
     assert len(rows) == 3  # one per chat (the chats hold 3 + 2 + 2 messages)
     assert {"first_response_s", "messages"} <= set(rows[0])
+
+
+async def test_the_transfer_picker_shows_presence_now_and_follows_it(busy_world: World) -> None:
+    """The console connects with Bob offline; Bob's advisor console connects
+    afterwards: `x` shows Bob online (before: offline, as of the console's
+    connection). While the picker is open Bob leaves, then comes back: his
+    line follows, and the confirmation says what the line says."""
+    from websockets.asyncio.client import connect
+
+    w = busy_world
+    cid = answered_chat(w)["id"]
+    url = f"{w.server.ws_url}/v1/agent/ws?token={w.agent2_token}"
+
+    def bob_line() -> str:
+        return next((ln for ln in screen_text(app).splitlines() if "Bob" in ln), "")
+
+    app = ChatsupApp(w.url, w.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        assert next(a for a in app.ctx.agents if a.id == w.agent2_id).presence == "offline"
+        app.push_screen(TranscriptScreen(cid))
+        await until(pilot, lambda: "answer" in screen_text(app))
+        async with connect(url) as bob:
+            await bob.ping()
+            await pilot.press("x")
+            await until(pilot, lambda: isinstance(app.screen, AgentPicker))
+            await until(pilot, lambda: "online" in bob_line())
+        # Bob's socket closed: the open picker follows the live stream
+        await until(pilot, lambda: "offline" in bob_line())
+        assert isinstance(app.screen, AgentPicker)
+        async with connect(url) as bob:
+            await bob.ping()
+            await until(pilot, lambda: "online" in bob_line())
+            await pilot.press("enter")  # Bob, the first that can be chosen
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "Bob is online" in screen_text(app)
+            await pilot.press("n")

@@ -168,6 +168,59 @@ async def test_the_choice_applies_to_reports_and_exports(tmp_path: Path) -> None
         world.server.stop()
 
 
+def _toasts(app: ChatsupApp) -> str:
+    """The notifications drawn on screen, their lines joined."""
+    from textual.widgets._toast import Toast
+
+    strips = app.screen._compositor.render_strips()
+    out = []
+    for toast in app.query(Toast):
+        r = toast.region
+        out.append(" ".join(strips[y].text[r.x : r.right].strip() for y in range(r.y, r.bottom)))
+    return "\n".join(out)
+
+
+async def test_an_advisors_row_with_several_picked_says_it_shows_that_one(
+    tmp_path: Path,
+) -> None:
+    """Monitoring picks Alice and Bob; `c` on Bob's row of Agent statistics
+    opens Bob's chats: the banner there says Bob, the rows drawn are his,
+    and the console says the report's other advisor is left out (before:
+    nothing said so)."""
+    world = _world(tmp_path)
+    try:
+        with world.sup() as c:
+            bobs = all_pages(c, "/v1/conversations", agent_id=world.agent2_id)
+        assert bobs
+        app = ChatsupApp(world.url, world.sup_token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await until(pilot, lambda: app.messages.table.row_count > 0)
+            await pilot.press("6", "a")
+            mon = app.tab("monitoring")
+            view = mon.view("astats")
+            await until(pilot, lambda: view.data is not None)
+            await _pick(pilot, app, "A", ["Alice", "Bob"])
+            await until(pilot, lambda: view.fetches >= 2 and view.table.row_count == 2)
+            view.table.move_cursor(row=view.table.get_row_index(str(world.agent2_id)))
+            await pilot.press("c")
+            table = app.messages.table
+            await until(
+                pilot, lambda: app.messages.filters.values("agent_id") == (world.agent2_id,)
+            )
+            await until(pilot, lambda: table.row_count == len(bobs) and not table.fetching)
+            await pilot.pause(0.3)
+            assert {r[0] for r in _on_screen(app)} == {"Bob"}
+            assert "Bob" in banner_text(app, app.messages.banner)
+            assert "Alice" not in banner_text(app, app.messages.banner)
+            said = _toasts(app)
+            assert "Chats of Bob only" in said and "picks 2 advisors: Alice, Bob" in said, said
+            # the report keeps both
+            await pilot.press("6")
+            await until(pilot, lambda: "Alice, Bob" in banner_text(app, mon.banner))
+    finally:
+        world.server.stop()
+
+
 def test_compact_fits_the_width() -> None:
     names = ["Ana", "Bo", "Camille", "Dan"]
     assert compact("Advisors", "Any advisor", names, 40) == "Advisors: Ana, Bo, Camille, Dan"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chatsup.domain import rules, timerange
+from chatsup.domain.labels import chat_id
 
 if TYPE_CHECKING:
     from chatsup.domain.models import ConversationItem
@@ -121,6 +122,8 @@ def conversation_matches(item: ConversationItem, f: Filters, tz: ZoneInfo) -> bo
     statuses = f.values("status")
     if statuses and not any(_has_status(item, s) for s in statuses):
         return False
+    if (chat := chat_id(f.q)) is not None:  # `#123`: that chat only
+        return item.id == chat
     return None if f.q and f.q.strip() else True
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -46,6 +47,8 @@ from chatsup.server.state import AppState, app_state
 from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
@@ -426,6 +429,48 @@ async def _agent_presence(state: AppState, aid: int, *, online: bool) -> None:
         await state.store.write(fn, st.instance_name, aid)
 
 
+# Waits between tries of an agent's offline write that failed (the store
+# busy, a lock held too long, the connection dropped): ~2 min in all
+OFFLINE_RETRY_S = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+_retrying: set[asyncio.Task[None]] = set()  # (held: a task nobody holds may be collected)
+
+
+async def _agent_gone(state: AppState, aid: int) -> None:
+    """This process's last socket of the agent closed: offline (store/
+    agent_connections.py on PostgreSQL). A failed write is tried again apart
+    from the socket's handler (the server's stop does not wait for it), or
+    the agent would stay online with no socket until a restart."""
+    try:
+        await _agent_presence(state, aid, online=False)
+    except RuntimeError:  # the store is closed: the server stops
+        return
+    except Exception as e:
+        log.warning("agent %d: offline write failed (%s): tried again", aid, e)
+        task = asyncio.create_task(_offline_again(state, aid))
+        _retrying.add(task)
+        task.add_done_callback(_retrying.discard)
+
+
+async def _offline_again(state: AppState, aid: int) -> None:
+    """Try the offline write again, waiting longer each time; stop when a
+    socket of the agent opens here again (online by right then), or the
+    store closes (the server stops: at its next start, or on PostgreSQL at
+    the leader's reap of a silent process, presence is set right)."""
+    for i, wait in enumerate(OFFLINE_RETRY_S):
+        await asyncio.sleep(wait)
+        if state.agent_sockets.get(aid):
+            return
+        try:
+            await _agent_presence(state, aid, online=False)
+            log.info("agent %d: offline write done at try %d", aid, i + 2)
+            return
+        except RuntimeError:
+            return
+        except Exception as e:
+            last = e
+    log.error("agent %d left online: its offline write kept failing (%s)", aid, last)
+
+
 async def agent_socket(ws: WebSocket) -> None:
     p = await _authenticate(ws, "agent")
     if p is None:
@@ -465,5 +510,4 @@ async def agent_socket(ws: WebSocket) -> None:
         state.agent_sockets[aid] -= 1
         if state.agent_sockets[aid] == 0:
             del state.agent_sockets[aid]
-            with contextlib.suppress(Exception):
-                await _agent_presence(state, aid, online=False)
+            await _agent_gone(state, aid)

@@ -376,6 +376,20 @@ class ChatsupApp(App[int]):
         monitoring: Any = self.built("monitoring")  # not shown yet: nothing to tick
         if hasattr(monitoring, "live_event"):
             monitoring.live_event(event)
+        if event.type == "agent.presence":
+            self.presence_changed(event)
+
+    def presence_changed(self, event: Any) -> None:
+        """An advisor's presence changed: known from now on, and shown by an
+        open transfer picker (screens.live_actions.AgentPicker)."""
+        aid, presence = event.data.agent_id, event.data.presence
+        self.ctx.agents = [
+            a.model_copy(update={"presence": presence}) if a.id == aid else a
+            for a in self.ctx.agents
+        ]
+        for screen in self.screen_stack:
+            if hasattr(screen, "presence_changed"):
+                screen.presence_changed(aid, presence)
 
     # -- actions shared by tabs and screens --------------------------------------------------
 

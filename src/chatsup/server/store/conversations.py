@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsup.domain import rules
-from chatsup.domain.labels import visitor_label
+from chatsup.domain.labels import chat_id, visitor_label
 from chatsup.server.store.errors import BadInput, Forbidden, NotFound
 from chatsup.server.store.paging import (
     MAX_LIMIT,
@@ -110,6 +110,11 @@ def _newest_first(
 
 
 def list_conversations(rx: Rx, f: ListFilter) -> dict[str, Any]:
+    chat = chat_id(f.q)
+    if chat is not None:  # `#123`: that chat (if the other filters hold it)
+        conds, params = _conditions(f)
+        rows, nxt = _newest_first(rx, f, [*conds, "c.id = ?"], [*params, chat])
+        return {"items": [item(r, rx.tz) for r in rows], "next_cursor": nxt}
     if rx.dialect.fts_query(f.q):
         people = _people(rx, f.q)
         return _people_search(rx, f, people) if people else _search(rx, f)

@@ -5,6 +5,7 @@ The transcript and the tail of one chat share these keys and dialogs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -72,7 +73,9 @@ class SayDialog(ModalScreen[str | None]):
 
 
 class AgentPicker(ModalScreen[int | None]):
-    """The advisors with their presence; answers the chosen one's id."""
+    """The advisors with their presence; answers the chosen one's id. The
+    presence is asked again as it opens (`action_transfer`) and follows the
+    live stream while it is open (`presence_changed`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Cancel", id="agent-picker.cancel"),
@@ -87,16 +90,25 @@ class AgentPicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Transfer the chat to", style="bold"))
-            options = []
-            for a in self.agents:
-                label = r.plain(a.name, 30)
-                label.append(f"  {a.presence}", style=PRESENCE_STYLE.get(a.presence, ""))
-                if a.id == self.current:
-                    label.append("  (holds it)", style="dim")
-                options.append(Option(label, id=str(a.id), disabled=a.id == self.current))
-            yield OptionList(*options)
+            yield OptionList(*(self._option(a) for a in self.agents))
             yield Static(Text("enter: choose · escape: cancel", style="dim"))
         yield Footer()
+
+    def _option(self, a: Agent) -> Option:
+        label = r.plain(a.name, 30)
+        label.append(f"  {a.presence}", style=PRESENCE_STYLE.get(a.presence, ""))
+        if a.id == self.current:
+            label.append("  (holds it)", style="dim")
+        return Option(label, id=str(a.id), disabled=a.id == self.current)
+
+    def presence_changed(self, agent_id: int, presence: str) -> None:
+        """An advisor's presence changed (the live stream): its line says
+        it now; the list keeps its order and the highlighted advisor."""
+        for i, a in enumerate(self.agents):
+            if a.id == agent_id and a.presence != presence:
+                self.agents[i] = a.model_copy(update={"presence": presence})
+                for options in self.query(OptionList):  # (none before it is composed)
+                    options.replace_option_prompt_at_index(i, self._option(self.agents[i]).prompt)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -167,7 +179,7 @@ class LiveActions:
         ctx = context_of(screen)
         cid = self.conversation_id
         assert cid is not None
-        agents = ctx.agents
+        picker: AgentPicker | None = None
 
         def confirmed(agent: Agent, yes: bool | None) -> None:
             if yes:
@@ -177,7 +189,8 @@ class LiveActions:
                 )
 
         def picked(agent_id: int | None) -> None:
-            agent = next((a for a in agents if a.id == agent_id), None)
+            shown = picker.agents if picker is not None else []
+            agent = next((a for a in shown if a.id == agent_id), None)
             if agent is None:
                 return
             screen.app.push_screen(
@@ -188,10 +201,25 @@ class LiveActions:
                 lambda yes: confirmed(agent, yes),
             )
 
-        if not agents:
-            screen.notify("No advisor to transfer to", severity="warning")
-            return
-        screen.app.push_screen(AgentPicker(agents, self.agent_id), picked)
+        async def open_picker() -> None:
+            nonlocal picker
+            before = {a.id: a.presence for a in ctx.agents}
+            try:  # presence as of now, not as of the connection (a second at most)
+                fresh = await asyncio.wait_for(ctx.client.agents(), 1.0)
+            except Exception:
+                fresh = ctx.agents  # as known
+            # a change the live stream brought meanwhile is newer than the answer
+            live = {a.id: a.presence for a in ctx.agents if a.presence != before.get(a.id)}
+            ctx.agents = [
+                a.model_copy(update={"presence": live[a.id]}) if a.id in live else a for a in fresh
+            ]
+            if not ctx.agents:
+                screen.notify("No advisor to transfer to", severity="warning")
+                return
+            picker = AgentPicker(ctx.agents, self.agent_id)
+            screen.app.push_screen(picker, picked)
+
+        screen.run_worker(open_picker(), group="transfer-picker", exclusive=True)
 
     def _run(self, call: Callable[[], Awaitable[object]], said: str) -> None:
         screen: Screen[object] = self  # type: ignore[assignment]

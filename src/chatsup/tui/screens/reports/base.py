@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from chatsup.client import Filters, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.kit.chart import Chart
+from chatsup.kit.render import plain
 from chatsup.kit.summary import Summary
 from chatsup.tui.context import Context, context_of
 from chatsup.tui.messages import ShowTab
@@ -175,10 +176,31 @@ class ReportView(Vertical):
     # -- drill-down helpers ----------------------------------------------------------
 
     def open_visitors(self, **drill: Any) -> None:
+        self._say_narrowed(drill, "Visitors")
         self.post_message(ShowTab("visitors", self._with_range(drill)))
 
     def open_chats(self, **drill: Any) -> None:
+        self._say_narrowed(drill, "Chats")
         self.post_message(ShowTab("messages", self._with_range(drill)))
+
+    def _say_narrowed(self, drill: dict[str, Any], what: str) -> None:
+        """A row of one advisor (or site) while the banner picks several:
+        the drill-down shows that row's only; said, not silently."""
+        for key, noun, known in (
+            ("agent_id", "advisors", self.ctx.agents),
+            ("site_id", "sites", self.ctx.sites),
+        ):
+            picked = self.filters.values(key)
+            if drill.get(key) is None or len(picked) < 2:
+                continue
+            names = {x.id: plain(x.name, 30).plain for x in known}
+            one = names.get(drill[key], f"#{drill[key]}")
+            every = ", ".join(names.get(i, f"#{i}") for i in picked)
+            self.app.notify(  # names as text, never markup
+                f"{what} of {one} only (this row); the report picks {len(picked)} {noun}: {every}",
+                title="Drill-down",
+                markup=False,
+            )
 
     def _with_range(self, drill: dict[str, Any]) -> dict[str, Any]:
         """The drill's own filters over the report's (advisor, site, dates)."""
