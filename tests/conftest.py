@@ -25,7 +25,6 @@ BOTH_ENGINES = (
     "test_supervisor_chat.py",
     "test_idle_end.py",
     "test_people_search.py",
-    "test_socket_start.py",
     "test_presence_retry.py",
 )
 

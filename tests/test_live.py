@@ -131,3 +131,16 @@ async def test_visitor_and_agent_sockets(world: World) -> None:
         with world.sup() as c:
             pres = {a["name"]: a["presence"] for a in c.get("/v1/agents").json()["items"]}
             assert pres["Alice"] == "offline"
+
+
+def test_the_store_knows_the_newest_event_it_committed_before_it_answers(world: World) -> None:
+    """A chat socket starts past `Store.committed_event_id` (tests/
+    test_socket_start.py, where publishing is made late on SQLite; on
+    PostgreSQL the feed's NOTIFY would publish in time there): on both
+    engines it is the log's head once a write has been answered."""
+    store = world.server.app.state.store
+    v, _ = world.visitor()
+    for body in ("one", "two"):
+        assert v.post("/v1/widget/messages", json={"body": body}).status_code == 201
+        [(head,)] = world.query("SELECT max(id) FROM events")
+        assert store.committed_event_id == head > 0

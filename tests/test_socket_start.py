@@ -3,7 +3,10 @@ write's events, however late the hub publishes them. On PostgreSQL the
 process's own commits reach the hub through its event feed, which may lag
 a few loop turns behind the HTTP answer (CI, 2026-11-30: a visitor's socket
 opened just after the advisor's answer received that answer again). Here
-the lag is made certain: the store's publishing is deferred by LAG_S."""
+the lag is made certain: the store's publishing is deferred by LAG_S. On
+SQLite only: on PostgreSQL the feed's NOTIFY would publish in time anyway;
+test_live.py checks on both engines that `Store.committed_event_id`, the
+floor these sockets take, is the log's head once a write is answered."""
 
 from __future__ import annotations
 
