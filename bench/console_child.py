@@ -57,6 +57,12 @@ def child_console(url: str, token: str, pages: int) -> None:
     import asyncio
     import resource
 
+    try:  # as `chatsup` (cli.cmd_console) does before it imports the console
+        from chatsup.tui import gc_pause
+
+        gc_pause.pause()
+    except ImportError:  # an older checkout (--before) has no pause
+        pass
     from chatsup.tui.app import ChatsupApp
 
     out: dict[str, Any] = {"pages_s": []}

@@ -32,6 +32,7 @@ from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.keys_footer import KeysFooter
 from chatsup.kit.live_status import live_label
+from chatsup.tui import gc_pause
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
@@ -222,6 +223,8 @@ class ChatsupApp(App[int]):
     # -- start-up ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if gc_pause.paused():  # `chatsup` paused the collector: back on by then at the latest
+            self.set_timer(gc_pause.CAP_S, gc_pause.resume)
         if self.token:
             self.connect()
         else:
@@ -230,6 +233,8 @@ class ChatsupApp(App[int]):
     def sign_in(self) -> None:
         """No token configured: ask for one (chatsup.tui.signin), then connect."""
         from chatsup.tui.signin import SignInScreen
+
+        gc_pause.resume()  # the start is over: the console waits for a person
 
         async def signed_in(token: str | None) -> None:
             if not token:
@@ -270,13 +275,16 @@ class ChatsupApp(App[int]):
         await self.activate(self.query_one(TabbedContent).active or "messages")
         if isinstance(view, ListTab):
             view.first = None  # not shown after all (another tab came first): asked when it is
-        # the live stream (websockets) once the first rows are on screen
+        # the collector (chatsup.tui.gc_pause) and the live stream (websockets)
+        # once the first rows are on screen
+        self.call_after_refresh(gc_pause.resume)
         self.call_after_refresh(self.run_live, after)
         self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
 
     def fail(self, error: BaseException) -> None:
         from chatsup.kit.failure import FailureScreen, failure_of
 
+        gc_pause.resume()
         self.query_one(TopBar).state = "offline"
         title, detail = failure_of(error, self.url, TOKEN_HINT)
 
@@ -478,6 +486,7 @@ class ChatsupApp(App[int]):
                 yield from palette_commands(tab)
 
     async def on_unmount(self) -> None:
+        gc_pause.resume()
         if self.live is not None:
             await self.live.close()
         await self.client.aclose()
