@@ -4,11 +4,13 @@ rows instead of two, and the live stream opens after those rows."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
 from tests.tui.pilot import until
+from tests.tui.test_lists import banner_text
 
 
 def screen_text(app: Any) -> str:
@@ -36,3 +38,31 @@ async def test_first_page_goes_out_with_the_start_up_requests(busy_world: World)
     assert at_first_rows.index("> GET /v1/conversations") < first_answer, at_first_rows
     for path in ("/v1/health", "/v1/agents", "/v1/sites", "/v1/events"):
         assert f"> GET {path}" in at_first_rows[:first_answer], at_first_rows
+
+
+async def test_the_banners_hidden_second_line_is_built_after_the_first_rows(
+    busy_world: World,
+) -> None:
+    """The first frame has no custom-date fields (hidden until asked for):
+    they are built after the frame with the first rows, or at once when a
+    drill-down's dates need them sooner, and drawn with those dates."""
+    built_before_rows: list[bool] = []
+
+    class Watched(ChatsupApp):
+        async def activate(self, name: str) -> None:
+            if name == "messages" and not self.messages.loaded:  # the first rows go in now
+                built_before_rows.append(bool(self.messages.banner.query("#fb-more")))
+            await super().activate(name)
+
+    app = Watched(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        banner = app.messages.banner
+        await until(pilot, lambda: "My umbrella is broken" in screen_text(app))
+        assert built_before_rows == [False]
+        await until(pilot, lambda: bool(banner.query("#fb-more")))
+        offline = await app.build("offline")
+        assert not offline.banner.query("#fb-more")  # built but never shown yet
+        await app.show_tab("offline", since=date(2026, 2, 1), until=date(2026, 2, 3))
+        await until(pilot, lambda: "2026-02-03" in banner_text(app, offline.banner))
+        assert "2026-02-01" in banner_text(app, offline.banner)
+        assert str(offline.filters.since) == "2026-02-01"
