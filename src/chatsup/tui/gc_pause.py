@@ -5,12 +5,13 @@ process (modules, classes, the styles and widgets of the first frame), and
 the collector walks them again and again while they are being made: ~200
 young, ~17 middle and one full collection before the first rows, 40-55 ms
 of CPU that free next to nothing. `chatsup` (the console command) calls
-`pause()` before it imports the console; the app calls `resume()` once the
-first rows are painted (or the sign-in or failure screen is up, or after
-`CAP_S` whatever happens). `resume()` freezes what the start made (moved
-out of the collector's sight, as `gc.freeze` does for a server before it
-forks: they are not garbage and would otherwise all be walked by the first
-collections after the start) and turns the collector back on.
+`pause()` before it imports the console; the app calls `resume()` when its
+start is over (ChatsupApp.started: the first rows painted, the sign-in or
+failure screen up, or `START_CAP_S` passed). `resume()` freezes what the
+start made (moved out of the collector's sight, as `gc.freeze` does for a
+server before it forks: they are not garbage and would otherwise all be
+walked by the first collections after the start) and turns the collector
+back on.
 
 Nothing here runs unless `pause()` was called: tests and other programs
 that import the console keep their collector as it was."""
@@ -18,8 +19,6 @@ that import the console keep their collector as it was."""
 from __future__ import annotations
 
 import gc
-
-CAP_S = 3.0  # the collector is back this long after the app mounted, at the latest
 
 _paused = False
 
