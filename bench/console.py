@@ -1,7 +1,9 @@
 """The console's own speed, each app a fresh process (imports included):
 
 - P7: process start → first Messages rows painted, against a bare Textual
-  app that shows one label (same machine, same run, alternating).
+  app that shows one label (same machine, same run, alternating); also the
+  same console started the way the `chatsup` command starts it (cli.main:
+  its settings are loaded before the app, which the P7 line leaves out).
 - P1: the same launch at ~1M messages against 10k, and the time per page
   while scrolling down the list (each page fetched with the keyset cursor).
 - P8: console CPU while a live tail is open and visitors send ~200 msg/s,
@@ -80,6 +82,8 @@ def launches(
         "bare cpu": [],
         "before": [],
         "before cpu": [],
+        "command": [],
+        "command cpu": [],
         **{s: [] for s in sizes},
         **{f"{s} cpu": [] for s in sizes},
         **{f"{s} pages": [] for s in sizes},
@@ -106,6 +110,10 @@ def launches(
                 res[f"{s} cpu"].append(r["cpu_s"])
                 res[f"{s} pages"].extend(r["pages_s"])
                 res[f"{s} rss_mb"].append(r["rss_mb"])
+            # the same console started by the `chatsup` command (its settings too)
+            r = run_child("command", url0, dbs[sizes[0]][1], "1")
+            res["command"].append(r["first_data_s"])
+            res["command cpu"].append(r["cpu_s"])
         load.append(os.getloadavg()[0])
     med = {k: statistics.median(v) for k, v in res.items() if v}
 
@@ -130,6 +138,11 @@ def launches(
             f"  next page {med[s + ' pages'] * 1e3:6.1f} ms;  peak RSS {med[s + ' rss_mb']:.0f} MB"
         )
     big, small = sizes[-1], sizes[0]
+    print(
+        f"  `chatsup` command at {small} (+ settings) {med['command'] * 1e3:6.0f} ms"
+        f"  (CPU {med['command cpu'] * 1e3:4.0f} ms)   ×{paired('command', 'bare'):.2f} bare"
+        f" (CPU ×{paired('command cpu', 'bare cpu'):.2f})"
+    )
     if before:
         print(
             f"  before at {small} ({before})\n"
@@ -154,6 +167,8 @@ def launches(
         "p1_page_ratio": med[big + " pages"] / med[small + " pages"],
         "p7_ratio": paired(small, "bare"),
         "p7_cpu_ratio": paired(small + " cpu", "bare cpu"),
+        "p7_command_ratio": paired("command", "bare"),
+        "p7_command_cpu_ratio": paired("command cpu", "bare cpu"),
     }
 
 

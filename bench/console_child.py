@@ -6,6 +6,7 @@ console would find them loaded already.
 
     python -m bench.console_child bare
     python -m bench.console_child console URL TOKEN PAGES
+    python -m bench.console_child command URL TOKEN PAGES
     python -m bench.console_child tail URL TOKEN SECONDS
 
 Each prints one JSON line. `BENCH_T0` (the parent's `time.time()` just before
@@ -53,10 +54,19 @@ def child_bare() -> None:
     print(json.dumps(out))
 
 
-def child_console(url: str, token: str, pages: int) -> None:
+def child_console(url: str, token: str, pages: int, command: bool = False) -> None:
+    """The console to its first rows, then `pages` pages down. `command`:
+    started as the `chatsup` command starts it (`cli.main`: its settings
+    loaded too, no config file), not by building the app directly."""
     import asyncio
     import resource
 
+    try:  # as `chatsup` (cli.cmd_console) does before it imports the console
+        from chatsup.tui import gc_pause
+
+        gc_pause.pause()
+    except ImportError:  # an older checkout (--before) has no pause
+        pass
     from chatsup.tui.app import ChatsupApp
 
     out: dict[str, Any] = {"pages_s": []}
@@ -100,7 +110,18 @@ def child_console(url: str, token: str, pages: int) -> None:
                 self.page_started = time.perf_counter()
                 table.move_cursor(row=table.row_count - 1)
 
-    Timed(url, token).run(headless=True, size=(100, 30))
+        def run(self, *args: Any, **kw: Any) -> Any:
+            return super().run(headless=True, size=(100, 30))
+
+    if command:
+        import chatsup.tui.app
+        from chatsup.cli import main
+
+        os.environ["CHATSUP_CONFIG"] = "/nonexistent"  # not this machine's user config
+        chatsup.tui.app.ChatsupApp = Timed  # type: ignore[misc]  # what run_console builds
+        main(["--url", url, "--token", token])
+    else:
+        Timed(url, token).run()
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, KiB→MiB
     print(json.dumps(out))
 
@@ -125,8 +146,8 @@ def main(argv: list[str]) -> None:
     kind, *rest = argv
     if kind == "bare":
         child_bare()
-    elif kind == "console":
-        child_console(rest[0], rest[1], int(rest[2]))
+    elif kind in ("console", "command"):
+        child_console(rest[0], rest[1], int(rest[2]), command=kind == "command")
     elif kind == "tail":
         child_tail(rest[0], rest[1], float(rest[2]))
     else:

@@ -220,6 +220,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from chatsup.tui import gc_pause
+
+    gc_pause.pause()  # until the first rows are painted (issue 14, P7)
     try:
         from chatsup.tui.app import run_console
     except ImportError:

@@ -4,11 +4,15 @@ rows instead of two, and the live stream opens after those rows."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from textual.widgets._footer import FooterKey
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
 from tests.tui.pilot import until
+from tests.tui.test_lists import banner_text, footer_text
 
 
 def screen_text(app: Any) -> str:
@@ -36,3 +40,34 @@ async def test_first_page_goes_out_with_the_start_up_requests(busy_world: World)
     assert at_first_rows.index("> GET /v1/conversations") < first_answer, at_first_rows
     for path in ("/v1/health", "/v1/agents", "/v1/sites", "/v1/events"):
         assert f"> GET {path}" in at_first_rows[:first_answer], at_first_rows
+
+
+async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the_rows(
+    busy_world: World,
+) -> None:
+    """The first frame has no custom-date fields (hidden until asked for)
+    and draws no keys in the footer: both come after the frame with the
+    first rows. The date fields are built at once when a drill-down's dates
+    need them sooner, and drawn with those dates."""
+    before_rows: list[tuple[bool, int]] = []
+
+    class Watched(ChatsupApp):
+        async def activate(self, name: str) -> None:
+            if name == "messages" and not self.messages.loaded:  # the first rows go in now
+                banner = self.messages.banner
+                before_rows.append((bool(banner.query("#fb-more")), len(self.query(FooterKey))))
+            await super().activate(name)
+
+    app = Watched(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        banner = app.messages.banner
+        await until(pilot, lambda: "My umbrella is broken" in screen_text(app))
+        assert before_rows == [(False, 0)]
+        await until(pilot, lambda: bool(banner.query("#fb-more")))
+        await until(pilot, lambda: "/ Search" in footer_text(app) and "q Quit" in footer_text(app))
+        offline = await app.build("offline")
+        assert not offline.banner.query("#fb-more")  # built but never shown yet
+        await app.show_tab("offline", since=date(2026, 2, 1), until=date(2026, 2, 3))
+        await until(pilot, lambda: "2026-02-03" in banner_text(app, offline.banner))
+        assert "2026-02-01" in banner_text(app, offline.banner)
+        assert str(offline.filters.since) == "2026-02-01"

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from chatsup.client import Filters
@@ -117,9 +118,15 @@ class FilterBanner(Vertical):
         sites: bool = True,
         statuses: tuple[str, ...] = (),
         all_label: str | None = None,
+        second_line_later: bool = False,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        # the second line (custom dates, the drill-down, an error) is hidden
+        # until it has something to show; later: built when first needed or
+        # when the owner calls `build_second_line` (a first frame without it)
+        self.second_line_later = second_line_later
+        self.second_line_built = False
         self.labels = {**PRESET_LABELS, **({"all": all_label} if all_label else {})}
         self.tz = tz
         self.preset = preset
@@ -152,10 +159,29 @@ class FilterBanner(Vertical):
                     yield PickerField(key, noun, any_label, id=f"fb-{name}")
             if self.with_search:
                 yield Input(placeholder="/ search", id="fb-search", compact=True)
-        with Horizontal(id="fb-more"):
-            yield Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True)
-            yield Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True)
-            yield Static("", id="fb-drill")
+        if not self.second_line_later:
+            self.second_line_built = True
+            with Horizontal(id="fb-more"):
+                yield from self._second_line()
+
+    @staticmethod
+    def _second_line() -> list[Widget]:
+        return [
+            Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True),
+            Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True),
+            Static("", id="fb-drill"),
+        ]
+
+    def build_second_line(self) -> None:
+        """The second line now, if it was left for later and is not built
+        yet (its widgets can be queried as soon as this returns)."""
+        if self.second_line_built or not self.is_attached:
+            return
+        self.second_line_built = True
+        row = Horizontal(id="fb-more")
+        self.mount(row)
+        if row.is_attached:  # (not while the banner is being taken down)
+            row.mount(*self._second_line())
 
     def on_mount(self) -> None:
         self._show_more()
@@ -304,6 +330,7 @@ class FilterBanner(Vertical):
             self.preset = "custom"
             self._select("range").value = "custom"
             self.set_class(True, "custom")
+            self.build_second_line()
             self.query_one("#fb-from", Input).value = _text(since)
             self.query_one("#fb-to", Input).value = _text(until)
         rest.update(kw)
@@ -333,6 +360,7 @@ class FilterBanner(Vertical):
         return f
 
     def _bound(self, sel: str, which: str) -> Bound:
+        self.build_second_line()
         box = self.query_one(sel, Input)
         try:
             value = parse_bound(box.value, self.tz)
@@ -363,8 +391,12 @@ class FilterBanner(Vertical):
             t.append(" only ", style="dim")
             t.append(self.base_label or "drill-down", style="bold reverse")
             t.append("  escape on the list clears it", style="dim")
-        self.query_one("#fb-drill", Static).update(t)
-        self.set_class(self.preset == "custom" or bool(t.plain), "more")
+        more = self.preset == "custom" or bool(t.plain)
+        if more:
+            self.build_second_line()
+        if self.second_line_built:
+            self.query_one("#fb-drill", Static).update(t)
+        self.set_class(more, "more")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -13,7 +13,11 @@ At 80 columns a tab's keys may not all fit: those that do not are dropped
 by priority, so each tab keeps its own keys and Help and Quit (the help
 screen lists every key). `FIRST_TO_GO` are the keys every list has (one
 letter, known from the help screen and the banner), dropped in that order;
-past them, the tab's own keys from the right; `KEPT` never."""
+past them, the tab's own keys from the right; `KEPT` never.
+
+`held`: no keys are drawn until `release()` (the supervisor console holds
+them until its first rows are painted: the same keys, ~25 ms of CPU
+later, the rows that much sooner)."""
 
 from __future__ import annotations
 
@@ -32,9 +36,10 @@ KEPT = ("help", "quit")
 
 
 class KeysFooter(Footer):
-    def __init__(self, *children: Any, **kw: Any) -> None:
+    def __init__(self, *children: Any, held: bool = False, **kw: Any) -> None:
         super().__init__(*children, **kw)
         self.recompose_due = False
+        self.held = held
         self.drawn_for = 0  # the width the keys were chosen for
 
     def compose(self) -> Iterator[Widget]:
@@ -55,7 +60,16 @@ class KeysFooter(Footer):
         if event.size.width != self.drawn_for and self._bindings_ready:
             self.bindings_changed(self.screen)
 
+    def release(self) -> None:
+        """Draw the keys (the bindings as they are now) if they were held."""
+        if self.held:
+            self.held = False
+            if self.is_attached:
+                self.bindings_changed(self.screen)
+
     def bindings_changed(self, screen: Screen[Any]) -> None:
+        if self.held:
+            return
         self._bindings_ready = True
         if not screen.app.app_focus or self.recompose_due:
             return

@@ -32,6 +32,7 @@ from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.keys_footer import KeysFooter
 from chatsup.kit.live_status import live_label
+from chatsup.tui import gc_pause
 from chatsup.tui.context import Context
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail, ShowTab
 from chatsup.tui.screens.base import ListTab
@@ -60,6 +61,9 @@ TABS: list[tuple[str, str, str]] = [
 
 
 PRELOAD_AFTER_S = 1.5  # the other tabs are built this long after connecting
+# The start (the collector paused, the footer's keys held until the first
+# rows are painted) is over this long after mounting at the latest.
+START_CAP_S = 1.0
 
 
 def tab_class(name: str) -> type[Any]:
@@ -175,7 +179,7 @@ class ChatsupApp(App[int]):
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
                         yield MessagesTab(id="tab-messages")
-        yield KeysFooter()
+        yield KeysFooter(held=True)  # its keys once the start is over (`started`)
 
     def tab(self, name: str) -> Any:
         """Tab `name`'s view (shown at least once: built then)."""
@@ -222,6 +226,7 @@ class ChatsupApp(App[int]):
     # -- start-up ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.set_timer(START_CAP_S, self.started)  # whatever the server does
         if self.token:
             self.connect()
         else:
@@ -230,6 +235,8 @@ class ChatsupApp(App[int]):
     def sign_in(self) -> None:
         """No token configured: ask for one (chatsup.tui.signin), then connect."""
         from chatsup.tui.signin import SignInScreen
+
+        self.started()  # the console waits for a person
 
         async def signed_in(token: str | None) -> None:
             if not token:
@@ -270,13 +277,25 @@ class ChatsupApp(App[int]):
         await self.activate(self.query_one(TabbedContent).active or "messages")
         if isinstance(view, ListTab):
             view.first = None  # not shown after all (another tab came first): asked when it is
-        # the live stream (websockets) once the first rows are on screen
+        # the collector, the footer's keys and the live stream (websockets)
+        # once the first rows are on screen
+        self.call_after_refresh(self.started)
         self.call_after_refresh(self.run_live, after)
         self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
+
+    def started(self) -> None:
+        """The start is over (the first rows painted, or a screen waits for
+        a person, or `START_CAP_S` passed): the collector back on (if
+        `chatsup` paused it: chatsup.tui.gc_pause), the footer's keys drawn."""
+        gc_pause.resume()
+        footer = self.query(KeysFooter)
+        if footer:
+            footer.first().release()
 
     def fail(self, error: BaseException) -> None:
         from chatsup.kit.failure import FailureScreen, failure_of
 
+        self.started()
         self.query_one(TopBar).state = "offline"
         title, detail = failure_of(error, self.url, TOKEN_HINT)
 
@@ -492,6 +511,7 @@ class ChatsupApp(App[int]):
                 yield from palette_commands(tab)
 
     async def on_unmount(self) -> None:
+        gc_pause.resume()
         if self.live is not None:
             await self.live.close()
         await self.client.aclose()

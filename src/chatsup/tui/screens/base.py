@@ -49,7 +49,8 @@ class ListTab(BannerKeys, Vertical):
         return context_of(self)
 
     def compose(self) -> ComposeResult:
-        yield FilterBanner(self.ctx.tz, **self.BANNER)
+        # its hidden second line after the first rows (activate): a lighter first frame
+        yield FilterBanner(self.ctx.tz, second_line_later=True, **self.BANNER)
         yield from self.compose_top()
         yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells, self.order())
         yield Static("", classes="status")
@@ -106,6 +107,8 @@ class ListTab(BannerKeys, Vertical):
             self.banner.fresh = self.fresh_agents
             first, self.first = self.first, None
             self.table.reload(first[1] if first and first[0] == self.filters else None)
+            # after the frame with the first rows has been drawn
+            self.call_after_refresh(self.call_later, self.banner.build_second_line)
         self.call_after_refresh(self.table.focus)
 
     def on_show(self) -> None:
