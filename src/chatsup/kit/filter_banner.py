@@ -24,12 +24,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from chatsup.client import Filters
 from chatsup.domain import timerange
 from chatsup.domain.models import Agent, Site
 from chatsup.kit.multi_picker import Choice, MultiPicker, PickerField, label
+from chatsup.kit.safe_select import Select
 
 PRESET_LABELS = {
     "all": "All time",

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from chatsup.client import Filters
 from chatsup.client.errors import describe
 from chatsup.kit.confirm import ConfirmScreen
+from chatsup.kit.safe_select import Select
 from chatsup.tui.context import context_of
 
 
