@@ -41,7 +41,7 @@ from chatsup.domain.models import Ref
 from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
-from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
+from chatsup.server.hub import Hub, Published, Subscriber
 from chatsup.server.state import AppState, app_state
 from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
@@ -361,12 +361,14 @@ async def visitor_socket(ws: WebSocket) -> None:
     max_chars = state.settings.server.max_body_chars
 
     def mine(pub: Published) -> bool:
-        if pub.type not in VISITOR_TYPES:
-            return False
-        e = pub.event
-        if isinstance(e, MessageCreated):
-            return rules.reaches_visitor(e.data.sender, e.data.internal) and e.visitor_id == vid
-        return isinstance(e, ConversationEnded) and e.visitor_id == vid
+        # from the payload as emitted and the visitor id the store carried:
+        # the visitor's own messages (most) are not typed to be dropped
+        if pub.type == "message.created":
+            d = pub.data
+            return rules.reaches_visitor(d["sender"], bool(d.get("internal"))) and (
+                pub.visitor_id == vid
+            )
+        return pub.type == "conversation.ended" and pub.visitor_id == vid
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})

@@ -166,7 +166,7 @@ def _message_event(
     }
     if internal:
         data["internal"] = True
-    tx.emit("message.created", data, at, on_id=numbered)
+    tx.emit("message.created", data, at, on_id=numbered, visitor_id=conv["visitor"]["id"])
 
 
 # What a visitor's message needs besides the visitor (v) and site (st): the
