@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from chatsup.domain import events as ev
 from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
+from chatsup.server.ws_protocol import text_frame
 
 QUEUE_SIZE = 10_000
 # The event types a visitor's socket may get (its own filter says which of them)
@@ -38,7 +39,7 @@ class Published:
     a supervisor's stream sends `wire` and never reads it, a visitor's socket
     routes and filters on `visitor_id` and `data`."""
 
-    __slots__ = ("_event", "_payload", "_visitor_id", "at", "data", "id", "type", "wire")
+    __slots__ = ("_event", "_frame", "_payload", "_visitor_id", "at", "data", "id", "type", "wire")
 
     def __init__(
         self,
@@ -58,6 +59,14 @@ class Published:
         self._payload = payload  # the payload checked by the store (strict), if any
         self._visitor_id: int | None = _UNSAID if visitor_id is None else visitor_id
         self._event: ev.Event | None = None
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        """`wire` as a WebSocket text frame, built once for every socket."""
+        if self._frame is None:
+            self._frame = text_frame(self.wire)
+        return self._frame
 
     @property
     def event(self) -> ev.Event:

@@ -46,6 +46,7 @@ from chatsup.server.state import AppState, app_state
 from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
+from chatsup.server.ws_protocol import FRAMES, text_frame
 
 HEARTBEAT_S = 15.0
 REPLAY_CHUNK = 1000
@@ -55,6 +56,20 @@ LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget re
 IN_FLIGHT = 16
 
 Accept = Callable[[Published], bool]
+
+
+async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
+    """Send a text frame: queued on the socket's protocol directly when it
+    takes pre-built frames (ws_protocol.py; `frame`: `text` already framed,
+    e.g. an event's for every supervisor), else through Starlette."""
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    if (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and proto.write_frame(text_frame(text) if frame is None else frame)
+    ):
+        return
+    await ws.send_text(text.decode())
 
 
 async def _authenticate(ws: WebSocket, *roles: str) -> Principal | None:
@@ -152,7 +167,7 @@ async def _replay(
             if upto is not None and e["id"] >= upto:
                 return last
             if accept is None or accept(_published(e)):
-                await ws.send_text(orjson.dumps(e).decode())
+                await _send(ws, orjson.dumps(e))
             last = e["id"]
         if len(batch) < REPLAY_CHUNK:
             return last
@@ -198,7 +213,7 @@ async def _stream(
             continue
         if accept is None and pub.id > last + 1:
             last = await _replay(ws, last, upto=pub.id)
-        await ws.send_text(pub.wire.decode())
+        await _send(ws, pub.wire, pub.frame)
         last = pub.id
 
 
@@ -231,13 +246,13 @@ async def _frames(ws: WebSocket) -> Any:
         yield data
 
 
-def _error_frame(code: str, message: str, field: str | None, client_id: Any = None) -> str:
+def _error_frame(code: str, message: str, field: str | None, client_id: Any = None) -> bytes:
     return orjson.dumps(
         {"type": "error", "code": code, "message": message, "field": field, "client_id": client_id}
-    ).decode()
+    )
 
 
-async def _answer(data: dict[str, Any], action: Any) -> str:
+async def _answer(data: dict[str, Any], action: Any) -> bytes:
     """The reply to a message frame: its ack once committed, or its error."""
     client_id = data.get("client_id")
     try:
@@ -254,7 +269,7 @@ async def _answer(data: dict[str, Any], action: Any) -> str:
         return _error_frame("forbidden", e.message, None, client_id)
     except ApiError as e:
         return _error_frame(e.code, e.message, e.field, client_id)
-    return orjson.dumps({"type": "ack", "client_id": client_id, **out}).decode()
+    return orjson.dumps({"type": "ack", "client_id": client_id, **out})
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -265,23 +280,23 @@ async def _pump(ws: WebSocket, sub: Subscriber) -> None:
             await ws.close(code=LAGGED, reason="lagged")
             return
         pub = await sub.queue.get()
-        await ws.send_text(pub.wire.decode())
+        await _send(ws, pub.wire, pub.frame)
 
 
-def _ready(frame: str) -> asyncio.Future[str]:
-    fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+def _ready(frame: bytes) -> asyncio.Future[bytes]:
+    fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
     fut.set_result(frame)
     return fut
 
 
-def _retrieve(task: asyncio.Future[str]) -> None:
+def _retrieve(task: asyncio.Future[bytes]) -> None:
     """(A reply nobody sends any more: its outcome is dropped, not logged.)"""
     if not task.cancelled():
         task.exception()
 
 
 async def _read_requests(
-    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[str]]
+    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[bytes]]
 ) -> None:
     """Each frame's reply, in the order the frames came. A message does not
     wait for the commit of the one before it: its write starts at once, so
@@ -297,23 +312,23 @@ async def _read_requests(
         await ws.close(code=bad.code, reason=bad.reason)
 
 
-def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[str]:
+def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[bytes]:
     kind = data.get("type")
     if kind == "message":
         reply = asyncio.ensure_future(_answer(data, handler))
         reply.add_done_callback(_retrieve)
         return reply
     if kind == "ping":
-        return _ready('{"type":"pong"}')
+        return _ready(b'{"type":"pong"}')
     return _ready(
         _error_frame("invalid", "type: must be message or ping", "type", data.get("client_id"))
     )
 
 
-async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[str]]) -> None:
+async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[bytes]]) -> None:
     while True:
         reply = await replies.get()
-        await ws.send_text(await reply)
+        await _send(ws, await reply)
         replies.task_done()
 
 
@@ -322,7 +337,7 @@ async def _serve_chat(
 ) -> None:
     hub: Hub = ws.app.state.hub
     pump = asyncio.create_task(writer)
-    replies: asyncio.Queue[asyncio.Future[str]] = asyncio.Queue(IN_FLIGHT)
+    replies: asyncio.Queue[asyncio.Future[bytes]] = asyncio.Queue(IN_FLIGHT)
     reader = asyncio.create_task(_read_requests(ws, handler, replies))
     sender = asyncio.create_task(_send_replies(ws, replies))
     try:
