@@ -54,6 +54,11 @@ class Engine(Protocol):
 
     def insert(self, conn: Any, sql: str, params: Any) -> int: ...
 
+    # Engines that number events as they are emitted (numbers_events_at_commit False)
+    def take_event_id(self) -> int: ...
+
+    def next_event_id(self) -> int: ...
+
 
 log = logging.getLogger(__name__)
 _UNTYPED: set[str] = set()
@@ -67,8 +72,8 @@ class PendingEvent:
     data: dict[str, Any]
     # `data` as its model (chatsup.domain.events); None when it has none
     payload: Model | None = None
-    # An engine that numbers events at the end of the transaction
-    # (engine_pg): the encoded data, and who waits for the id.
+    # The encoded data (inserted as the batch commits), and who waits for
+    # the id where the engine numbers events then (engine_pg).
     raw: bytes | None = None
     on_id: Callable[[int], None] | None = None
     # The visitor the event concerns, when its emitter says so (the hub
@@ -150,11 +155,19 @@ class Tx(Rx):
                 PendingEvent(0, type_, at, data, payload, raw, on_id, visitor_id=visitor_id)
             )
             return None
-        eid = self.insert("INSERT INTO events(at, type, data) VALUES (?, ?, ?)", (at, type_, raw))
-        self.events.append(PendingEvent(eid, type_, at, data, payload, visitor_id=visitor_id))
+        eid = self.engine.take_event_id()  # inserted as the batch commits (db.py)
+        self.events.append(PendingEvent(eid, type_, at, data, payload, raw, visitor_id=visitor_id))
         if on_id is not None:
             on_id(eid)
         return eid
+
+    def next_event_id(self) -> int | None:
+        """The id the next `emit` of this write will answer, where the engine
+        knows it beforehand (SQLite); None where ids come at commit
+        (PostgreSQL) or the write logs no events."""
+        if not self.log_events or self.engine.numbers_events_at_commit:
+            return None
+        return self.engine.next_event_id()
 
     def touch(self, source: str, at: float | None) -> None:
         """Tell the report cache that a row of `source` (a table) that the
