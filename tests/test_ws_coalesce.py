@@ -119,3 +119,47 @@ async def test_events_and_replies_reach_a_client_as_text(world: World) -> None:
             if frame.get("type") == "message.created":
                 assert frame["data"]["body"] == body
                 break
+
+
+class Pausable(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = True
+
+    def pause_reading(self) -> None:
+        self.events.append("pause")
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.events.append("resume")
+        self.reading = True
+
+
+async def _turns(n: int) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_a_pause_resumed_within_a_turn_never_reaches_the_socket() -> None:
+    real = Pausable()
+    t = CoalescedTransport(real, asyncio.get_running_loop())
+    for _ in range(3):
+        t.pause_reading()  # a message queued for the application
+        await _turns(1)
+        t.resume_reading()  # ... which took it in the next turn
+        await _turns(3)
+    assert real.events == [] and real.reading
+
+
+async def test_a_pause_not_resumed_pauses_then_resumes() -> None:
+    real = Pausable()
+    t = CoalescedTransport(real, asyncio.get_running_loop())
+    t.pause_reading()
+    t.pause_reading()  # (asked again: one pause)
+    await _turns(3)
+    assert real.events == ["pause"] and not real.reading
+    t.pause_reading()
+    await _turns(3)
+    assert real.events == ["pause"]
+    t.resume_reading()
+    assert real.events == ["pause", "resume"] and real.reading

@@ -45,16 +45,60 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class CoalescedTransport:
-    """The part of a transport the protocol writes through; the rest is the
-    real transport's."""
+    """The part of a transport the protocol writes through and pauses; the
+    rest is the real transport's.
 
-    __slots__ = ("_loop", "_pending", "_scheduled", "transport")
+    Pauses: uvicorn pauses reading after every message it queues for the
+    application and resumes once the application has taken them all: two
+    epoll_ctl system calls for each batch of frames read, though the
+    application takes them in the very next turn. Here a pause takes effect
+    after the next turn of the loop, unless a resume came first: an
+    application that keeps up never pauses the socket; one that does not
+    is paused a turn later (at most two more reads of the socket queued,
+    256 KiB each by asyncio's selector transport).
+    """
+
+    __slots__ = (
+        "_loop",
+        "_pause_due",
+        "_pause_wanted",
+        "_paused",
+        "_pending",
+        "_scheduled",
+        "transport",
+    )
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
         self._scheduled = False
+        self._pause_wanted = False  # the protocol asked for a pause, not resumed since
+        self._pause_due = False  # a pause is scheduled
+        self._paused = False  # the real transport is paused
+
+    def pause_reading(self) -> None:
+        self._pause_wanted = True
+        if not self._pause_due and not self._paused:
+            self._pause_due = True
+            self._loop.call_soon(self._pause_after_turn)
+
+    def _pause_after_turn(self) -> None:
+        # (scheduled in the turn that asked: this runs in the next one, and
+        # one more call_soon puts the pause after what that turn runs)
+        self._loop.call_soon(self._pause_now)
+
+    def _pause_now(self) -> None:
+        self._pause_due = False
+        if self._pause_wanted and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._pause_wanted = False
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
 
     def write(self, data: bytes) -> None:
         if not data:
