@@ -72,6 +72,25 @@ async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
     await ws.send_text(text.decode())
 
 
+async def _send_events(ws: WebSocket, pubs: list[Published]) -> None:
+    """Events in order: their frames in one write where the protocol takes
+    pre-built frames, else one `send_text` each."""
+    if len(pubs) == 1:
+        await _send(ws, pubs[0].wire, pubs[0].frame)
+        return
+    if not pubs:
+        return
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    if (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and proto.write_frame(b"".join(pub.frame for pub in pubs))
+    ):
+        return
+    for pub in pubs:
+        await ws.send_text(pub.wire.decode())
+
+
 async def _authenticate(ws: WebSocket, *roles: str) -> Principal | None:
     try:
         p: Principal = await ws.app.state.auth.resolve(bearer(ws))
@@ -209,12 +228,20 @@ async def _stream(
             except TimeoutError:
                 await ws.send_text('{"type":"heartbeat"}')
                 continue
-        if pub.id <= last:
-            continue
-        if accept is None and pub.id > last + 1:
-            last = await _replay(ws, last, upto=pub.id)
-        await _send(ws, pub.wire, pub.frame)
-        last = pub.id
+        # this event and those queued behind it, sent in one write
+        batch: list[Published] = []
+        while True:
+            if pub.id > last:
+                if accept is None and pub.id > last + 1:
+                    await _send_events(ws, batch)
+                    batch = []
+                    last = await _replay(ws, last, upto=pub.id)
+                batch.append(pub)
+                last = pub.id
+            if sub.lagged or sub.queue.empty():
+                break
+            pub = sub.queue.get_nowait()
+        await _send_events(ws, batch)
 
 
 # -- frames from visitors and agents ------------------------------------------

@@ -144,9 +144,9 @@ class CoalescedWebSocketProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][FRAMES] = self
 
     def write_frame(self, frame: bytes) -> bool:
-        """Queue a frame built by `text_frame`; False (nothing written) when
-        it cannot go this way: not open, closing, paused, or an extension
-        negotiated."""
+        """Queue a frame built by `text_frame` (or several, joined); False
+        (nothing written) when it cannot go this way: not open, closing,
+        paused, or an extension negotiated."""
         if (
             self.close_sent
             or self.disconnected
