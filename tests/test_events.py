@@ -216,3 +216,31 @@ def test_strict_store_refuses_a_payload_that_does_not_match(tmp_path: Path) -> N
     assert isinstance(deleted.event, ev.ProfileDeleted) and deleted.event.visitor_id == 7
     assert ev.to_wire(deleted.event) == deleted.wire
     assert type(archived.event) is ev.GenericEvent and archived.event.data == {"visitor_id": 1}
+
+
+def test_the_visitor_an_emitter_names_is_the_typed_events(tmp_path: Path) -> None:
+    """`Tx.emit(visitor_id=)` carries the visitor to the hub, which routes
+    the event to that visitor's sockets without typing it; strict (the
+    suite), a visitor id that is not the typed event's fails the write."""
+    store = Store.open(tmp_path / "s.db")
+    assert store.strict_events
+
+    def emit(visitor_id: int | None) -> object:
+        return store.write_sync(
+            lambda tx: tx.emit("profile.deleted", {"visitor_id": 7}, visitor_id=visitor_id)
+        )
+
+    try:
+        emit(7)
+        with pytest.raises(ValueError, match="visitor"):
+            emit(8)
+        store.strict_events = False  # production: routed as said, typed on a read only
+        hub, seen = Hub(store.tz), list[Published]()
+        store.on_commit = lambda batch: seen.extend(hub.encode(e) for e in batch)
+        emit(7)
+        emit(None)
+    finally:
+        store.close()
+    said, unsaid = seen
+    assert said.visitor_id == 7 and said._event is None  # not typed to be routed
+    assert unsaid.visitor_id == 7 and unsaid._event is not None  # from the typed event

@@ -1,14 +1,25 @@
 """The WebSocket protocol's coalesced writes (server/ws_protocol.py): the
 frames of one loop turn leave in one write, in order; close flushes them,
-abort drops them, a closing transport gets nothing more. And the server's
-sockets run on it."""
+abort drops them, a closing transport gets nothing more. Frames built once
+(`text_frame`) are what websockets' own writer makes, and reach a real
+client as text. And the server's sockets run on it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.frames import Frame, Opcode
 
 from chatsup.server.run import ws_impl
-from chatsup.server.ws_protocol import CoalescedTransport, CoalescedWebSocketProtocol
+from chatsup.server.ws_protocol import (
+    CoalescedTransport,
+    CoalescedWebSocketProtocol,
+    text_frame,
+)
+from tests.harness import World
 
 
 class Recorder(asyncio.Transport):
@@ -80,3 +91,75 @@ async def test_nothing_after_the_connection_is_lost() -> None:
 
 def test_the_server_uses_it() -> None:
     assert ws_impl() is CoalescedWebSocketProtocol
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
+def test_a_frame_built_once_is_websockets_own(size: int) -> None:
+    payload = ("é" * size).encode()[:size]
+    payload = payload.decode(errors="ignore").encode()  # (whole characters)
+    own = Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=[])
+    assert text_frame(payload) == own
+
+
+async def test_events_and_replies_reach_a_client_as_text(world: World) -> None:
+    """The supervisor's events and the visitor's ack go the pre-built way
+    (ws_protocol.write_frame) and arrive as text frames, whole."""
+    _, s = world.visitor()
+    url = world.server.ws_url
+    async with connect(f"{url}/v1/live?token={world.sup_token}") as live:
+        async with connect(f"{url}/v1/widget/ws?token={s['token']}") as ws:
+            body = "x" * 300  # a frame with a 16-bit length
+            await ws.send(json.dumps({"type": "message", "body": body, "client_id": "c"}))
+            ack = await asyncio.wait_for(ws.recv(), 20)
+            assert isinstance(ack, str) and json.loads(ack)["type"] == "ack"
+        while True:
+            raw = await asyncio.wait_for(live.recv(), 20)
+            assert isinstance(raw, str)
+            frame = json.loads(raw)
+            if frame.get("type") == "message.created":
+                assert frame["data"]["body"] == body
+                break
+
+
+class Pausable(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = True
+
+    def pause_reading(self) -> None:
+        self.events.append("pause")
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.events.append("resume")
+        self.reading = True
+
+
+async def _turns(n: int) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_a_pause_resumed_within_a_turn_never_reaches_the_socket() -> None:
+    real = Pausable()
+    t = CoalescedTransport(real, asyncio.get_running_loop())
+    for _ in range(3):
+        t.pause_reading()  # a message queued for the application
+        await _turns(1)
+        t.resume_reading()  # ... which took it in the next turn
+        await _turns(3)
+    assert real.events == [] and real.reading
+
+
+async def test_a_pause_not_resumed_pauses_then_resumes() -> None:
+    real = Pausable()
+    t = CoalescedTransport(real, asyncio.get_running_loop())
+    t.pause_reading()
+    t.pause_reading()  # (asked again: one pause)
+    await _turns(3)
+    assert real.events == ["pause"] and not real.reading
+    t.pause_reading()
+    await _turns(3)
+    assert real.events == ["pause"]
+    t.resume_reading()
+    assert real.events == ["pause", "resume"] and real.reading

@@ -21,35 +21,69 @@ from zoneinfo import ZoneInfo
 from chatsup.domain import events as ev
 from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
+from chatsup.server.ws_protocol import text_frame
 
 QUEUE_SIZE = 10_000
 # The event types a visitor's socket may get (its own filter says which of them)
 VISITOR_TYPES = frozenset({"message.created", "conversation.ended"})
 
 
+_UNSAID = -1  # (a Published's visitor id not yet known)
+
+
 class Published:
     """A committed event as the hub hands it to sockets: `wire`, encoded once
-    for all of them, and `event`, typed (chatsup.domain.events), built on the
-    first read only (a supervisor's stream sends `wire` and never reads it)."""
+    for all of them; `data`, the payload as emitted (a dict); `visitor_id`,
+    the visitor it concerns as its emitter said (`Tx.emit(visitor_id=)`);
+    and `event`, typed (chatsup.domain.events), built on the first read only:
+    a supervisor's stream sends `wire` and never reads it, a visitor's socket
+    routes and filters on `visitor_id` and `data`."""
 
-    __slots__ = ("_data", "_event", "at", "id", "type", "wire")
+    __slots__ = ("_event", "_frame", "_payload", "_visitor_id", "at", "data", "id", "type", "wire")
 
     def __init__(
-        self, id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any], wire: bytes
+        self,
+        id_: int,
+        type_: str,
+        at: datetime,
+        data: Mapping[str, Any],
+        wire: bytes,
+        payload: Model | None = None,
+        visitor_id: int | None = None,
     ) -> None:
         self.id = id_
         self.type = type_
         self.at = at
         self.wire = wire  # {"id", "type", "at", "data"} as JSON
-        self._data = data  # the payload checked by the store, or the dict as emitted
+        self.data = data  # the payload as emitted (or as read from the log)
+        self._payload = payload  # the payload checked by the store (strict), if any
+        self._visitor_id: int | None = _UNSAID if visitor_id is None else visitor_id
         self._event: ev.Event | None = None
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        """`wire` as a WebSocket text frame, built once for every socket."""
+        if self._frame is None:
+            self._frame = text_frame(self.wire)
+        return self._frame
 
     @property
     def event(self) -> ev.Event:
         """The typed event; `GenericEvent` when its data does not match a model."""
         if self._event is None:
-            self._event = ev.typed(self.id, self.type, self.at, self._data)
+            data = self._payload if self._payload is not None else self.data
+            self._event = ev.typed(self.id, self.type, self.at, data)
         return self._event
+
+    @property
+    def visitor_id(self) -> int | None:
+        """The visitor the event concerns (`Event.visitor_id`): as its emitter
+        said, else the typed event's (an emitter that did not say, or an
+        event read from the log)."""
+        if self._visitor_id == _UNSAID:
+            self._visitor_id = self.event.visitor_id
+        return self._visitor_id
 
 
 class EventQueue:
@@ -126,15 +160,16 @@ class Hub:
         when = datetime.fromtimestamp(e.at, self.tz)
         when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
         wire = ev.wire(e.id, e.type, when.isoformat(timespec="milliseconds"), e.data)
-        return Published(e.id, e.type, when, e.payload if e.payload is not None else e.data, wire)
+        return Published(e.id, e.type, when, e.data, wire, e.payload, e.visitor_id)
 
     def publish(self, events: list[PendingEvent]) -> None:
         for e in events:
             pub = self.encode(e)
             self.latest_id = max(self.latest_id, e.id)
             self._offer(pub, self.subscribers)
-            # only these reach a visitor's socket: the others need not be typed here
-            vid = pub.event.visitor_id if self.by_visitor and e.type in VISITOR_TYPES else None
+            # only these reach a visitor's socket (routed by the visitor id
+            # the store carried: the event is not typed here)
+            vid = pub.visitor_id if self.by_visitor and e.type in VISITOR_TYPES else None
             if vid is not None and vid in self.by_visitor:
                 self._offer(pub, self.by_visitor[vid])
 
@@ -158,7 +193,7 @@ class Hub:
         floor: int = 0,
     ) -> Subscriber:
         """A new subscriber. With `visitor_id`, it is offered only the events
-        that concern that visitor (`Event.visitor_id`), and `accept` filters
+        that concern that visitor (`Published.visitor_id`), and `accept` filters
         those. Events up to `floor` (committed before it subscribed, though
         perhaps not yet published) are never offered."""
         sub = Subscriber(accept, EventQueue(self.queue_size), visitor_id=visitor_id, floor=floor)

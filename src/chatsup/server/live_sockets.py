@@ -42,11 +42,12 @@ from chatsup.domain.models import Ref
 from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
-from chatsup.server.hub import VISITOR_TYPES, Hub, Published, Subscriber
+from chatsup.server.hub import Hub, Published, Subscriber
 from chatsup.server.state import AppState, app_state
 from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
 from chatsup.server.store.events import events_after, log_bounds
+from chatsup.server.ws_protocol import FRAMES, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,39 @@ LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget re
 IN_FLIGHT = 16
 
 Accept = Callable[[Published], bool]
+
+
+async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
+    """Send a text frame: queued on the socket's protocol directly when it
+    takes pre-built frames (ws_protocol.py; `frame`: `text` already framed,
+    e.g. an event's for every supervisor), else through Starlette."""
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    if (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and proto.write_frame(text_frame(text) if frame is None else frame)
+    ):
+        return
+    await ws.send_text(text.decode())
+
+
+async def _send_events(ws: WebSocket, pubs: list[Published]) -> None:
+    """Events in order: their frames in one write where the protocol takes
+    pre-built frames, else one `send_text` each."""
+    if len(pubs) == 1:
+        await _send(ws, pubs[0].wire, pubs[0].frame)
+        return
+    if not pubs:
+        return
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    if (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and proto.write_frame(b"".join(pub.frame for pub in pubs))
+    ):
+        return
+    for pub in pubs:
+        await ws.send_text(pub.wire.decode())
 
 
 async def _authenticate(ws: WebSocket, *roles: str) -> Principal | None:
@@ -155,7 +189,7 @@ async def _replay(
             if upto is not None and e["id"] >= upto:
                 return last
             if accept is None or accept(_published(e)):
-                await ws.send_text(orjson.dumps(e).decode())
+                await _send(ws, orjson.dumps(e))
             last = e["id"]
         if len(batch) < REPLAY_CHUNK:
             return last
@@ -197,12 +231,20 @@ async def _stream(
             except TimeoutError:
                 await ws.send_text('{"type":"heartbeat"}')
                 continue
-        if pub.id <= last:
-            continue
-        if accept is None and pub.id > last + 1:
-            last = await _replay(ws, last, upto=pub.id)
-        await ws.send_text(pub.wire.decode())
-        last = pub.id
+        # this event and those queued behind it, sent in one write
+        batch: list[Published] = []
+        while True:
+            if pub.id > last:
+                if accept is None and pub.id > last + 1:
+                    await _send_events(ws, batch)
+                    batch = []
+                    last = await _replay(ws, last, upto=pub.id)
+                batch.append(pub)
+                last = pub.id
+            if sub.lagged or sub.queue.empty():
+                break
+            pub = sub.queue.get_nowait()
+        await _send_events(ws, batch)
 
 
 # -- frames from visitors and agents ------------------------------------------
@@ -234,13 +276,13 @@ async def _frames(ws: WebSocket) -> Any:
         yield data
 
 
-def _error_frame(code: str, message: str, field: str | None, client_id: Any = None) -> str:
+def _error_frame(code: str, message: str, field: str | None, client_id: Any = None) -> bytes:
     return orjson.dumps(
         {"type": "error", "code": code, "message": message, "field": field, "client_id": client_id}
-    ).decode()
+    )
 
 
-async def _answer(data: dict[str, Any], action: Any) -> str:
+async def _answer(data: dict[str, Any], action: Any) -> bytes:
     """The reply to a message frame: its ack once committed, or its error."""
     client_id = data.get("client_id")
     try:
@@ -257,7 +299,7 @@ async def _answer(data: dict[str, Any], action: Any) -> str:
         return _error_frame("forbidden", e.message, None, client_id)
     except ApiError as e:
         return _error_frame(e.code, e.message, e.field, client_id)
-    return orjson.dumps({"type": "ack", "client_id": client_id, **out}).decode()
+    return orjson.dumps({"type": "ack", "client_id": client_id, **out})
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -268,23 +310,23 @@ async def _pump(ws: WebSocket, sub: Subscriber) -> None:
             await ws.close(code=LAGGED, reason="lagged")
             return
         pub = await sub.queue.get()
-        await ws.send_text(pub.wire.decode())
+        await _send(ws, pub.wire, pub.frame)
 
 
-def _ready(frame: str) -> asyncio.Future[str]:
-    fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+def _ready(frame: bytes) -> asyncio.Future[bytes]:
+    fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
     fut.set_result(frame)
     return fut
 
 
-def _retrieve(task: asyncio.Future[str]) -> None:
+def _retrieve(task: asyncio.Future[bytes]) -> None:
     """(A reply nobody sends any more: its outcome is dropped, not logged.)"""
     if not task.cancelled():
         task.exception()
 
 
 async def _read_requests(
-    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[str]]
+    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[bytes]]
 ) -> None:
     """Each frame's reply, in the order the frames came. A message does not
     wait for the commit of the one before it: its write starts at once, so
@@ -300,23 +342,23 @@ async def _read_requests(
         await ws.close(code=bad.code, reason=bad.reason)
 
 
-def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[str]:
+def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[bytes]:
     kind = data.get("type")
     if kind == "message":
         reply = asyncio.ensure_future(_answer(data, handler))
         reply.add_done_callback(_retrieve)
         return reply
     if kind == "ping":
-        return _ready('{"type":"pong"}')
+        return _ready(b'{"type":"pong"}')
     return _ready(
         _error_frame("invalid", "type: must be message or ping", "type", data.get("client_id"))
     )
 
 
-async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[str]]) -> None:
+async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[bytes]]) -> None:
     while True:
         reply = await replies.get()
-        await ws.send_text(await reply)
+        await _send(ws, await reply)
         replies.task_done()
 
 
@@ -325,7 +367,7 @@ async def _serve_chat(
 ) -> None:
     hub: Hub = ws.app.state.hub
     pump = asyncio.create_task(writer)
-    replies: asyncio.Queue[asyncio.Future[str]] = asyncio.Queue(IN_FLIGHT)
+    replies: asyncio.Queue[asyncio.Future[bytes]] = asyncio.Queue(IN_FLIGHT)
     reader = asyncio.create_task(_read_requests(ws, handler, replies))
     sender = asyncio.create_task(_send_replies(ws, replies))
     try:
@@ -364,12 +406,14 @@ async def visitor_socket(ws: WebSocket) -> None:
     max_chars = state.settings.server.max_body_chars
 
     def mine(pub: Published) -> bool:
-        if pub.type not in VISITOR_TYPES:
-            return False
-        e = pub.event
-        if isinstance(e, MessageCreated):
-            return rules.reaches_visitor(e.data.sender, e.data.internal) and e.visitor_id == vid
-        return isinstance(e, ConversationEnded) and e.visitor_id == vid
+        # from the payload as emitted and the visitor id the store carried:
+        # the visitor's own messages (most) are not typed to be dropped
+        if pub.type == "message.created":
+            d = pub.data
+            return rules.reaches_visitor(d["sender"], bool(d.get("internal"))) and (
+                pub.visitor_id == vid
+            )
+        return pub.type == "conversation.ended" and pub.visitor_id == vid
 
     async def send(data: dict[str, Any]) -> dict[str, Any]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})

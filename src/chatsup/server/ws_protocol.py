@@ -9,27 +9,96 @@ Order is kept (one buffer per socket, flushed whole); `close` flushes first,
 `abort` drops what is pending (the peer is gone). Flow control is uvicorn's:
 its `send` waits while the real transport's buffer is above the high-water
 mark, a turn's frames at most later than it would have.
+
+Frames built once (`text_frame`, `write_frame`): a server's text frame is
+the same bytes on every socket (no mask, no extension: per-message deflate
+is off, run.py), so an event going to every supervisor is framed once and
+its bytes queued on each socket directly, not through Starlette's
+`send_text`, uvicorn's `send` and websockets' frame writer once a socket.
+The protocol offers itself in the ASGI scope's extensions (`FRAMES`);
+`write_frame` declines (the caller sends through ASGI, which waits or
+raises as it always did) unless the socket is open and writable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+from websockets.protocol import State
+
+FRAMES = "chatsup.frames"  # the key of the protocol in the scope's extensions
+
+
+def text_frame(payload: bytes) -> bytes:
+    """`payload` (UTF-8 text) as a server's WebSocket frame: final, text,
+    unmasked (RFC 6455 §5.2)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
 class CoalescedTransport:
-    """The part of a transport the protocol writes through; the rest is the
-    real transport's."""
+    """The part of a transport the protocol writes through and pauses; the
+    rest is the real transport's.
 
-    __slots__ = ("_loop", "_pending", "_scheduled", "transport")
+    Pauses: uvicorn pauses reading after every message it queues for the
+    application and resumes once the application has taken them all: two
+    epoll_ctl system calls for each batch of frames read, though the
+    application takes them in the very next turn. Here a pause takes effect
+    after the next turn of the loop, unless a resume came first: an
+    application that keeps up never pauses the socket; one that does not
+    is paused a turn later (at most two more reads of the socket queued,
+    256 KiB each by asyncio's selector transport).
+    """
+
+    __slots__ = (
+        "_loop",
+        "_pause_due",
+        "_pause_wanted",
+        "_paused",
+        "_pending",
+        "_scheduled",
+        "transport",
+    )
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
         self._scheduled = False
+        self._pause_wanted = False  # the protocol asked for a pause, not resumed since
+        self._pause_due = False  # a pause is scheduled
+        self._paused = False  # the real transport is paused
+
+    def pause_reading(self) -> None:
+        self._pause_wanted = True
+        if not self._pause_due and not self._paused:
+            self._pause_due = True
+            self._loop.call_soon(self._pause_after_turn)
+
+    def _pause_after_turn(self) -> None:
+        # (scheduled in the turn that asked: this runs in the next one, and
+        # one more call_soon puts the pause after what that turn runs)
+        self._loop.call_soon(self._pause_now)
+
+    def _pause_now(self) -> None:
+        self._pause_due = False
+        if self._pause_wanted and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._pause_wanted = False
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
 
     def write(self, data: bytes) -> None:
         if not data:
@@ -67,3 +136,25 @@ class CoalescedWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.transport = CoalescedTransport(self.transport, self.loop)  # type: ignore[assignment]
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # (none when the handshake was refused)
+        if scope is not None:
+            scope["extensions"][FRAMES] = self
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Queue a frame built by `text_frame` (or several, joined); False
+        (nothing written) when it cannot go this way: not open, closing,
+        paused, or an extension negotiated."""
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or not self.writable.is_set()
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+        ):
+            return False
+        self.transport.write(frame)
+        return True

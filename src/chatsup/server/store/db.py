@@ -6,7 +6,8 @@ Writes are functions `fn(tx, *args)` run on the writer thread. The writer
 takes every write waiting in its queue, runs them in one write transaction
 (`BEGIN IMMEDIATE` on SQLite), each inside its own SAVEPOINT so one failing
 write does not undo the others, commits once, and only then resolves the
-callers' futures and publishes the events the writes appended to the log.
+callers' futures and publishes the events the writes appended to the log
+(inserted in one statement as the batch commits: engine_sqlite.py).
 An acknowledged write is therefore a committed one, and with
 `synchronous=FULL` a durable one.
 
@@ -291,6 +292,8 @@ class Store:
                 touches.touch_all(Tx(engine, conn, self.tz, now=now), touched)
             if events and engine.numbers_events_at_commit:
                 engine.number_events(conn, events)
+            elif events:
+                engine.insert_events(conn, events)
             engine.commit(conn)
         except engine.Error as e:
             log.error("commit failed: %s", e)  # one line: each caller hears of it too

@@ -8,13 +8,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatsup.server.store.dialect import SqliteDialect
 from chatsup.server.store.schema import MIGRATIONS
 
+if TYPE_CHECKING:
+    from chatsup.server.store.tx import PendingEvent
+
+
+_LAST_EVENT = "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+_INSERT_EVENTS = "INSERT INTO events(id, at, type, data) VALUES (?, ?, ?, ?)"
+
 
 class SqliteEngine:
+    """Events: one writer, so an event's id is known as it is emitted (the
+    next after the last the batch's transaction saw or gave, `take_event_id`)
+    and the batch's events are inserted in one statement as it commits
+    (`insert_events`), not one INSERT each. A write that fails gives its
+    ids back (`undo_write`); a batch re-reads the last id as it begins."""
+
     name = "sqlite"
     numbers_events_at_commit = False  # (one writer: ids in commit order as emitted)
     Error = sqlite3.Error
@@ -23,6 +36,8 @@ class SqliteEngine:
         self.path = Path(path)
         self.synchronous = synchronous
         self._dialect = SqliteDialect()
+        self._last_event = 0  # the writer's: the last event id taken in this batch
+        self._last_event_mark = 0  # ... when the running write began
 
     @property
     def dialect(self) -> SqliteDialect:
@@ -64,9 +79,12 @@ class SqliteEngine:
 
     def begin_write(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute(_LAST_EVENT).fetchone()
+        self._last_event = int(row[0]) if row is not None else 0
 
     def savepoint(self, conn: sqlite3.Connection) -> None:
         conn.execute("SAVEPOINT w")
+        self._last_event_mark = self._last_event
 
     def release(self, conn: sqlite3.Connection) -> None:
         conn.execute("RELEASE w")
@@ -75,6 +93,7 @@ class SqliteEngine:
         """Undo the write that just failed (back to its savepoint); False when
         the transaction itself is gone (SQLite rolls back on SQLITE_FULL,
         SQLITE_IOERR, ...)."""
+        self._last_event = self._last_event_mark  # its events are not stored
         if not conn.in_transaction:
             return False
         try:
@@ -109,6 +128,21 @@ class SqliteEngine:
     def interrupt(self, conn: sqlite3.Connection) -> None:
         """Stop the statement running on `conn` now (from another thread)."""
         conn.interrupt()
+
+    # -- events ------------------------------------------------------------
+
+    def take_event_id(self) -> int:
+        """The id of an event emitted now, in the writer's batch."""
+        self._last_event += 1
+        return self._last_event
+
+    def next_event_id(self) -> int:
+        """The id the next event emitted in this batch will take."""
+        return self._last_event + 1
+
+    def insert_events(self, conn: sqlite3.Connection, events: list[PendingEvent]) -> None:
+        """The batch's events, as it commits: one statement."""
+        conn.executemany(_INSERT_EVENTS, [(e.id, e.at, e.type, e.raw) for e in events])
 
     # -- statements --------------------------------------------------------
 

@@ -104,12 +104,14 @@ def _insert_message(
     at: float,
     response_s: float | None,
     internal: bool = False,
+    event_id: int | None = None,
 ) -> int:
+    """`event_id`: its event's id where known beforehand (`event_id_ahead`)."""
     media = m.media or {}
     new_id = tx.insert(
         "INSERT INTO messages(conversation_id, sender, agent_id, body, at, media_name, media_type,"
-        " media_size, media_url, response_s, client_key, media_id, internal)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " media_size, media_url, response_s, client_key, media_id, internal, event_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             sender,
@@ -124,9 +126,21 @@ def _insert_message(
             m.client_key,
             media.get("id"),
             int(internal),
+            event_id if m.client_key is not None else None,
         ),
     )
     return new_id
+
+
+def event_id_ahead(tx: Tx, m: NewMessage, events_before: int = 0) -> int | None:
+    """The id the message's event will get, where the engine knows it before
+    the event is emitted (SQLite; `events_before`: the events this write
+    emits first): stored with the message (a retried send answers it), no
+    UPDATE after the emit. None: the event's id is set once known."""
+    if m.client_key is None:
+        return None
+    ahead = tx.next_event_id()
+    return None if ahead is None else ahead + events_before
 
 
 def _message_event(
@@ -140,14 +154,16 @@ def _message_event(
     out: dict[str, Any],
     internal: bool = False,
     conv: dict[str, Any] | None = None,
+    stored: int | None = None,
 ) -> None:
     """The message's event; its id goes into `out` (the send's answer) and,
-    for a send with a client key, onto the message (a retry answers it).
+    for a send with a client key, onto the message (a retry answers it)
+    unless the message was inserted with it (`stored`, `event_id_ahead`).
     `conv`: the conversation's list item when the caller built it."""
 
     def numbered(eid: int) -> None:
         out["event_id"] = eid
-        if m.client_key is not None:
+        if m.client_key is not None and eid != stored:
             tx.execute("UPDATE messages SET event_id = ? WHERE id = ?", (eid, message_id))
 
     if conv is None:
@@ -166,7 +182,7 @@ def _message_event(
     }
     if internal:
         data["internal"] = True
-    tx.emit("message.created", data, at, on_id=numbered)
+    tx.emit("message.created", data, at, on_id=numbered, visitor_id=conv["visitor"]["id"])
 
 
 # What a visitor's message needs besides the visitor (v) and site (st): the
@@ -254,7 +270,8 @@ def _visitor_send(
         )
     else:
         conversation_id = row["id"]
-    mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None)
+    ahead = event_id_ahead(tx, m, 1 if started else 0)  # (conversation.started first)
+    mid = _insert_message(tx, conversation_id, "visitor", None, m, at, None, event_id=ahead)
     tx.touch("conversations", at if started else row["first_visitor_at"])
     tx.execute(
         "UPDATE conversations SET message_count = message_count + 1,"
@@ -305,7 +322,7 @@ def _visitor_send(
         "event_id": None,
         "started": started,
     }
-    _message_event(tx, conversation_id, mid, "visitor", None, m, at, out, conv=conv)
+    _message_event(tx, conversation_id, mid, "visitor", None, m, at, out, conv=conv, stored=ahead)
     return out
 
 
@@ -350,7 +367,9 @@ def _answer(
     first = row["first_response_s"]
     if first is None and row["first_visitor_at"] is not None:
         first = max(0.0, at - row["first_visitor_at"])
-    mid = _insert_message(tx, conversation_id, sender, agent_id, m, at, response_s)
+    assigns = agent_id is not None and row["agent_id"] is None  # conversation.assigned first
+    ahead = event_id_ahead(tx, m, 1 if assigns else 0)
+    mid = _insert_message(tx, conversation_id, sender, agent_id, m, at, response_s, event_id=ahead)
     tx.touch("messages", row["pending_since"])
     tx.touch("conversations", min(row["started_at"], row["first_visitor_at"] or row["started_at"]))
     # `agent_messages` counts the answers (rules.is_answer), whoever sent them
@@ -360,7 +379,7 @@ def _answer(
         " pending_since = NULL, agent_id = coalesce(agent_id, ?) WHERE id = ?",
         (mid, first, agent_id, conversation_id),
     )
-    if agent_id is not None and row["agent_id"] is None:
+    if assigns:
         tx.emit(
             "conversation.assigned",
             {
@@ -371,7 +390,7 @@ def _answer(
             at,
         )
     out: dict[str, Any] = {"conversation_id": conversation_id, "message_id": mid, "event_id": None}
-    _message_event(tx, conversation_id, mid, sender, agent_id, m, at, out)
+    _message_event(tx, conversation_id, mid, sender, agent_id, m, at, out, stored=ahead)
     return out
 
 
@@ -389,9 +408,14 @@ def supervisor_note(tx: Tx, conversation_id: int, m: NewMessage) -> dict[str, An
         is None
     ):
         raise NotFound("conversation")
-    mid = _insert_message(tx, conversation_id, "supervisor", None, m, at, None, internal=True)
+    ahead = event_id_ahead(tx, m)
+    mid = _insert_message(
+        tx, conversation_id, "supervisor", None, m, at, None, internal=True, event_id=ahead
+    )
     out: dict[str, Any] = {"conversation_id": conversation_id, "message_id": mid, "event_id": None}
-    _message_event(tx, conversation_id, mid, "supervisor", None, m, at, out, internal=True)
+    _message_event(
+        tx, conversation_id, mid, "supervisor", None, m, at, out, internal=True, stored=ahead
+    )
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,11 @@ class Engine(Protocol):
 
     def insert(self, conn: Any, sql: str, params: Any) -> int: ...
 
+    # Engines that number events as they are emitted (numbers_events_at_commit False)
+    def take_event_id(self) -> int: ...
+
+    def next_event_id(self) -> int: ...
+
 
 log = logging.getLogger(__name__)
 _UNTYPED: set[str] = set()
@@ -66,10 +72,13 @@ class PendingEvent:
     data: dict[str, Any]
     # `data` as its model (chatsup.domain.events); None when it has none
     payload: Model | None = None
-    # An engine that numbers events at the end of the transaction
-    # (engine_pg): the encoded data, and who waits for the id.
+    # The encoded data (inserted as the batch commits), and who waits for
+    # the id where the engine numbers events then (engine_pg).
     raw: bytes | None = None
     on_id: Callable[[int], None] | None = None
+    # The visitor the event concerns, when its emitter says so (the hub
+    # routes it to that visitor's sockets without typing it); None: not said
+    visitor_id: int | None = None
 
 
 @dataclass
@@ -125,24 +134,40 @@ class Tx(Rx):
         data: dict[str, Any],
         at: float | None = None,
         on_id: Callable[[int], None] | None = None,
+        *,
+        visitor_id: int | None = None,
     ) -> int | None:
         """Append an event to the log in this transaction. SQLite numbers it
         now: answers its id (and calls `on_id` with it). PostgreSQL numbers
         a batch's events as it commits (shared/design/SCALE-OUT.md §3):
-        answers None, and `on_id` runs then, still in the transaction."""
+        answers None, and `on_id` runs then, still in the transaction.
+
+        `visitor_id`: the visitor the event concerns (`Event.visitor_id`),
+        carried to the hub so that it routes the event to a visitor's socket
+        without typing it; strict, it must be what the typed event says."""
         if not self.log_events:
             return None
         at = self.now if at is None else at
         raw = orjson.dumps(data)
-        payload = self._check(type_, data, raw)
+        payload = self._check(type_, data, raw, visitor_id)
         if self.engine.numbers_events_at_commit:
-            self.events.append(PendingEvent(0, type_, at, data, payload, raw, on_id))
+            self.events.append(
+                PendingEvent(0, type_, at, data, payload, raw, on_id, visitor_id=visitor_id)
+            )
             return None
-        eid = self.insert("INSERT INTO events(at, type, data) VALUES (?, ?, ?)", (at, type_, raw))
-        self.events.append(PendingEvent(eid, type_, at, data, payload))
+        eid = self.engine.take_event_id()  # inserted as the batch commits (db.py)
+        self.events.append(PendingEvent(eid, type_, at, data, payload, raw, visitor_id=visitor_id))
         if on_id is not None:
             on_id(eid)
         return eid
+
+    def next_event_id(self) -> int | None:
+        """The id the next `emit` of this write will answer, where the engine
+        knows it beforehand (SQLite); None where ids come at commit
+        (PostgreSQL) or the write logs no events."""
+        if not self.log_events or self.engine.numbers_events_at_commit:
+            return None
+        return self.engine.next_event_id()
 
     def touch(self, source: str, at: float | None) -> None:
         """Tell the report cache that a row of `source` (a table) that the
@@ -158,11 +183,13 @@ class Tx(Rx):
         if not self.engine.numbers_events_at_commit:  # else as the batch commits (db.py)
             touches.touch(self, source, at, at)
 
-    def _check(self, type_: str, data: dict[str, Any], raw: bytes) -> Model | None:
+    def _check(
+        self, type_: str, data: dict[str, Any], raw: bytes, visitor_id: int | None
+    ) -> Model | None:
         """Strict: `data` as the model of its type, which must serialise back
-        to the very bytes the log and the wire carry. Otherwise only the type
-        is checked (a set lookup); the hub types the event when a socket
-        first reads it."""
+        to the very bytes the log and the wire carry, and a `visitor_id`
+        given must be the typed event's. Otherwise only the type is checked
+        (a set lookup); the hub types the event when a socket first reads it."""
         if not self.strict_events:
             if type_ not in ev.EVENT_TYPES and type_ not in _UNTYPED:
                 _UNTYPED.add(type_)  # once per type: not a line per event
@@ -174,4 +201,8 @@ class Tx(Rx):
                 f"event {type_} does not match its model: "
                 f"emitted {raw!r}, model gives {ev.dump(payload)!r}"
             )
+        if visitor_id is not None:
+            said = ev.envelope(0, type_, datetime.now(UTC), payload).visitor_id
+            if said != visitor_id:
+                raise ValueError(f"event {type_} concerns visitor {said}, emitted for {visitor_id}")
         return payload
