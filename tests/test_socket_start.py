@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 
 from chatsup.server.store import PendingEvent
 from tests.harness import World
-from tests.test_ownership import frames_until, open_chat
+from tests.test_ownership import frames_until, held_by_alice, open_chat
 
 LAG_S = 0.4
 
@@ -73,3 +73,40 @@ async def test_an_agent_socket_without_after_starts_past_what_it_already_read(
         bodies = [m["data"].get("body") for m in seen if m["type"] == "message.created"]
         assert bodies == ["second chat"]
         assert second != first
+
+
+async def test_an_agent_socket_gets_what_commits_with_its_own_presence_write(
+    world: World,
+) -> None:
+    """Subscribed before the handshake ends: a transfer committed in the same
+    batch as the socket's presence write (the writer held up behind another
+    write) reaches the new advisor. Subscribing after the presence write, it
+    was lost (CI, 2026-11-30: test_supervisor_chat's transfer on PostgreSQL)."""
+    import sqlite3
+
+    cid, _ = held_by_alice(world)
+    v, _ = world.visitor()
+    held = sqlite3.connect(world.settings.store.path, isolation_level=None)
+    held.execute("BEGIN IMMEDIATE")  # the writer's next write waits for it
+    try:
+        first = asyncio.create_task(
+            asyncio.to_thread(v.post, "/v1/widget/pageviews", json={"url": "https://shop/x"})
+        )
+        await asyncio.sleep(0.3)  # the writer is in that write, waiting
+        async with ws(world, "/v1/agent/ws", world.agent2_token) as bob:
+            with world.sup() as c:
+                moved = asyncio.create_task(
+                    asyncio.to_thread(
+                        c.post,
+                        f"/v1/conversations/{cid}/assign",
+                        json={"agent_id": world.agent2_id},
+                    )
+                )
+                await asyncio.sleep(0.3)  # queued behind it with Bob's presence write
+                held.rollback()
+                assert (await first).status_code == 201
+                assert (await moved).status_code == 200
+            seen = await frames_until(bob, lambda m: m["type"] == "conversation.assigned")
+            assert seen[-1]["data"]["conversation_id"] == cid
+    finally:
+        held.close()

@@ -400,7 +400,6 @@ async def visitor_socket(ws: WebSocket) -> None:
     p = await _authenticate(ws, "visitor")
     if p is None:
         return
-    await ws.accept()
     state = app_state(ws)
     vid = p.subject_id
     max_chars = state.settings.server.max_body_chars
@@ -422,6 +421,11 @@ async def visitor_socket(ws: WebSocket) -> None:
         return {k: out[k] for k in chat.IDS}
 
     sub = state.hub.subscribe(mine, visitor_id=vid, floor=_now(state))
+    try:
+        await ws.accept()  # subscribed first: what commits once the client is in reaches it
+    except BaseException:
+        state.hub.unsubscribe(sub)
+        raise
     await _serve_chat(ws, sub, send, _pump(ws, sub))
 
 
@@ -524,14 +528,10 @@ async def agent_socket(ws: WebSocket) -> None:
     except ValueError:
         await ws.close(code=1008, reason="after must be an integer")
         return
-    await ws.accept()
     state = app_state(ws)
     aid = p.subject_id
     assert aid is not None  # an agent token always names its agent
     max_chars = state.settings.server.max_body_chars
-    state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
-    if state.agent_sockets[aid] == 1:
-        await _agent_presence(state, aid, online=True)
 
     def relevant(pub: Published) -> bool:
         return pub.type in AGENT_EVENTS and agent_sees(aid, pub.event)
@@ -545,12 +545,23 @@ async def agent_socket(ws: WebSocket) -> None:
         )
         return await chat.send_agent_message(state.store, max_chars, p, cid, body)
 
+    # subscribed before the handshake ends (and before the presence write):
+    # what commits once the client sees the socket open reaches it
+    now = _now(state)
+    sub = state.hub.subscribe(relevant, floor=now if after is None else 0)
     try:
-        now = _now(state)
-        sub = state.hub.subscribe(relevant, floor=now if after is None else 0)
+        await ws.accept()
+    except BaseException:
+        state.hub.unsubscribe(sub)
+        raise
+    state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
+    try:
+        if state.agent_sockets[aid] == 1:
+            await _agent_presence(state, aid, online=True)
         writer = _stream(ws, sub, after, now, relevant)
         await _serve_chat(ws, sub, send, writer)
     finally:
+        state.hub.unsubscribe(sub)
         state.agent_sockets[aid] -= 1
         if state.agent_sockets[aid] == 0:
             del state.agent_sockets[aid]
