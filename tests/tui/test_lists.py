@@ -116,6 +116,23 @@ async def test_escape_clears_one_filter_per_press_never_the_dates(busy_world: Wo
         assert "Last 7 days" in banner_text(app, banner)
 
 
+async def test_a_late_activation_leaves_the_search_box_its_keys(busy_world: World) -> None:
+    """`/` as the console starts: a tab activation that arrives after it (the
+    tab bar's, under load) kept pulling the focus back to the list, so the
+    rest of the word went to the list and `enter` opened a chat's details
+    (test_a_chat_label_in_the_messages_search_shows_that_chat, full suite)."""
+    app = app_for(busy_world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app, 3)
+        m = app.messages
+        await pilot.press("slash", "p", "a")
+        m.activate()  # as a late TabActivated does
+        await pilot.pause(0.1)
+        await pilot.press("r", "c", "e", "l", "enter")
+        await until(pilot, lambda: m.filters.q == "parcel")
+        assert app.screen is app.screen_stack[0]  # no details opened
+
+
 async def test_f_focuses_the_banner_and_escape_goes_back(busy_world: World) -> None:
     app = app_for(busy_world)
     async with app.run_test(size=(80, 24)) as pilot:

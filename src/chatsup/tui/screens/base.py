@@ -109,7 +109,14 @@ class ListTab(BannerKeys, Vertical):
             self.table.reload(first[1] if first and first[0] == self.filters else None)
             # after the frame with the first rows has been drawn
             self.call_after_refresh(self.call_later, self.banner.build_second_line)
-        self.call_after_refresh(self.table.focus)
+        self.call_after_refresh(self._focus_list)
+
+    def _focus_list(self) -> None:
+        """The list takes the keys, unless the person is already in the
+        banner (`/` pressed as the console started: an activation that comes
+        late must not pull the focus out of the search box mid-word)."""
+        if not self.banner.has_focus_within:
+            self.table.focus()
 
     def on_show(self) -> None:
         """Shown (its tab chosen): the list takes the keys."""
