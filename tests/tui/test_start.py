@@ -71,3 +71,14 @@ async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the
         await until(pilot, lambda: "2026-02-03" in banner_text(app, offline.banner))
         assert "2026-02-01" in banner_text(app, offline.banner)
         assert str(offline.filters.since) == "2026-02-01"
+
+
+async def test_the_other_tabs_are_built_after_the_first_rows(world: World) -> None:
+    """The preload (PRELOAD_AFTER_S after the first rows) builds every other
+    tab before anyone asks for it; its coroutine is made only when its
+    worker runs (none left un-awaited when the console closes first)."""
+    from chatsup.tui.app import TABS
+
+    app = ChatsupApp(world.url, world.sup_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: all(app.built(name) is not None for name, _, _ in TABS))

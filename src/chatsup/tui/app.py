@@ -281,7 +281,10 @@ class ChatsupApp(App[int]):
         # once the first rows are on screen
         self.call_after_refresh(self.started)
         self.call_after_refresh(self.run_live, after)
-        self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(self.preload(), group="preload"))
+        # the coroutine is made when the worker runs: none left un-awaited at a
+        # close (Textual takes an async function; its stubs say otherwise)
+        preload: Any = self.preload
+        self.set_timer(PRELOAD_AFTER_S, lambda: self.run_worker(preload, group="preload"))
 
     def started(self) -> None:
         """The start is over (the first rows painted, or a screen waits for
