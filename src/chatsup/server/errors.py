@@ -94,9 +94,9 @@ def install(app: FastAPI) -> None:
     async def _overflow(_: Request, exc: OverflowError) -> Response:
         return error_response(422, "invalid", "a number is out of range", "body")
 
-    @app.exception_handler(sqlite3.Error)
-    async def _storage(request: Request, exc: sqlite3.Error) -> Response:
-        # Disk full, I/O error, a locked database: the write was not
+    async def _storage(request: Request, exc: Exception) -> Response:
+        # Disk full, I/O error, a locked database, PostgreSQL restarting (its
+        # sessions ended: the store opens new ones, db.py): the write was not
         # acknowledged, so nothing is lost; the client may retry. One line,
         # no traceback: a full disk would otherwise flood the log.
         log.error("storage error on %s %s: %s", request.method, request.url.path, str(exc)[:200])
@@ -106,6 +106,14 @@ def install(app: FastAPI) -> None:
             "the server cannot store this now; nothing was saved, try again later",
             headers={"Retry-After": "5"},
         )
+
+    app.add_exception_handler(sqlite3.Error, _storage)
+    try:
+        import psycopg  # the PostgreSQL extra (chatsup[postgres])
+    except ImportError:
+        pass
+    else:
+        app.add_exception_handler(psycopg.Error, _storage)
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> Response:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import queue
@@ -216,10 +217,34 @@ class Store:
                     break
                 batch.append(nxt)
             while batch:
+                conn = self._writer_connection(conn)
+                if conn is None:  # none to be had now: these fail, the next batch tries again
+                    error = self.engine.Error("the database cannot be reached")
+                    self._settle([(item[2], None, error) for item in batch])
+                    break
                 batch = self._commit_batch(conn, batch)
             if stop:
                 break
-        conn.close()
+        if conn is not None:
+            conn.close()
+
+    def _writer_connection(self, conn: Any) -> Any:
+        """The writer's connection, a new one if the old was lost
+        (PostgreSQL: a restart or failover of the server ends every session;
+        the write that met it failed, the next ones go on). None: no new one
+        could be opened."""
+        if conn is not None and not self.engine.lost(conn):
+            return conn
+        if conn is not None:
+            log.warning("the writer's database connection was lost: opening a new one")
+            with contextlib.suppress(Exception):
+                conn.close()
+        try:
+            self._wconn = self.engine.connect()
+        except self.engine.Error as e:
+            log.error("the writer could not reconnect: %s", e)
+            self._wconn = None
+        return self._wconn
 
     def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> list[Any]:
         """Run and commit `batch`; answers the writes left for the next
@@ -350,6 +375,12 @@ class Store:
 
     def _reader(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.engine.lost(conn):  # (PostgreSQL: see _writer_connection)
+            with self._readers_lock:
+                self._readers.remove(conn)
+            with contextlib.suppress(Exception):
+                conn.close()
+            conn = None
         if conn is None:
             conn = self.engine.connect(readonly=True)
             self._local.conn = conn

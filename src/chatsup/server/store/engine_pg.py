@@ -149,6 +149,12 @@ class PgConnection:
     def close(self) -> None:
         self.raw.close()
 
+    @property
+    def lost(self) -> bool:
+        """The session is gone (the server restarted, an administrator or a
+        failover ended it, the network dropped it): a new connection is needed."""
+        return bool(self.raw.closed or self.raw.broken)
+
 
 class PgEngine:
     name = "postgresql"
@@ -182,6 +188,10 @@ class PgEngine:
         if readonly:
             conn.execute("SET default_transaction_read_only = on")
         return PgConnection(conn)
+
+    @staticmethod
+    def lost(conn: PgConnection) -> bool:
+        return conn.lost
 
     def open_writer(self) -> PgConnection:
         """The writer's connection, the schema migrated."""

@@ -32,6 +32,11 @@ class SqliteEngine:
     numbers_events_at_commit = False  # (one writer: ids in commit order as emitted)
     Error = sqlite3.Error
 
+    @staticmethod
+    def lost(conn: sqlite3.Connection) -> bool:
+        """A file's connection is never lost (PgEngine.lost)."""
+        return False
+
     def __init__(self, path: Path, synchronous: str = "full") -> None:
         self.path = Path(path)
         self.synchronous = synchronous
