@@ -87,6 +87,21 @@ class PagedTable(DataTable[Any], Generic[T]):
             self.table = table
             self.error = error
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `enter`: DataTable's own (hidden) binding shadowed the list's, so the
+        # footer never showed "⏎ Details"; with a holder that binds enter, the
+        # key goes to it (a click on a row still selects it: RowSelected)
+        if action == "select_cursor" and self._enter_bound_above():
+            return False
+        return super().check_action(action, parameters)
+
+    def _enter_bound_above(self) -> bool:
+        return any(
+            "enter" in node._bindings.key_to_bindings
+            for node in self.ancestors
+            if node is not self.app
+        )
+
     def __init__(
         self,
         columns: Sequence[Column],
