@@ -106,3 +106,40 @@ def test_connected_and_heartbeat_register_a_reaped_process_again(
         assert sorted(held) == [a, b]
     finally:
         store.close()
+
+
+async def test_a_heartbeat_lets_go_of_an_agent_the_process_holds_no_socket_of(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Bob's last socket closed and every try of its offline write failed
+    (live_sockets.py `_agent_gone`): his connection row stayed, and he
+    showed online with no socket anywhere until the process restarted. The
+    next heartbeat, from the sockets the process holds, lets him go; Alice,
+    whose socket is open, stays online."""
+    w = World(tmp_path, store_url=pg_url, store={"instance": "web-1", "presence_lease_s": LEASE_S})
+    other = w.open_store()
+
+    def stale_bob(tx: Any) -> list[str]:  # what the failed offline writes left
+        ac.connected(tx, "web-1", w.agent2_id)
+        return presence(tx)
+
+    async def within(seconds: float, want: list[str]) -> None:
+        got: list[str] = []
+        for _ in range(int(seconds * 20)):
+            got = await asyncio.to_thread(other.read_sync, presence)
+            if got == want:
+                return
+            await asyncio.sleep(0.05)
+        assert got == want
+
+    try:
+        async with connect(f"{w.server.ws_url}/v1/agent/ws?token={w.agent_token}") as alice:
+            await within(5, ["online", "offline"])
+            assert await asyncio.to_thread(other.write_sync, stale_bob) == ["online", "online"]
+            await within(LEASE_S, ["online", "offline"])  # a heartbeat every second
+            await alice.ping()
+            await asyncio.sleep(1.5)  # a heartbeat later: Alice is still held
+            assert await asyncio.to_thread(other.read_sync, presence) == ["online", "offline"]
+    finally:
+        other.close()
+        w.close()

@@ -75,7 +75,12 @@ async def _presence_loop(
     while True:
         await asyncio.sleep(every)
         try:
-            await store.write(agent_connections.heartbeat, instance, list(held))
+            await store.write(
+                agent_connections.heartbeat,
+                instance,
+                list(held),
+                chain=agent_connections.presence_chain(instance),
+            )
             if await leader.held():
                 await store.write(agent_connections.reap, lease_s)
         except Exception:

@@ -474,7 +474,8 @@ async def _agent_presence(state: AppState, aid: int, *, online: bool) -> None:
         await state.store.write(agents_store.set_presence, aid, "online" if online else "offline")
     else:
         fn = agent_connections.connected if online else agent_connections.disconnected
-        await state.store.write(fn, st.instance_name, aid)
+        chain = agent_connections.presence_chain(st.instance_name)
+        await state.store.write(fn, st.instance_name, aid, chain=chain)
 
 
 # Waits between tries of an agent's offline write that failed (the store

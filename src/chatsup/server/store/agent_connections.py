@@ -56,7 +56,10 @@ def _register(tx: Tx, instance: str) -> None:
 def heartbeat(tx: Tx, instance: str, held: Iterable[int] = ()) -> None:
     """This process is alive and holds sockets of the agents `held` (from
     its memory). Reaped meanwhile (its row and connections deleted: it was
-    slow, not dead), it registers again, and its agents go online again."""
+    slow, not dead), it registers again, and its agents go online again;
+    an agent it no longer holds a socket of (its last socket's offline write
+    kept failing) is let go. The process's presence writes share one chain
+    (`presence_chain`): a heartbeat never overtakes a socket's write."""
     cur = tx.execute("UPDATE instances SET heartbeat_at = ? WHERE id = ?", (tx.now, instance))
     if cur.rowcount == 0:
         _register(tx, instance)
@@ -66,8 +69,16 @@ def heartbeat(tx: Tx, instance: str, held: Iterable[int] = ()) -> None:
             "SELECT agent_id FROM agent_connections WHERE instance = ?", (instance,)
         )
     }
-    for agent_id in sorted(set(held) - known):
+    held = set(held)
+    for agent_id in sorted(held - known):
         connected(tx, instance, agent_id)
+    for agent_id in sorted(known - held):
+        disconnected(tx, instance, agent_id)
+
+
+def presence_chain(instance: str) -> tuple[str, str]:
+    """The write chain (Store.write) of a process's presence writes."""
+    return ("presence", instance)
 
 
 def connected(tx: Tx, instance: str, agent_id: int) -> None:
