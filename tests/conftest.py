@@ -81,12 +81,18 @@ def store_backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield None
         return
-    cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
-    name = cluster.new_database()
+    yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pg.Cluster) -> Iterator[str]:
+    """A fresh database in the session's cluster (tests of PostgreSQL only,
+    and the `postgresql` form of the contract suites)."""
+    name = pg_cluster.new_database()
     try:
-        yield cluster.url(name)
+        yield pg_cluster.url(name)
     finally:
-        cluster.drop_database(name)
+        pg_cluster.drop_database(name)
 
 
 @pytest.fixture

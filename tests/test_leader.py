@@ -4,34 +4,23 @@ at once at start, and cancelled at shutdown."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from chatsup.server.leader import Leader
-from tests import pg
 
 
-@pytest.fixture
-def url(pg_cluster: pg.Cluster) -> Iterator[str]:
-    name = pg_cluster.new_database()
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pg_cluster.drop_database(name)
-
-
-async def test_the_loops_of_one_process_all_lead(url: str) -> None:
+async def test_the_loops_of_one_process_all_lead(pg_url: str) -> None:
     """The prune, presence, idle and media loops ask at once at start: none is
     refused because another loop of the same process is taking the lock."""
-    leader = Leader(url)
+    leader = Leader(pg_url)
     try:
         assert await asyncio.gather(*(leader.held() for _ in range(4))) == [True] * 4
     finally:
         await leader.close()
 
 
-async def test_a_question_cancelled_at_shutdown_leaves_no_connection_open(url: str) -> None:
+async def test_a_question_cancelled_at_shutdown_leaves_no_connection_open(pg_url: str) -> None:
     """Cancelled between connecting and taking the lock (the server stopping
     as it starts): the connection is closed, not left to the collector."""
     import psycopg
@@ -44,7 +33,7 @@ async def test_a_question_cancelled_at_shutdown_leaves_no_connection_open(url: s
         opened.append(conn)
         return conn
 
-    leader = Leader(url)
+    leader = Leader(pg_url)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(psycopg.AsyncConnection, "connect", connect)
         asking = asyncio.create_task(leader.held())

@@ -7,29 +7,17 @@ agents it holds sockets of, and a socket opening meanwhile does not fail."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from websockets.asyncio.client import connect
 
 from chatsup.server.store import Store
 from chatsup.server.store import agent_connections as ac
 from chatsup.server.store import agents as agents_store
-from tests import pg
 from tests.harness import World
 
 LEASE_S = 3.0  # a heartbeat every second
-
-
-@pytest.fixture
-def pg_url(pg_cluster: pg.Cluster) -> Iterator[str]:
-    name = pg_cluster.new_database()
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pg_cluster.drop_database(name)
 
 
 def reap_now(tx: Any, instance: str) -> tuple[list[str], list[str]]:
@@ -38,11 +26,22 @@ def reap_now(tx: Any, instance: str) -> tuple[list[str], list[str]]:
     and the presence of every agent right after."""
     tx.execute("UPDATE instances SET heartbeat_at = 0 WHERE id = ?", (instance,))
     dead = ac.reap(tx, LEASE_S)
-    return dead, [r[0] for r in tx.execute("SELECT presence FROM agents ORDER BY id")]
+    return dead, presence(tx)
 
 
 def presence(rx: Any) -> list[str]:
     return [r[0] for r in rx.execute("SELECT presence FROM agents ORDER BY id")]
+
+
+async def presence_within(store: Store, seconds: float, want: list[str]) -> None:
+    """Every agent's presence, as read by `store`, is `want` within `seconds`."""
+    got: list[str] = []
+    for _ in range(int(seconds * 20)):
+        got = await asyncio.to_thread(store.read_sync, presence)
+        if got == want:
+            return
+        await asyncio.sleep(0.05)
+    assert got == want
 
 
 async def test_a_process_reaped_while_alive_comes_back_within_a_heartbeat(
@@ -51,19 +50,10 @@ async def test_a_process_reaped_while_alive_comes_back_within_a_heartbeat(
     w = World(tmp_path, store_url=pg_url, store={"instance": "web-1", "presence_lease_s": LEASE_S})
     other = w.open_store()  # the leader: another process on the database
 
-    async def online_within(seconds: float, want: list[str]) -> None:
-        got: list[str] = []
-        for _ in range(int(seconds * 20)):
-            got = await asyncio.to_thread(other.read_sync, presence)
-            if got == want:
-                return
-            await asyncio.sleep(0.05)
-        assert got == want
-
     ws = f"{w.server.ws_url}/v1/agent/ws?token="
     try:
         async with connect(ws + w.agent_token) as alice:
-            await online_within(5, ["online", "offline"])
+            await presence_within(other, 5, ["online", "offline"])
             dead, after = await asyncio.to_thread(other.write_sync, reap_now, "web-1")
             assert (dead, after) == (["web-1"], ["offline", "offline"])
             # a socket opening before the next heartbeat: its presence write
@@ -71,10 +61,10 @@ async def test_a_process_reaped_while_alive_comes_back_within_a_heartbeat(
             async with connect(ws + w.agent2_token) as bob:
                 # the heartbeat registers Alice's socket again: within one
                 # heartbeat (1 s), with room for a loaded machine
-                await online_within(LEASE_S, ["online", "online"])
+                await presence_within(other, LEASE_S, ["online", "online"])
                 await bob.ping()
             await alice.ping()
-            await online_within(5, ["online", "offline"])
+            await presence_within(other, 5, ["online", "offline"])
     finally:
         other.close()
         w.close()
@@ -123,20 +113,11 @@ async def test_a_heartbeat_lets_go_of_an_agent_the_process_holds_no_socket_of(
         ac.connected(tx, "web-1", w.agent2_id)
         return presence(tx)
 
-    async def within(seconds: float, want: list[str]) -> None:
-        got: list[str] = []
-        for _ in range(int(seconds * 20)):
-            got = await asyncio.to_thread(other.read_sync, presence)
-            if got == want:
-                return
-            await asyncio.sleep(0.05)
-        assert got == want
-
     try:
         async with connect(f"{w.server.ws_url}/v1/agent/ws?token={w.agent_token}") as alice:
-            await within(5, ["online", "offline"])
+            await presence_within(other, 5, ["online", "offline"])
             assert await asyncio.to_thread(other.write_sync, stale_bob) == ["online", "online"]
-            await within(LEASE_S, ["online", "offline"])  # a heartbeat every second
+            await presence_within(other, LEASE_S, ["online", "offline"])  # a heartbeat every second
             await alice.ping()
             await asyncio.sleep(1.5)  # a heartbeat later: Alice is still held
             assert await asyncio.to_thread(other.read_sync, presence) == ["online", "offline"]

@@ -6,24 +6,11 @@ failed until the process was restarted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests import pg
 from tests.harness import World
 
 READERS = 4 + 4  # db.py: the request readers' threads and the reports' (at most)
-
-
-@pytest.fixture
-def pg_url(pg_cluster: pg.Cluster) -> Iterator[str]:
-    name = pg_cluster.new_database()
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pg_cluster.drop_database(name)
 
 
 def end_sessions(world: World) -> int:

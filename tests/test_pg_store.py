@@ -31,15 +31,6 @@ N = 40
 
 
 @pytest.fixture
-def pg_url(pg_cluster: pg.Cluster) -> Iterator[str]:
-    name = pg_cluster.new_database()
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
 def two(pg_url: str, tmp_path: Any) -> Iterator[tuple[Store, Store]]:
     a = Store.open(tmp_path / "unused.db", url=pg_url)
     b = Store.open(tmp_path / "unused.db", url=pg_url)

@@ -61,6 +61,11 @@ def foreign_controls(output: str) -> list[str]:
     return sorted({m.group() for m in re.finditer(r"[\x1b\x07\x80-\x9f\u2028\u2029].{0,12}", rest)})
 
 
+def screen_text(app: Any) -> str:
+    """Every line the terminal shows (the composited frame), as text."""
+    return "\n".join(s.text for s in app.screen._compositor.render_strips())
+
+
 def drawn_rows(table: Any) -> list[list[str]]:
     """A DataTable's cells as the screen shows them: the composited frame
     (what reaches the terminal) cut to the table's region and at its column

@@ -12,14 +12,9 @@ from textual.widgets import Input, Select
 from chatsup.kit.help import HelpScreen
 from chatsup.kit.paged_table import PagedTable
 from tests.harness import World
-from tests.tui.pilot import drawn_rows, until
+from tests.tui.pilot import drawn_rows, screen_text, until
 from tests.tui.test_console import app_for, ready
 from tests.tui.test_monitoring import open_view
-
-
-def screen_text(app: Any) -> str:
-    """Every line the terminal shows, as text."""
-    return "\n".join(s.text for s in app.screen._compositor.render_strips())
 
 
 def banner_text(app: Any, banner: Any) -> str:
@@ -131,6 +126,7 @@ async def test_a_late_activation_leaves_the_search_box_its_keys(busy_world: Worl
         await pilot.press("r", "c", "e", "l", "enter")
         await until(pilot, lambda: m.filters.q == "parcel")
         assert app.screen is app.screen_stack[0]  # no details opened
+        await until(pilot, lambda: "parcel" in banner_text(app, m.banner))  # the word, whole
 
 
 async def test_f_focuses_the_banner_and_escape_goes_back(busy_world: World) -> None:

@@ -11,12 +11,7 @@ from chatsup.tui.screens.live_actions import AgentPicker, SayDialog
 from chatsup.tui.screens.tail import TailScreen
 from chatsup.tui.screens.transcript import TranscriptScreen
 from tests.harness import World
-from tests.tui.pilot import until
-
-
-def screen_text(app: Any) -> str:
-    """What the terminal shows: the composited frame, line by line."""
-    return "\n".join(s.text for s in app.screen._compositor.render_strips())
+from tests.tui.pilot import screen_text, until
 
 
 def answered_chat(w: World) -> dict[str, Any]:

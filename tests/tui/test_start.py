@@ -11,12 +11,8 @@ from textual.widgets._footer import FooterKey
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
-from tests.tui.pilot import until
+from tests.tui.pilot import screen_text, until
 from tests.tui.test_lists import banner_text, footer_text
-
-
-def screen_text(app: Any) -> str:
-    return "\n".join(s.text for s in app.screen._compositor.render_strips())
 
 
 async def test_first_page_goes_out_with_the_start_up_requests(busy_world: World) -> None:

@@ -393,6 +393,16 @@ def _now(state: AppState) -> int:
     return max(state.hub.latest_id, state.store.committed_event_id)
 
 
+async def _accept(ws: WebSocket, sub: Subscriber) -> None:
+    """End the handshake of a chat socket already subscribed (`sub`): what
+    commits once the client sees the socket open reaches it."""
+    try:
+        await ws.accept()
+    except BaseException:
+        app_state(ws).hub.unsubscribe(sub)
+        raise
+
+
 # -- visitors: WS /v1/widget/ws ------------------------------------------------
 
 
@@ -421,11 +431,7 @@ async def visitor_socket(ws: WebSocket) -> None:
         return {k: out[k] for k in chat.IDS}
 
     sub = state.hub.subscribe(mine, visitor_id=vid, floor=_now(state))
-    try:
-        await ws.accept()  # subscribed first: what commits once the client is in reaches it
-    except BaseException:
-        state.hub.unsubscribe(sub)
-        raise
+    await _accept(ws, sub)
     await _serve_chat(ws, sub, send, _pump(ws, sub))
 
 
@@ -550,11 +556,7 @@ async def agent_socket(ws: WebSocket) -> None:
     # what commits once the client sees the socket open reaches it
     now = _now(state)
     sub = state.hub.subscribe(relevant, floor=now if after is None else 0)
-    try:
-        await ws.accept()
-    except BaseException:
-        state.hub.unsubscribe(sub)
-        raise
+    await _accept(ws, sub)
     state.agent_sockets[aid] = state.agent_sockets.get(aid, 0) + 1
     try:
         if state.agent_sockets[aid] == 1:
