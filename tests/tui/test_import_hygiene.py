@@ -45,7 +45,9 @@ NEVER_AT_START = [
 ]
 # Not before the first rows are painted: the live stream (websockets, orjson)
 # opens after them; httpx's own command line (click, pygments, rich.syntax)
-# never loads (chatsup.client._httpx); the agent and widget clients.
+# never loads (chatsup.client._httpx); the agent and widget clients; httpx's
+# async stack (httpcore, h11, anyio): the requests go over http.client
+# (chatsup.client.transport).
 NOT_BEFORE_FIRST_ROWS = [
     *NEVER_AT_START,
     "websockets",
@@ -56,10 +58,15 @@ NOT_BEFORE_FIRST_ROWS = [
     "pygments",
     "rich.syntax",
     "rich.progress",
+    "httpcore",
+    "h11",
+    "anyio",
+    "sniffio",
+    "certifi",
 ]
 # What `chatsup --help` may load beyond the standard library: the parser only.
 HELP_BUDGET = 120  # modules in sys.modules; today 80 (a bare `python -c pass` ~30)
-FIRST_FRAME_BUDGET = 630  # today 625: Textual, httpx, pydantic, the Messages tab
+FIRST_FRAME_BUDGET = 570  # today 562: Textual, httpx, pydantic, the Messages tab
 
 
 def loaded(code: str) -> Any:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from chatsup.client._httpx import httpx
 from chatsup.client.errors import ApiError, Unreachable, error_from_body
 from chatsup.client.filters import Filters, Params
+from chatsup.client.transport import StdlibTransport
 
 M = TypeVar("M", bound=BaseModel)
 QueryParams = Mapping[str, str | list[str]]  # a list: the key repeated
@@ -105,12 +106,14 @@ class BaseClient:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        verify = tls_for(self.base_url)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
             timeout=timeout,
-            transport=transport,
-            verify=tls_for(self.base_url),
+            # http.client in threads, not httpcore over anyio (client/transport.py)
+            transport=transport or StdlibTransport(verify=verify),
+            verify=verify,
         )
 
     @property
