@@ -84,12 +84,25 @@ def child_console(url: str, token: str, pages: int, command: bool = False) -> No
             the frame that draws them. A plain event-loop callback: a Textual
             timer firing 500 times a second cost the console tens of ms of
             CPU that the bare app did not pay."""
+            if "first_data_s" in out:
+                return
             if self.table.row_count:
                 self.call_after_refresh(self.first_painted)
             else:
                 asyncio.get_running_loop().call_later(0.002, self.poll_first)
 
+        def run_live(self, after: int) -> Any:
+            """The console starts its live stream right after the frame that
+            painted the first rows (`ChatsupApp.connect`): that moment, before
+            the stream's own imports (websockets), which the poll above could
+            count in or not depending on which callback ran first."""
+            if self.table.row_count:
+                self.first_painted()
+            return super().run_live(after)
+
         def first_painted(self) -> None:
+            if "first_data_s" in out:
+                return
             first(out)
             out["rows"] = self.table.row_count
             self.watch_timer = self.set_interval(0.002, self.check)
