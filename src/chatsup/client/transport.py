@@ -107,7 +107,6 @@ class _Exchange:
         self.request = request
         self.conn: http.client.HTTPConnection | None = None
         self.response: http.client.HTTPResponse | None = None
-        self.reused = False
         self.cancelled = False
 
     def abort(self) -> None:
@@ -132,7 +131,6 @@ class _Exchange:
     def connect(self) -> http.client.HTTPConnection:
         idle = self.pool.take_idle(self.origin)
         if idle is not None:
-            self.reused = True
             return idle
         connect_t, _, _ = _timeouts(self.request)
         scheme, host, port = self.origin
