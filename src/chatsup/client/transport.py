@@ -1,10 +1,10 @@
 """The clients' HTTP transport: httpx's requests carried by the standard
 library's `http.client`, each blocking exchange in a daemon thread.
 
-httpx's own async transport (httpcore over anyio, with h11) costs a console
-~50 ms of CPU to import and set up before its first request (anyio alone
-~40 ms: its package and its asyncio backend), all of it before the first
-rows (issue 14, P7). `http.client` is already loaded with httpx (httpx
+httpx's own async transport (httpcore over anyio, with h11) cost a console
+~30 ms of CPU before its first answers, most of it importing anyio's package
+and its asyncio backend, all of it before the first rows (issue 14, P7;
+BENCHMARKS.md, "P7, fourth round"). `http.client` is already loaded with httpx (httpx
 imports `urllib.request`), speaks HTTP/1.1 itself (keep-alive, chunked
 bodies) and needs no event-loop library: a thread per exchange keeps the
 loop free. httpx still does everything above the wire (URLs, headers,
