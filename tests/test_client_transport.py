@@ -161,3 +161,46 @@ def test_a_request_cancelled_before_it_went_out_is_not_sent() -> None:
         fresh.close()
         time.sleep(0.3)
         assert got and got[0].startswith(b"POST /v1/x HTTP/1.1")
+
+
+def open_sockets() -> int:
+    import os
+
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
+async def test_cancelled_requests_leave_no_socket_open(world: World) -> None:
+    """Cancelled at every moment of an exchange (before its thread took a
+    connection, while it sends, while it waits): each connection is closed
+    or back in the pool, none left to the garbage collector."""
+    import gc
+
+    before = open_sockets()
+    async with SupervisorClient(world.url, world.sup_token) as api:
+        await api.health()  # one connection in the pool
+        for i in range(40):
+            task = asyncio.ensure_future(api.conversations())
+            for _ in range(i % 8):
+                await asyncio.sleep(0)
+            await asyncio.sleep(0.0005 * (i // 8))
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        deadline = time.monotonic() + 5
+        while any(t.name == "chatsup-http" for t in threading.enumerate()):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert (await api.health()).status == "ok"  # the pool still serves
+    gc.collect()  # a socket left to it warns (ResourceWarning: an error here)
+    deadline = time.monotonic() + 3  # the server's ends close when it reads ours
+    while open_sockets() > before:
+        assert time.monotonic() < deadline, (open_sockets(), before)
+        await asyncio.sleep(0.02)

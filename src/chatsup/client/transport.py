@@ -152,7 +152,19 @@ class _Exchange:
 
     def send(self, body: bytes) -> tuple[http.client.HTTPResponse, bytes | None]:
         """Send the request, read the answer's head (and its body, when short
-        and of known length): one hop for a usual API call."""
+        and of known length): one hop for a usual API call. A failure, or a
+        cancel that came meanwhile, closes the connection here: the loop's
+        side may have looked for it before this thread had it."""
+        try:
+            answer = self._send(body)
+            if self.cancelled:  # nobody waits for it: the result is dropped
+                raise httpx.ReadError("cancelled", request=self.request)
+            return answer
+        except BaseException:
+            self.close()
+            raise
+
+    def _send(self, body: bytes) -> tuple[http.client.HTTPResponse, bytes | None]:
         request = self.request
         self.conn = conn = self.connect()
         _, read_t, write_t = _timeouts(request)
