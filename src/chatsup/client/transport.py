@@ -45,16 +45,17 @@ def _timeouts(request: httpx.Request) -> tuple[float | None, float | None, float
 
 async def in_thread(fn: Callable[[], R], cancel: Callable[[], None]) -> R:
     """`fn()` in a daemon thread; the loop waits without blocking. Cancelled:
-    `cancel()` runs (it must make `fn` return soon) and the result is dropped.
-    A daemon thread, not the loop's executor: a process that quits with an
-    exchange still hanging does not wait for it."""
+    `cancel()` runs (it must make `fn` return soon) and the result is dropped;
+    so is one that comes when nobody waits any more (the loop closed), and
+    `cancel()` then runs too. A daemon thread, not the loop's executor: a
+    process that quits with an exchange still hanging does not wait for it."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[R] = loop.create_future()
 
     def settle(ok: bool, value: Any) -> None:
         if done.cancelled():
-            return
-        if ok:
+            cancel()
+        elif ok:
             done.set_result(value)
         else:
             done.set_exception(value)
@@ -67,7 +68,7 @@ async def in_thread(fn: Callable[[], R], cancel: Callable[[], None]) -> R:
         try:
             loop.call_soon_threadsafe(settle, *result)
         except RuntimeError:  # the loop is closed: nobody waits any more
-            pass
+            cancel()
 
     threading.Thread(target=run, name="chatsup-http", daemon=True).start()
     try:
@@ -125,6 +126,12 @@ class _Exchange:
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
+
+    def drop(self) -> None:
+        """Nobody waits for this exchange any more: end it and close its
+        connection (the thread closes it too if it still had none here)."""
+        self.abort()
+        self.close()
 
     # -- in the thread -------------------------------------------------------------
 
@@ -215,7 +222,7 @@ class _Exchange:
         self.conn = None
         if conn is None:
             return
-        if resp is not None and resp.isclosed() and not resp.will_close:
+        if resp is not None and resp.isclosed() and not resp.will_close and conn.sock:
             self.pool.put_idle(self.origin, conn)
         else:
             conn.close()
@@ -237,7 +244,7 @@ class _Body(httpx.AsyncByteStream):
                 yield self.whole
             return
         while True:
-            chunk = await in_thread(ex.read, ex.abort)
+            chunk = await in_thread(ex.read, ex.drop)
             if not chunk:
                 return
             yield chunk
@@ -300,7 +307,7 @@ class StdlibTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         exchange = _Exchange(self, (scheme, url.host, port), request)
         try:
-            resp, whole = await in_thread(lambda: exchange.send(body), exchange.abort)
+            resp, whole = await in_thread(lambda: exchange.send(body), exchange.drop)
         except BaseException:
             exchange.close()
             raise
