@@ -4,32 +4,24 @@ The file is `--config PATH`, else `config.toml` in the user config dir
 (platformdirs). Nested keys use `__` in the environment:
 `CHATSUP_SMTP__HOST=mail.example.com`. Every key is documented in
 `config.example.toml` at the repository root.
-
-The sources are read here, over the models below (each setting defined
-once, validated by pydantic): values given in code > the environment > the
-TOML file > the defaults, nested sections merged key by key. Environment
-names are matched without regard to case; a list, a table or a whole section
-is given as JSON (`CHATSUP_SERVER__TRUSTED_PROXIES='["10.0.0.1"]'`); a name
-that is no setting is ignored. This is what pydantic-settings did for these
-models; importing it cost the `chatsup` command ~11 ms of CPU before the
-console (issue 14, P7).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import tomllib
-import typing
-from collections.abc import Mapping
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 APP_NAME = "chatsup"
 
@@ -143,17 +135,13 @@ class ConsoleSettings(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
 
 
-ENV_PREFIX = "chatsup_"
-ENV_NESTED = "__"
-# the TOML file's values while `load_settings` builds its Settings
-_FILE: ContextVar[Mapping[str, Any] | None] = ContextVar("chatsup_settings_file", default=None)
-
-
-class Settings(BaseModel):
-    """`Settings(**values)`: the values given, over the environment (and over
-    the TOML file when `load_settings` builds it), over the defaults."""
-
-    model_config = ConfigDict(extra="ignore", validate_default=True)
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHATSUP_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+    toml_path: ClassVar[Path | None] = None
 
     timezone: str = "UTC"
     server: ServerSettings = ServerSettings()
@@ -161,13 +149,6 @@ class Settings(BaseModel):
     smtp: SmtpSettings = SmtpSettings()
     geo: GeoSettings = GeoSettings()
     console: ConsoleSettings = ConsoleSettings()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _sources(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        return merged(merged(_FILE.get() or {}, environment(cls, os.environ)), data)
 
     @field_validator("timezone")
     @classmethod
@@ -182,65 +163,20 @@ class Settings(BaseModel):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-
-def merged(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:
-    """`high` over `low`, tables merged key by key."""
-    out = dict(low)
-    for key, value in high.items():
-        below = out.get(key)
-        if isinstance(value, Mapping) and isinstance(below, Mapping):
-            out[key] = merged(below, value)
-        else:
-            out[key] = value
-    return out
-
-
-def _is_table(annotation: Any) -> bool:
-    """Given as JSON in the environment: a section, a list or a table."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return typing.get_origin(annotation) in (list, dict, set, tuple)
-
-
-def _annotation(model: type[BaseModel], path: list[str]) -> Any:
-    """The type of the setting `path` names; None past the models (a key of
-    a table, or no such setting)."""
-    current: Any = model
-    for part in path:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
-        current = field.annotation
-    return current
-
-
-def environment(model: type[BaseModel], env: Mapping[str, str]) -> dict[str, Any]:
-    """The CHATSUP_* variables of `env` as nested values of `model`'s fields:
-    CHATSUP_SMTP__HOST → {"smtp": {"host": ...}}; JSON decoded where the
-    setting is a section, a list or a table; names of no setting left out."""
-    out: dict[str, Any] = {}
-    for name, value in sorted(env.items()):  # CHATSUP_X before CHATSUP_X__Y
-        key = name.lower()
-        if not key.startswith(ENV_PREFIX):
-            continue
-        path = key[len(ENV_PREFIX) :].split(ENV_NESTED)
-        if path[0] not in model.model_fields:
-            continue
-        decoded: Any = value
-        if _is_table(_annotation(model, path)):
-            try:
-                decoded = json.loads(value)
-            except ValueError as e:
-                raise ValueError(f"{name}: not valid JSON ({e})") from e
-        node = out
-        for part in path[:-1]:
-            child = node.get(part)
-            node[part] = child = dict(child) if isinstance(child, Mapping) else {}
-            node = child
-        node[path[-1]] = decoded
-    return out
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = cls.toml_path
+        if path is not None and path.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
 
 
 def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
@@ -248,9 +184,8 @@ def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any
     path = Path(config) if config else Path(os.environ.get("CHATSUP_CONFIG", user_config_file()))
     if config and not path.exists():
         raise FileNotFoundError(f"config file not found: {path}")
-    file = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    token = _FILE.set(file)
-    try:
-        return Settings(**overrides)
-    finally:
-        _FILE.reset(token)
+
+    class _Bound(Settings):
+        toml_path: ClassVar[Path | None] = path
+
+    return _Bound(**overrides)
