@@ -190,8 +190,9 @@ class PagedTable(DataTable[Any], Generic[T]):
         try:
             page = await self.fetch(cursor)
         except Exception as e:  # shown by the owner, never a traceback
-            self.fetching = False
-            self.post_message(self.Failed(self, e))
+            if generation == self.generation:  # not a load the table has left behind
+                self.fetching = False
+                self.post_message(self.Failed(self, e))
             return
         if generation != self.generation:
             return
