@@ -57,3 +57,26 @@ def test_a_full_disk_answers_503_and_loses_nothing(
         stored = {row[0] for row in c.execute("SELECT id FROM messages")}
     assert set(acked) <= stored
     print(f"disk full after {len(acked)} messages; 5 refused with 503")
+
+
+def test_report_figures_that_cannot_be_kept_are_said_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Figures a read computed are kept in the background (Store.keep_rollups):
+    on a full disk that write fails at every read. One line each, as the
+    HTTP answers say it; a fault that is not the storage's keeps its traceback."""
+    from concurrent.futures import Future
+
+    from chatsup.server.store.db import _log_failure
+
+    done = _log_failure(sqlite3.Error)
+    with caplog.at_level(logging.ERROR):
+        full: Future[None] = Future()
+        full.set_exception(sqlite3.OperationalError("database or disk is full"))
+        done(full)
+        bug: Future[None] = Future()
+        bug.set_exception(KeyError("x"))
+        done(bug)
+    storage, fault = caplog.records
+    assert storage.exc_info is None and "disk is full" in storage.getMessage()
+    assert fault.exc_info is not None

@@ -79,9 +79,23 @@ def strict_events() -> bool:
     return os.environ.get(STRICT_EVENTS_ENV, "") not in ("", "0")
 
 
-def _log_failure(fut: concurrent.futures.Future[Any]) -> None:
-    if not fut.cancelled() and fut.exception() is not None:
-        log.error("keeping report figures failed", exc_info=fut.exception())
+def _log_failure(
+    storage_error: type[BaseException],
+) -> Callable[[concurrent.futures.Future[Any]], None]:
+    """A done-callback that logs a failed background write: a storage error
+    (a full disk, the database away) in one line, as the HTTP answers say
+    them (server/errors.py), so that a full disk does not flood the log
+    with a traceback per read; anything else with its traceback."""
+
+    def done(fut: concurrent.futures.Future[Any]) -> None:
+        if fut.cancelled() or (exc := fut.exception()) is None:
+            return
+        if isinstance(exc, storage_error):
+            log.error("keeping report figures failed: %s", str(exc)[:200])
+        else:
+            log.error("keeping report figures failed", exc_info=exc)
+
+    return done
 
 
 def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
@@ -369,7 +383,7 @@ class Store:
                 fut = self.submit(rollups.save, kept[i : i + rollups.SAVE_BATCH])
             except RuntimeError:  # closed: they are computed again next time
                 return
-            fut.add_done_callback(_log_failure)
+            fut.add_done_callback(_log_failure(self.engine.Error))
 
     # -- reads ----------------------------------------------------------------
 
