@@ -52,6 +52,12 @@ R = TypeVar("R")
 
 MAX_BATCH = 512
 CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
+# A WAL holding this many frames is started again from its beginning: the
+# writer copies the last frames itself, between two batches (see
+# `_restart_wal`). ~8 MiB of 4 KiB pages.
+RESTART_FRAMES = 2000
+# ... at a moment its queue is empty, or after this long whatever the queue holds
+RESTART_WAIT_S = 1.0
 REPORT_READERS = 2
 # How often (in SQLite VM steps) a report's query checks whether it was abandoned.
 PROGRESS_STEPS = 10_000
@@ -132,6 +138,9 @@ class Store:
         self._wconn: Any = None
         self._closed = False
         self._stop_checkpoints = threading.Event()
+        self._restart_due = (
+            0.0  # (monotonic) when the checkpointer asked the writer to restart the WAL
+        )
         self._checkpointer = threading.Thread(
             target=self._run_checkpoints, name="chatsup-checkpoint", daemon=True
         )
@@ -158,15 +167,43 @@ class Store:
         return store
 
     def _run_checkpoints(self) -> None:
+        """Copy the WAL back to the database every CHECKPOINT_EVERY_S, off
+        the writer's path; once the WAL is long, ask the writer to finish the
+        job (`_restart_wal`)."""
         conn = self.engine.connect()
         try:
             while not self._stop_checkpoints.wait(CHECKPOINT_EVERY_S):
                 try:
-                    self.engine.checkpoint(conn)
+                    frames, _copied = self.engine.checkpoint(conn)
                 except self.engine.Error:
                     log.exception("WAL checkpoint failed (the next one retries)")
+                    continue
+                if frames >= RESTART_FRAMES and not self._restart_due:
+                    self._restart_due = time.monotonic()
         finally:
             conn.close()
+
+    def _restart_wal(self, conn: Any) -> None:
+        """Copy the WAL's last frames to the database from the writer, between
+        two batches, so that the next batch starts the WAL again from its
+        beginning. Under a steady stream of commits the checkpointer's passes
+        never catch up with the last commit, and SQLite starts a WAL again
+        only once every frame is copied: the file grew by every commit
+        (~80 KiB for a lone message) and each commit's fsync had to journal
+        the file's new size as well. The checkpointer has copied nearly
+        everything by then: what is left is the frames of the last moments,
+        and the writer runs it when its queue is empty (a write arriving
+        meanwhile waits for it), or after RESTART_WAIT_S in any case."""
+        due = self._restart_due
+        if not due or (not self._queue.empty() and time.monotonic() - due < RESTART_WAIT_S):
+            return
+        try:
+            frames = self.engine.checkpoint(conn)[0]
+        except self.engine.Error:
+            log.exception("WAL checkpoint failed (the next one retries)")
+            frames = 0
+        if frames >= 0:  # (-1: the checkpointer's own pass ran: try after the next batch)
+            self._restart_due = 0.0
 
     # -- writes ---------------------------------------------------------------
 
@@ -223,6 +260,8 @@ class Store:
                     self._settle([(item[2], None, error) for item in batch])
                     break
                 batch = self._commit_batch(conn, batch)
+            if conn is not None:
+                self._restart_wal(conn)
             if stop:
                 break
         if conn is not None:

@@ -77,8 +77,14 @@ class SqliteEngine:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
-    def checkpoint(self, conn: sqlite3.Connection) -> None:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def checkpoint(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        """Copy what the WAL holds back to the database (PASSIVE: waits for
+        nobody); answers (frames in the WAL, frames copied), (-1, -1) when
+        another checkpoint was running."""
+        row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if row is None or row[0]:
+            return (-1, -1)
+        return (int(row[1]), int(row[2]))
 
     # -- transactions ------------------------------------------------------
 
