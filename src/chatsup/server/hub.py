@@ -1,7 +1,8 @@
 """In-process fan-out of committed events to live sockets.
 
-The store calls `publish_threadsafe` after each commit, from its writer
-thread; events reach the event loop in id order. Each subscriber has a
+The store has `publish` run on the event loop after each commit, in the
+callback that answers the commit's writes (SQLite: `Store.publish_on`;
+PostgreSQL: through the event feed); events reach it in id order. Each subscriber has a
 bounded queue; one that falls behind is marked `lagged` and is offered
 nothing more until its socket acts on it: the supervisors' and agents'
 sockets replay the gap from the log (the log has everything), a visitor's
@@ -151,10 +152,6 @@ class Hub:
         self.by_visitor: dict[int, set[Subscriber]] = {}
         self.latest_id = 0
         self.queue_size = QUEUE_SIZE  # each new subscriber's bound
-
-    def publish_threadsafe(self, events: list[PendingEvent]) -> None:
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.publish, events)
 
     def encode(self, e: PendingEvent) -> Published:
         when = datetime.fromtimestamp(e.at, self.tz)

@@ -90,7 +90,16 @@ def _log_failure(fut: concurrent.futures.Future[Any]) -> None:
         log.error("keeping report figures failed", exc_info=fut.exception())
 
 
-def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+def _settle_on_loop(
+    outcomes: list[tuple[Any, Any, BaseException | None]],
+    publish: Callable[[list[PendingEvent]], None] | None = None,
+    events: list[PendingEvent] | None = None,
+) -> None:
+    if publish is not None and events:
+        try:
+            publish(events)  # before the writes are answered, as they committed
+        except Exception:  # publishing must never lose an acknowledged write
+            log.exception("publishing events failed")
     for fut, result, exc in outcomes:
         if fut.done():  # cancelled while waiting
             continue
@@ -113,7 +122,14 @@ class Store:
         self.report_cache = BucketCache(persist=self.keep_rollups)
         self.synchronous = synchronous
         self.strict_events = strict_events()
+        # Where committed events go: `on_commit` is called on the writer
+        # thread; `publish_on` (a loop, a function) runs on that loop in the
+        # one callback that also answers the batch's writes of that loop
+        # (events first): one wake-up of the loop a commit, not two.
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
+        self.publish_on: (
+            tuple[asyncio.AbstractEventLoop, Callable[[list[PendingEvent]], None]] | None
+        ) = None
         # The newest event id this process has committed, set before its
         # commit is acknowledged (and published): a socket opened after a
         # write returned starts past that write's events, however far the
@@ -375,15 +391,19 @@ class Store:
                 self.on_commit(events)
             except Exception:  # publishing must never lose an acknowledged write
                 log.exception("publishing events failed")
-        self._settle(outcomes)
+        self._settle(outcomes, events)
         for item in again:
             self._commit_batch(conn, [item], attempt + 1)
         return rest
 
-    @staticmethod
-    def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+    def _settle(
+        self,
+        outcomes: list[tuple[Any, Any, BaseException | None]],
+        events: list[PendingEvent] | None = None,
+    ) -> None:
         """Give each write its outcome: thread futures directly, asyncio ones
-        in one callback per event loop."""
+        in one callback per event loop, which publishes the batch's `events`
+        first on the loop of `publish_on`."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, BaseException | None]]] = {}
         for out in outcomes:
             fut = out[0]
@@ -394,9 +414,15 @@ class Store:
                     fut.set_exception(out[2])
             else:
                 by_loop.setdefault(fut.get_loop(), []).append(out)
+        target = self.publish_on if events else None
+        if target is not None:
+            by_loop.setdefault(target[0], [])
         for loop, outs in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle_on_loop, outs)
+                if target is not None and loop is target[0]:
+                    loop.call_soon_threadsafe(_settle_on_loop, outs, target[1], events)
+                else:
+                    loop.call_soon_threadsafe(_settle_on_loop, outs)
             except RuntimeError:  # that loop has closed: nobody is waiting
                 pass
 
