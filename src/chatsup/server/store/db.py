@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from chatsup.server.store import rollups, touches
 from chatsup.server.store.engine_sqlite import SqliteEngine
-from chatsup.server.store.errors import RetryAlone
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound, RetryAlone
 from chatsup.server.store.report_cache import BucketCache
 from chatsup.server.store.rollups import Rollup
 from chatsup.server.store.tx import PendingEvent, Rx, Tx
@@ -69,6 +69,10 @@ STRICT_EVENTS_ENV = "CHATSUP_STRICT_EVENTS"
 
 
 RETRIES = 3  # a write that lost a race (PostgreSQL) runs again, alone, this often
+# What a write raises on purpose (a field it cannot use, a row that is not
+# there, a chat another advisor holds, ...): with no row changed, nothing of
+# it needs undoing (`Store._commit_batch`)
+UNDONE_BY_COUNT = (BadInput, NotFound, Forbidden, RetryAlone)
 
 
 def _never(_exc: BaseException) -> bool:
@@ -301,9 +305,19 @@ class Store:
             self._wconn = None
         return self._wconn
 
-    def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> list[Any]:
+    def _commit_batch(
+        self, conn: Any, batch: list[Any], attempt: int = 0, careful: bool = False
+    ) -> list[Any]:
         """Run and commit `batch`; answers the writes left for the next
-        transaction (those after one that took the counter row)."""
+        transaction (those after one that took the counter row).
+
+        Each write runs inside its own SAVEPOINT, so that one failing does
+        not undo the others, except on an engine that counts the rows each
+        write changes (SQLite, `undo_by_count`): there a write runs without
+        one (two statements less a write), and one that fails with a store
+        error (`UNDONE_BY_COUNT`) having changed no row has nothing to undo.
+        Any other failure rolls the transaction back and runs the batch
+        again, `careful`: each write in its own savepoint, as before."""
         outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
         touched: dict[str, set[float]] = {}  # (PostgreSQL: recorded as it commits)
@@ -311,6 +325,8 @@ class Store:
         rest: list[Any] = []
         now = self.clock()
         engine = self.engine
+        careful = careful or attempt > 0 or not getattr(engine, "undo_by_count", False)
+        mark = 0
         try:
             engine.begin_write(conn)
         except engine.Error as e:
@@ -322,11 +338,11 @@ class Store:
             if chain is not None and chain in held:
                 again.append(item)  # after the earlier write of its chain
                 continue
-            if attempt:
-                pass  # already running
-            elif isinstance(fut, concurrent.futures.Future):
-                if not fut.set_running_or_notify_cancel():
+            if isinstance(fut, concurrent.futures.Future):
+                if fut.cancelled():
                     continue
+                if not fut.running() and not fut.set_running_or_notify_cancel():
+                    continue  # (running: this batch runs again, or the write alone)
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
             tx = Tx(
@@ -338,10 +354,24 @@ class Store:
                 strict_events=self.strict_events,
             )
             try:
-                engine.savepoint(conn)
+                if careful:
+                    engine.savepoint(conn)
+                else:
+                    mark = engine.mark_write(conn)
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
-                if not engine.undo_write(conn):
+                if not careful and not (
+                    isinstance(e, UNDONE_BY_COUNT) and engine.forget_write(conn, mark)
+                ):
+                    # it may have changed rows, and no savepoint holds what
+                    # was before it: the batch runs again, each write alone
+                    if engine.in_transaction(conn):
+                        try:
+                            engine.rollback(conn)
+                        except engine.Error:
+                            pass
+                    return self._commit_batch(conn, batch, attempt, careful=True)
+                if careful and not engine.undo_write(conn):
                     # The database rolled the whole transaction back (a full
                     # disk, an I/O error): nothing of this batch is stored or
                     # told so; each caller hears of it (the server logs it once)
@@ -358,7 +388,8 @@ class Store:
                 else:
                     outcomes.append((fut, None, e))
                 continue
-            engine.release(conn)
+            if careful:
+                engine.release(conn)
             events.extend(tx.events)
             outcomes.append((fut, result, None))
             if engine.numbers_events_at_commit:
