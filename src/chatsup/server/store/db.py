@@ -244,13 +244,20 @@ class Store:
         e.g. one socket's sender) keeps that order even when a write must run
         again alone (it lost a race, PostgreSQL): the later writes of its
         chain in the same batch wait and run after it."""
+        return await self.write_soon(fn, *args, chain=chain)
+
+    def write_soon(
+        self, fn: Callable[[Tx, *Ts], R], *args: *Ts, chain: object | None = None
+    ) -> asyncio.Future[R]:
+        """`write`, queued now: the future of its outcome (no coroutine, no
+        task: a chat socket chains its reply on it)."""
         # An asyncio future, settled on its loop once per committed batch
         # (not one thread-safe wake-up of the loop per write).
         if self._closed:
             raise RuntimeError("store is closed")
         fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.put((fn, args, fut, True, chain))
-        return await fut
+        return fut
 
     def write_sync(self, fn: Callable[[Tx, *Ts], R], *args: *Ts, log_events: bool = True) -> R:
         return self.submit(fn, *args, log_events=log_events).result()
