@@ -26,6 +26,7 @@ import statistics
 import time
 from typing import Any
 
+from bench.server import cpu_split, thread_cpu
 from bench.wsbench import (
     chatsup_server,
     cpu_s,
@@ -57,13 +58,16 @@ def _phase(
         "warmup": args.warmup,
         "supervisors": 5,
     }
-    c0, t0 = cpu_s(pid), time.perf_counter()
+    c0, t0, threads0 = cpu_s(pid), time.perf_counter(), thread_cpu(pid)
     r = run_load(cfg)
-    r["server_cpu"] = (cpu_s(pid) - c0) / (time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    r["server_cpu"] = (cpu_s(pid) - c0) / elapsed
     # delivered: acknowledged to the sender and seen by the supervisors
     r["rate"] = min(r["ack_rate"], r["sup_rate"])
     # the server's CPU per delivered message: what a busy machine moves least
     r["cpu_us"] = r["server_cpu"] / r["rate"] * 1e6 if r["rate"] else float("nan")
+    # ... split: the event loop, the other threads (the writer mostly), system time
+    r.update(cpu_split(pid, threads0, r["rate"] * elapsed))
     return r
 
 
@@ -91,6 +95,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(
                 f"{'round':>5} {'server':9} {'msg/s':>8} {'ack/s':>8} {'live/s':>8}"
                 f" {'srv cpu':>8} {'cli cpu':>8} {'srv us/msg':>10}"
+                f" {'loop':>5} {'thrds':>5} {'sys':>4}"
             )
             for rnd in range(1, args.rounds + 1):
                 order = [("chatsup", srv), ("baseline", echo)]
@@ -108,7 +113,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     print(
                         f"{rnd:5} {name:9} {r['rate']:8.0f} {r['ack_rate']:8.0f}"
                         f" {r['sup_rate']:8.0f} {r['server_cpu']:8.2f} {r['client_cpu']:8.2f}"
-                        f" {r['cpu_us']:10.0f}" + (f"  errors={r['errors']}" if r["errors"] else "")
+                        f" {r['cpu_us']:10.0f}"
+                        f" {r['loop_us']:5.0f} {r['threads_us']:5.0f} {r['sys_share']:4.0%}"
+                        + (f"  errors={r['errors']}" if r["errors"] else "")
                     )
     finally:
         world.close()
@@ -132,6 +139,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "baseline": round(base),
         "ratio": round(ratio, 3),
         "cpu_us_per_msg": round(ours_us),
+        "loop_us_per_msg": round(statistics.median(r["loop_us"] for r in rows["chatsup"])),
+        "threads_us_per_msg": round(statistics.median(r["threads_us"] for r in rows["chatsup"])),
         "baseline_cpu_us_per_msg": round(base_us),
         "aim": f">= {AIM_RATIO}x and >= {AIM_RATE:.0f} msg/s",
         "met": met,

@@ -6,6 +6,8 @@ hold `/v1/live`; each supervisor notes when each message's `message.created`
 event reaches it, measured from the moment the visitor sent it (sender and
 supervisors share the load generator's clock, in its own process). chatsup
 commits each message before it publishes it (`synchronous=full`).
+The server's CPU a message is split: its event loop (`loop`), its other
+threads (`thrds`: the store's writer mostly) and the system share (`sys`).
 
 The baseline is the same clients on a bare `websockets` server that relays
 each visitor frame straight to the supervisors: a loopback WebSocket round
@@ -25,7 +27,7 @@ import statistics
 from typing import Any
 
 from bench.ingest import BENCH_ENV
-from bench.server import pct
+from bench.server import cpu_split, pct, thread_cpu
 from bench.wsbench import (
     chatsup_server,
     cpu_s,
@@ -42,7 +44,7 @@ AIM_P99_RATIO = 5.0  # issue 14: p99 at most 5x the bare relay's p99
 def _phase(
     ws: str, pid: int, tokens: list[str], sup_token: str | None, args: argparse.Namespace
 ) -> dict[str, Any]:
-    c0 = cpu_s(pid)
+    c0, t0 = cpu_s(pid), thread_cpu(pid)
     r = run_load(
         {
             "mode": "latency",
@@ -58,6 +60,7 @@ def _phase(
     # the server's CPU per message (over the whole phase: warm-up and tail too)
     sent = args.rate * (args.warmup + args.seconds + 0.5)
     r["cpu_us"] = (cpu_s(pid) - c0) / sent * 1e6
+    r.update(cpu_split(pid, t0, sent))  # the event loop, the other threads, system time
     lat: list[float] = r.pop("latencies")
     ack: list[float] = r.pop("ack_latencies")
     r["p50"] = pct(lat, 0.5) * 1e3 if lat else float("nan")
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(
                 f"{'round':>5} {'server':9} {'got/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
                 f" {'max ms':>7} {'ack p50':>8} {'ack p99':>8} {'srv us/msg':>10}"
+                f" {'loop':>5} {'thrds':>5} {'sys':>4}"
             )
             for rnd in range(1 - args.warm_rounds, args.rounds + 1):
                 order = [("chatsup", srv), ("baseline", echo)]
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         f" {r['p50']:7.2f}"
                         f" {r['p99']:7.2f} {r['max']:7.1f} {r['ack_p50']:8.2f}"
                         f" {r['ack_p99']:8.2f} {r['cpu_us']:10.0f}"
+                        f" {r['loop_us']:5.0f} {r['threads_us']:5.0f} {r['sys_share']:4.0%}"
                     )
     finally:
         world.close()
@@ -145,6 +150,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio_p50": round(ours50 / base50, 2),
         "ratio_p99": round(ours99 / base99, 2),
         "cpu_us_per_msg": round(ours_us),
+        "loop_us_per_msg": round(med("chatsup", "loop_us")),
+        "threads_us_per_msg": round(med("chatsup", "threads_us")),
+        "sys_share": round(med("chatsup", "sys_share"), 2),
         "baseline_cpu_us_per_msg": round(base_us),
         "rate": args.rate,
         "delivered_rate": round(rate),

@@ -39,6 +39,42 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[int, tuple[float, float]]:
+    """User and system CPU seconds of each thread of a process, by thread id
+    (the process's own id: its main thread, the server's event loop)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[float, float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # (a thread that ended meanwhile)
+            continue
+        out[int(task.name)] = (int(fields[11]) / tick, int(fields[12]) / tick)
+    return out
+
+
+def cpu_split(pid: int, before: dict[int, tuple[float, float]], n: float) -> dict[str, float]:
+    """CPU µs a message since `before` (`thread_cpu`), `n` messages: the
+    event loop (main thread), the other threads (the store's writer, its
+    checkpointer, readers), and the system share of all of it."""
+    after = thread_cpu(pid)
+    loop = other = system = 0.0
+    for tid, (user, sys_) in after.items():
+        u0, s0 = before.get(tid, (0.0, 0.0))
+        used = (user - u0) + (sys_ - s0)
+        system += sys_ - s0
+        if tid == pid:
+            loop += used
+        else:
+            other += used
+    total = loop + other
+    return {
+        "loop_us": loop / n * 1e6 if n else float("nan"),
+        "threads_us": other / n * 1e6 if n else float("nan"),
+        "sys_share": system / total if total else float("nan"),
+    }
+
+
 def server_log() -> Any:
     """Where a server's stderr goes: $BENCH_SERVER_LOG if set, else nowhere."""
     path = os.environ.get("BENCH_SERVER_LOG")

@@ -19,7 +19,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from chatsup.domain import events as ev
 from chatsup.server.hub import Hub, Published
-from chatsup.server.store import Store, offline, sites
+from chatsup.server.store import Store, conversations, offline, sites
+from chatsup.server.store import messages as ms
+from chatsup.server.store import visits as vs
 from tests.harness import World
 
 
@@ -244,3 +246,25 @@ def test_the_visitor_an_emitter_names_is_the_typed_events(tmp_path: Path) -> Non
     said, unsaid = seen
     assert said.visitor_id == 7 and said._event is None  # not typed to be routed
     assert unsaid.visitor_id == 7 and unsaid._event is not None  # from the typed event
+
+
+def test_an_ended_chat_reaches_its_visitor_untyped(tmp_path: Path) -> None:
+    """`conversation.ended` carries its visitor (Tx.emit(visitor_id=)): the
+    hub routes it to the visitor's sockets without typing it."""
+    store = Store.open(tmp_path / "s.db")
+    try:
+        site = store.write_sync(sites.create_site, "Shop", "shop.example")["id"]
+        vid = store.write_sync(vs.start_session, vs.Visit(site, None))["visitor_id"]
+        cid = store.write_sync(
+            ms.visitor_message_in_latest_visit, vid, ms.NewMessage("hello", None)
+        )["conversation_id"]
+        store.strict_events = False  # production: routed as said, typed on a read only
+        hub, seen = Hub(store.tz), list[Published]()
+        store.on_commit = lambda batch: seen.extend(hub.encode(e) for e in batch)
+        assert store.write_sync(conversations.end_conversation, cid)
+    finally:
+        store.close()
+    [ended] = seen
+    assert ended.type == "conversation.ended"
+    assert ended.visitor_id == vid and ended._event is None  # not typed to be routed
+    assert ended.event.visitor_id == vid  # what the typed event says

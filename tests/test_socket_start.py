@@ -11,7 +11,6 @@ floor these sockets take, is the log's head once a write is answered."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import connect
@@ -26,13 +25,12 @@ LAG_S = 0.4
 def lag_publishing(world: World) -> None:
     """Publish every commit of the server's store LAG_S late."""
     store = world.server.app.state.store
-    loop = world.server.app.state.hub.loop
-    publish: Callable[[list[PendingEvent]], None] = store.on_commit
+    loop, publish = store.publish_on  # (runs on the server's loop)
 
     def late(events: list[PendingEvent]) -> None:
-        loop.call_soon_threadsafe(loop.call_later, LAG_S, publish, events)
+        loop.call_later(LAG_S, publish, events)
 
-    store.on_commit = late
+    store.publish_on = (loop, late)
 
 
 def ws(world: World, path: str, token: str) -> Any:

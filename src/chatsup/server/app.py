@@ -154,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub.latest_id = (await store.read(log_bounds))[1]
         feed: EventFeed | None = None
         if settings.store.url is None:
-            store.on_commit = hub.publish_threadsafe
+            store.publish_on = (hub.loop, hub.publish)
         else:  # every process's commits, not only this one's
             feed = EventFeed(hub, store, settings.store.url)
             store.on_commit = feed.local_threadsafe
@@ -231,6 +231,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await leader.close()
             state.geo.close()
             store.on_commit = None
+            store.publish_on = None
             if feed is not None:
                 await feed.stop()
             await asyncio.to_thread(store.close)

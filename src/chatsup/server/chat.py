@@ -11,6 +11,7 @@ plus `started` for a visitor's message that opened a chat.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from chatsup.domain.inputs import MessageIn, NoteIn
@@ -40,16 +41,38 @@ def _no_upload(body: MessageIn) -> None:
         raise BadInput("media_id", "only a visitor attaches an upload")
 
 
+def visitor_message_soon(
+    store: Store, max_chars: int, p: Principal, body: MessageIn
+) -> asyncio.Future[dict[str, Any]]:
+    """The visitor's message in its latest visit (the first opens a chat):
+    checked now (raises), its write queued now; the future of the store's
+    answer (IDS, `started`)."""
+    assert p.subject_id is not None  # a visitor token always names its visitor
+    m = _new_message(body, max_chars, f"v{p.subject_id}")
+    return store.write_soon(
+        store_messages.visitor_message_in_latest_visit, p.subject_id, m, chain=("v", p.subject_id)
+    )
+
+
 async def send_visitor_message(
     store: Store, max_chars: int, p: Principal, body: MessageIn
 ) -> dict[str, Any]:
     """The visitor's message in its latest visit; the first opens a chat."""
-    assert p.subject_id is not None  # a visitor token always names its visitor
-    m = _new_message(body, max_chars, f"v{p.subject_id}")
-    out: dict[str, Any] = await store.write(
-        store_messages.visitor_message_in_latest_visit, p.subject_id, m, chain=("v", p.subject_id)
-    )
+    out = await visitor_message_soon(store, max_chars, p, body)
     return {**{k: out[k] for k in IDS}, "started": bool(out.get("started"))}
+
+
+def agent_message_soon(
+    store: Store, max_chars: int, p: Principal, conversation_id: int, body: MessageIn
+) -> asyncio.Future[dict[str, Any]]:
+    """`send_agent_message` checked now (raises), its write queued now: the
+    future of the store's answer (IDS)."""
+    assert p.subject_id is not None  # an agent token always names its agent
+    _no_upload(body)
+    m = _new_message(body, max_chars, f"a{p.subject_id}")
+    return store.write_soon(
+        store_messages.agent_message, p.subject_id, conversation_id, m, chain=("a", p.subject_id)
+    )
 
 
 async def send_agent_message(
@@ -58,12 +81,7 @@ async def send_agent_message(
     """An advisor's message; the first one assigns an unassigned chat. Only
     into a chat it holds or nobody holds (`rules.may_handle`; the store checks
     it in the writing transaction): else `Forbidden`, a 403."""
-    assert p.subject_id is not None  # an agent token always names its agent
-    _no_upload(body)
-    m = _new_message(body, max_chars, f"a{p.subject_id}")
-    out: dict[str, Any] = await store.write(
-        store_messages.agent_message, p.subject_id, conversation_id, m, chain=("a", p.subject_id)
-    )
+    out = await agent_message_soon(store, max_chars, p, conversation_id, body)
     return {k: out[k] for k in IDS}
 
 

@@ -1,7 +1,8 @@
 """In-process fan-out of committed events to live sockets.
 
-The store calls `publish_threadsafe` after each commit, from its writer
-thread; events reach the event loop in id order. Each subscriber has a
+The store has `publish` run on the event loop after each commit, in the
+callback that answers the commit's writes (SQLite: `Store.publish_on`;
+PostgreSQL: through the event feed); events reach it in id order. Each subscriber has a
 bounded queue; one that falls behind is marked `lagged` and is offered
 nothing more until its socket acts on it: the supervisors' and agents'
 sockets replay the gap from the log (the log has everything), a visitor's
@@ -151,15 +152,16 @@ class Hub:
         self.by_visitor: dict[int, set[Subscriber]] = {}
         self.latest_id = 0
         self.queue_size = QUEUE_SIZE  # each new subscriber's bound
-
-    def publish_threadsafe(self, events: list[PendingEvent]) -> None:
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.publish, events)
+        self._last_at = -1.0  # the last event time encoded, and it as the wire has it
+        self._last_when: tuple[datetime, str] = (datetime.fromtimestamp(0, tz), "")
 
     def encode(self, e: PendingEvent) -> Published:
-        when = datetime.fromtimestamp(e.at, self.tz)
-        when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
-        wire = ev.wire(e.id, e.type, when.isoformat(timespec="milliseconds"), e.data)
+        if e.at != self._last_at:  # (a batch's events share their time: converted once)
+            when = datetime.fromtimestamp(e.at, self.tz)
+            when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
+            self._last_at, self._last_when = e.at, (when, when.isoformat(timespec="milliseconds"))
+        when, text = self._last_when
+        wire = ev.wire(e.id, e.type, text, e.data)
         return Published(e.id, e.type, when, e.data, wire, e.payload, e.visitor_id)
 
     def publish(self, events: list[PendingEvent]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -59,6 +60,9 @@ LAGGED = 4000  # a visitor's socket fell behind its queue: closed, the widget re
 IN_FLIGHT = 16
 
 Accept = Callable[[Published], bool]
+# A chat socket's message frame: checked (raises a refusal) and its write
+# queued now; answers the future of the store's answer (chat.IDS in it)
+Handler = Callable[[dict[str, Any]], "asyncio.Future[dict[str, Any]]"]
 
 
 async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
@@ -282,24 +286,43 @@ def _error_frame(code: str, message: str, field: str | None, client_id: Any = No
     )
 
 
-async def _answer(data: dict[str, Any], action: Any) -> bytes:
-    """The reply to a message frame: its ack once committed, or its error."""
-    client_id = data.get("client_id")
-    try:
-        out = await action(data)
-    except ValidationError as e:
+def _refusal(e: BaseException, client_id: Any) -> bytes | None:
+    """A message's error frame for a refusal (the socket stays open); None
+    for anything else (a fault: the socket ends, `_send_replies`)."""
+    if isinstance(e, ValidationError):
         err = e.errors()[0]
         field = ".".join(str(x) for x in err.get("loc", ())) or "body"
         return _error_frame("invalid", f"{field}: {err.get('msg')}", field, client_id)
-    except BadInput as e:
+    if isinstance(e, BadInput):
         return _error_frame("invalid", f"{e.field}: {e.message}", e.field, client_id)
-    except NotFound as e:
+    if isinstance(e, NotFound):
         return _error_frame("not_found", str(e), None, client_id)
-    except Forbidden as e:
+    if isinstance(e, Forbidden):
         return _error_frame("forbidden", e.message, None, client_id)
-    except ApiError as e:
+    if isinstance(e, ApiError):
         return _error_frame(e.code, e.message, e.field, client_id)
-    return orjson.dumps({"type": "ack", "client_id": client_id, **out})
+    return None
+
+
+def _acked(reply: asyncio.Future[bytes], client_id: Any, done: asyncio.Future[Any]) -> None:
+    """A message's write settled: its reply is its ack (its ids) or its error."""
+    if reply.done():
+        return
+    if done.cancelled():
+        reply.cancel()
+        return
+    e = done.exception()
+    if e is None:
+        out = done.result()
+        reply.set_result(
+            orjson.dumps({"type": "ack", "client_id": client_id, **{k: out[k] for k in chat.IDS}})
+        )
+        return
+    frame = _refusal(e, client_id)
+    if frame is None:
+        reply.set_exception(e)
+    else:
+        reply.set_result(frame)
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -313,9 +336,13 @@ async def _pump(ws: WebSocket, sub: Subscriber) -> None:
         await _send(ws, pub.wire, pub.frame)
 
 
-def _ready(frame: bytes) -> asyncio.Future[bytes]:
+def _ready(frame: bytes | BaseException) -> asyncio.Future[bytes]:
     fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-    fut.set_result(frame)
+    if isinstance(frame, BaseException):
+        fut.set_exception(frame)
+        fut.add_done_callback(_retrieve)
+    else:
+        fut.set_result(frame)
     return fut
 
 
@@ -326,14 +353,13 @@ def _retrieve(task: asyncio.Future[bytes]) -> None:
 
 
 async def _read_requests(
-    ws: WebSocket, handler: Any, replies: asyncio.Queue[asyncio.Future[bytes]]
+    ws: WebSocket, handler: Handler, replies: asyncio.Queue[asyncio.Future[bytes]]
 ) -> None:
     """Each frame's reply, in the order the frames came. A message does not
-    wait for the commit of the one before it: its write starts at once, so
-    up to IN_FLIGHT messages of one socket share the writer's batches. They
-    are stored in the order they came (each task queues its write before it
-    first suspends, and tasks start in the order they were made), and their
-    replies are sent in that order too (`_send_replies`)."""
+    wait for the commit of the one before it: its write is queued at once
+    (`_reply`), so up to IN_FLIGHT messages of one socket share the writer's
+    batches. They are stored in the order they came, and their replies are
+    sent in that order too (`_send_replies`)."""
     try:
         async for data in _frames(ws):
             await replies.put(_reply(data, handler))  # IN_FLIGHT waiting: reading waits
@@ -342,11 +368,21 @@ async def _read_requests(
         await ws.close(code=bad.code, reason=bad.reason)
 
 
-def _reply(data: dict[str, Any], handler: Any) -> asyncio.Future[bytes]:
+def _reply(data: dict[str, Any], handler: Handler) -> asyncio.Future[bytes]:
+    """A frame's reply, a future: a message is checked and its write queued
+    now (`handler`), and its reply is set as the write settles (`_acked`):
+    no task a message."""
     kind = data.get("type")
     if kind == "message":
-        reply = asyncio.ensure_future(_answer(data, handler))
+        client_id = data.get("client_id")
+        try:
+            pending = handler(data)
+        except Exception as e:
+            frame = _refusal(e, client_id)
+            return _ready(e if frame is None else frame)
+        reply: asyncio.Future[bytes] = pending.get_loop().create_future()
         reply.add_done_callback(_retrieve)
+        pending.add_done_callback(functools.partial(_acked, reply, client_id))
         return reply
     if kind == "ping":
         return _ready(b'{"type":"pong"}')
@@ -363,7 +399,7 @@ async def _send_replies(ws: WebSocket, replies: asyncio.Queue[asyncio.Future[byt
 
 
 async def _serve_chat(
-    ws: WebSocket, sub: Subscriber, handler: Any, writer: Coroutine[Any, Any, None]
+    ws: WebSocket, sub: Subscriber, handler: Handler, writer: Coroutine[Any, Any, None]
 ) -> None:
     hub: Hub = ws.app.state.hub
     pump = asyncio.create_task(writer)
@@ -424,11 +460,10 @@ async def visitor_socket(ws: WebSocket) -> None:
             )
         return pub.type == "conversation.ended" and pub.visitor_id == vid
 
-    async def send(data: dict[str, Any]) -> dict[str, Any]:
+    def send(data: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
         body = MessageIn.model_validate({k: v for k, v in data.items() if k != "type"})
         state.visitor_limiter.hit(str(vid), "visitor")
-        out = await chat.send_visitor_message(state.store, max_chars, p, body)
-        return {k: out[k] for k in chat.IDS}
+        return chat.visitor_message_soon(state.store, max_chars, p, body)
 
     sub = state.hub.subscribe(mine, visitor_id=vid, floor=_now(state))
     await _accept(ws, sub)
@@ -543,14 +578,14 @@ async def agent_socket(ws: WebSocket) -> None:
     def relevant(pub: Published) -> bool:
         return pub.type in AGENT_EVENTS and agent_sees(aid, pub.event)
 
-    async def send(data: dict[str, Any]) -> dict[str, Any]:
+    def send(data: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
         cid = data.get("conversation_id")
         if not isinstance(cid, int) or isinstance(cid, bool):
             raise BadInput("conversation_id", "must be an integer")
         body = MessageIn.model_validate(
             {k: v for k, v in data.items() if k not in ("type", "conversation_id")}
         )
-        return await chat.send_agent_message(state.store, max_chars, p, cid, body)
+        return chat.agent_message_soon(state.store, max_chars, p, cid, body)
 
     # subscribed before the handshake ends (and before the presence write):
     # what commits once the client sees the socket open reaches it

@@ -310,6 +310,7 @@ def end_conversation(
             "end_reason": reason,
         },
         at,
+        visitor_id=row[0],  # (the hub routes it to the visitor's socket untyped)
     )
     return True
 

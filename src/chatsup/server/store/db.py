@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from chatsup.server.store import rollups, touches
 from chatsup.server.store.engine_sqlite import SqliteEngine
-from chatsup.server.store.errors import RetryAlone
+from chatsup.server.store.errors import BadInput, Forbidden, NotFound, RetryAlone
 from chatsup.server.store.report_cache import BucketCache
 from chatsup.server.store.rollups import Rollup
 from chatsup.server.store.tx import PendingEvent, Rx, Tx
@@ -52,6 +52,12 @@ R = TypeVar("R")
 
 MAX_BATCH = 512
 CHECKPOINT_EVERY_S = 0.5  # WAL pages copied back to the database this often (PASSIVE)
+# A WAL holding this many frames is started again from its beginning: the
+# writer copies the last frames itself, between two batches (see
+# `_restart_wal`). ~8 MiB of 4 KiB pages.
+RESTART_FRAMES = 2000
+# ... at a moment its queue is empty, or after this long whatever the queue holds
+RESTART_WAIT_S = 1.0
 REPORT_READERS = 2
 # How often (in SQLite VM steps) a report's query checks whether it was abandoned.
 PROGRESS_STEPS = 10_000
@@ -63,6 +69,10 @@ STRICT_EVENTS_ENV = "CHATSUP_STRICT_EVENTS"
 
 
 RETRIES = 3  # a write that lost a race (PostgreSQL) runs again, alone, this often
+# What a write raises on purpose (a field it cannot use, a row that is not
+# there, a chat another advisor holds, ...): with no row changed, nothing of
+# it needs undoing (`Store._commit_batch`)
+UNDONE_BY_COUNT = (BadInput, NotFound, Forbidden, RetryAlone)
 
 
 def _never(_exc: BaseException) -> bool:
@@ -98,7 +108,16 @@ def _log_failure(
     return done
 
 
-def _settle_on_loop(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+def _settle_on_loop(
+    outcomes: list[tuple[Any, Any, BaseException | None]],
+    publish: Callable[[list[PendingEvent]], None] | None = None,
+    events: list[PendingEvent] | None = None,
+) -> None:
+    if publish is not None and events:
+        try:
+            publish(events)  # before the writes are answered, as they committed
+        except Exception:  # publishing must never lose an acknowledged write
+            log.exception("publishing events failed")
     for fut, result, exc in outcomes:
         if fut.done():  # cancelled while waiting
             continue
@@ -121,7 +140,14 @@ class Store:
         self.report_cache = BucketCache(persist=self.keep_rollups)
         self.synchronous = synchronous
         self.strict_events = strict_events()
+        # Where committed events go: `on_commit` is called on the writer
+        # thread; `publish_on` (a loop, a function) runs on that loop in the
+        # one callback that also answers the batch's writes of that loop
+        # (events first): one wake-up of the loop a commit, not two.
         self.on_commit: Callable[[list[PendingEvent]], None] | None = None
+        self.publish_on: (
+            tuple[asyncio.AbstractEventLoop, Callable[[list[PendingEvent]], None]] | None
+        ) = None
         # The newest event id this process has committed, set before its
         # commit is acknowledged (and published): a socket opened after a
         # write returned starts past that write's events, however far the
@@ -146,6 +172,9 @@ class Store:
         self._wconn: Any = None
         self._closed = False
         self._stop_checkpoints = threading.Event()
+        self._restart_due = (
+            0.0  # (monotonic) when the checkpointer asked the writer to restart the WAL
+        )
         self._checkpointer = threading.Thread(
             target=self._run_checkpoints, name="chatsup-checkpoint", daemon=True
         )
@@ -172,15 +201,43 @@ class Store:
         return store
 
     def _run_checkpoints(self) -> None:
+        """Copy the WAL back to the database every CHECKPOINT_EVERY_S, off
+        the writer's path; once the WAL is long, ask the writer to finish the
+        job (`_restart_wal`)."""
         conn = self.engine.connect()
         try:
             while not self._stop_checkpoints.wait(CHECKPOINT_EVERY_S):
                 try:
-                    self.engine.checkpoint(conn)
+                    frames, _copied = self.engine.checkpoint(conn)
                 except self.engine.Error:
                     log.exception("WAL checkpoint failed (the next one retries)")
+                    continue
+                if frames >= RESTART_FRAMES and not self._restart_due:
+                    self._restart_due = time.monotonic()
         finally:
             conn.close()
+
+    def _restart_wal(self, conn: Any) -> None:
+        """Copy the WAL's last frames to the database from the writer, between
+        two batches, so that the next batch starts the WAL again from its
+        beginning. Under a steady stream of commits the checkpointer's passes
+        never catch up with the last commit, and SQLite starts a WAL again
+        only once every frame is copied: the file grew by every commit
+        (~80 KiB for a lone message) and each commit's fsync had to journal
+        the file's new size as well. The checkpointer has copied nearly
+        everything by then: what is left is the frames of the last moments,
+        and the writer runs it when its queue is empty (a write arriving
+        meanwhile waits for it), or after RESTART_WAIT_S in any case."""
+        due = self._restart_due
+        if not due or (not self._queue.empty() and time.monotonic() - due < RESTART_WAIT_S):
+            return
+        try:
+            frames = self.engine.checkpoint(conn)[0]
+        except self.engine.Error:
+            log.exception("WAL checkpoint failed (the next one retries)")
+            frames = 0
+        if frames >= 0:  # (-1: the checkpointer's own pass ran: try after the next batch)
+            self._restart_due = 0.0
 
     # -- writes ---------------------------------------------------------------
 
@@ -201,13 +258,20 @@ class Store:
         e.g. one socket's sender) keeps that order even when a write must run
         again alone (it lost a race, PostgreSQL): the later writes of its
         chain in the same batch wait and run after it."""
+        return await self.write_soon(fn, *args, chain=chain)
+
+    def write_soon(
+        self, fn: Callable[[Tx, *Ts], R], *args: *Ts, chain: object | None = None
+    ) -> asyncio.Future[R]:
+        """`write`, queued now: the future of its outcome (no coroutine, no
+        task: a chat socket chains its reply on it)."""
         # An asyncio future, settled on its loop once per committed batch
         # (not one thread-safe wake-up of the loop per write).
         if self._closed:
             raise RuntimeError("store is closed")
         fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.put((fn, args, fut, True, chain))
-        return await fut
+        return fut
 
     def write_sync(self, fn: Callable[[Tx, *Ts], R], *args: *Ts, log_events: bool = True) -> R:
         return self.submit(fn, *args, log_events=log_events).result()
@@ -237,6 +301,8 @@ class Store:
                     self._settle([(item[2], None, error) for item in batch])
                     break
                 batch = self._commit_batch(conn, batch)
+            if conn is not None:
+                self._restart_wal(conn)
             if stop:
                 break
         if conn is not None:
@@ -260,9 +326,19 @@ class Store:
             self._wconn = None
         return self._wconn
 
-    def _commit_batch(self, conn: Any, batch: list[Any], attempt: int = 0) -> list[Any]:
+    def _commit_batch(
+        self, conn: Any, batch: list[Any], attempt: int = 0, careful: bool = False
+    ) -> list[Any]:
         """Run and commit `batch`; answers the writes left for the next
-        transaction (those after one that took the counter row)."""
+        transaction (those after one that took the counter row).
+
+        Each write runs inside its own SAVEPOINT, so that one failing does
+        not undo the others, except on an engine that counts the rows each
+        write changes (SQLite, `undo_by_count`): there a write runs without
+        one (two statements less a write), and one that fails with a store
+        error (`UNDONE_BY_COUNT`) having changed no row has nothing to undo.
+        Any other failure rolls the transaction back and runs the batch
+        again, `careful`: each write in its own savepoint, as before."""
         outcomes: list[tuple[Any, Any, BaseException | None]] = []
         events: list[PendingEvent] = []
         touched: dict[str, set[float]] = {}  # (PostgreSQL: recorded as it commits)
@@ -270,6 +346,8 @@ class Store:
         rest: list[Any] = []
         now = self.clock()
         engine = self.engine
+        careful = careful or attempt > 0 or not getattr(engine, "undo_by_count", False)
+        mark = 0
         try:
             engine.begin_write(conn)
         except engine.Error as e:
@@ -281,11 +359,11 @@ class Store:
             if chain is not None and chain in held:
                 again.append(item)  # after the earlier write of its chain
                 continue
-            if attempt:
-                pass  # already running
-            elif isinstance(fut, concurrent.futures.Future):
-                if not fut.set_running_or_notify_cancel():
+            if isinstance(fut, concurrent.futures.Future):
+                if fut.cancelled():
                     continue
+                if not fut.running() and not fut.set_running_or_notify_cancel():
+                    continue  # (running: this batch runs again, or the write alone)
             elif fut.cancelled():  # (a racy read is fine: settling checks again)
                 continue
             tx = Tx(
@@ -297,10 +375,24 @@ class Store:
                 strict_events=self.strict_events,
             )
             try:
-                engine.savepoint(conn)
+                if careful:
+                    engine.savepoint(conn)
+                else:
+                    mark = engine.mark_write(conn)
                 result = fn(tx, *args)
             except BaseException as e:  # the caller gets it; the others go on
-                if not engine.undo_write(conn):
+                if not careful and not (
+                    isinstance(e, UNDONE_BY_COUNT) and engine.forget_write(conn, mark)
+                ):
+                    # it may have changed rows, and no savepoint holds what
+                    # was before it: the batch runs again, each write alone
+                    if engine.in_transaction(conn):
+                        try:
+                            engine.rollback(conn)
+                        except engine.Error:
+                            pass
+                    return self._commit_batch(conn, batch, attempt, careful=True)
+                if careful and not engine.undo_write(conn):
                     # The database rolled the whole transaction back (a full
                     # disk, an I/O error): nothing of this batch is stored or
                     # told so; each caller hears of it (the server logs it once)
@@ -317,7 +409,8 @@ class Store:
                 else:
                     outcomes.append((fut, None, e))
                 continue
-            engine.release(conn)
+            if careful:
+                engine.release(conn)
             events.extend(tx.events)
             outcomes.append((fut, result, None))
             if engine.numbers_events_at_commit:
@@ -350,15 +443,19 @@ class Store:
                 self.on_commit(events)
             except Exception:  # publishing must never lose an acknowledged write
                 log.exception("publishing events failed")
-        self._settle(outcomes)
+        self._settle(outcomes, events)
         for item in again:
             self._commit_batch(conn, [item], attempt + 1)
         return rest
 
-    @staticmethod
-    def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+    def _settle(
+        self,
+        outcomes: list[tuple[Any, Any, BaseException | None]],
+        events: list[PendingEvent] | None = None,
+    ) -> None:
         """Give each write its outcome: thread futures directly, asyncio ones
-        in one callback per event loop."""
+        in one callback per event loop, which publishes the batch's `events`
+        first on the loop of `publish_on`."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, BaseException | None]]] = {}
         for out in outcomes:
             fut = out[0]
@@ -369,9 +466,15 @@ class Store:
                     fut.set_exception(out[2])
             else:
                 by_loop.setdefault(fut.get_loop(), []).append(out)
+        target = self.publish_on if events else None
+        if target is not None:
+            by_loop.setdefault(target[0], [])
         for loop, outs in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle_on_loop, outs)
+                if target is not None and loop is target[0]:
+                    loop.call_soon_threadsafe(_settle_on_loop, outs, target[1], events)
+                else:
+                    loop.call_soon_threadsafe(_settle_on_loop, outs)
             except RuntimeError:  # that loop has closed: nobody is waiting
                 pass
 

@@ -199,8 +199,9 @@ class PgEngine:
         migrate(conn)
         return conn
 
-    def checkpoint(self, conn: PgConnection) -> None:
+    def checkpoint(self, conn: PgConnection) -> tuple[int, int]:
         """PostgreSQL checkpoints on its own."""
+        return (0, 0)
 
     # -- transactions ------------------------------------------------------
 

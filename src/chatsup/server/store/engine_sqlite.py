@@ -77,8 +77,14 @@ class SqliteEngine:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
-    def checkpoint(self, conn: sqlite3.Connection) -> None:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def checkpoint(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        """Copy what the WAL holds back to the database (PASSIVE: waits for
+        nobody); answers (frames in the WAL, frames copied), (-1, -1) when
+        another checkpoint was running."""
+        row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if row is None or row[0]:
+            return (-1, -1)
+        return (int(row[1]), int(row[2]))
 
     # -- transactions ------------------------------------------------------
 
@@ -86,6 +92,26 @@ class SqliteEngine:
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(_LAST_EVENT).fetchone()
         self._last_event = int(row[0]) if row is not None else 0
+
+    # A write runs without a savepoint: one that fails having changed no row
+    # (`forget_write`) leaves nothing to undo (Store._commit_batch)
+    undo_by_count = True
+
+    def mark_write(self, conn: sqlite3.Connection) -> int:
+        """A write begins without a savepoint: the rows changed so far."""
+        self._last_event_mark = self._last_event
+        return conn.total_changes
+
+    def forget_write(self, conn: sqlite3.Connection, mark: int) -> bool:
+        """The write begun at `mark` failed: its event ids are given back;
+        True when it changed no row (nothing to undo) and the transaction
+        holds."""
+        self._last_event = self._last_event_mark
+        return conn.in_transaction and conn.total_changes == mark
+
+    @staticmethod
+    def in_transaction(conn: sqlite3.Connection) -> bool:
+        return conn.in_transaction
 
     def savepoint(self, conn: sqlite3.Connection) -> None:
         conn.execute("SAVEPOINT w")
