@@ -506,12 +506,23 @@ class Store:
         return conn
 
     def read_sync(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
-        conn = self._reader()
-        self.engine.begin_read(conn)
-        try:
-            return fn(Rx(self.engine, conn, self.tz, self.report_cache), *args)
-        finally:
-            self.engine.end_read(conn)
+        """`fn` in a read transaction on this thread's connection. A session
+        the database ended under it (a PostgreSQL restart, a failover) is
+        seen only when a statement fails on it: a read changes nothing, so it
+        runs once more on a new connection, and a restart costs the readers'
+        threads no failed request (the writer's is answered 503, db.py)."""
+        for again in (False, True):
+            conn = self._reader()
+            try:
+                self.engine.begin_read(conn)
+                try:
+                    return fn(Rx(self.engine, conn, self.tz, self.report_cache), *args)
+                finally:
+                    self.engine.end_read(conn)
+            except self.engine.Error:
+                if again or not self.engine.lost(conn):
+                    raise
+        raise AssertionError("unreachable")
 
     async def read(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
         """Run a read (all of a request's queries) in one hop to a thread."""
