@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from textual import events
 from textual.widgets._footer import FooterKey
 
 from chatsup.tui.app import ChatsupApp
@@ -16,8 +17,15 @@ from tests.tui.test_lists import banner_text, footer_text
 
 
 async def test_first_page_goes_out_with_the_start_up_requests(busy_world: World) -> None:
-    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    """All five go out together, before the first frame is built (on_load):
+    the server answers while the console composes and mounts it."""
     seen: list[str] = []  # "> GET /v1/…" sent, "< GET /v1/…" answered, in order
+
+    class Watched(ChatsupApp):
+        def on_mount(self) -> None:  # (Textual calls ChatsupApp.on_mount after this)
+            seen.append("mounted")
+
+    app = Watched(busy_world.url, busy_world.sup_token)
 
     async def sent(request: Any) -> None:
         seen.append(f"> {request.method} {request.url.path}")
@@ -36,30 +44,42 @@ async def test_first_page_goes_out_with_the_start_up_requests(busy_world: World)
     assert at_first_rows.index("> GET /v1/conversations") < first_answer, at_first_rows
     for path in ("/v1/health", "/v1/agents", "/v1/sites", "/v1/events"):
         assert f"> GET {path}" in at_first_rows[:first_answer], at_first_rows
+    # all sent while the frame was being built: before the app was mounted
+    mounted = at_first_rows.index("mounted")
+    assert sum(e.startswith(">") for e in at_first_rows[:mounted]) == 5, at_first_rows
 
 
 async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the_rows(
     busy_world: World,
 ) -> None:
-    """The first frame has no custom-date fields (hidden until asked for)
-    and draws no keys in the footer: both come after the frame with the
-    first rows. The date fields are built at once when a drill-down's dates
-    need them sooner, and drawn with those dates."""
-    before_rows: list[tuple[bool, int]] = []
+    """The first frame has no custom-date fields (hidden until asked for),
+    draws no keys in the footer, and draws the date range without its
+    Select: all come after the frame with the first rows. The date fields
+    are built at once when a drill-down's dates need them sooner, and
+    drawn with those dates."""
+    before_rows: list[tuple[bool, int, bool]] = []
 
     class Watched(ChatsupApp):
         async def activate(self, name: str) -> None:
             if name == "messages" and not self.messages.loaded:  # the first rows go in now
                 banner = self.messages.banner
-                before_rows.append((bool(banner.query("#fb-more")), len(self.query(FooterKey))))
+                before_rows.append(
+                    (
+                        bool(banner.query("#fb-more")),
+                        len(self.query(FooterKey)),
+                        bool(banner.query("#fb-range")),  # its SelectPreview till then
+                    )
+                )
             await super().activate(name)
 
     app = Watched(busy_world.url, busy_world.sup_token)
     async with app.run_test(size=(100, 30)) as pilot:
         banner = app.messages.banner
         await until(pilot, lambda: "My umbrella is broken" in screen_text(app))
-        assert before_rows == [(False, 0)]
+        assert before_rows == [(False, 0, False)]
         await until(pilot, lambda: bool(banner.query("#fb-more")))
+        await until(pilot, lambda: not banner.query("#fb-range-preview"))
+        assert banner.query_one("#fb-range").display
         await until(pilot, lambda: "/ Search" in footer_text(app) and "q Quit" in footer_text(app))
         offline = await app.build("offline")
         assert not offline.banner.query("#fb-more")  # built but never shown yet
@@ -78,3 +98,35 @@ async def test_the_other_tabs_are_built_after_the_first_rows(world: World) -> No
     app = ChatsupApp(world.url, world.sup_token)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: all(app.built(name) is not None for name, _, _ in TABS))
+
+
+async def test_a_list_drawn_focused_is_not_drawn_again_as_it_takes_the_focus(
+    busy_world: World,
+) -> None:
+    """The screen marks the list focused before the first frame; its Focus
+    event comes after that frame. Textual repaints a widget on Focus: the
+    list (every visible row) is not drawn again when it was drawn focused
+    already, and is when it was drawn without the focus."""
+    app = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.messages.table
+        await until(pilot, lambda: table.row_count and app.focused is table)
+        await pilot.pause(0.2)
+        repaints: list[object] = []
+        refresh = table.refresh
+
+        def counted(*args: Any, **kw: Any) -> Any:
+            repaints.append(args)
+            return refresh(*args, **kw)
+
+        table.refresh = counted  # type: ignore[method-assign]
+        table.post_message(events.Focus())
+        await pilot.pause(0.2)
+        assert repaints == []  # drawn focused: nothing to draw again
+        assert table.has_focus
+        app.screen.set_focus(None)  # drawn without the focus now
+        await pilot.pause(0.2)
+        repaints.clear()
+        table.post_message(events.Focus())
+        await pilot.pause(0.2)
+        assert repaints  # drawn again, with the focus
