@@ -10,7 +10,7 @@ from typing import Any
 from textual import events
 from textual.widgets._footer import FooterKey
 
-from chatsup.tui.app import ChatsupApp
+from chatsup.tui.app import ChatsupApp, MainScreen
 from tests.harness import World
 from tests.tui.pilot import screen_text, until
 from tests.tui.test_lists import banner_text, footer_text
@@ -130,3 +130,39 @@ async def test_a_list_drawn_focused_is_not_drawn_again_as_it_takes_the_focus(
         table.post_message(events.Focus())
         await pilot.pause(0.2)
         assert repaints  # drawn again, with the focus
+
+
+def styles_of(app: ChatsupApp) -> dict[int, tuple[str, object, object]]:
+    """Every node's styles from the stylesheet, its own and its parts'."""
+    return {
+        id(node): (
+            repr(node),
+            dict(node.styles.base._rules),
+            sorted((k, sorted(v.base._rules.items())) for k, v in node._component_styles.items()),
+        )
+        for node in app.screen.walk_children(with_self=True)
+    }
+
+
+async def test_the_first_frame_is_styled_as_a_full_restyle_would(busy_world: World) -> None:
+    """MainScreen leaves out Textual's restyle of every widget when it is
+    first shown (they were styled as they mounted, just before): as the
+    first rows go in, restyling every node changes none of them."""
+    at_first_rows: list[dict[int, tuple[str, object, object]]] = []
+
+    class Watched(ChatsupApp):
+        async def activate(self, name: str) -> None:
+            await super().activate(name)
+            if not at_first_rows:
+                at_first_rows.append(styles_of(self))
+
+    app = Watched(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: bool(at_first_rows))
+        assert isinstance(app.screen, MainScreen)
+        app.screen.update_node_styles(animate=False)
+        restyled = styles_of(app)
+        before = at_first_rows[0]
+        changed = [before[k][0] for k in before if k in restyled and before[k] != restyled[k]]
+        assert changed == []
+        assert len(set(before) & set(restyled)) > 30  # the first frame's widgets, all compared
