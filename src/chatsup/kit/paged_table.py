@@ -137,7 +137,8 @@ class PagedTable(DataTable[Any], Generic[T]):
         and its Focus event comes after that frame: drawn focused already,
         the table is not drawn again (every visible row: ~20 ms of CPU at
         the start, when the first rows are in the first frame)."""
-        if not self._pseudo_class_state.focus:  # (as drawn last)
+        drawn = getattr(self, "_pseudo_class_state", None)  # DataTable's, as drawn last
+        if drawn is None or not drawn.focus:
             return  # Widget._on_focus: marked focused, repainted
         event.prevent_default()
         self.has_focus = True
