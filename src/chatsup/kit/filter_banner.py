@@ -190,10 +190,11 @@ class FilterBanner(Vertical):
             if then is not None:
                 then(self._select("range"))
             return
-        if not self.is_attached:
+        previews = self.query(SelectPreview)
+        if not self.is_attached or not previews:  # (not composed yet)
             return
         self.range_built = True
-        preview = self.query_one(SelectPreview)
+        preview = previews.first()
         select = self._range_select()
         select.display = False
         mounted = self.query_one("#fb-row", Horizontal).mount(select, before=preview)
@@ -215,7 +216,8 @@ class FilterBanner(Vertical):
         if self.range_built:
             self._select("range").value = self.preset
         else:
-            self.query_one(SelectPreview).show(self.labels[self.preset])
+            for preview in self.query(SelectPreview):
+                preview.show(self.labels[self.preset])
 
     def on_select_preview_clicked(self, event: SelectPreview.Clicked) -> None:
         event.stop()
