@@ -82,3 +82,22 @@ async def test_a_click_on_the_preview_opens_the_select() -> None:
         await pilot.click("#fb-range-preview")
         await until(pilot, lambda: bool(later.query("#fb-range")))
         await until(pilot, lambda: later.query_one("#fb-range", Select).expanded)
+
+
+async def test_a_drill_down_while_the_select_mounts_is_drawn_by_it() -> None:
+    """Dates drilled in the moment the Select is being mounted: it is given
+    them once mounted (Textual's Select, set while its parts are composed,
+    draws nothing or raises), and draws them."""
+    app = Two()
+    async with app.run_test(size=(100, 4)) as pilot:
+        now, later = app.query_one("#now", FilterBanner), app.query_one("#later", FilterBanner)
+        await pilot.pause()
+        later.build_range()
+        for banner in (now, later):
+            banner.drill(since=date(2026, 2, 1), until=date(2026, 2, 3))
+        await until(pilot, lambda: later.range_ready and not later.query(SelectPreview))
+        await pilot.pause()
+        assert later.query_one("#fb-range", Select).value == "custom"
+        assert "".join(c for c, _ in cells(app, later)[:18]).startswith("Custom…")
+        assert cells(app, later)[:18] == cells(app, now)[:18]
+        assert later.filters == now.filters

@@ -130,7 +130,8 @@ class FilterBanner(Vertical):
         # range_later: the date range drawn by a SelectPreview (one widget,
         # the same cells) until `build_range` puts the Select in its place
         self.range_later = range_later
-        self.range_built = False
+        self.range_built = False  # the Select made (it may still be mounting)
+        self.range_ready = not range_later  # the Select mounted and shown
         # the second line (custom dates, the drill-down, an error) is hidden
         # until it has something to show; later: built when first needed or
         # when the owner calls `build_second_line` (a first frame without it)
@@ -203,6 +204,9 @@ class FilterBanner(Vertical):
             await mounted
             if not select.is_attached:  # (the banner was taken down meanwhile)
                 return
+            self.range_ready = True
+            if select.value != self.preset:  # chosen while it mounted (a drill-down)
+                select.value = self.preset
             preview.display = False  # both in one frame: the row never moves
             select.display = True
             await preview.remove()
@@ -212,10 +216,12 @@ class FilterBanner(Vertical):
         self.call_later(swap)
 
     def _show_range(self) -> None:
-        """The preset chosen, drawn: by the Select, or by its preview."""
-        if self.range_built:
+        """The preset chosen, drawn: by the Select, or by its preview (a
+        Select still mounting is given it once mounted: Textual's Select
+        set while its parts are being composed draws nothing, or raises)."""
+        if self.range_ready:
             self._select("range").value = self.preset
-        else:
+        elif not self.range_built:
             for preview in self.query(SelectPreview):
                 preview.show(self.labels[self.preset])
 
