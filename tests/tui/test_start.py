@@ -10,6 +10,7 @@ from typing import Any
 from textual import events
 from textual.widgets._footer import FooterKey
 
+from chatsup.kit.select_preview import SelectPreview
 from chatsup.tui.app import ChatsupApp, MainScreen
 from tests.harness import World
 from tests.tui.pilot import screen_text, until
@@ -83,6 +84,7 @@ async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the
         await until(pilot, lambda: "/ Search" in footer_text(app) and "q Quit" in footer_text(app))
         offline = await app.build("offline")
         assert not offline.banner.query("#fb-more")  # built but never shown yet
+        assert offline.banner.query("#fb-range") and not offline.banner.query(SelectPreview)
         await app.show_tab("offline", since=date(2026, 2, 1), until=date(2026, 2, 3))
         await until(pilot, lambda: "2026-02-03" in banner_text(app, offline.banner))
         assert "2026-02-01" in banner_text(app, offline.banner)

@@ -204,7 +204,7 @@ class ChatsupApp(App[int]):
             for name, label, _ in TABS:
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
-                        yield self.front or MessagesTab(id="tab-messages")
+                        yield self.front or MessagesTab(id="tab-messages", first_frame=True)
         yield KeysFooter(held=True)  # its keys once the start is over (`started`)
 
     def tab(self, name: str) -> Any:
@@ -257,7 +257,7 @@ class ChatsupApp(App[int]):
         frame is composed and mounted (its first rows can then be in the
         first frame drawn: issue 14, P7). `connect` takes their answers."""
         if self.token:
-            self.front = MessagesTab(id="tab-messages")
+            self.front = MessagesTab(id="tab-messages", first_frame=True)
             self.requests = asyncio.ensure_future(self.start_up(self.front))
 
     def on_mount(self) -> None:

@@ -39,17 +39,22 @@ class ListTab(BannerKeys, Vertical):
     BANNER: ClassVar[dict[str, Any]] = {}
     ENTER: ClassVar[str] = "details"  # what `enter` on a row does
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, *, first_frame: bool = False, **kw: Any) -> None:
+        """`first_frame`: the tab in front as the console starts; its
+        banner draws the date range with a preview until the first rows
+        are in (FilterBanner range_later). A tab built later has its
+        Select from the start."""
         super().__init__(**kw)
         self.loaded = False
         self.first: tuple[Filters, Page[Any]] | None = None  # see `prefetch`
         # made with the tab, not when it is composed: its filters are known
         # before it is mounted (the app asks for the front list's first page
         # while the first frame is being built: `prefetch`)
-        # its hidden second line and its date range's Select after the first
-        # rows (activate; the range drawn the same till then): a lighter first frame
+        # its hidden second line, and for the first frame its date range's
+        # Select, after the first rows (activate; the range drawn the same
+        # till then): a lighter first frame
         self._banner = FilterBanner(
-            self.ctx.tz, second_line_later=True, range_later=True, **self.BANNER
+            self.ctx.tz, second_line_later=True, range_later=first_frame, **self.BANNER
         )
 
     @property
