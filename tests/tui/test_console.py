@@ -10,13 +10,19 @@ from tests.tui.pilot import until
 
 
 async def ready(pilot, app: ChatsupApp, rows: int) -> None:
-    """The Messages list has its rows and the focus (as a user sees it)."""
+    """The Messages list has its rows and the focus (as a user sees it), and
+    its banner is built whole (the date range's Select comes right after the
+    first frame: kit/select_preview.py)."""
     from chatsup.kit.paged_table import PagedTable
 
     try:
         await until(
             pilot,
-            lambda: app.messages.table.row_count == rows and isinstance(app.focused, PagedTable),
+            lambda: (
+                app.messages.table.row_count == rows
+                and isinstance(app.focused, PagedTable)
+                and app.messages.banner.range_ready
+            ),
         )
     except AssertionError:
         raise AssertionError(f"rows {app.messages.table.row_count}, focus {app.focused}") from None

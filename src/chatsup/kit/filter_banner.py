@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -30,7 +30,10 @@ from chatsup.client import Filters
 from chatsup.domain import timerange
 from chatsup.domain.models import Agent, Site
 from chatsup.kit.multi_picker import Choice, MultiPicker, PickerField, label
-from chatsup.kit.safe_select import Select
+from chatsup.kit.select_preview import SelectPreview
+
+if TYPE_CHECKING:  # imported when the date range's Select is first built
+    from chatsup.kit.safe_select import Select
 
 PRESET_LABELS = {
     "all": "All time",
@@ -81,7 +84,7 @@ class FilterBanner(Vertical):
     DEFAULT_CSS = """
     FilterBanner { height: auto; padding: 0 0; }
     FilterBanner Horizontal { height: 1; }
-    FilterBanner #fb-range { width: 18; }
+    FilterBanner #fb-range, FilterBanner #fb-range-preview { width: 18; }
     FilterBanner PickerField { width: 1fr; min-width: 12; max-width: 32; }
     FilterBanner #fb-search { width: 1fr; min-width: 10; }
     FilterBanner #fb-more { display: none; }
@@ -120,9 +123,15 @@ class FilterBanner(Vertical):
         statuses: tuple[str, ...] = (),
         all_label: str | None = None,
         second_line_later: bool = False,
+        range_later: bool = False,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        # range_later: the date range drawn by a SelectPreview (one widget,
+        # the same cells) until `build_range` puts the Select in its place
+        self.range_later = range_later
+        self.range_built = False  # the Select made (it may still be mounting)
+        self.range_ready = not range_later  # the Select mounted and shown
         # the second line (custom dates, the drill-down, an error) is hidden
         # until it has something to show; later: built when first needed or
         # when the owner calls `build_second_line` (a first frame without it)
@@ -148,13 +157,11 @@ class FilterBanner(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="fb-row"):
-            yield Select(
-                [(v, k) for k, v in self.labels.items()],
-                value=self.preset,
-                allow_blank=False,
-                id="fb-range",
-                compact=True,
-            )
+            if self.range_later:
+                yield SelectPreview(self.labels[self.preset], id="fb-range-preview")
+            else:
+                self.range_built = True
+                yield self._range_select()
             for key, _, name, noun, any_label, _ in PICKERS:
                 if key in self.keys:
                     yield PickerField(key, noun, any_label, id=f"fb-{name}")
@@ -164,6 +171,68 @@ class FilterBanner(Vertical):
             self.second_line_built = True
             with Horizontal(id="fb-more"):
                 yield from self._second_line()
+
+    def _range_select(self) -> Select[str]:
+        from chatsup.kit.safe_select import Select
+
+        return Select(
+            [(v, k) for k, v in self.labels.items()],
+            value=self.preset,
+            allow_blank=False,
+            id="fb-range",
+            compact=True,
+        )
+
+    def build_range(self, then: Callable[[Select[Any]], object] | None = None) -> None:
+        """The date range's Select in place of its preview, if it was left
+        for later and is not built yet; `then` is called with the Select
+        once it is mounted and shown (at once if it was already)."""
+        if self.range_built:
+            if then is not None:
+                then(self._select("range"))
+            return
+        previews = self.query(SelectPreview)
+        if not self.is_attached or not previews:  # (not composed yet)
+            return
+        self.range_built = True
+        preview = previews.first()
+        select = self._range_select()
+        select.display = False
+        mounted = self.query_one("#fb-row", Horizontal).mount(select, before=preview)
+
+        async def swap() -> None:
+            await mounted
+            if not select.is_attached:  # (the banner was taken down meanwhile)
+                return
+            self.range_ready = True
+            if select.value != self.preset:  # chosen while it mounted (a drill-down)
+                select.value = self.preset
+            preview.display = False  # both in one frame: the row never moves
+            select.display = True
+            await preview.remove()
+            if then is not None:
+                then(select)
+
+        self.call_later(swap)
+
+    def _show_range(self) -> None:
+        """The preset chosen, drawn: by the Select, or by its preview (a
+        Select still mounting is given it once mounted: Textual's Select
+        set while its parts are being composed draws nothing, or raises)."""
+        if self.range_ready:
+            self._select("range").value = self.preset
+        elif not self.range_built:
+            for preview in self.query(SelectPreview):
+                preview.show(self.labels[self.preset])
+
+    def on_select_preview_clicked(self, event: SelectPreview.Clicked) -> None:
+        event.stop()
+
+        def open_it(select: Select[Any]) -> None:
+            select.focus()
+            select.action_show_overlay()
+
+        self.build_range(open_it)
 
     @staticmethod
     def _second_line() -> list[Widget]:
@@ -211,6 +280,8 @@ class FilterBanner(Vertical):
         return out
 
     def _select(self, name: str) -> Select[Any]:
+        from chatsup.kit.safe_select import Select
+
         return self.query_one(f"#fb-{name}", Select)
 
     def field(self, key: str) -> PickerField:
@@ -263,7 +334,7 @@ class FilterBanner(Vertical):
             self.query_one("#fb-search", Input).focus()
 
     def focus_first(self) -> None:
-        self._select("range").focus()
+        self.build_range(lambda select: select.focus())
 
     def action_leave(self) -> None:
         self.post_message(self.Leave(self))
@@ -329,7 +400,7 @@ class FilterBanner(Vertical):
         since, until = kw.pop("since", None), kw.pop("until", None)
         if since is not None or until is not None:
             self.preset = "custom"
-            self._select("range").value = "custom"
+            self._show_range()
             self.set_class(True, "custom")
             self.build_second_line()
             self.query_one("#fb-from", Input).value = _text(since)

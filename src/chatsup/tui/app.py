@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -41,6 +41,9 @@ from chatsup.tui.screens.messages import MessagesTab
 if TYPE_CHECKING:
     from chatsup.client.live import LiveClient
     from chatsup.domain.events import Event
+    from chatsup.domain.models import Health
+
+    Startup = tuple[Health, list[Agent], list[Site], int]
 
 TOKEN_HINT = (
     "Check [console] token in the config or pass --token "
@@ -99,6 +102,24 @@ class TopBar(Static):
         self.update(t)
 
 
+class MainScreen(Screen[Any]):
+    """The console's screen (the tabs, the footer). Textual styles every
+    widget as it mounts, and again, all of them, when a screen is first
+    shown (ScreenResume): on this one the widgets are mounted, and styled,
+    just before, so the second pass changes nothing and is left out
+    (~2 % of the start, issue 14, P7; tests/tui/test_start.py restyles
+    after the first frame and compares). Later resumes restyle as before."""
+
+    HELP_TITLE = "This screen"  # as Textual's Screen is named in the help (kit/help.py)
+    shown = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # runs before Screen's own handler, with the same event
+        if not self.shown:
+            self.shown = True
+            event.refresh_styles = False
+
+
 class ChatsupApp(App[int]):
     TITLE = "chatsup"
     # absolute paths: subclasses elsewhere work
@@ -140,6 +161,8 @@ class ChatsupApp(App[int]):
         self.live_events = 0
         self._ctrl_c_at = -10.0
         self.building: dict[str, asyncio.Future[None]] = {}
+        self.front: MessagesTab | None = None  # made before the first frame (on_load)
+        self.requests: asyncio.Task[Startup] | None = None  # in flight from on_load
 
     # what the screens read from `ctx` (chatsup.tui.context), here for the app's own code
     @property
@@ -172,13 +195,16 @@ class ChatsupApp(App[int]):
 
     # -- layout ---------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield TopBar(self.url)
         with TabbedContent(id="tabs"):
             for name, label, _ in TABS:
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
-                        yield MessagesTab(id="tab-messages")
+                        yield self.front or MessagesTab(id="tab-messages", first_frame=True)
         yield KeysFooter(held=True)  # its keys once the start is over (`started`)
 
     def tab(self, name: str) -> Any:
@@ -225,6 +251,15 @@ class ChatsupApp(App[int]):
 
     # -- start-up ----------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        """Before the first frame is built: the start-up requests and the
+        front list's first page go out now, and the server answers while the
+        frame is composed and mounted (its first rows can then be in the
+        first frame drawn: issue 14, P7). `connect` takes their answers."""
+        if self.token:
+            self.front = MessagesTab(id="tab-messages", first_frame=True)
+            self.requests = asyncio.ensure_future(self.start_up(self.front))
+
     def on_mount(self) -> None:
         self.set_timer(START_CAP_S, self.started)  # whatever the server does
         if self.token:
@@ -248,16 +283,15 @@ class ChatsupApp(App[int]):
 
         self.push_screen(SignInScreen(self.url), signed_in)
 
-    @work(exclusive=True, group="connect")
-    async def connect(self) -> None:
-        view = self.built(self.query_one(TabbedContent).active or "messages")
-        # the front list's first page goes out with the start-up requests
-        # (one round trip, not two, before the first rows: issue 14, P7)
+    async def start_up(self, view: Any) -> Startup:
+        """The start-up requests: health, advisors, sites and the latest
+        event; with them, the first page of `view` if it is a list not loaded
+        yet (one round trip, not two, before the first rows: issue 14, P7)."""
         first = None
         if isinstance(view, ListTab) and not view.loaded:
             first = asyncio.ensure_future(view.prefetch())
         try:
-            health, self.agents, self.sites, after = await asyncio.gather(
+            answers = await asyncio.gather(
                 self.client.health(),
                 self.client.agents(),
                 self.client.sites(),
@@ -265,12 +299,20 @@ class ChatsupApp(App[int]):
             )
             if first is not None:
                 await first  # never raises: a failed page is asked again by the tab
-        except Exception as e:  # said on the failure screen, with a retry
-            self.fail(e)
-            return
+            return answers
         finally:
             if first is not None and not first.done():
                 first.cancel()
+
+    @work(exclusive=True, group="connect")
+    async def connect(self) -> None:
+        view = self.built(self.query_one(TabbedContent).active or "messages")
+        requests, self.requests = self.requests, None  # sent on_load, else now
+        try:
+            health, self.agents, self.sites, after = await (requests or self.start_up(view))
+        except Exception as e:  # said on the failure screen, with a retry
+            self.fail(e)
+            return
         if health.timezone and not self.tz_name:
             self.tz = r.zone(health.timezone)
         self.query_one(TopBar).tz = self.tz
@@ -515,6 +557,8 @@ class ChatsupApp(App[int]):
 
     async def on_unmount(self) -> None:
         gc_pause.resume()
+        if self.requests is not None:  # closed before it connected
+            self.requests.cancel()
         if self.live is not None:
             await self.live.close()
         await self.client.aclose()

@@ -39,18 +39,30 @@ class ListTab(BannerKeys, Vertical):
     BANNER: ClassVar[dict[str, Any]] = {}
     ENTER: ClassVar[str] = "details"  # what `enter` on a row does
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, *, first_frame: bool = False, **kw: Any) -> None:
+        """`first_frame`: the tab in front as the console starts; its
+        banner draws the date range with a preview until the first rows
+        are in (FilterBanner range_later). A tab built later has its
+        Select from the start."""
         super().__init__(**kw)
         self.loaded = False
         self.first: tuple[Filters, Page[Any]] | None = None  # see `prefetch`
+        # made with the tab, not when it is composed: its filters are known
+        # before it is mounted (the app asks for the front list's first page
+        # while the first frame is being built: `prefetch`)
+        # its hidden second line, and for the first frame its date range's
+        # Select, after the first rows (activate; the range drawn the same
+        # till then): a lighter first frame
+        self._banner = FilterBanner(
+            self.ctx.tz, second_line_later=True, range_later=first_frame, **self.BANNER
+        )
 
     @property
     def ctx(self) -> Context:
         return context_of(self)
 
     def compose(self) -> ComposeResult:
-        # its hidden second line after the first rows (activate): a lighter first frame
-        yield FilterBanner(self.ctx.tz, second_line_later=True, **self.BANNER)
+        yield self._banner
         yield from self.compose_top()
         yield PagedTable(self.COLUMNS, self.fetch, self.key, self.cells, self.order())
         yield Static("", classes="status")
@@ -60,7 +72,7 @@ class ListTab(BannerKeys, Vertical):
 
     @property
     def banner(self) -> FilterBanner:
-        return self.query_one(FilterBanner)
+        return self._banner
 
     @property
     def table(self) -> PagedTable[Any]:
@@ -109,19 +121,21 @@ class ListTab(BannerKeys, Vertical):
             self.table.reload(first[1] if first and first[0] == self.filters else None)
             # after the frame with the first rows has been drawn
             self.call_after_refresh(self.call_later, self.banner.build_second_line)
+            self.call_after_refresh(self.call_later, self.banner.build_range)
         self.call_after_refresh(self._focus_list)
 
     def _focus_list(self) -> None:
         """The list takes the keys, unless the person is already in the
         banner (`/` pressed as the console started: an activation that comes
-        late must not pull the focus out of the search box mid-word)."""
-        if not self.banner.has_focus_within:
+        late must not pull the focus out of the search box mid-word), or it
+        has them already (Textual's `focus` repaints the whole table)."""
+        if not self.banner.has_focus_within and self.screen.focused is not self.table:
             self.table.focus()
 
     def on_show(self) -> None:
         """Shown (its tab chosen): the list takes the keys."""
-        if self.loaded and not self.banner.has_focus_within:
-            self.table.focus()
+        if self.loaded:
+            self._focus_list()
 
     def on_filter_banner_changed(self, event: FilterBanner.Changed) -> None:
         event.stop()
