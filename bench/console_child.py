@@ -73,7 +73,8 @@ def child_console(url: str, token: str, pages: int, command: bool = False) -> No
 
     class Timed(ChatsupApp):
         def on_mount(self) -> None:
-            super().on_mount()
+            # Textual runs ChatsupApp.on_mount as well, after this one (each
+            # class's handler in the MRO): a super() call here ran it twice
             self.page_started = 0.0
             self.seen = 0
             self.table = self.messages.table
@@ -146,7 +147,6 @@ def child_tail(url: str, token: str, seconds: float) -> None:
 
     class Tailing(ChatsupApp):
         def on_mount(self) -> None:
-            super().on_mount()
             self.set_timer(1.0, lambda: self.post_message(OpenTail(None)))
             self.set_timer(seconds, lambda: self.exit(0))
 

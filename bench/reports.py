@@ -165,7 +165,6 @@ def child_monitoring(url: str, token: str) -> None:
 
     class Timed(ChatsupApp):
         def on_mount(self) -> None:
-            super().on_mount()
             self.poll_timer = self.set_interval(0.002, self.check)
             self.opened = 0.0
 

@@ -24,7 +24,6 @@ seen = {{"at_import": gc.isenabled()}}
 class First(ChatsupApp):
     def on_mount(self):
         seen["at_mount"] = gc.isenabled()
-        super().on_mount()
 
     def run_live(self, after):
         seen["rows"] = self.messages.table.row_count

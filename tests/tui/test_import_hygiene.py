@@ -138,7 +138,6 @@ def test_other_tabs_load_when_first_shown(busy_world: World) -> None:
 
         class Six(ChatsupApp):
             def on_mount(self):
-                super().on_mount()
                 self.set_interval(0.01, self.check)
 
             async def check(self):
