@@ -539,23 +539,36 @@ class Store:
         running: list[Any] = []
         engine = self.engine
 
-        def job() -> R:
-            conn = self._reader()
+        def once(conn: Any) -> R:
             with lock:
                 if stop.is_set():
                     raise engine.Error("interrupted")
                 running.append(conn)
                 self.reports_running += 1
-            engine.watch(conn, stop.is_set, PROGRESS_STEPS)
             try:
-                engine.begin_read(conn)
-                return fn(Rx(engine, conn, self.tz, self.report_cache), *args)
+                engine.watch(conn, stop.is_set, PROGRESS_STEPS)
+                try:
+                    engine.begin_read(conn)
+                    return fn(Rx(engine, conn, self.tz, self.report_cache), *args)
+                finally:
+                    engine.unwatch(conn)
+                    engine.end_read(conn)
             finally:
-                engine.unwatch(conn)
-                engine.end_read(conn)
                 with lock:
                     running.clear()
                     self.reports_running -= 1
+
+        def job() -> R:
+            # a session the database ended under this thread: once more on
+            # a new connection, as `read_sync` does
+            for again in (False, True):
+                conn = self._reader()
+                try:
+                    return once(conn)
+                except engine.Error:
+                    if again or stop.is_set() or not engine.lost(conn):
+                        raise
+            raise AssertionError("unreachable")
 
         fut = loop.run_in_executor(self._report_pool, job)
         try:
