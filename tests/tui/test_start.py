@@ -149,22 +149,24 @@ def styles_of(app: ChatsupApp) -> dict[int, tuple[str, object, object]]:
 async def test_the_first_frame_is_styled_as_a_full_restyle_would(busy_world: World) -> None:
     """MainScreen leaves out Textual's restyle of every widget when it is
     first shown (they were styled as they mounted, just before): as the
-    first rows go in, restyling every node changes none of them."""
-    at_first_rows: list[dict[int, tuple[str, object, object]]] = []
+    first rows go in, restyling every node changes none of them. Both
+    pictures are taken in that one moment, with no await between: the
+    table taking the focus a moment later restyles it, rightly."""
+    pictures: list[dict[int, tuple[str, object, object]]] = []
 
     class Watched(ChatsupApp):
         async def activate(self, name: str) -> None:
             await super().activate(name)
-            if not at_first_rows:
-                at_first_rows.append(styles_of(self))
+            if not pictures:
+                assert isinstance(self.screen, MainScreen)
+                pictures.append(styles_of(self))
+                self.screen.update_node_styles(animate=False)
+                pictures.append(styles_of(self))
 
     app = Watched(busy_world.url, busy_world.sup_token)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: bool(at_first_rows))
-        assert isinstance(app.screen, MainScreen)
-        app.screen.update_node_styles(animate=False)
-        restyled = styles_of(app)
-        before = at_first_rows[0]
+        await until(pilot, lambda: bool(pictures))
+        before, restyled = pictures
         changed = [before[k][0] for k in before if k in restyled and before[k] != restyled[k]]
         assert changed == []
         assert len(set(before) & set(restyled)) > 30  # the first frame's widgets, all compared
