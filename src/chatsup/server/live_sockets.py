@@ -231,7 +231,9 @@ async def _stream(
             pub = sub.queue.get_nowait()  # under load: no timer, no task
         except asyncio.QueueEmpty:
             try:
-                pub = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                # (a timeout scope, not wait_for: no task made per event)
+                async with asyncio.timeout(HEARTBEAT_S):
+                    pub = await sub.queue.get()
             except TimeoutError:
                 await ws.send_text('{"type":"heartbeat"}')
                 continue
