@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from chatsup.domain import events as ev
 from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
+from chatsup.server.store.wire import moment
 from chatsup.server.ws_protocol import text_frame
 
 QUEUE_SIZE = 10_000
@@ -152,15 +153,9 @@ class Hub:
         self.by_visitor: dict[int, set[Subscriber]] = {}
         self.latest_id = 0
         self.queue_size = QUEUE_SIZE  # each new subscriber's bound
-        self._last_at = -1.0  # the last event time encoded, and it as the wire has it
-        self._last_when: tuple[datetime, str] = (datetime.fromtimestamp(0, tz), "")
 
     def encode(self, e: PendingEvent) -> Published:
-        if e.at != self._last_at:  # (a batch's events share their time: converted once)
-            when = datetime.fromtimestamp(e.at, self.tz)
-            when = when.replace(microsecond=when.microsecond // 1000 * 1000)  # as the wire has it
-            self._last_at, self._last_when = e.at, (when, when.isoformat(timespec="milliseconds"))
-        when, text = self._last_when
+        when, text = moment(e.at, self.tz)  # as the wire has it
         wire = ev.wire(e.id, e.type, text, e.data)
         return Published(e.id, e.type, when, e.data, wire, e.payload, e.visitor_id)
 

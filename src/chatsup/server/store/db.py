@@ -505,24 +505,35 @@ class Store:
                 self._readers.append(conn)
         return conn
 
-    def read_sync(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
-        """`fn` in a read transaction on this thread's connection. A session
-        the database ended under it (a PostgreSQL restart, a failover) is
-        seen only when a statement fails on it: a read changes nothing, so it
-        runs once more on a new connection, and a restart costs the readers'
-        threads no failed request (the writer's is answered 503, db.py)."""
+    def _on_a_reader(
+        self, run: Callable[[Any], R], stopped: Callable[[], bool] = lambda: False
+    ) -> R:
+        """`run(conn)` on this thread's reader connection. A session the
+        database ended under it (a PostgreSQL restart, a failover) is seen
+        only when a statement fails on it: a read changes nothing, so it runs
+        once more on a new connection (unless `stopped()`), and a restart
+        costs the readers' threads no failed request (the writer's is
+        answered 503)."""
         for again in (False, True):
             conn = self._reader()
             try:
-                self.engine.begin_read(conn)
-                try:
-                    return fn(Rx(self.engine, conn, self.tz, self.report_cache), *args)
-                finally:
-                    self.engine.end_read(conn)
+                return run(conn)
             except self.engine.Error:
-                if again or not self.engine.lost(conn):
+                if again or stopped() or not self.engine.lost(conn):
                     raise
         raise AssertionError("unreachable")
+
+    def read_sync(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
+        """`fn` in a read transaction on this thread's connection."""
+
+        def once(conn: Any) -> R:
+            self.engine.begin_read(conn)
+            try:
+                return fn(Rx(self.engine, conn, self.tz, self.report_cache), *args)
+            finally:
+                self.engine.end_read(conn)
+
+        return self._on_a_reader(once)
 
     async def read(self, fn: Callable[[Rx, *Ts], R], *args: *Ts) -> R:
         """Run a read (all of a request's queries) in one hop to a thread."""
@@ -559,16 +570,7 @@ class Store:
                     self.reports_running -= 1
 
         def job() -> R:
-            # a session the database ended under this thread: once more on
-            # a new connection, as `read_sync` does
-            for again in (False, True):
-                conn = self._reader()
-                try:
-                    return once(conn)
-                except engine.Error:
-                    if again or stop.is_set() or not engine.lost(conn):
-                        raise
-            raise AssertionError("unreachable")
+            return self._on_a_reader(once, stop.is_set)
 
         fut = loop.run_in_executor(self._report_pool, job)
         try:
