@@ -57,3 +57,47 @@ async def test_a_failure_of_a_load_left_behind_is_not_posted() -> None:
         for _ in range(5):
             await pilot.pause()
         assert len(app.failures) == 1
+
+
+class Sized(App[None]):
+    """A table of three columns, one of them taking the width left."""
+
+    async def fetch(self, cursor: str | None) -> Page[Ref]:
+        names = ["Alice", "Bob with a very long name indeed", "Zoé"] * 20
+        return Page[Ref](items=[Ref(id=i, name=n) for i, n in enumerate(names)], next_cursor=None)
+
+    def compose(self) -> ComposeResult:
+        yield PagedTable[Ref](
+            [
+                Column("#", "id", 4),
+                Column("Name", "name", min_width=8),
+                Column("Again", "again", 10),
+            ],
+            self.fetch,
+            key=lambda r: str(r.id),
+            cells=lambda r: [Text(str(r.id)), Text(r.name or ""), Text(r.name or "")],
+        )
+
+
+async def test_the_rows_are_sized_as_textual_sizes_them() -> None:
+    """PagedTable leaves out Textual's measure of every new cell (its
+    columns have their widths, its rows one line): the scrollable size and
+    the columns' widths are what Textual's own sizing gives."""
+    from textual.widgets import DataTable
+
+    app = Sized()
+    async with app.run_test(size=(50, 10)) as pilot:
+        table = app.query_one(PagedTable)
+        table.reload()
+        for _ in range(5):
+            await pilot.pause()
+        assert table.row_count == 60
+        ours = table.virtual_size, [c.get_render_width(table) for c in table.columns.values()]
+        drawn = screen_text(app)
+        DataTable._update_dimensions(table, list(table.rows))
+        assert (
+            table.virtual_size,
+            [c.get_render_width(table) for c in table.columns.values()],
+        ) == ours
+        await pilot.pause()
+        assert screen_text(app) == drawn

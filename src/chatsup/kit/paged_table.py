@@ -9,16 +9,18 @@ table says so and the user narrows the filters. Live rows are put at the top
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from chatsup.domain.models import Page
 
@@ -166,6 +168,27 @@ class PagedTable(DataTable[Any], Generic[T]):
                 self.add_row(*self._cells(self.items[k]), key=k)
         if current is not None:
             self.move_cursor(row=self.get_row_index(self.key_of(current)), scroll=True)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Textual measures every cell of the new rows (600 for a first
+        page of 100: ~6 % of the console's run to its first rows, issue 14,
+        P7) to size the columns of automatic width and the rows of
+        automatic height. This table gives each column its width (`_layout`)
+        and each row one line, without a label: then only the scrollable
+        size is left, computed as Textual's ends (tests/tui/
+        test_paged_table_loads.py compares them). Anything else: Textual's."""
+        keys = list(new_rows)
+        rows = [row for k in keys if (row := self.rows.get(k)) is not None]
+        if any(c.auto_width for c in self.columns.values()) or any(
+            row.auto_height or row.label is not None for row in rows
+        ):
+            super()._update_dimensions(keys)
+            return
+        width = sum(c.get_render_width(self) for c in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            width + self._row_label_column_width, self._total_row_height + header
+        )
 
     @property
     def shown_columns(self) -> list[Column]:
