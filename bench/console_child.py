@@ -11,6 +11,11 @@ console would find them loaded already.
 
 Each prints one JSON line. `BENCH_T0` (the parent's `time.time()` just before
 it started the process) is where "process start" is counted from.
+
+`BENCH_CHILD_PROFILE=FILE` (console and command): the main thread under
+cProfile from the end of the console's imports to its first rows, written to
+FILE (`python -m pstats FILE`; the request threads are not in it). Profiled
+runs are slower: read the shares, not the times.
 """
 
 from __future__ import annotations
@@ -26,12 +31,29 @@ def since_start() -> float:
     return time.time() - float(os.environ["BENCH_T0"])
 
 
+PROFILE = os.environ.get("BENCH_CHILD_PROFILE")
+profiler: Any = None
+
+
 def first(out: dict[str, Any]) -> None:
     """The moment of the first rows: wall time since the process started,
     and the CPU time it has used (steadier than the wall time on a shared
     machine, where the wait for a core is most of it)."""
     out["first_data_s"] = since_start()
     out["cpu_s"] = time.process_time()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(PROFILE)
+
+
+def start_profile() -> None:
+    """cProfile on (BENCH_CHILD_PROFILE set) until the first rows."""
+    global profiler
+    if PROFILE:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
 
 
 def child_bare() -> None:
@@ -133,8 +155,10 @@ def child_console(url: str, token: str, pages: int, command: bool = False) -> No
 
         os.environ["CHATSUP_CONFIG"] = "/nonexistent"  # not this machine's user config
         chatsup.tui.app.ChatsupApp = Timed  # type: ignore[misc]  # what run_console builds
+        start_profile()
         main(["--url", url, "--token", token])
     else:
+        start_profile()
         Timed(url, token).run()
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, KiB→MiB
     print(json.dumps(out))
