@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -143,7 +144,7 @@ def snapshot(c: httpx.Client) -> dict[int, ConversationItem]:
             "/v1/conversations", params={"limit": 500, **({"cursor": cursor} if cursor else {})}
         ).json()
         for i in page["items"]:
-            item = ConversationItem.model_validate(i)
+            item = msgspec.convert(i, ConversationItem)
             out[item.id] = item
         cursor = page["next_cursor"]
         if not cursor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import typing
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,14 +15,14 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ValidationError
+import msgspec
 
 from chatsup.client._httpx import httpx
 from chatsup.client.errors import ApiError, Unreachable, error_from_body
 from chatsup.client.filters import Filters, Params
 from chatsup.client.transport import StdlibTransport
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 QueryParams = Mapping[str, str | list[str]]  # a list: the key repeated
 
 DEFAULT_TIMEOUT = 10.0
@@ -193,10 +194,24 @@ class BaseClient:
 
     @staticmethod
     def _parse(model: type[M], resp: httpx.Response) -> M:
+        """The answer as its wire model (`domain/models.py`), decoded by
+        msgspec; an answer that is no JSON or does not match is `ApiError`
+        "bad_response"."""
         try:
-            return model.model_validate_json(resp.content)
-        except ValidationError as e:
-            raise _bad_response(resp, f"does not match {model.__name__}: {e}") from e
+            decoded: M = _decoder(model).decode(resp.content)
+        except msgspec.DecodeError as e:  # also its subclass ValidationError
+            raise _bad_response(resp, f"does not match {_name(model)}: {e}") from e
+        return decoded
+
+    @classmethod
+    def _read(cls, resp: httpx.Response, name: str, read: Callable[[Any], M]) -> M:
+        """The answer's JSON through `read` (a reader that is no wire model,
+        e.g. the typed events); what it refuses is `ApiError` "bad_response"."""
+        data = cls._json(resp)
+        try:
+            return read(data)
+        except (KeyError, TypeError, ValueError) as e:
+            raise _bad_response(resp, f"does not match {name}: {e}") from e
 
     @staticmethod
     def _json(resp: httpx.Response) -> Any:
@@ -262,6 +277,25 @@ class BaseClient:
 
     async def _get_json(self, path: str, params: QueryParams | None = None) -> Any:
         return self._json(await self._request("GET", path, params=params))
+
+
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(model: Any) -> msgspec.json.Decoder[Any]:
+    """One decoder per wire model (msgspec reads its type hints once)."""
+    decoder = _DECODERS.get(model)
+    if decoder is None:
+        decoder = _DECODERS[model] = msgspec.json.Decoder(model)
+    return decoder
+
+
+def _name(model: Any) -> str:
+    """A model by its name, `Page[ConversationItem]` as written."""
+    args = typing.get_args(model)
+    if not args:
+        return str(getattr(model, "__name__", model))
+    return f"{_name(typing.get_origin(model))}[{', '.join(map(_name, args))}]"
 
 
 def _bad_response(resp: httpx.Response, why: str) -> ApiError:

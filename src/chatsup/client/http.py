@@ -4,6 +4,7 @@ the v1 API, answered as domain models (reports as parsed JSON for now)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,7 +22,6 @@ from chatsup.domain.models import (
     ConversationItem,
     Health,
     MailResult,
-    Model,
     OfflineMessage,
     Page,
     Profile,
@@ -43,11 +43,13 @@ EXPORT_KINDS = (
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
-class _Sites(Model):
+@dataclass(kw_only=True, slots=True)
+class _Sites:
     items: list[Site]
 
 
-class _Agents(Model):
+@dataclass(kw_only=True, slots=True)
+class _Agents:
     items: list[Agent]
 
 
@@ -192,14 +194,15 @@ class SupervisorClient(BaseClient):
     async def events(self, after: int = 0, limit: int = 100) -> Page[Event]:
         """The event log after id `after`, oldest first, each event typed
         (`GenericEvent` for a type this client does not know)."""
-        from chatsup.domain.events import AnyEvent
+        from chatsup.domain.events import parse_event
 
-        page: Page[Event] = await self._get(
-            Page[AnyEvent],  # type: ignore[arg-type]
-            "/v1/events",
-            {"after": str(int(after)), "limit": str(int(limit))},
-        )
-        return page
+        def read(data: Any) -> Page[Event]:
+            items = [parse_event(e) for e in data["items"]]
+            return Page(items=items, next_cursor=data.get("next_cursor"))
+
+        params = {"after": str(int(after)), "limit": str(int(limit))}
+        resp = await self._request("GET", "/v1/events", params=params)
+        return self._read(resp, "Page[Event]", read)
 
     async def latest_event_id(self) -> int:
         """The id of the newest event: a live view that starts now resumes after it."""

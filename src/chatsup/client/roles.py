@@ -3,6 +3,7 @@ widget. The simulator and the tests drive the server through these."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -12,12 +13,17 @@ from pydantic import BaseModel
 from chatsup.client._httpx import httpx
 from chatsup.client.base import DEFAULT_TIMEOUT, BaseClient, without_none
 from chatsup.domain.agent_desk import DeskConversation
-from chatsup.domain.models import Agent, ConversationItem, Health, Page, Presence
+from chatsup.domain.models import Agent, ConversationItem, Health, Media, Page, Presence
+
+MediaLike = Mapping[str, Any] | Media | BaseModel
+"""Media to send: a mapping, a wire `Media`, or a request model (`MediaIn`)."""
 
 
-def _media(media: Mapping[str, Any] | BaseModel | None) -> dict[str, Any] | None:
+def _media(media: MediaLike | None) -> dict[str, Any] | None:
     if media is None:
         return None
+    if isinstance(media, Media):
+        return dataclasses.asdict(media)
     if isinstance(media, BaseModel):
         return media.model_dump(mode="json")
     return dict(media)
@@ -58,7 +64,7 @@ class AgentClient(BaseClient):
         body: str,
         client_id: str | None = None,
         *,
-        media: Mapping[str, Any] | BaseModel | None = None,
+        media: MediaLike | None = None,
     ) -> dict[str, Any]:
         """201 `{conversation_id, message_id, event_id}`; the first agent message
         assigns the conversation. A retry with the same `client_id` stores nothing new."""
@@ -172,7 +178,7 @@ class WidgetClient(BaseClient):
     async def send(
         self,
         body: str,
-        media: Mapping[str, Any] | BaseModel | None = None,
+        media: MediaLike | None = None,
         client_id: str | None = None,
         *,
         media_id: int | None = None,

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from pydantic import Field
 
 from chatsup.domain.models import (
     ConversationItem,
     Message,
-    Model,
     PageView,
     Profile,
     SessionInfo,
@@ -22,13 +20,14 @@ if TYPE_CHECKING:  # the event models load when an event first comes (console st
     from chatsup.domain.events import Event
 
 
-class DeskConversation(Model):
+@dataclass(kw_only=True, slots=True)
+class DeskConversation:
     conversation: ConversationItem
     messages: list[Message]
     visitor: VisitorItem | None = None
     profile: Profile | None = None
     session: SessionInfo | None = None
-    page_views: list[PageView] = Field(default_factory=list)
+    page_views: list[PageView] = field(default_factory=list)
     visits: int = 0
 
 

@@ -25,6 +25,8 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    BaseModel,
+    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -38,7 +40,6 @@ from chatsup.domain.models import (
     CallState,
     ConversationItem,
     Media,
-    Model,
     OfflineStatus,
     Presence,
     Profile,
@@ -48,6 +49,13 @@ from chatsup.domain.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class Model(BaseModel):
+    """An event envelope or payload. The wire models it embeds
+    (`ConversationItem`, `Ref`…) are the dataclasses of `models.py`."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 # -- payloads (`data`), one per type; fields in the order the server writes them
@@ -378,7 +386,11 @@ TYPED: tuple[type[Event], ...] = (
 """Every event type, one envelope class each."""
 
 ENVELOPES: dict[str, type[Event]] = {c.model_fields["type"].default: c for c in TYPED}
-PAYLOADS: dict[str, type[Model]] = {
+Payload = Model | ConversationItem
+"""An event's `data` as its model: a payload model, or the wire model it is
+(`conversation.started` carries a `ConversationItem`, a dataclass)."""
+
+PAYLOADS: dict[str, type[Payload]] = {
     t: c.model_fields["data"].annotation  # type: ignore[misc]
     for t, c in ENVELOPES.items()
 }
@@ -460,14 +472,53 @@ def wire(id_: int, type_: str, at: str, data: Mapping[str, Any]) -> bytes:
     return orjson.dumps({"id": id_, "type": type_, "at": at, "data": data})
 
 
-def dump(model: Model) -> bytes:
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[Any]) -> TypeAdapter[Any]:
+    """pydantic's reader of a payload that is a wire dataclass (made once)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
+
+
+def _plain(model: Payload) -> dict[str, Any]:
+    """A payload's fields: those it was given, for a pydantic model; all of
+    them for a wire dataclass (which the server always emits whole)."""
+    if isinstance(model, BaseModel):
+        return model.model_dump(exclude_unset=True)
+    plain: dict[str, Any] = _adapter(type(model)).dump_python(model)
+    return plain
+
+
+def dump(model: Payload) -> bytes:
     """A parsed event or payload as the JSON it was read from: the fields it
     was given, in model order, times as ISO 8601 with milliseconds."""
     return orjson.dumps(
-        model.model_dump(exclude_unset=True),
+        _plain(model),
         default=_time,
         option=orjson.OPT_PASSTHROUGH_DATETIME,
     )
+
+
+def _same(emitted: Any, given: Any) -> bool:
+    if isinstance(emitted, dict) and isinstance(given, dict):
+        return emitted.keys() <= given.keys() and all(
+            _same(emitted[k], v) if k in emitted else v is None for k, v in given.items()
+        )
+    if isinstance(emitted, list) and isinstance(given, list):
+        return len(emitted) == len(given) and all(map(_same, emitted, given))
+    return type(emitted) is type(given) and emitted == given
+
+
+def same_wire(emitted: bytes, model: bytes) -> bool:
+    """`model` (a `dump`) says what `emitted` says: the same fields and
+    values, where a field the emitter left out is null in the model. A wire
+    dataclass (`models.py`) has every field, so it writes out a null the
+    emitter may omit (`Media.id` of a linked file); a pydantic payload keeps
+    to the fields it was given."""
+    return emitted == model or _same(orjson.loads(emitted), orjson.loads(model))
 
 
 def to_wire(event: Event) -> bytes:
@@ -479,30 +530,33 @@ class UnknownEventType(ValueError):
     pass
 
 
-def payload(type_: str, data: Mapping[str, Any]) -> Model:
+def payload(type_: str, data: Mapping[str, Any]) -> Payload:
     """`data` of an event of `type_` as its model. Raises `UnknownEventType`
     for a type without a model, `ValueError` when the data does not match."""
     model = PAYLOADS.get(type_)
     if model is None:
         raise UnknownEventType(f"no model for event type {type_!r}")
-    return model.model_validate(data)
+    if issubclass(model, BaseModel):
+        return model.model_validate(data)
+    checked: Payload = _adapter(model).validate_python(data)
+    return checked
 
 
-def envelope(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]) -> Event:
+def envelope(id_: int, type_: str, at: datetime, data: Payload | Mapping[str, Any]) -> Event:
     """The envelope of an event whose data is already checked (`payload`), or
     a `GenericEvent` when `data` is a plain mapping. Does not validate again."""
-    if isinstance(data, Model):
+    if not isinstance(data, Mapping):
         cls = ENVELOPES.get(type_)
         if cls is not None:
             return cls.model_construct(id=id_, type=type_, at=at, data=data)
-    plain = data.model_dump(exclude_unset=True) if isinstance(data, Model) else dict(data)
+    plain = dict(data) if isinstance(data, Mapping) else _plain(data)
     return GenericEvent.model_construct(id=id_, type=type_, at=at, data=plain)
 
 
-def typed(id_: int, type_: str, at: datetime, data: Model | Mapping[str, Any]) -> Event:
+def typed(id_: int, type_: str, at: datetime, data: Payload | Mapping[str, Any]) -> Event:
     """The typed event of what a store emitted: its payload model as it is,
     a dict checked against the model of its type (`GenericEvent`, logged,
     when the type has none or the data does not match)."""
-    if isinstance(data, Model):
+    if not isinstance(data, Mapping):
         return envelope(id_, type_, at, data)
     return parse_event({"id": id_, "type": type_, "at": at, "data": data})

@@ -22,6 +22,15 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ProfileIn(In):
+    """What a supervisor may send to PUT /v1/visitors/{id}/profile."""
+
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    notes: str | None = Field(None, max_length=10_000)
+
+
 class MediaIn(In):
     name: str = Field(min_length=1, max_length=255)
     type: str = Field(min_length=1, max_length=127)

@@ -9,6 +9,7 @@ exactly a fresh fetch.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import MutableMapping
 
 from chatsup.domain.events import Event, ProfileDeleted, ProfileUpdated
@@ -33,8 +34,8 @@ def apply_event(items: MutableMapping[int, ConversationItem], event: Event) -> i
         changed = None
         for cid, c in items.items():
             if c.visitor.id == vid:
-                items[cid] = c.model_copy(
-                    update={"visitor": c.visitor.model_copy(update={"name": name})}
+                items[cid] = dataclasses.replace(
+                    c, visitor=dataclasses.replace(c.visitor, name=name)
                 )
                 changed = cid
         return changed

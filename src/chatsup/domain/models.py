@@ -3,14 +3,21 @@
 Both sides import these models; this module imports neither side. Times are
 timezone-aware datetimes (ISO 8601 with offset on the wire), durations are
 seconds as floats. Field names follow `shared/design/API.md`.
+
+The models are plain dataclasses, read from their type hints by two
+libraries: the server's FastAPI/pydantic (response models, event payloads
+that embed them) and the client's msgspec (`client/base.py`), which decodes
+them without loading pydantic before the console's first rows (issue 14,
+P7). Unknown fields are ignored by both; `tests/test_wire_readers.py` checks
+that the two read every model alike. Request bodies, which the server
+validates with limits, are pydantic models in `inputs.py`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from chatsup.domain import rules
 
@@ -25,32 +32,36 @@ OfflineStatus = Literal["new", "read", "handled"]
 CallbackStatus = Literal["pending", "done", "cancelled"]
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
 T = TypeVar("T")
 
+# Every wire model is `@dataclass(kw_only=True, slots=True)`: keyword-only
+# fields (a subclass may add required fields after optional ones), no
+# `__dict__`. Written out on each class so type checkers see a dataclass.
 
-class Page(Model, Generic[T]):
+
+@dataclass(kw_only=True, slots=True)
+class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 
 
-class Ref(Model):
+@dataclass(kw_only=True, slots=True)
+class Ref:
     """A short reference to a site or agent: id and display name."""
 
     id: int
     name: str
 
 
-class VisitorRef(Model):
+@dataclass(kw_only=True, slots=True)
+class VisitorRef:
     id: int
     number: int
     name: str | None = None
 
 
-class Site(Model):
+@dataclass(kw_only=True, slots=True)
+class Site:
     id: int
     name: str
     domain: str
@@ -59,28 +70,32 @@ class Site(Model):
     opening_hours: str | None = None
 
 
-class Agent(Model):
+@dataclass(kw_only=True, slots=True)
+class Agent:
     id: int
     name: str
     email: str
     presence: Presence
 
 
-class Media(Model):
+@dataclass(kw_only=True, slots=True)
+class Media:
     name: str
     type: str
-    size: int = Field(ge=0)
+    size: int
     url: str
     id: int | None = None  # media a visitor uploaded: `GET /v1/media/{id}`
 
 
-class LastMessage(Model):
+@dataclass(kw_only=True, slots=True)
+class LastMessage:
     at: datetime
     sender: Sender
     preview: str
 
 
-class ConversationItem(Model):
+@dataclass(kw_only=True, slots=True)
+class ConversationItem:
     id: int
     started_at: datetime
     ended_at: datetime | None = None
@@ -98,7 +113,8 @@ class ConversationItem(Model):
     snippet: str | None = None
 
 
-class Message(Model):
+@dataclass(kw_only=True, slots=True)
+class Message:
     id: int
     conversation_id: int
     at: datetime
@@ -111,12 +127,14 @@ class Message(Model):
     internal: bool = False
 
 
-class ConversationDetail(Model):
+@dataclass(kw_only=True, slots=True)
+class ConversationDetail:
     conversation: ConversationItem
     messages: list[Message]
 
 
-class OfflineMessage(Model):
+@dataclass(kw_only=True, slots=True)
+class OfflineMessage:
     id: int
     at: datetime
     site: Ref
@@ -129,12 +147,14 @@ class OfflineMessage(Model):
     status: OfflineStatus
 
 
-class CallParty(Model):
+@dataclass(kw_only=True, slots=True)
+class CallParty:
     id: int
     nickname: str | None = None
 
 
-class Call(Model):
+@dataclass(kw_only=True, slots=True)
+class Call:
     id: int
     conversation_id: int | None = None
     started_at: datetime
@@ -145,7 +165,8 @@ class Call(Model):
     end_reason: str | None = None
 
 
-class CallSummary(Model):
+@dataclass(kw_only=True, slots=True)
+class CallSummary:
     """Each call in one outcome (`rules.call_outcome`): answered (ever),
     missed, rejected, failed, ringing add up to `total`."""
 
@@ -159,11 +180,17 @@ class CallSummary(Model):
     avg_duration_s: float | None = None
 
 
+@dataclass(kw_only=True, slots=True)
 class CallPage(Page[Call]):
+    """A page of calls with a summary. `items` is named again: pydantic reads
+    an inherited `list[T]` as a list of `Any` (tests/test_wire_readers.py)."""
+
+    items: list[Call]
     summary: CallSummary
 
 
-class VisitorItem(Model):
+@dataclass(kw_only=True, slots=True)
+class VisitorItem:
     id: int
     number: int
     first_seen_at: datetime
@@ -176,7 +203,8 @@ class VisitorItem(Model):
     online: bool
 
 
-class Profile(Model):
+@dataclass(kw_only=True, slots=True)
+class Profile:
     name: str | None = None
     email: str | None = None
     phone: str | None = None
@@ -184,23 +212,15 @@ class Profile(Model):
     updated_at: datetime | None = None
 
 
-class ProfileIn(Model):
-    """What a supervisor may send to PUT /v1/visitors/{id}/profile."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=40)
-    notes: str | None = Field(None, max_length=10_000)
-
-
-class Location(Model):
+@dataclass(kw_only=True, slots=True)
+class Location:
     country: str | None = None
     country_code: str | None = None
     city: str | None = None
 
 
-class SessionInfo(Model):
+@dataclass(kw_only=True, slots=True)
+class SessionInfo:
     id: int
     started_at: datetime
     ended_at: datetime | None = None
@@ -215,7 +235,8 @@ class SessionInfo(Model):
     location: Location | None = None
 
 
-class PageView(Model):
+@dataclass(kw_only=True, slots=True)
+class PageView:
     id: int
     session_id: int
     url: str
@@ -223,7 +244,8 @@ class PageView(Model):
     at: datetime
 
 
-class VisitorDetail(Model):
+@dataclass(kw_only=True, slots=True)
+class VisitorDetail:
     visitor: VisitorItem
     profile: Profile | None = None
     sessions: list[SessionInfo]
@@ -233,7 +255,8 @@ class VisitorDetail(Model):
     location: Location | None = None
 
 
-class Contact(Model):
+@dataclass(kw_only=True, slots=True)
+class Contact:
     id: int
     number: int
     name: str | None = None
@@ -244,7 +267,8 @@ class Contact(Model):
     last_seen_at: datetime | None = None
 
 
-class Sms(Model):
+@dataclass(kw_only=True, slots=True)
+class Sms:
     id: int
     at: datetime
     visitor_id: int
@@ -253,7 +277,8 @@ class Sms(Model):
     body: str
 
 
-class Callback(Model):
+@dataclass(kw_only=True, slots=True)
+class Callback:
     id: int
     visitor_id: int
     phone: str
@@ -262,7 +287,8 @@ class Callback(Model):
     status: CallbackStatus
 
 
-class MailResult(Model):
+@dataclass(kw_only=True, slots=True)
+class MailResult:
     """202 of `POST /v1/conversations/{id}/mail`: `to` (SMTP recipient) and,
     with no SMTP configured, `eml_path` (the written file; `path` is its old name)."""
 
@@ -281,7 +307,8 @@ class MailResult(Model):
         return f"sent to {self.to}"
 
 
-class ServerSettings(Model):
+@dataclass(kw_only=True, slots=True)
+class ServerSettings:
     """`GET /v1/settings`: what the console prefills (the mail address) and shows."""
 
     supervisor_address: str | None = None
@@ -289,7 +316,8 @@ class ServerSettings(Model):
     timezone: str | None = None
 
 
-class Health(Model):
+@dataclass(kw_only=True, slots=True)
+class Health:
     status: str
     version: str
     timezone: str | None = None

@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatsup.domain import events as ev
-from chatsup.domain.models import Model
 from chatsup.server.store import PendingEvent
 from chatsup.server.store.wire import moment
 from chatsup.server.ws_protocol import text_frame
@@ -50,7 +49,7 @@ class Published:
         at: datetime,
         data: Mapping[str, Any],
         wire: bytes,
-        payload: Model | None = None,
+        payload: ev.Payload | None = None,
         visitor_id: int | None = None,
     ) -> None:
         self.id = id_

@@ -8,6 +8,7 @@ server, so no screen makes its own HTTP calls.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -454,8 +455,7 @@ class ChatsupApp(App[int]):
         open transfer picker (screens.live_actions.AgentPicker)."""
         aid, presence = event.data.agent_id, event.data.presence
         self.ctx.agents = [
-            a.model_copy(update={"presence": presence}) if a.id == aid else a
-            for a in self.ctx.agents
+            dataclasses.replace(a, presence=presence) if a.id == aid else a for a in self.ctx.agents
         ]
         for screen in self.screen_stack:
             if hasattr(screen, "presence_changed"):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from chatsup.domain import models as m
 from chatsup.domain.events import GenericEvent
-from chatsup.domain.inputs import AssignIn, MailIn, MessageIn, NoteIn, SitePatch
+from chatsup.domain.inputs import AssignIn, MailIn, MessageIn, NoteIn, ProfileIn, SitePatch
 from chatsup.domain.labels import visitor_label
-from chatsup.domain.models import ProfileIn
 from chatsup.server import chat, live_sockets
 from chatsup.server.auth import require
 from chatsup.server.errors import ApiError
@@ -33,6 +34,7 @@ from chatsup.server.store import offline as offline_store
 from chatsup.server.store import sites as sites_store
 
 router = APIRouter(tags=["supervisor"])
+_DETAIL = TypeAdapter(m.ConversationDetail)  # the store's rows as the wire model
 
 
 async def supervisor(request: Request) -> None:
@@ -122,7 +124,7 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
         to = validate_address(to)
     except ValueError as e:
         raise BadInput("to", str(e)) from e
-    detail = m.ConversationDetail.model_validate(
+    detail = _DETAIL.validate_python(
         await request.app.state.store.read(_transcript_source, conversation_id)
     )
     c = detail.conversation
@@ -142,7 +144,7 @@ async def mail(conversation_id: PathId, request: Request, body: MailIn | None = 
         result = await deliver(msg, settings.smtp)
     except MailError as e:
         raise ApiError(502, "mail_failed", str(e)) from e
-    return json(result.model_dump(), 202)
+    return json(dataclasses.asdict(result), 202)
 
 
 @router.get("/v1/settings", response_model=m.ServerSettings, dependencies=sup)
@@ -151,13 +153,12 @@ async def server_settings(request: Request) -> Response:
     (empty: none configured), whether SMTP is configured (else mails land in
     the outbox folder as .eml files), and the company time zone."""
     settings = request.app.state.settings
-    return json(
-        m.ServerSettings(
-            supervisor_address=settings.smtp.supervisor_address or None,
-            smtp=bool(settings.smtp.host),
-            timezone=settings.timezone,
-        ).model_dump()
+    answer = m.ServerSettings(
+        supervisor_address=settings.smtp.supervisor_address or None,
+        smtp=bool(settings.smtp.host),
+        timezone=settings.timezone,
     )
+    return json(dataclasses.asdict(answer))
 
 
 @router.get("/v1/offline-messages", response_model=m.Page[m.OfflineMessage], dependencies=sup)

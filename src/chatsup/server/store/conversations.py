@@ -74,9 +74,8 @@ def item(row: Any, tz: Any, snippet: str | None = None) -> dict[str, Any]:
         ),
         "unanswered": rules.is_unanswered(row["visitor_messages"], row["agent_messages"]),
         "last_message": last,
+        "snippet": snippet,  # the wire model's every field: null but in a search
     }
-    if snippet is not None:
-        out["snippet"] = snippet
     return out
 
 

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from chatsup.domain import events as ev
-from chatsup.domain.models import Model
 from chatsup.server.store import touches
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class PendingEvent:
     at: float
     data: dict[str, Any]
     # `data` as its model (chatsup.domain.events); None when it has none
-    payload: Model | None = None
+    payload: ev.Payload | None = None
     # The encoded data (inserted as the batch commits), and who waits for
     # the id where the engine numbers events then (engine_pg).
     raw: bytes | None = None
@@ -185,7 +184,7 @@ class Tx(Rx):
 
     def _check(
         self, type_: str, data: dict[str, Any], raw: bytes, visitor_id: int | None
-    ) -> Model | None:
+    ) -> ev.Payload | None:
         """Strict: `data` as the model of its type, which must serialise back
         to the very bytes the log and the wire carry, and a `visitor_id`
         given must be the typed event's. Otherwise only the type is checked
@@ -196,7 +195,7 @@ class Tx(Rx):
                 log.error("event type %s has no model: published untyped", type_)
             return None
         payload = ev.payload(type_, data)
-        if ev.dump(payload) != raw:
+        if not ev.same_wire(raw, ev.dump(payload)):
             raise ValueError(
                 f"event {type_} does not match its model: "
                 f"emitted {raw!r}, model gives {ev.dump(payload)!r}"

@@ -6,6 +6,7 @@ The transcript and the tail of one chat share these keys and dialogs."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -18,7 +19,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from chatsup.client.errors import describe
-from chatsup.domain.models import Agent
+from chatsup.domain.models import Agent, Presence
 from chatsup.kit import render as r
 from chatsup.kit.confirm import ConfirmScreen
 from chatsup.tui.context import context_of
@@ -101,12 +102,12 @@ class AgentPicker(ModalScreen[int | None]):
             label.append("  (holds it)", style="dim")
         return Option(label, id=str(a.id), disabled=a.id == self.current)
 
-    def presence_changed(self, agent_id: int, presence: str) -> None:
+    def presence_changed(self, agent_id: int, presence: Presence) -> None:
         """An advisor's presence changed (the live stream): its line says
         it now; the list keeps its order and the highlighted advisor."""
         for i, a in enumerate(self.agents):
             if a.id == agent_id and a.presence != presence:
-                self.agents[i] = a.model_copy(update={"presence": presence})
+                self.agents[i] = dataclasses.replace(a, presence=presence)
                 for options in self.query(OptionList):  # (none before it is composed)
                     options.replace_option_prompt_at_index(i, self._option(self.agents[i]).prompt)
 
@@ -211,7 +212,7 @@ class LiveActions:
             # a change the live stream brought meanwhile is newer than the answer
             live = {a.id: a.presence for a in ctx.agents if a.presence != before.get(a.id)}
             ctx.agents = [
-                a.model_copy(update={"presence": live[a.id]}) if a.id in live else a for a in fresh
+                dataclasses.replace(a, presence=live[a.id]) if a.id in live else a for a in fresh
             ]
             if not ctx.agents:
                 screen.notify("No advisor to transfer to", severity="warning")

@@ -18,8 +18,9 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from chatsup.client import Invalid, SupervisorClient
 from chatsup.client.errors import describe
 from chatsup.domain import contact
+from chatsup.domain.inputs import ProfileIn
 from chatsup.domain.labels import visitor_label
-from chatsup.domain.models import Profile, ProfileIn
+from chatsup.domain.models import Profile
 from chatsup.domain.text import visible
 from chatsup.kit.confirm import ConfirmScreen
 
