@@ -183,6 +183,9 @@ async def test_visible_tab_comes_back_with_the_server(busy_world: World) -> None
         busy_world.server.start()
         await until(pilot, lambda: bar.state == "live", 30)
         await until(pilot, lambda: visitors.table.row_count == 3, 15)
+        # the status follows the rows (the table's Loaded message, handled
+        # a moment after the rows are in: seen under load)
+        await until(pilot, lambda: "3 shown" in str(status.render()))
         assert "reach" not in str(status.render()).lower()
 
 
