@@ -4,9 +4,13 @@ to a chatsup server; the last tests use a port nobody listens on."""
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import orjson
 import pytest
@@ -278,3 +282,57 @@ async def test_live_retries_until_closed() -> None:
     assert [s.attempt for s in seen[:3]] == [1, 2, 3]
     assert seen[-1] == LiveStatus("offline", "closed")
     assert live.last_id == 3
+
+
+# -- answers that do not match the wire models ----------------------------------------
+
+
+class _Foreign(http.server.BaseHTTPRequestHandler):
+    """Not a chatsup server: answers each path with a fixed JSON body."""
+
+    BODIES: ClassVar[dict[str, bytes]] = {
+        "/v1/health": b'{"status": 5, "version": "1"}',
+        "/v1/conversations": b'{"items": [{"id": "seven"}]}',
+        "/v1/agents": b'{"items": [{"id": 1, "name": "A", "email": "a@b", "presence": "busy"}]}',
+        "/v1/settings": b'{"smtp": true, "newer": {"field": 1}}',
+    }
+
+    def do_GET(self) -> None:
+        body = self.BODIES[self.path.split("?")[0]]
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def foreign() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Foreign)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+async def test_an_answer_that_does_not_match_is_a_bad_response(foreign: str) -> None:
+    async with SupervisorClient(foreign, "tok") as api:
+        with pytest.raises(ApiError) as info:
+            await api.health()
+        e = info.value
+        assert (e.status, e.code) == (200, "bad_response")
+        assert e.message.startswith("the answer to GET /v1/health does not match Health: ")
+        assert "$.status" in e.message  # where it did not match
+        with pytest.raises(ApiError, match=r"does not match Page\[ConversationItem\]") as info:
+            await api.conversations()
+        assert info.value.code == "bad_response"
+        with pytest.raises(ApiError, match="presence") as info:
+            await api.agents()
+        assert info.value.code == "bad_response"
+        settings = await api.settings()  # unknown fields are ignored
+        assert settings.smtp is True and settings.supervisor_address is None
