@@ -127,6 +127,24 @@ class EventQueue:
                 self._waiter = None
         return self._items.popleft()
 
+    async def wait(self) -> None:
+        """Return once an event is queued or `wake` is called (at once if
+        one is queued already)."""
+        if self._items:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def wake(self) -> None:
+        """End a `wait` (or a `get`, which then goes on waiting)."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     def empty(self) -> bool:
         return not self._items
 
