@@ -159,6 +159,10 @@ class Subscriber:
     lagged: bool = False
     visitor_id: int | None = None
     floor: int = 0  # events up to this id were committed before it subscribed
+    # Set by a socket parked on an empty queue: sends an event at once, in
+    # the publishing callback (no wake-up of the socket's task); False when
+    # it cannot (the event is queued as usual)
+    direct: Callable[[Published], bool] | None = None
 
 
 class Hub:
@@ -194,6 +198,8 @@ class Hub:
             if pub.id <= sub.floor or sub.lagged:
                 continue
             if sub.accept is not None and not sub.accept(pub):
+                continue
+            if sub.direct is not None and sub.queue.empty() and sub.direct(pub):
                 continue
             try:
                 sub.queue.put_nowait(pub)

@@ -65,6 +65,17 @@ Accept = Callable[[Published], bool]
 Handler = Callable[[dict[str, Any]], "asyncio.Future[dict[str, Any]]"]
 
 
+def _write_now(ws: WebSocket, frame: bytes) -> bool:
+    """Queue a pre-built frame on the socket's protocol now; False when it
+    cannot go this way (see `_send`)."""
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    return (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and bool(proto.write_frame(frame))
+    )
+
+
 async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
     """Send a text frame: queued on the socket's protocol directly when it
     takes pre-built frames (ws_protocol.py; `frame`: `text` already framed,
@@ -257,14 +268,40 @@ async def _stream(
     try:
         await _live(ws, sub, last, accept, quiet)
     finally:
+        sub.direct = None
         quiet.cancel()
+
+
+class _Parked:
+    """A supervisor's stream parked on its empty queue: the hub hands it
+    the next event (`Subscriber.direct`), written at once in the publishing
+    callback, when it follows the last one sent and the socket takes it
+    (no wake-up of the stream's task, no future, no turn of the loop);
+    anything else is queued and the task takes it as before."""
+
+    __slots__ = ("last", "quiet", "ws")
+
+    def __init__(self, ws: WebSocket, last: int, quiet: Quiet) -> None:
+        self.ws = ws
+        self.last = last
+        self.quiet = quiet
+
+    def send(self, pub: Published) -> bool:
+        if pub.id != self.last + 1 or not _write_now(self.ws, pub.frame):
+            return False
+        self.last = pub.id
+        self.quiet.sent()
+        return True
 
 
 async def _live(
     ws: WebSocket, sub: Subscriber, last: int, accept: Accept | None, quiet: Quiet
 ) -> None:
     """`_stream` past the replay: the hub's events as they come, a
-    heartbeat after HEARTBEAT_S without a frame."""
+    heartbeat after HEARTBEAT_S without a frame. A supervisor's stream
+    (every event, `accept` None) takes them in the hub's callback while
+    it waits (`_Parked`)."""
+    parked = _Parked(ws, last, quiet) if accept is None else None
     while ws.client_state == WebSocketState.CONNECTED:
         if sub.lagged:
             # fell behind the in-memory queue: take the gap from the log
@@ -275,7 +312,16 @@ async def _live(
             quiet.sent()
             continue
         if sub.queue.empty():
-            await sub.queue.wait()  # (no timer, no task an event: `Quiet`)
+            if parked is None:
+                await sub.queue.wait()  # (no timer, no task an event: `Quiet`)
+            else:
+                parked.last = last
+                sub.direct = parked.send  # only while waiting: nothing else in flight
+                try:
+                    await sub.queue.wait()
+                finally:
+                    sub.direct = None
+                last = parked.last
             if sub.queue.empty():  # woken by `quiet`, or lagged
                 if quiet.due:
                     quiet.sent()
