@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -17,6 +18,7 @@ from chatsup.server.run import ws_impl
 from chatsup.server.ws_protocol import (
     CoalescedTransport,
     CoalescedWebSocketProtocol,
+    next_turn,
     text_frame,
 )
 from tests.harness import World
@@ -163,3 +165,49 @@ async def test_a_pause_not_resumed_pauses_then_resumes() -> None:
     assert real.events == ["pause"]
     t.resume_reading()
     assert real.events == ["pause", "resume"] and real.reading
+
+
+async def test_every_socket_of_a_loop_flushes_in_one_handle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sockets written to in one turn are flushed by one callback of the
+    loop (ws_protocol.NextTurn), each in one write, in order."""
+    loop = asyncio.get_running_loop()
+    scheduled: list[object] = []
+    call_soon = loop.call_soon
+
+    def counting(cb: Any, *args: Any, **kw: Any) -> asyncio.Handle:
+        scheduled.append(cb)
+        return call_soon(cb, *args, **kw)
+
+    reals = [Recorder() for _ in range(5)]
+    ts = [CoalescedTransport(r, loop) for r in reals]
+    monkeypatch.setattr(loop, "call_soon", counting)
+    for i, t in enumerate(ts):
+        t.write(b"x%d" % i)
+        t.write(b"y")
+    assert len(scheduled) == 1
+    monkeypatch.undo()
+    await asyncio.sleep(0)
+    assert [r.writes for r in reals] == [[b"x%dy" % i] for i in range(5)]
+
+
+async def test_a_failing_deferred_call_does_not_stop_the_others() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
+    try:
+        turn = next_turn(loop)
+        ran: list[int] = []
+
+        def boom() -> None:
+            raise ValueError("boom")
+
+        turn.call(lambda: ran.append(1))
+        turn.call(boom)
+        turn.call(lambda: ran.append(3))
+        await asyncio.sleep(0)
+        assert ran == [1, 3]
+        assert isinstance(reported[0]["exception"], ValueError)
+    finally:
+        loop.set_exception_handler(None)

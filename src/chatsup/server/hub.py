@@ -126,6 +126,24 @@ class EventQueue:
                 self._waiter = None
         return self._items.popleft()
 
+    async def wait(self) -> None:
+        """Return once an event is queued or `wake` is called (at once if
+        one is queued already)."""
+        if self._items:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def wake(self) -> None:
+        """End a `wait` (or a `get`, which then goes on waiting)."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     def empty(self) -> bool:
         return not self._items
 
@@ -140,6 +158,10 @@ class Subscriber:
     lagged: bool = False
     visitor_id: int | None = None
     floor: int = 0  # events up to this id were committed before it subscribed
+    # Set by a socket parked on an empty queue: sends an event at once, in
+    # the publishing callback (no wake-up of the socket's task); False when
+    # it cannot (the event is queued as usual)
+    direct: Callable[[Published], bool] | None = None
 
 
 class Hub:
@@ -175,6 +197,8 @@ class Hub:
             if pub.id <= sub.floor or sub.lagged:
                 continue
             if sub.accept is not None and not sub.accept(pub):
+                continue
+            if sub.direct is not None and sub.queue.empty() and sub.direct(pub):
                 continue
             try:
                 sub.queue.put_nowait(pub)

@@ -43,7 +43,7 @@ from chatsup.domain.models import Ref
 from chatsup.server import chat
 from chatsup.server.auth import Principal, bearer
 from chatsup.server.errors import ApiError
-from chatsup.server.hub import Hub, Published, Subscriber
+from chatsup.server.hub import EventQueue, Hub, Published, Subscriber
 from chatsup.server.state import AppState, app_state
 from chatsup.server.store import BadInput, Forbidden, NotFound, agent_connections
 from chatsup.server.store import agents as agents_store
@@ -63,6 +63,17 @@ Accept = Callable[[Published], bool]
 # A chat socket's message frame: checked (raises a refusal) and its write
 # queued now; answers the future of the store's answer (chat.IDS in it)
 Handler = Callable[[dict[str, Any]], "asyncio.Future[dict[str, Any]]"]
+
+
+def _write_now(ws: WebSocket, frame: bytes) -> bool:
+    """Queue a pre-built frame on the socket's protocol now; False when it
+    cannot go this way (see `_send`)."""
+    proto = ws.scope.get("extensions", {}).get(FRAMES)
+    return (
+        proto is not None
+        and ws.application_state == WebSocketState.CONNECTED
+        and bool(proto.write_frame(frame))
+    )
 
 
 async def _send(ws: WebSocket, text: bytes, frame: bytes | None = None) -> None:
@@ -121,6 +132,40 @@ def _guarded(ws: WebSocket) -> Any:
         yield
     finally:
         guard.forget(key, ws)
+
+
+class Quiet:
+    """When a socket has been silent for `after` seconds: `due` turns true
+    and `queue` is woken (`EventQueue.wake`). `sent()` marks a frame sent.
+    One timer a socket, set again only when it fires (at the last frame
+    sent plus `after`), not one set and cancelled an event (a timeout scope
+    around each wait was a timer pushed on the loop's heap and cancelled
+    for every event on every supervisor's socket)."""
+
+    __slots__ = ("_after", "_handle", "_loop", "_queue", "due", "last")
+
+    def __init__(self, queue: EventQueue, after: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue = queue
+        self._after = after
+        self.last = self._loop.time()
+        self.due = False
+        self._handle = self._loop.call_at(self.last + after, self._check)
+
+    def sent(self) -> None:
+        self.last = self._loop.time()
+        self.due = False
+
+    def _check(self) -> None:
+        at = self.last + self._after
+        if self._loop.time() >= at:
+            self.due = True
+            self._queue.wake()
+            at = self._loop.time() + self._after  # (again, should nothing be sent)
+        self._handle = self._loop.call_at(at, self._check)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
 
 
 def _after(ws: WebSocket) -> int | None:
@@ -219,6 +264,44 @@ async def _stream(
             await ws.send_text(orjson.dumps(frame).decode())
             last = latest
         last = await _replay(ws, last, accept=accept)
+    quiet = Quiet(sub.queue, HEARTBEAT_S)
+    try:
+        await _live(ws, sub, last, accept, quiet)
+    finally:
+        sub.direct = None
+        quiet.cancel()
+
+
+class _Parked:
+    """A supervisor's stream parked on its empty queue: the hub hands it
+    the next event (`Subscriber.direct`), written at once in the publishing
+    callback, when it follows the last one sent and the socket takes it
+    (no wake-up of the stream's task, no future, no turn of the loop);
+    anything else is queued and the task takes it as before."""
+
+    __slots__ = ("last", "quiet", "ws")
+
+    def __init__(self, ws: WebSocket, last: int, quiet: Quiet) -> None:
+        self.ws = ws
+        self.last = last
+        self.quiet = quiet
+
+    def send(self, pub: Published) -> bool:
+        if pub.id != self.last + 1 or not _write_now(self.ws, pub.frame):
+            return False
+        self.last = pub.id
+        self.quiet.sent()
+        return True
+
+
+async def _live(
+    ws: WebSocket, sub: Subscriber, last: int, accept: Accept | None, quiet: Quiet
+) -> None:
+    """`_stream` past the replay: the hub's events as they come, a
+    heartbeat after HEARTBEAT_S without a frame. A supervisor's stream
+    (every event, `accept` None) takes them in the hub's callback while
+    it waits (`_Parked`)."""
+    parked = _Parked(ws, last, quiet) if accept is None else None
     while ws.client_state == WebSocketState.CONNECTED:
         if sub.lagged:
             # fell behind the in-memory queue: take the gap from the log
@@ -226,17 +309,25 @@ async def _stream(
                 sub.queue.get_nowait()
             sub.lagged = False
             last = await _replay(ws, last, accept=accept)
+            quiet.sent()
             continue
-        try:
-            pub = sub.queue.get_nowait()  # under load: no timer, no task
-        except asyncio.QueueEmpty:
-            try:
-                # (a timeout scope, not wait_for: no task made per event)
-                async with asyncio.timeout(HEARTBEAT_S):
-                    pub = await sub.queue.get()
-            except TimeoutError:
-                await ws.send_text('{"type":"heartbeat"}')
+        if sub.queue.empty():
+            if parked is None:
+                await sub.queue.wait()  # (no timer, no task an event: `Quiet`)
+            else:
+                parked.last = last
+                sub.direct = parked.send  # only while waiting: nothing else in flight
+                try:
+                    await sub.queue.wait()
+                finally:
+                    sub.direct = None
+                last = parked.last
+            if sub.queue.empty():  # woken by `quiet`, or lagged
+                if quiet.due:
+                    quiet.sent()
+                    await ws.send_text('{"type":"heartbeat"}')
                 continue
+        pub = sub.queue.get_nowait()
         # this event and those queued behind it, sent in one write
         batch: list[Published] = []
         while True:
@@ -250,6 +341,8 @@ async def _stream(
             if sub.lagged or sub.queue.empty():
                 break
             pub = sub.queue.get_nowait()
+        if batch:
+            quiet.sent()
         await _send_events(ws, batch)
 
 
@@ -323,6 +416,7 @@ def _acked(reply: asyncio.Future[bytes], client_id: Any, done: asyncio.Future[An
     frame = _refusal(e, client_id)
     if frame is None:
         reply.set_exception(e)
+        reply.add_done_callback(_retrieve)  # (only here: no callback an ack)
     else:
         reply.set_result(frame)
 
@@ -383,7 +477,6 @@ def _reply(data: dict[str, Any], handler: Handler) -> asyncio.Future[bytes]:
             frame = _refusal(e, client_id)
             return _ready(e if frame is None else frame)
         reply: asyncio.Future[bytes] = pending.get_loop().create_future()
-        reply.add_done_callback(_retrieve)
         pending.add_done_callback(functools.partial(_acked, reply, client_id))
         return reply
     if kind == "ping":

@@ -6,7 +6,9 @@ instead of one each.
 A supervisor's live stream writes every event of a committed batch in one
 go (live_sockets.py `_stream`): 36 events were 36 system calls, now one.
 Order is kept (one buffer per socket, flushed whole); `close` flushes first,
-`abort` drops what is pending (the peer is gone). Flow control is uvicorn's:
+`abort` drops what is pending (the peer is gone). Every socket of a loop
+shares one callback a turn for this (`NextTurn`): a commit's event goes to
+five supervisors' sockets in one handle of the loop, not five. Flow control is uvicorn's:
 its `send` waits while the real transport's buffer is above the high-water
 mark, a turn's frames at most later than it would have.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -44,6 +47,53 @@ def text_frame(payload: bytes) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
+class NextTurn:
+    """Calls run at the next turn of one loop, all in one handle of the
+    loop (one `call_soon`), in the order they were asked for: the flushes
+    and deferred pauses of every socket of the loop. A call asked for while
+    they run goes to the turn after. One that raises does not stop the
+    others (the loop's exception handler reports it)."""
+
+    __slots__ = ("_due", "_loop", "_scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: list[Callable[[], None]] = []
+        self._scheduled = False
+
+    def call(self, fn: Callable[[], None]) -> None:
+        self._due.append(fn)
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._run)
+
+    def _run(self) -> None:
+        self._scheduled = False
+        due, self._due = self._due, []
+        for fn in due:
+            try:
+                fn()
+            except Exception as e:
+                self._loop.call_exception_handler(
+                    {"message": "a deferred socket call failed", "exception": e}
+                )
+
+
+_TURN_ATTR = "_chatsup_next_turn"
+
+
+def next_turn(loop: asyncio.AbstractEventLoop) -> NextTurn:
+    """The loop's `NextTurn` (one a loop, kept on it: it goes with the loop)."""
+    turn: NextTurn | None = getattr(loop, _TURN_ATTR, None)
+    if turn is None:
+        turn = NextTurn(loop)
+        try:
+            setattr(loop, _TURN_ATTR, turn)
+        except AttributeError:  # (a loop that takes no attribute: this socket's own)
+            pass
+    return turn
+
+
 class CoalescedTransport:
     """The part of a transport the protocol writes through and pauses; the
     rest is the real transport's.
@@ -59,18 +109,18 @@ class CoalescedTransport:
     """
 
     __slots__ = (
-        "_loop",
         "_pause_due",
         "_pause_wanted",
         "_paused",
         "_pending",
         "_scheduled",
+        "_turn",
         "transport",
     )
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
-        self._loop = loop
+        self._turn = next_turn(loop)
         self._pending: list[bytes] = []
         self._scheduled = False
         self._pause_wanted = False  # the protocol asked for a pause, not resumed since
@@ -81,12 +131,12 @@ class CoalescedTransport:
         self._pause_wanted = True
         if not self._pause_due and not self._paused:
             self._pause_due = True
-            self._loop.call_soon(self._pause_after_turn)
+            self._turn.call(self._pause_after_turn)
 
     def _pause_after_turn(self) -> None:
         # (scheduled in the turn that asked: this runs in the next one, and
         # one more call_soon puts the pause after what that turn runs)
-        self._loop.call_soon(self._pause_now)
+        self._turn.call(self._pause_now)
 
     def _pause_now(self) -> None:
         self._pause_due = False
@@ -106,7 +156,7 @@ class CoalescedTransport:
         self._pending.append(data)
         if not self._scheduled:
             self._scheduled = True
-            self._loop.call_soon(self.flush)
+            self._turn.call(self.flush)
 
     def flush(self) -> None:
         self._scheduled = False
