@@ -7,6 +7,7 @@ model and on the real server's answers."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import types
 import typing
@@ -117,8 +118,6 @@ def test_both_readers_refuse_what_does_not_match() -> None:
 
 
 def test_both_readers_agree_on_the_servers_answers(world: World) -> None:
-    import asyncio
-
     sent = asyncio.run(visitor_says(world, "hello", "a parcel, «late»"))
     cid = sent["conversation_id"]
     c = world.sup()

@@ -107,9 +107,7 @@ class EventQueue:
         elif len(items) >= self._maxsize:
             raise asyncio.QueueFull
         items.append(item)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.wake()
 
     def get_nowait(self) -> Published:
         if not self._items:
@@ -118,12 +116,7 @@ class EventQueue:
 
     async def get(self) -> Published:
         while not self._items:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiter = waiter
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+            await self.wait()
         return self._items.popleft()
 
     async def wait(self) -> None:
@@ -139,7 +132,7 @@ class EventQueue:
             self._waiter = None
 
     def wake(self) -> None:
-        """End a `wait` (or a `get`, which then goes on waiting)."""
+        """End a `wait` (a `get` woken with nothing queued waits again)."""
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
