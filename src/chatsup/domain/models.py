@@ -15,11 +15,11 @@ validates with limits, are pydantic models in `inputs.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from chatsup.domain import rules
+from chatsup.domain.wire_class import wire
 
 Role = Literal["supervisor", "agent", "visitor"]
 Presence = Literal["online", "away", "offline"]
@@ -34,18 +34,17 @@ CallbackStatus = Literal["pending", "done", "cancelled"]
 
 T = TypeVar("T")
 
-# Every wire model is `@dataclass(kw_only=True, slots=True)`: keyword-only
-# fields (a subclass may add required fields after optional ones), no
-# `__dict__`. Written out on each class so type checkers see a dataclass.
+# Every wire model is `@wire` (wire_class.py): `@dataclass(kw_only=True,
+# slots=True)`, its `__init__`, `__repr__` and `__eq__` made at first use.
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Ref:
     """A short reference to a site or agent: id and display name."""
 
@@ -53,14 +52,14 @@ class Ref:
     name: str
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class VisitorRef:
     id: int
     number: int
     name: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Site:
     id: int
     name: str
@@ -70,7 +69,7 @@ class Site:
     opening_hours: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Agent:
     id: int
     name: str
@@ -78,7 +77,7 @@ class Agent:
     presence: Presence
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Media:
     name: str
     type: str
@@ -87,14 +86,14 @@ class Media:
     id: int | None = None  # media a visitor uploaded: `GET /v1/media/{id}`
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class LastMessage:
     at: datetime
     sender: Sender
     preview: str
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class ConversationItem:
     id: int
     started_at: datetime
@@ -113,7 +112,7 @@ class ConversationItem:
     snippet: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Message:
     id: int
     conversation_id: int
@@ -127,13 +126,13 @@ class Message:
     internal: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class ConversationDetail:
     conversation: ConversationItem
     messages: list[Message]
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class OfflineMessage:
     id: int
     at: datetime
@@ -147,13 +146,13 @@ class OfflineMessage:
     status: OfflineStatus
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class CallParty:
     id: int
     nickname: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Call:
     id: int
     conversation_id: int | None = None
@@ -165,7 +164,7 @@ class Call:
     end_reason: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class CallSummary:
     """Each call in one outcome (`rules.call_outcome`): answered (ever),
     missed, rejected, failed, ringing add up to `total`."""
@@ -180,7 +179,7 @@ class CallSummary:
     avg_duration_s: float | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class CallPage(Page[Call]):
     """A page of calls with a summary. `items` is named again: pydantic reads
     an inherited `list[T]` as a list of `Any` (tests/test_wire_readers.py)."""
@@ -189,7 +188,7 @@ class CallPage(Page[Call]):
     summary: CallSummary
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class VisitorItem:
     id: int
     number: int
@@ -203,7 +202,7 @@ class VisitorItem:
     online: bool
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Profile:
     name: str | None = None
     email: str | None = None
@@ -212,14 +211,14 @@ class Profile:
     updated_at: datetime | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Location:
     country: str | None = None
     country_code: str | None = None
     city: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class SessionInfo:
     id: int
     started_at: datetime
@@ -235,7 +234,7 @@ class SessionInfo:
     location: Location | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class PageView:
     id: int
     session_id: int
@@ -244,7 +243,7 @@ class PageView:
     at: datetime
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class VisitorDetail:
     visitor: VisitorItem
     profile: Profile | None = None
@@ -255,7 +254,7 @@ class VisitorDetail:
     location: Location | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Contact:
     id: int
     number: int
@@ -267,7 +266,7 @@ class Contact:
     last_seen_at: datetime | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Sms:
     id: int
     at: datetime
@@ -277,7 +276,7 @@ class Sms:
     body: str
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Callback:
     id: int
     visitor_id: int
@@ -287,7 +286,7 @@ class Callback:
     status: CallbackStatus
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class MailResult:
     """202 of `POST /v1/conversations/{id}/mail`: `to` (SMTP recipient) and,
     with no SMTP configured, `eml_path` (the written file; `path` is its old name)."""
@@ -307,7 +306,7 @@ class MailResult:
         return f"sent to {self.to}"
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class ServerSettings:
     """`GET /v1/settings`: what the console prefills (the mail address) and shows."""
 
@@ -316,7 +315,7 @@ class ServerSettings:
     timezone: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@wire
 class Health:
     status: str
     version: str
