@@ -13,7 +13,7 @@ import pytest
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
-from tests.tui.pilot import RecordingDriver, until
+from tests.tui.pilot import RecordingDriver, screen_text, until
 from tests.tui.test_console import app_for, ready
 
 
@@ -72,8 +72,10 @@ async def test_list_filters_advisor_site_and_date(busy_world: World) -> None:
 
 
 async def test_paging_as_the_user_scrolls(tmp_path: Path) -> None:
-    """150 chats, pages of 100: the second page loads when the cursor nears
-    the end, rows are not repeated, and the list stops at the last one."""
+    """150 chats, pages of two screens (30 lines: 60 rows): the next page
+    loads when the cursor nears the end, rows are not repeated, and the
+    list stops at the last one. On a terminal of 80 lines, one page of
+    160 holds them all."""
     world = World(tmp_path, server={"sessions_per_ip": 1000, "rate_per_ip": 10_000})
     for i in range(150):
         v, _ = world.visitor()
@@ -82,23 +84,29 @@ async def test_paging_as_the_user_scrolls(tmp_path: Path) -> None:
     app = app_for(world)
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.messages.table
-        await until(pilot, lambda: table.row_count >= 100 and not table.fetching)
+        await until(pilot, lambda: table.row_count >= 60 and not table.fetching)
         await pilot.pause(0.3)
-        assert (table.row_count, table.cursor_row) == (100, 0)  # one page until asked
+        assert (table.row_count, table.cursor_row) == (60, 0)  # one page until asked
         assert table.next_cursor is not None
-        await pilot.press("end")
-        try:
-            await until(pilot, lambda: table.row_count == 150 and not table.fetching)
-        except AssertionError:
-            raise AssertionError(
-                f"rows {table.row_count} cursor {table.cursor_row} "
-                f"fetching {table.fetching} next {table.next_cursor}"
-            ) from None
+        for rows in (120, 150):
+            await pilot.press("end")
+            try:
+                await until(pilot, lambda n=rows: table.row_count == n and not table.fetching)
+            except AssertionError:
+                raise AssertionError(
+                    f"rows {table.row_count} cursor {table.cursor_row} "
+                    f"fetching {table.fetching} next {table.next_cursor}"
+                ) from None
         assert table.next_cursor is None
         assert len({str(k.value) for k in table.rows}) == 150
         await pilot.press("end")
         await pilot.pause(0.3)
         assert table.row_count == 150
+    app = app_for(world)
+    async with app.run_test(size=(100, 80)) as pilot:
+        table = app.messages.table
+        await until(pilot, lambda: table.row_count == 150 and not table.fetching)
+        assert table.next_cursor is None and "150 shown" in screen_text(app)
     world.server.stop()
 
 

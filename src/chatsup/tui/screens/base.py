@@ -34,7 +34,7 @@ class ListTab(BannerKeys, Vertical):
     ]
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EXPORT_KIND: ClassVar[str] = ""
-    PAGE_SIZE: ClassVar[int] = 100  # rows per request
+    PAGE_SIZE: ClassVar[int | None] = None  # rows per request; None: `page_size`
     TITLE: ClassVar[str] = ""
     BANNER: ClassVar[dict[str, Any]] = {}
     ENTER: ClassVar[str] = "details"  # what `enter` on a row does
@@ -69,6 +69,17 @@ class ListTab(BannerKeys, Vertical):
 
     def compose_top(self) -> ComposeResult:
         return iter(())
+
+    @property
+    def page_size(self) -> int:
+        """Rows per request: two screens of the list (at least 50, at most
+        200), so the first page fills the screen on a tall terminal and is
+        no larger than it needs on a small one (issue 14, P7: each row of
+        the first page is decoded, made into cells and added before the
+        first rows are drawn). `PAGE_SIZE`, if set, instead."""
+        if self.PAGE_SIZE is not None:
+            return self.PAGE_SIZE
+        return min(200, max(50, 2 * self.app.size.height))
 
     @property
     def banner(self) -> FilterBanner:

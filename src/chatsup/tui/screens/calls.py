@@ -90,7 +90,7 @@ class CallsTab(ListTab):
         yield Summary(id="call-summary", sep="  ")
 
     async def fetch(self, cursor: str | None) -> CallPage:
-        page = await self.ctx.client.calls(self.filters, cursor, self.PAGE_SIZE)
+        page = await self.ctx.client.calls(self.filters, cursor, self.page_size)
         if cursor is None:
             self.query_one("#call-summary", Summary).show(summary_parts(page.summary))
         return page

@@ -38,7 +38,7 @@ class ContactsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[Contact]:
-        return await self.ctx.client.contacts(self.filters, cursor, self.PAGE_SIZE)
+        return await self.ctx.client.contacts(self.filters, cursor, self.page_size)
 
     def cells(self, c: Contact) -> Sequence[Text]:
         return (

@@ -60,7 +60,7 @@ class MessagesTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[ConversationItem]:
-        return await self.ctx.client.conversations(self.filters, cursor, self.PAGE_SIZE)
+        return await self.ctx.client.conversations(self.filters, cursor, self.page_size)
 
     def cells(self, c: ConversationItem) -> Sequence[Text]:
         last = (

@@ -49,7 +49,7 @@ class OfflineTab(ListTab):
         self.query_one("#offline-state", Static).update(switches_text(self.ctx.sites))
 
     async def fetch(self, cursor: str | None) -> Page[OfflineMessage]:
-        return await self.ctx.client.offline_messages(self.filters, cursor, self.PAGE_SIZE)
+        return await self.ctx.client.offline_messages(self.filters, cursor, self.page_size)
 
     def cells(self, o: OfflineMessage) -> Sequence[Text]:
         contact = " · ".join(x for x in (o.email, o.phone) if x) or None

@@ -37,7 +37,7 @@ class VisitorsTab(ListTab):
     ]
 
     async def fetch(self, cursor: str | None) -> Page[VisitorItem]:
-        return await self.ctx.client.visitors(self.filters, cursor, self.PAGE_SIZE)
+        return await self.ctx.client.visitors(self.filters, cursor, self.page_size)
 
     def cells(self, v: VisitorItem) -> Sequence[Text]:
         now = datetime.now(self.ctx.tz)
