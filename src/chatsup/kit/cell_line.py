@@ -58,7 +58,6 @@ def one_line(
     used = sum(segment.cell_length for segment in text)
     if used > room:  # pieces measured wider than the whole: Rich crops them
         return None
-    blank = console.get_style("none")  # Padding's style, and its pad's
 
     def styled(style: Style | None) -> Style | None:  # Segment.apply_style's rule
         if pre:
@@ -67,9 +66,10 @@ def one_line(
             style = style + post if style else post
         return style
 
-    side = [Segment(" " * padding, styled(blank))] if padding else []
+    blank = styled(console.get_style("none"))  # Padding's style, and its pad's
+    side = [Segment(" " * padding, blank)] if padding else []
     out = [*side, *(Segment(t, styled(s)) for t, s, _ in text)]
     if used < room:
-        out.append(Segment(" " * (room - used), styled(blank)))
+        out.append(Segment(" " * (room - used), blank))
     out.extend(side)
     return out
