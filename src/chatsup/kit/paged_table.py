@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, work
+from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -23,6 +25,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from chatsup.domain.models import Page
+from chatsup.kit.cell_line import one_line
 
 T = TypeVar("T")
 
@@ -189,6 +192,62 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.virtual_size = Size(
             width + self._row_label_column_width, self._total_row_height + header
         )
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        """A body cell of a one-line row, a `Text`, drawn by `one_line`
+        (DataTable's own goes through Rich's Padding, Styled and
+        render_lines: ~10 % of the console's run to its first rows, issue
+        14, P7), cached under DataTable's key in DataTable's cache (so the
+        same events clear it). Anything else: Textual's."""
+        if row_index < self.fixed_rows or column_index < self.fixed_columns:
+            # the header (-1), the labels (-1) and fixed cells
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row is None or column_key is None or row.height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (
+            row.key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        lines = self._cell_render_cache.get(key)
+        if lines is not None:
+            return lines
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        line = None
+        if type(cell) is Text:
+            component, post = self._get_styles_to_render_cell(
+                False,
+                False,
+                False,
+                hover,
+                cursor,
+                self.show_cursor,
+                self._show_hover_cursor,
+                self.cursor_foreground_priority == "css",
+                self.cursor_background_priority == "css",
+            )
+            pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
+            line = one_line(self.app.console, cell, width, self.cell_padding, pre + component, post)
+        if line is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._cell_render_cache[key] = lines = [line]
+        return lines
 
     @property
     def shown_columns(self) -> list[Column]:
