@@ -47,6 +47,8 @@ def visible(text: str | None, *, single_line: bool = False) -> str:
     """Text made safe to draw on a terminal, with every control made visible."""
     if not text:
         return ""
+    if text.isascii() and text.isprintable():  # nothing to change: most text
+        return text
     out = text.translate(_TABLE)
     if not text.isascii():  # format characters, surrogates and marks lie outside ASCII
         fmt, surrogate, combining_run = _patterns()
