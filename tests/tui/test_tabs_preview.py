@@ -1,0 +1,160 @@
+"""The tab bar in the first frame (issue 14, P7): a LazyTabbedContent draws
+it with one TabsPreview until `build_tabs` (the console: right after the
+first rows), or until something needs the real bar sooner. The cells drawn
+are Textual's tab bar's own, in every theme, focused or not; a tab chosen,
+clicked or moved to meanwhile is shown at once and kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTabs
+
+from chatsup.kit.lazy_tabs import LazyTabbedContent
+from chatsup.kit.tabs_preview import TabsPreview
+from tests.tui.pilot import until
+
+LABELS = ["1 Messages", "2 Offline", "3 Calls"]
+
+
+class Spot(Static, can_focus=True):
+    """A focusable pane content (where Textual would move a lost focus)."""
+
+
+class Two(App[None]):
+    """Textual's TabbedContent above a lazy one, the same panes in each."""
+
+    CSS = "TabbedContent { height: 3; }"
+    AUTO_FOCUS = None
+
+    def __init__(self, lazy: type[LazyTabbedContent] = LazyTabbedContent, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.lazy = lazy
+        self.activated: list[tuple[str, str]] = []  # (TabbedContent id, pane id)
+
+    def compose(self) -> ComposeResult:
+        for cls, name in ((TabbedContent, "now"), (self.lazy, "later")):
+            with cls(id=name):
+                for i, label in enumerate(LABELS):
+                    with TabPane(label, id=f"{name}-{i}"):
+                        yield Spot(f"pane {i}")
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.activated.append((event.tabbed_content.id or "", event.pane.id or ""))
+
+    @property
+    def now(self) -> TabbedContent:
+        return self.query_one("#now", TabbedContent)
+
+    @property
+    def later(self) -> LazyTabbedContent:
+        return self.query_one("#later", LazyTabbedContent)
+
+
+def rows(app: App[None], widget: Any) -> list[list[tuple[str, Any]]]:
+    """The widget's three lines as drawn (the tab row, the underline, the
+    pane): each cell's character and style, the mouse's offsets left out."""
+    strips = app.screen._compositor.render_strips()
+    y = widget.region.y
+    return [
+        [
+            (ch, seg.style and seg.style.clear_meta_and_links())
+            for seg in strips[y + i]
+            for ch in seg.text
+        ]
+        for i in range(3)
+    ]
+
+
+class Held(LazyTabbedContent):
+    """Builds its bar only when asked in the test: the preview's own look,
+    focused too."""
+
+    def on_tabs_preview_wanted(self, event: TabsPreview.Wanted) -> None:
+        event.stop()
+
+
+@pytest.mark.parametrize("ansi", [False, True])
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "gruvbox"])
+async def test_the_preview_draws_the_cells_the_tab_bar_draws(theme: str, ansi: bool) -> None:
+    app = Two(ansi_color=ansi)
+    async with app.run_test(size=(60, 6)) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        assert app.later.query(TabsPreview) and not app.later.query(ContentTabs)
+        assert rows(app, app.later) == rows(app, app.now)
+        app.activated.clear()  # (Textual's announces its first tab as it starts)
+        app.later.build_tabs()
+        await until(pilot, lambda: not app.later.query(TabsPreview))
+        await pilot.pause()
+        assert app.later.query(ContentTabs)
+        assert rows(app, app.later) == rows(app, app.now)
+        assert app.activated == []  # the same tab all along: no news
+
+
+async def test_the_focused_preview_draws_the_focused_tab_bar() -> None:
+    app = Two(Held)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        app.later.query_one(TabsPreview).focus()
+        await pilot.pause()
+        focused_preview = rows(app, app.later)
+        app.now.query_one(ContentTabs).focus()
+        await pilot.pause()
+        assert focused_preview[:2] == rows(app, app.now)[:2]
+        assert focused_preview[:2] != rows(app, app.later)[:2]  # (the focus shows)
+
+
+async def test_a_tab_chosen_before_the_bar_is_built_is_shown_and_kept() -> None:
+    """`active` set (the console's 1–6): the pane at once, drawn by the
+    preview; the real bar starts on it and the change is announced once."""
+    app = Two()
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        app.now.active, app.later.active = "now-2", "later-2"
+        await pilot.pause()
+        assert app.later.query_one("#later-2").display
+        assert not app.later.query_one("#later-0").display
+        await until(pilot, lambda: not app.later.query(TabsPreview))
+        await until(pilot, lambda: ("later", "later-2") in app.activated)
+        await pilot.pause(0.5)  # the underline's move, if animated
+        assert app.later.active == "later-2"
+        assert rows(app, app.later) == rows(app, app.now)
+        assert app.activated.count(("later", "later-2")) == 1
+
+
+async def test_a_click_on_the_preview_chooses_the_tab_and_focuses_the_bar() -> None:
+    app = Two()
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        x = len(" 1 Messages  2 Offline ") + 2  # on " 3 Calls "
+        await pilot.click("#later TabsPreview", offset=(x, 0))
+        await until(pilot, lambda: app.later.active == "later-2")
+        await until(pilot, lambda: isinstance(app.focused, ContentTabs))
+        assert app.focused is app.later.query_one(ContentTabs)
+        assert ("later", "later-2") in app.activated
+        assert not app.later.query(TabsPreview)
+
+
+async def test_right_on_the_focused_preview_moves_to_the_next_tab() -> None:
+    app = Two(Held)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        app.later.query_one(TabsPreview).focus()
+        await pilot.press("right")
+        await until(pilot, lambda: app.later.active == "later-1")
+        await until(pilot, lambda: isinstance(app.focused, ContentTabs))
+        await pilot.press("left")
+        await until(pilot, lambda: app.later.active == "later-0")
+
+
+async def test_closing_while_the_bar_mounts_raises_nothing() -> None:
+    app = Two()
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        app.later.build_tabs()
+        app.exit()
+    assert app.return_code == 0
