@@ -3,8 +3,8 @@
 Textual's `TabbedContent` composes its tab bar (`ContentTabs`: eleven
 widgets for six tabs) with the panes. This one draws a `TabsPreview`
 (kit/tabs_preview.py: one widget, the same cells) in the first frame and
-builds the real bar when `build_tabs` is called (the console: right after
-the frame with its first rows), or at once when it is needed sooner: a tab
+builds the real bar when `build_tabs` is called (the console: when its
+start is over, ChatsupApp.started), or at once when it is needed sooner: a tab
 chosen (`active` set: a key), a click on the preview, the focus, the mouse
 over it. What was asked meanwhile is not lost: the pane is switched at
 once, the preview draws it, and the real bar starts on it.
@@ -47,7 +47,7 @@ class LazyTabbedContent(TabbedContent):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.tabs_built = False  # build_tabs called (the bar mounting, or mounted)
-        self.tabs_ready = False  # the bar mounted and drawn: Textual's own from now on
+        self.tabs_ready = False  # the bar mounted: Textual's own ways from now on
         self._mount_activation = False  # the bar's first TabActivated (its start) to drop
         self._shown_first = ""  # the tab the preview showed first (announced by nobody)
 

@@ -1,8 +1,9 @@
 """A tab bar's look in one widget, until the tab bar itself is built.
 
 Textual's tab bar (`ContentTabs`) for six tabs is eleven widgets (the bar,
-three containers, a `Tab` each and the underline): ~15 % of the console's
-run to its first rows (issue 14, P7). `LazyTabbedContent` (kit/lazy_tabs.py)
+three containers, a `Tab` each and the underline): ~17 % of the console's
+run from `App.run` to its first rows (issue 14, P7; BENCHMARKS.md, sixth
+round). `LazyTabbedContent` (kit/lazy_tabs.py)
 draws this in its place in the first frame, the same cells in the same
 colours (tests/tui/test_tabs_preview.py compares them), and builds the real
 bar right after the frame with the first rows, or at once when something
