@@ -15,7 +15,8 @@ from textual.widgets._tabbed_content import ContentTabs
 
 from chatsup.kit.lazy_tabs import LazyTabbedContent
 from chatsup.kit.tabs_preview import TabsPreview
-from tests.tui.pilot import until
+from tests.harness import World
+from tests.tui.pilot import screen_text, until
 
 LABELS = ["1 Messages", "2 Offline", "3 Calls"]
 
@@ -158,3 +159,37 @@ async def test_closing_while_the_bar_mounts_raises_nothing() -> None:
         app.later.build_tabs()
         app.exit()
     assert app.return_code == 0
+
+
+async def test_the_console_starts_with_the_preview_and_a_key_builds_the_bar(
+    busy_world: World,
+) -> None:
+    """The console's first frame has the preview, not Textual's bar; a tab
+    key pressed before the start is over shows that tab at once (its view
+    built, the real bar on it), and the bar is built once the start is over
+    otherwise."""
+    from chatsup.tui.app import ChatsupApp
+
+    class Held(ChatsupApp):
+        def started(self) -> None:  # the start never over: the bar waits for a key
+            pass
+
+    app = Held(busy_world.url, busy_world.sup_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        tabs = app.query_one(LazyTabbedContent)
+        await until(pilot, lambda: app.messages.table.row_count == 3)
+        assert tabs.query(TabsPreview) and not tabs.query(ContentTabs)
+        assert "1 Messages" in screen_text(app) and "3 Calls" in screen_text(app)
+        await pilot.press("3")
+        await until(pilot, lambda: app.built("calls") is not None)
+        await until(pilot, lambda: not tabs.query(TabsPreview))
+        assert tabs.active == "calls"
+        assert tabs.query_one(ContentTabs).active == "--content-tab-calls"
+        assert app.tab("calls").display and not app.messages.parent.display  # type: ignore[union-attr]
+
+    app2 = ChatsupApp(busy_world.url, busy_world.sup_token)
+    async with app2.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app2.messages.table.row_count == 3)
+        await until(pilot, lambda: bool(app2.query(ContentTabs)))
+        await until(pilot, lambda: not app2.query(TabsPreview))
+        assert app2.query_one(TabbedContent).active == "messages"
