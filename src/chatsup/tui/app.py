@@ -32,6 +32,7 @@ from chatsup.domain.labels import visitor_label
 from chatsup.domain.models import Agent, MailResult, Site
 from chatsup.kit import render as r
 from chatsup.kit.keys_footer import KeysFooter
+from chatsup.kit.lazy_tabs import LazyTabbedContent
 from chatsup.kit.live_status import live_label
 from chatsup.tui import gc_pause
 from chatsup.tui.context import Context
@@ -201,7 +202,8 @@ class ChatsupApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.url)
-        with TabbedContent(id="tabs"):
+        # the tab bar drawn by one widget until the start is over (`started`)
+        with LazyTabbedContent(id="tabs"):
             for name, label, _ in TABS:
                 with TabPane(label, id=name):
                     if name == "messages":  # the others: when first shown
@@ -332,11 +334,15 @@ class ChatsupApp(App[int]):
     def started(self) -> None:
         """The start is over (the first rows painted, or a screen waits for
         a person, or `START_CAP_S` passed): the collector back on (if
-        `chatsup` paused it: chatsup.tui.gc_pause), the footer's keys drawn."""
+        `chatsup` paused it: chatsup.tui.gc_pause), the footer's keys drawn,
+        the real tab bar built."""
         gc_pause.resume()
         footer = self.query(KeysFooter)
         if footer:
             footer.first().release()
+        tabs = self.query(LazyTabbedContent)
+        if tabs:  # (after what is queued: the live stream's start)
+            self.call_later(tabs.first().build_tabs)
 
     def fail(self, error: BaseException) -> None:
         from chatsup.kit.failure import FailureScreen, failure_of
