@@ -6,14 +6,16 @@ clicked or moved to meanwhile is shown at once and kept."""
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTabs
+from textual.widgets._tabs import Underline
 
-from chatsup.kit.lazy_tabs import LazyTabbedContent
+from chatsup.kit.lazy_tabs import LateTabs, LazyTabbedContent
 from chatsup.kit.tabs_preview import TabsPreview
 from tests.harness import World
 from tests.tui.pilot import screen_text, until
@@ -76,6 +78,7 @@ class Held(LazyTabbedContent):
 
     def on_tabs_preview_wanted(self, event: TabsPreview.Wanted) -> None:
         event.stop()
+        event.prevent_default()  # (Textual calls the base class's handler too)
 
 
 @pytest.mark.parametrize("ansi", [False, True])
@@ -159,6 +162,134 @@ async def test_closing_while_the_bar_mounts_raises_nothing() -> None:
         app.later.build_tabs()
         app.exit()
     assert app.return_code == 0
+
+
+class Late(LateTabs):
+    """A bar whose underline is left a cell off, then placed only when the
+    test says (`place`): a loaded machine, where Textual places it a refresh
+    or more after the bar is laid out, from wherever its tab is then."""
+
+    held = True
+
+    def _highlight_active(self, animate: bool = True) -> None:
+        if self.held:
+            underline = self.query_one(Underline)
+            underline.highlight_start, underline.highlight_end = 2, 9
+        else:
+            super()._highlight_active(animate)
+
+    def place(self) -> None:
+        self.held = False
+        self._highlight_active(animate=False)
+
+
+class Frames(Two):
+    """`Two`, keeping the lazy one's two bar lines of every frame drawn
+    while `watching` (the preview there or not, the lines)."""
+
+    def __init__(self, lazy: type[LazyTabbedContent], **kw: Any) -> None:
+        super().__init__(lazy, **kw)
+        self.watching = False
+        self.frames: list[tuple[bool, list[list[tuple[str, Any]]]]] = []
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        if self.watching and renderable is not None and not self._batch_count:
+            self.frames.append((bool(self.later.query(TabsPreview)), rows(self, self.later)[:2]))
+        super()._display(screen, renderable)
+
+
+class LateLazy(LazyTabbedContent):
+    BAR = Late
+    SHOW_CAP_S = 60  # (held by the test, not by the cap)
+
+    @property
+    def bar(self) -> Late:
+        return self.query_one(Late)
+
+
+@pytest.mark.parametrize("focused", [False, True])
+async def test_the_bar_is_shown_only_once_its_underline_is_in_place(focused: bool) -> None:
+    """Every frame from the build on draws the bar's two lines as Textual's
+    settled bar does (focused too: the preview focused builds the bar, which
+    takes the focus as it is shown): the preview's until the real bar's
+    underline is under its tab, the real bar's after. (The swap once waited
+    a fixed refresh: a loaded machine showed the underline out of place.)"""
+    app = Frames(LateLazy)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        if focused:
+            app.now.query_one(ContentTabs).focus()
+            await pilot.pause()
+        settled = rows(app, app.now)[:2]
+        app.watching = True
+        if focused:
+            app.later.query_one(TabsPreview).focus()
+        else:
+            app.later.build_tabs()
+        await until(pilot, lambda: app.later.tabs_ready)
+        await pilot.pause(0.2)  # frames drawn meanwhile, the underline held
+        assert app.later.query(TabsPreview)
+        app.later.bar.place()
+        await until(pilot, lambda: not app.later.query(TabsPreview))
+        await pilot.pause(0.1)
+        app.watching = False
+        shown = [preview for preview, _ in app.frames]
+        assert shown[:1] == [True] and not shown[-1]  # the preview, then the bar
+        assert shown.count(True) >= 2  # (the preview kept while the underline was late)
+        assert [i for i, (_, lines) in enumerate(app.frames) if lines != settled] == []
+        assert (app.focused is app.later.query_one(ContentTabs)) == focused
+
+
+async def test_the_bar_waiting_under_the_preview_takes_no_focus_and_follows_keys() -> None:
+    """While the real bar waits for its underline, under the preview: the
+    focus never goes to it, a tab chosen is drawn by the preview, and the
+    bar is shown on that tab."""
+    app = Two(LateLazy)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        app.later.build_tabs()
+        await until(pilot, lambda: app.later.tabs_ready)
+        for _ in range(4):
+            app.screen.focus_next()
+            assert not isinstance(app.focused, ContentTabs) or app.focused is app.now.query_one(
+                ContentTabs
+            )
+        app.screen.set_focus(None)
+        await pilot.pause()  # (a pane's focus chooses its tab: Textual's)
+        app.now.active, app.later.active = "now-2", "later-2"
+        await pilot.pause(0.2)
+        assert app.later.query(TabsPreview)  # (still waiting)
+        assert app.later.query_one(TabsPreview).active == "later-2"
+        assert app.later.bar.active == "--content-tab-later-2"
+        app.later.bar.place()
+        await until(pilot, lambda: not app.later.query(TabsPreview))
+        assert app.later.query_one(ContentTabs).active == "--content-tab-later-2"
+        await pilot.pause(0.5)  # Textual's own underline's move, animated
+        assert rows(app, app.later)[:2] == rows(app, app.now)[:2]
+        assert app.activated.count(("later", "later-2")) == 1
+
+
+class Never(LateTabs):
+    """A bar whose underline is never placed."""
+
+    def _highlight_active(self, animate: bool = True) -> None:
+        pass
+
+
+class NeverLazy(LazyTabbedContent):
+    BAR = Never
+    SHOW_CAP_S = 0.5
+
+
+async def test_a_bar_never_alike_is_shown_at_the_cap() -> None:
+    app = Two(NeverLazy)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        start = monotonic()
+        app.later.build_tabs()
+        await until(pilot, lambda: not app.later.query(TabsPreview))
+        assert monotonic() - start >= NeverLazy.SHOW_CAP_S
+        assert app.later.query_one(ContentTabs).focusable
 
 
 async def test_the_console_starts_with_the_preview_and_a_key_builds_the_bar(

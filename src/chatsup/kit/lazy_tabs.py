@@ -9,6 +9,13 @@ chosen (`active` set: a key), a click on the preview, the focus, the mouse
 over it. What was asked meanwhile is not lost: the pane is switched at
 once, the preview draws it, and the real bar starts on it.
 
+The real bar is mounted under the preview (drawn over it: visible, so laid
+out, since Textual places its underline from its tab's region) and shown
+only once it draws what the preview draws (`drawn_alike`: its tab active,
+its underline under it and still), checked after each frame; at
+`SHOW_CAP_S` it is shown anyway. Until then it takes no focus; a focused
+preview hands its focus over as the bar is shown.
+
 Until the bar is built, `active`, `active_pane` and `get_pane` work as
 Textual's; the methods that change the tabs themselves (`add_pane`,
 `disable_tab`, ...) need the bar built first (`build_tabs`, awaited).
@@ -16,14 +23,15 @@ Textual's; the methods that change the tabs themselves (`add_pane`,
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from time import monotonic
+from typing import Any, ClassVar, TypeVar
 
 from textual import events
 from textual.app import ComposeResult
 from textual.widgets import TabbedContent, TabPane
 from textual.widgets._content_switcher import ContentSwitcher
 from textual.widgets._tabbed_content import ContentTab, ContentTabs
-from textual.widgets._tabs import Tabs
+from textual.widgets._tabs import Tabs, Underline
 
 from chatsup.kit.tabs_preview import TabsPreview
 
@@ -41,8 +49,34 @@ class LateTabs(ContentTabs):
             event.prevent_default()
 
 
+def drawn_alike(tabs: ContentTabs, preview: TabsPreview) -> bool:
+    """Whether the real bar, shown now, draws what the preview draws: the
+    preview's tab active (its class set), laid out where the preview draws
+    its label, and the underline under it, not moving. (Textual places the
+    underline after a refresh, from wherever the tab is laid out then, and
+    again on each resize: on a loaded machine later than the first frame.)"""
+    active = tabs.active_tab
+    if active is None or ContentTab.sans_prefix(active.id or "") != preview.active:
+        return False
+    want = preview.lit()
+    underline = tabs.query_one(Underline)
+    animator = tabs.app.animator
+    return (
+        tabs.region == preview.region
+        and active.virtual_region.shrink(active.styles.gutter).column_span == want
+        and underline.show_highlight
+        and (underline.highlight_start, underline.highlight_end) == want
+        and not animator.is_being_animated(underline, "highlight_start")
+        and not animator.is_being_animated(underline, "highlight_end")
+    )
+
+
 class LazyTabbedContent(TabbedContent):
     """`TabbedContent` with its tab bar built by `build_tabs` (see the module)."""
+
+    BAR: ClassVar[type[LateTabs]] = LateTabs  # the real bar's class
+    SHOW_CAP_S: ClassVar[float] = 2.0  # the real bar shown by then, alike or not
+    RECHECK_S: ClassVar[float] = 1 / 60  # not alike yet: checked again (a frame)
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -98,12 +132,15 @@ class LazyTabbedContent(TabbedContent):
             return
         self.tabs_built = True
         self._mount_activation = True
-        tabs = LateTabs(
+        tabs = self.BAR(
             *[ContentTab(label, pane) for pane, label in preview.tabs],
             active=self.active,
             tabbed_content=self,
         )
-        tabs.styles.visibility = "hidden"  # laid out under the preview, not drawn
+        # laid out under the preview (drawn over it, being after it), so
+        # Textual places its underline from where its tabs are (a hidden
+        # widget has no region); not focused until shown
+        tabs.can_focus = False
         mounted = self.mount(tabs, before=preview)
 
         async def swap() -> None:
@@ -114,13 +151,17 @@ class LazyTabbedContent(TabbedContent):
             if self.active != self._shown_first:  # another chosen meanwhile: said now
                 super(LazyTabbedContent, self)._watch_active(self.active)
             # after the frame in which the bar places its underline
-            self.call_after_refresh(show)
+            self.call_after_refresh(show, monotonic() + self.SHOW_CAP_S)
 
-        async def show() -> None:
-            if not tabs.is_attached:
+        async def show(cap: float) -> None:
+            if not tabs.is_attached or not preview.is_attached:
+                return
+            if not drawn_alike(tabs, preview) and monotonic() < cap:
+                # the preview kept: checked again after a frame
+                self.set_timer(self.RECHECK_S, lambda: self.call_after_refresh(show, cap))
                 return
             with self.app.batch_update():
-                tabs.styles.clear_rule("visibility")
+                tabs.can_focus = True
                 if self.screen.focused is preview:  # (a click, a key on it): the bar's now
                     self.screen.set_focus(tabs, scroll_visible=False)
                 preview.display = False
@@ -129,15 +170,15 @@ class LazyTabbedContent(TabbedContent):
         self.call_later(swap)
 
     def _watch_active(self, active: str) -> None:
+        preview = self.preview
+        if preview is not None:  # (drawn until the real bar is shown)
+            preview.show(active)
         if self.tabs_ready:
             super()._watch_active(active)
             return
         # the bar not built or still mounting: the pane now, the bar (and
         # TabActivated) once it is mounted
         self.get_child_by_type(ContentSwitcher).current = active
-        preview = self.preview
-        if preview is not None:
-            preview.show(active)
         self.build_tabs()
 
     def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:

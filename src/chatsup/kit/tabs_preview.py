@@ -98,6 +98,12 @@ class TabsPreview(Widget, can_focus=True):
             x += width
         return out
 
+    def lit(self) -> tuple[int, int]:
+        """The underline's lit cells (start, end exclusive): under the
+        active tab's label, its padding left out, as Textual's `Tabs`
+        places its `Underline` (the tab's region less its gutter)."""
+        return next(((s + 1, e - 1) for p, s, e in self.spans() if p == self.active), (0, 0))
+
     def pane_at(self, x: int) -> str | None:
         return next((pane for pane, start, end in self.spans() if start <= x < end), None)
 
@@ -108,8 +114,7 @@ class TabsPreview(Widget, can_focus=True):
         base = Style(bgcolor=self.rich_style.bgcolor)
         if y == 1:
             bar = self.get_component_rich_style("tabs-preview--bar")
-            span = next(((s + 1, e - 1) for p, s, e in self.spans() if p == self.active), (0, 0))
-            lit = Bar(span, Style.from_color(bar.color), Style.from_color(bar.bgcolor))
+            lit = Bar(self.lit(), Style.from_color(bar.color), Style.from_color(bar.bgcolor))
             lines = self.app.console.render_lines(
                 lit, self.app.console.options.update_width(width), style=base, pad=False
             )
@@ -118,7 +123,9 @@ class TabsPreview(Widget, can_focus=True):
         for pane, label in self.tabs:
             kind = "active" if pane == self.active else "tab"
             style = self.get_component_rich_style(f"tabs-preview--{kind}")
-            segments += [Segment(" ", base), Segment(label, style), Segment(" ", base)]
+            # the padding in the tab's background (the focused bar's active tab's)
+            pad = Style(bgcolor=style.bgcolor) if style.bgcolor else base
+            segments += [Segment(" ", pad), Segment(label, style), Segment(" ", pad)]
         return Strip(segments).adjust_cell_length(width, base).crop(0, width)
 
     def on_focus(self) -> None:
