@@ -130,6 +130,27 @@ async def test_a_tab_chosen_before_the_bar_is_built_is_shown_and_kept() -> None:
         assert app.activated.count(("later", "later-2")) == 1
 
 
+class NoBar(LazyTabbedContent):
+    """Never builds its bar: a tab chosen is shown by the panes alone."""
+
+    def build_tabs(self) -> None:
+        pass
+
+
+async def test_a_pane_not_mounted_yet_is_mounted_and_shown_when_chosen() -> None:
+    """The panes but the first are left out of the first frame; choosing
+    one mounts them (hidden) and shows it, with no bar built."""
+    app = Two(lazy=NoBar)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        assert [p.id for p in app.later.query(TabPane)] == ["later-0"]
+        app.later.active = "later-2"
+        await until(pilot, lambda: len(app.later.query(TabPane)) == 3)
+        await until(pilot, lambda: app.later.query_one("#later-2").display)
+        assert [p.id for p in app.later.query(TabPane) if p.display] == ["later-2"]
+        assert "pane 2" in screen_text(app)
+
+
 async def test_a_click_on_the_preview_chooses_the_tab_and_focuses_the_bar() -> None:
     app = Two()
     async with app.run_test(size=(60, 6)) as pilot:
@@ -311,6 +332,9 @@ async def test_the_console_starts_with_the_preview_and_a_key_builds_the_bar(
         await until(pilot, lambda: app.messages.table.row_count == 3)
         assert tabs.query(TabsPreview) and not tabs.query(ContentTabs)
         assert "1 Messages" in screen_text(app) and "3 Calls" in screen_text(app)
+        # only the front pane in the first frame; the others found, not mounted
+        assert [p.id for p in tabs.query(TabPane)] == ["messages"]
+        assert tabs.get_pane("calls").id == "calls" and not tabs.get_pane("calls").is_attached
         await pilot.press("3")
         await until(pilot, lambda: app.built("calls") is not None)
         await until(pilot, lambda: not tabs.query(TabsPreview))
@@ -324,3 +348,5 @@ async def test_the_console_starts_with_the_preview_and_a_key_builds_the_bar(
         await until(pilot, lambda: bool(app2.query(ContentTabs)))
         await until(pilot, lambda: not app2.query(TabsPreview))
         assert app2.query_one(TabbedContent).active == "messages"
+        panes = app2.query(TabPane)
+        assert len(panes) == 6 and [p.id for p in panes if p.display] == ["messages"]

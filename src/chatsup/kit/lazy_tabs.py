@@ -19,10 +19,17 @@ preview hands its focus over as the bar is shown.
 Until the bar is built, `active`, `active_pane` and `get_pane` work as
 Textual's; the methods that change the tabs themselves (`add_pane`,
 `disable_tab`, ...) need the bar built first (`build_tabs`, awaited).
+
+The panes other than the one shown first are mounted later too
+(`mount_panes`: with the bar, or when one is first asked for): five
+hidden panes cost the first frame as much as the bar's widgets did
+(issue 14, P7). `get_pane` finds one not mounted yet; code that mounts
+into a pane awaits `mount_panes` first.
 """
 
 from __future__ import annotations
 
+import asyncio
 from time import monotonic
 from typing import Any, ClassVar, TypeVar
 
@@ -84,6 +91,8 @@ class LazyTabbedContent(TabbedContent):
         self.tabs_ready = False  # the bar mounted: Textual's own ways from now on
         self._mount_activation = False  # the bar's first TabActivated (its start) to drop
         self._shown_first = ""  # the tab the preview showed first (announced by nobody)
+        self._later: list[TabPane] = []  # panes not mounted yet (`mount_panes`)
+        self._mounting: asyncio.Future[None] | None = None  # mount_panes at work
 
     def compose(self) -> ComposeResult:
         panes = [
@@ -102,8 +111,37 @@ class LazyTabbedContent(TabbedContent):
         self.set_reactive(TabbedContent.active, first)
         self._shown_first = first
         yield TabsPreview([(pane.id or "", pane._title.plain) for pane in panes], first)
+        self._later = [pane for pane in panes if pane.id != first]
         with ContentSwitcher(initial=first):
-            yield from panes
+            yield from (pane for pane in panes if pane.id == first)
+
+    async def mount_panes(self) -> None:
+        """The panes not mounted yet, mounted now (hidden), if any; returns
+        once they are (also when another call is mounting them)."""
+        if self._mounting is not None:
+            await asyncio.shield(self._mounting)
+            return
+        if not self._later or not self.is_attached or self._closing or self._pruning:
+            return
+        later, self._later = self._later, []
+        done = self._mounting = asyncio.get_running_loop().create_future()
+        try:
+            for pane in later:
+                pane.display = False  # as ContentSwitcher shows only its current
+            await self.get_child_by_type(ContentSwitcher).mount_all(later)
+        finally:
+            self._mounting = None
+            done.set_result(None)
+
+    def get_pane(self, pane_id: str | ContentTab) -> TabPane:
+        """Textual's, and a pane not mounted yet (`mount_panes`) found too."""
+        wanted = (
+            ContentTab.sans_prefix(pane_id.id or "") if isinstance(pane_id, ContentTab) else pane_id
+        )
+        for pane in self._later:
+            if pane.id == wanted:
+                return pane
+        return super().get_pane(pane_id)
 
     def get_child_by_type(self, expect_type: type[W]) -> W:
         """Textual's, but its tab bar found as any ContentTabs (LateTabs
@@ -144,6 +182,7 @@ class LazyTabbedContent(TabbedContent):
         mounted = self.mount(tabs, before=preview)
 
         async def swap() -> None:
+            await self.mount_panes()  # (the bar's tabs switch to them)
             await mounted
             if not tabs.is_attached:  # (taken down meanwhile)
                 return
@@ -176,10 +215,18 @@ class LazyTabbedContent(TabbedContent):
         if self.tabs_ready:
             super()._watch_active(active)
             return
-        # the bar not built or still mounting: the pane now, the bar (and
-        # TabActivated) once it is mounted
-        self.get_child_by_type(ContentSwitcher).current = active
+        # the bar not built or still mounting: the pane now (once mounted, if
+        # it was not yet), the bar (and TabActivated) once it is mounted
+        if any(pane.id == active for pane in self._later) or self._mounting is not None:
+            self.call_later(self._show_pane, active)
+        else:
+            self.get_child_by_type(ContentSwitcher).current = active
         self.build_tabs()
+
+    async def _show_pane(self, active: str) -> None:
+        await self.mount_panes()
+        if self.active == active and self.is_attached and not self.tabs_ready:
+            self.get_child_by_type(ContentSwitcher).current = active
 
     def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         # (Textual calls TabbedContent's handler after this one, unless prevented)

@@ -229,6 +229,7 @@ class ChatsupApp(App[int]):
             self.building[name] = done
             try:
                 view = tab_class(name)(id=f"tab-{name}")
+                await self.query_one(LazyTabbedContent).mount_panes()  # (after the start)
                 await self.query_one(f"TabPane#{name}").mount(view)
             finally:
                 done.set_result(None)
