@@ -262,3 +262,22 @@ async def test_reconnects_after_a_restart_without_gap(busy_world: World) -> None
 
 def tail_text(tail) -> str:
     return "\n".join(line.text for line in tail.query_one("RichLog").lines)
+
+
+async def test_a_late_focus_of_a_list_does_not_bring_its_tab_back(busy_world: World) -> None:
+    """The list's focus comes after a refresh at its first activation; a
+    tab chosen in between (a key right after the start) keeps the front:
+    the late focus of a hidden tab's list is dropped (TabbedContent would
+    follow it back)."""
+    from chatsup.kit.paged_table import PagedTable
+
+    app = app_for(busy_world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app, 3)
+        await pilot.press("4")
+        visitors = app.tab("visitors").table
+        await until(pilot, lambda: visitors.row_count == 3 and app.focused is visitors)
+        app.messages._focus_list()  # as the first activation's late callback does
+        await pilot.pause(0.2)
+        assert app.query_one("TabbedContent").active == "visitors"  # type: ignore[attr-defined]
+        assert isinstance(app.focused, PagedTable) and app.focused is visitors

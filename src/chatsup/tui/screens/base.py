@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from chatsup.client import Filters
@@ -139,7 +140,11 @@ class ListTab(BannerKeys, Vertical):
         """The list takes the keys, unless the person is already in the
         banner (`/` pressed as the console started: an activation that comes
         late must not pull the focus out of the search box mid-word), or it
-        has them already (Textual's `focus` repaints the whole table)."""
+        has them already (Textual's `focus` repaints the whole table), or
+        another tab was chosen meanwhile (its pane hidden: a focus here would
+        bring this tab back, TabbedContent following the focus)."""
+        if any(not node.display for node in self.ancestors_with_self if isinstance(node, Widget)):
+            return
         if not self.banner.has_focus_within and self.screen.focused is not self.table:
             self.table.focus()
 
