@@ -11,8 +11,8 @@ from tests.tui.pilot import until
 
 async def ready(pilot, app: ChatsupApp, rows: int) -> None:
     """The Messages list has its rows and the focus (as a user sees it), and
-    its banner is built whole (the date range's Select comes right after the
-    first frame: kit/select_preview.py)."""
+    its banner is built whole (its first line's widgets come right after the
+    first frame: kit/row_preview.py)."""
     from chatsup.kit.paged_table import PagedTable
 
     try:
@@ -21,7 +21,7 @@ async def ready(pilot, app: ChatsupApp, rows: int) -> None:
             lambda: (
                 app.messages.table.row_count == rows
                 and isinstance(app.focused, PagedTable)
-                and app.messages.banner.range_ready
+                and app.messages.banner.row_ready
             ),
         )
     except AssertionError:

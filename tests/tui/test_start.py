@@ -10,7 +10,7 @@ from typing import Any
 from textual import events
 from textual.widgets._footer import FooterKey
 
-from chatsup.kit.select_preview import SelectPreview
+from chatsup.kit.row_preview import RowPreview
 from chatsup.tui.app import ChatsupApp, MainScreen
 from tests.harness import World
 from tests.tui.pilot import screen_text, until
@@ -54,8 +54,9 @@ async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the
     busy_world: World,
 ) -> None:
     """The first frame has no custom-date fields (hidden until asked for),
-    draws no keys in the footer, and draws the date range without its
-    Select: all come after the frame with the first rows. The date fields
+    draws no keys in the footer, and draws its first line (date range,
+    pickers, search) with one widget: all come after the frame with the
+    first rows. The date fields
     are built at once when a drill-down's dates need them sooner, and
     drawn with those dates."""
     before_rows: list[tuple[bool, int, bool]] = []
@@ -68,7 +69,7 @@ async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the
                     (
                         bool(banner.query("#fb-more")),
                         len(self.query(FooterKey)),
-                        bool(banner.query("#fb-range")),  # its SelectPreview till then
+                        bool(banner.query("#fb-row")),  # its RowPreview till then
                     )
                 )
             await super().activate(name)
@@ -79,12 +80,12 @@ async def test_the_first_frame_leaves_the_hidden_line_and_the_keys_for_after_the
         await until(pilot, lambda: "My umbrella is broken" in screen_text(app))
         assert before_rows == [(False, 0, False)]
         await until(pilot, lambda: bool(banner.query("#fb-more")))
-        await until(pilot, lambda: not banner.query("#fb-range-preview"))
-        assert banner.query_one("#fb-range").display
+        await until(pilot, lambda: not banner.query("#fb-row-preview"))
+        assert banner.query_one("#fb-row").display and banner.query_one("#fb-search").display
         await until(pilot, lambda: "/ Search" in footer_text(app) and "q Quit" in footer_text(app))
         offline = await app.build("offline")
         assert not offline.banner.query("#fb-more")  # built but never shown yet
-        assert offline.banner.query("#fb-range") and not offline.banner.query(SelectPreview)
+        assert offline.banner.query("#fb-range") and not offline.banner.query(RowPreview)
         await app.show_tab("offline", since=date(2026, 2, 1), until=date(2026, 2, 3))
         await until(pilot, lambda: "2026-02-03" in banner_text(app, offline.banner))
         assert "2026-02-01" in banner_text(app, offline.banner)
@@ -169,4 +170,4 @@ async def test_the_first_frame_is_styled_as_a_full_restyle_would(busy_world: Wor
         before, restyled = pictures
         changed = [before[k][0] for k in before if k in restyled and before[k] != restyled[k]]
         assert changed == []
-        assert len(set(before) & set(restyled)) > 12  # the first frame's widgets (17), all compared
+        assert len(set(before) & set(restyled)) > 9  # the first frame's widgets (12), all compared

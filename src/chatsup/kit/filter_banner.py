@@ -19,20 +19,30 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual import events
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from chatsup.client import Filters
 from chatsup.domain import timerange
 from chatsup.domain.models import Agent, Site
 from chatsup.kit.multi_picker import Choice, MultiPicker, PickerField, label
-from chatsup.kit.select_preview import SelectPreview
+from chatsup.kit.row_preview import (
+    PICKER_WIDTH,
+    RANGE_WIDTH,
+    SEARCH_MIN,
+    SEARCH_PLACEHOLDER,
+    RowPreview,
+)
 
-if TYPE_CHECKING:  # imported when the date range's Select is first built
+if TYPE_CHECKING:  # imported when the first line's widgets are first built
+    from textual.widgets import Input
+
     from chatsup.kit.safe_select import Select
 
 PRESET_LABELS = {
@@ -81,18 +91,21 @@ def bound_text(value: Bound) -> str:
 
 
 class FilterBanner(Vertical):
-    DEFAULT_CSS = """
-    FilterBanner { height: auto; padding: 0 0; }
-    FilterBanner Horizontal { height: 1; }
-    FilterBanner #fb-range, FilterBanner #fb-range-preview { width: 18; }
-    FilterBanner PickerField { width: 1fr; min-width: 12; max-width: 32; }
-    FilterBanner #fb-search { width: 1fr; min-width: 10; }
-    FilterBanner #fb-more { display: none; }
-    FilterBanner.more #fb-more { display: block; }
-    FilterBanner .custom { width: 18; display: none; }
-    FilterBanner.custom .custom { display: block; }
-    FilterBanner #fb-drill { width: 1fr; }
-    FilterBanner Input.-invalid { color: $error; }
+    # the first line's widths: its preview draws the same (kit/row_preview.py)
+    DEFAULT_CSS = f"""
+    FilterBanner {{ height: auto; padding: 0 0; }}
+    FilterBanner Horizontal {{ height: 1; }}
+    FilterBanner #fb-range {{ width: {RANGE_WIDTH}; }}
+    FilterBanner PickerField {{
+        width: 1fr; min-width: {PICKER_WIDTH[0]}; max-width: {PICKER_WIDTH[1]};
+    }}
+    FilterBanner #fb-search {{ width: 1fr; min-width: {SEARCH_MIN}; }}
+    FilterBanner #fb-more {{ display: none; }}
+    FilterBanner.more #fb-more {{ display: block; }}
+    FilterBanner .custom {{ width: 18; display: none; }}
+    FilterBanner.custom .custom {{ display: block; }}
+    FilterBanner #fb-drill {{ width: 1fr; }}
+    FilterBanner Input.-invalid {{ color: $error; }}
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back to the list", show=False, id="banner.leave"),
@@ -123,15 +136,20 @@ class FilterBanner(Vertical):
         statuses: tuple[str, ...] = (),
         all_label: str | None = None,
         second_line_later: bool = False,
-        range_later: bool = False,
+        row_later: bool = False,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
-        # range_later: the date range drawn by a SelectPreview (one widget,
-        # the same cells) until `build_range` puts the Select in its place
-        self.range_later = range_later
-        self.range_built = False  # the Select made (it may still be mounting)
-        self.range_ready = not range_later  # the Select mounted and shown
+        # row_later: the first line drawn by a RowPreview (one widget, the
+        # same cells) until `build_row` puts its widgets in its place
+        self.row_later = row_later
+        self.row_built = False  # its widgets made (they may still be mounting)
+        self.row_ready = not row_later  # they are mounted, laid out and shown
+        self.intent: Callable[[], object] | None = None  # for when they are shown
+        self._range: Select[str] | None = None
+        self._fields: dict[str, PickerField] = {}
+        self._search: Input | None = None
+        self._building: tuple[FilterRow, RowPreview] | None = None
         # the second line (custom dates, the drill-down, an error) is hidden
         # until it has something to show; later: built when first needed or
         # when the owner calls `build_second_line` (a first frame without it)
@@ -156,86 +174,170 @@ class FilterBanner(Vertical):
         self.filters = self._compute()
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="fb-row"):
-            if self.range_later:
-                yield SelectPreview(self.labels[self.preset], id="fb-range-preview")
-            else:
-                self.range_built = True
-                yield self._range_select()
-            for key, _, name, noun, any_label, _ in PICKERS:
-                if key in self.keys:
-                    yield PickerField(key, noun, any_label, id=f"fb-{name}")
-            if self.with_search:
-                yield Input(placeholder="/ search", id="fb-search", compact=True)
+        if self.row_later:
+            yield RowPreview(
+                self.labels[self.preset],
+                [(key, noun, any_label) for key, _, _, noun, any_label, _ in self._pickers],
+                self.with_search,
+                id="fb-row-preview",
+            )
+        else:
+            yield self._row()
         if not self.second_line_later:
             self.second_line_built = True
             with Horizontal(id="fb-more"):
                 yield from self._second_line()
 
-    def _range_select(self) -> Select[str]:
+    @property
+    def _pickers(self) -> list[tuple[str, str, str, str, str, str]]:
+        return [p for p in PICKERS if p[0] in self.keys]
+
+    def _row(self) -> FilterRow:
+        """The first line's widgets, with the filters as they are now."""
+        from textual.widgets import Input
+
         from chatsup.kit.safe_select import Select
 
-        return Select(
+        self.row_built = True
+        self._range = Select(
             [(v, k) for k, v in self.labels.items()],
             value=self.preset,
             allow_blank=False,
             id="fb-range",
             compact=True,
         )
+        self._fields = {
+            key: PickerField(key, noun, any_label, self._picked_names(key), id=f"fb-{name}")
+            for key, _, name, noun, any_label, _ in self._pickers
+        }
+        if self.with_search:
+            self._search = Input(placeholder=SEARCH_PLACEHOLDER, id="fb-search", compact=True)
+        search = [self._search] if self._search is not None else []
+        return FilterRow(self._range, *self._fields.values(), *search, id="fb-row")
 
-    def build_range(self, then: Callable[[Select[Any]], object] | None = None) -> None:
-        """The date range's Select in place of its preview, if it was left
-        for later and is not built yet; `then` is called with the Select
-        once it is mounted and shown (at once if it was already)."""
-        if self.range_built:
-            if then is not None:
-                then(self._select("range"))
+    def build_row(self) -> None:
+        """The first line's widgets in place of its preview, if they were
+        left for later and are not built yet. They are mounted under the
+        preview (out of the flow, where it is: it covers them) and shown
+        once they are mounted and laid out, in the frame that hides it
+        (`_swap`): no frame shows a half-built row."""
+        previews = self.query(RowPreview)
+        if self.row_built or not self.is_attached or not previews:  # (not composed yet)
             return
-        previews = self.query(SelectPreview)
-        if not self.is_attached or not previews:  # (not composed yet)
-            return
-        self.range_built = True
         preview = previews.first()
-        select = self._range_select()
-        select.display = False
-        mounted = self.query_one("#fb-row", Horizontal).mount(select, before=preview)
+        row = self._row()
+        row.can_focus_children = False  # the preview keeps the focus (and the keys)
+        row.styles.position = "absolute"
+        self._building = (row, preview)
+        self.mount(row, before=preview)  # (not awaited: the banner takes messages meanwhile)
+        self.call_after_refresh(self._swap, row, preview)
 
-        async def swap() -> None:
-            await mounted
-            if not select.is_attached:  # (the banner was taken down meanwhile)
-                return
-            self.range_ready = True
-            if select.value != self.preset:  # chosen while it mounted (a drill-down)
-                select.value = self.preset
-            preview.display = False  # both in one frame: the row never moves
-            select.display = True
-            await preview.remove()
-            if then is not None:
-                then(select)
+    def on_filter_row_resized(self, event: FilterRow.Resized) -> None:
+        event.stop()
+        if self._building is not None and not self.row_ready:
+            self._swap(*self._building)
 
-        self.call_later(swap)
+    def _swap(self, row: FilterRow, preview: RowPreview, tries: int = 10) -> None:
+        """The row shown and its preview hidden, in one frame, once the row
+        and all its parts are mounted and laid out at the preview's size
+        (a condition, never a delay). Until then it is looked at again: when
+        the row is resized (laid out: `on_filter_row_resized`), after the
+        next refreshes (a layout is due: the row was just mounted), then
+        every 50 ms while the row is still mounting (slow: a loaded machine).
+        Not while the screen is not in front or the banner not shown: no
+        layout comes then, and the row's first one resizes it."""
+        if self.row_ready or not preview.is_attached:
+            return  # (done, or the banner was taken down meanwhile)
+        if not _laid_out(row, preview):
+            if self.screen.is_current and self.region.area:
+                if tries:
+                    self.call_after_refresh(self._swap, row, preview, tries - 1)
+                else:
+                    self.set_timer(0.05, lambda: self._swap(row, preview, 0))
+            return
+        self.row_ready = True
+        range_select = self._range
+        assert range_select is not None
+        if range_select.value != self.preset:  # chosen while it mounted (a drill-down)
+            range_select.value = self.preset
+        row.styles.position = "relative"
+        row.can_focus_children = True
+        holding = self.screen.focused is preview
+        intent, self.intent = self.intent, None
+        if holding:  # keys came to the preview: the row's widget takes them
+            (intent or self._focus_range)()
+        preview.display = False  # the same frame: the row never moves
+        if holding and preview.held and self.screen.focused is not preview:
+            self.run_worker(_hand_on(self.app, list(preview.held)), group="banner-keys")
+        preview.held.clear()
+        self._building = None
+        preview.remove()
 
-    def _show_range(self) -> None:
-        """The preset chosen, drawn: by the Select, or by its preview (a
-        Select still mounting is given it once mounted: Textual's Select
-        set while its parts are being composed draws nothing, or raises)."""
-        if self.range_ready:
-            self._select("range").value = self.preset
-        elif not self.range_built:
-            for preview in self.query(SelectPreview):
-                preview.show(self.labels[self.preset])
+    def _when_shown(self, then: Callable[[], object]) -> None:
+        """`then` now if the first line's widgets are shown; else once they
+        are, the preview keeping the focus meanwhile (keys are held)."""
+        if self.row_ready:
+            then()
+            return
+        previews = self.query(RowPreview)
+        if not previews:
+            return
+        self.intent = then
+        self.screen.set_focus(previews.first())
+        self.build_row()
 
-    def on_select_preview_clicked(self, event: SelectPreview.Clicked) -> None:
+    def _focus_range(self) -> None:
+        if self._range is not None:
+            self.screen.set_focus(self._range)
+
+    def on_row_preview_hovered(self, event: RowPreview.Hovered) -> None:
+        event.stop()
+        self.build_row()
+
+    def on_row_preview_entered(self, event: RowPreview.Entered) -> None:
+        """The preview took the focus (tab, shift+tab, a click): the first
+        widget of the line takes it once shown, or the last one backward."""
         event.stop()
 
-        def open_it(select: Select[Any]) -> None:
-            select.focus()
-            select.action_show_overlay()
+        def enter() -> None:
+            parts = [self._range, *self._fields.values(), self._search]
+            shown = [w for w in parts if w is not None]
+            self.screen.set_focus(shown[-1] if event.backward else shown[0])
 
-        self.build_range(open_it)
+        if self.intent is None:  # (not the focus `_when_shown` gave it)
+            self._when_shown(enter)
+
+    def on_row_preview_clicked(self, event: RowPreview.Clicked) -> None:
+        """A click on the preview: what a click there on the real line does."""
+        event.stop()
+        part = event.part
+
+        def click() -> None:
+            if part == "range" and self._range is not None:
+                self.screen.set_focus(self._range)
+                self._range.action_show_overlay()
+            elif part == "search" and self._search is not None:
+                self.screen.set_focus(self._search)
+            elif part in self._fields:
+                self.screen.set_focus(self._fields[part])
+                self._fields[part].action_open()
+
+        self._when_shown(click)
+
+    def _show_range(self) -> None:
+        """The preset chosen, drawn: by the Select once shown (a Select
+        still mounting is given it at the swap: Textual's Select set while
+        its parts are being composed draws nothing, or raises), by the
+        preview till then."""
+        if self.row_ready and self._range is not None:
+            self._range.value = self.preset
+        for preview in self.query(RowPreview):
+            preview.show_range(self.labels[self.preset])
 
     @staticmethod
     def _second_line() -> list[Widget]:
+        from textual.widgets import Input
+
         return [
             Input(placeholder="from YYYY-MM-DD", id="fb-from", classes="custom", compact=True),
             Input(placeholder="to YYYY-MM-DD", id="fb-to", classes="custom", compact=True),
@@ -279,14 +381,13 @@ class FilterBanner(Vertical):
             out.append("status")
         return out
 
-    def _select(self, name: str) -> Select[Any]:
-        from chatsup.kit.safe_select import Select
+    def field(self, key: str) -> PickerField | None:
+        """`key`'s PickerField (None: not built yet, its preview draws it)."""
+        return self._fields.get(key)
 
-        return self.query_one(f"#fb-{name}", Select)
-
-    def field(self, key: str) -> PickerField:
-        name = next(p[2] for p in PICKERS if p[0] == key)
-        return self.query_one(f"#fb-{name}", PickerField)
+    def _picked_names(self, key: str) -> list[str]:
+        names = self.names.get(key, {})
+        return [names.get(v, f"#{v}") for v in self.picked.get(key, ())]
 
     # -- picking several -------------------------------------------------------------
 
@@ -323,18 +424,28 @@ class FilterBanner(Vertical):
         self.open_picker(event.field.key)
 
     def _show_picked(self, key: str) -> None:
+        """What `key` picks, drawn: by its field (given it while it mounts
+        too), by the preview till the row is shown."""
         if self.is_mounted and key in self.keys:
-            names = self.names.get(key, {})
-            self.field(key).show([names.get(v, f"#{v}") for v in self.picked.get(key, ())])
+            names = self._picked_names(key)
+            field = self.field(key)
+            if field is not None:
+                field.show(names)
+            for preview in self.query(RowPreview):
+                preview.show_picked(key, names)
 
     # -- focus ---------------------------------------------------------------------
 
     def focus_search(self) -> None:
+        def focus() -> None:
+            if self._search is not None:
+                self.screen.set_focus(self._search)
+
         if self.with_search:
-            self.query_one("#fb-search", Input).focus()
+            self._when_shown(focus)
 
     def focus_first(self) -> None:
-        self.build_range(lambda select: select.focus())
+        self._when_shown(self._focus_range)
 
     def action_leave(self) -> None:
         self.post_message(self.Leave(self))
@@ -343,10 +454,8 @@ class FilterBanner(Vertical):
 
     def clear_search(self) -> bool:
         """Clear the search text; False if there was none."""
-        if not self.with_search:
-            return False
-        box = self.query_one("#fb-search", Input)
-        if not box.value:
+        box = self._search
+        if box is None or not box.value:
             return False
         box.value = ""
         self._changed()
@@ -381,8 +490,8 @@ class FilterBanner(Vertical):
         a report's row → its chats): the drill's advisor, site, status and
         dates go into the banner's choices, the rest is written on its
         second line. The previous drill-down and search go."""
-        if self.with_search:
-            self.query_one("#fb-search", Input).value = ""
+        if self._search is not None:
+            self._search.value = ""
         rest: dict[str, Any] = {}
         for key, many, *_ in PICKERS:
             one = kw.pop(key, None)
@@ -403,8 +512,8 @@ class FilterBanner(Vertical):
             self._show_range()
             self.set_class(True, "custom")
             self.build_second_line()
-            self.query_one("#fb-from", Input).value = _text(since)
-            self.query_one("#fb-to", Input).value = _text(until)
+            self._box("#fb-from").value = _text(since)
+            self._box("#fb-to").value = _text(until)
         rest.update(kw)
         self.base = Filters(**rest)
         self.base_label = label or _describe(rest)
@@ -426,14 +535,19 @@ class FilterBanner(Vertical):
             values = tuple(dict.fromkeys((*f.values(key), *self.picked.get(key, ()))))
             one = values[0] if len(values) == 1 else None
             f = f.replace(**{key: one, many: values if len(values) > 1 else ()})
-        if self.is_mounted and self.with_search:
-            q = self.query_one("#fb-search", Input).value.strip()
+        if self._search is not None:
+            q = self._search.value.strip()
             f = f.replace(q=q or None)
         return f
 
+    def _box(self, sel: str) -> Input:
+        from textual.widgets import Input
+
+        return self.query_one(sel, Input)
+
     def _bound(self, sel: str, which: str) -> Bound:
         self.build_second_line()
-        box = self.query_one(sel, Input)
+        box = self._box(sel)
         try:
             value = parse_bound(box.value, self.tz)
         except ValueError:
@@ -473,6 +587,8 @@ class FilterBanner(Vertical):
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         if event.select.id == "fb-range":
+            if not self.row_ready or event.value != event.select.value:
+                return  # its first value as it mounts (a drill-down's may be newer), or stale
             self.preset = str(event.value)
             self.set_class(self.preset == "custom", "custom")
         self._changed()
@@ -485,6 +601,49 @@ class FilterBanner(Vertical):
         event.stop()
         if event.input.id in ("fb-from", "fb-to"):
             self._changed()
+
+
+class FilterRow(Horizontal):
+    """The banner's first line. It says when it is laid out anew: built
+    behind its preview, it is shown once it is (FilterBanner._swap)."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+
+async def _hand_on(app: App[Any], held: list[events.Key | events.Paste]) -> None:
+    """Keys (and pastes) the preview held, to the App as the driver sends
+    them, each once the one before has gone all its way: through the App,
+    the focused widget and its ancestors (a key not taken bubbles up), and
+    the App's bindings at the end. Sent at once, a binding's key (backspace)
+    would act after the printable keys behind it (issue 14, P7)."""
+
+    async def passed(node: MessagePump) -> None:
+        done = asyncio.Event()
+        if node.call_later(done.set):  # after what is in its queue now
+            await done.wait()
+
+    for event in held:
+        app.post_message(event)
+        await passed(app)  # the App has handed it to the focused widget
+        for node in (app.focused or app.screen).ancestors_with_self:
+            await passed(node)  # (the App last: its bindings)
+
+
+def _laid_out(row: Widget, preview: Widget) -> bool:
+    """The row is mounted and has been laid out at the preview's size, and
+    every part of it that is displayed is mounted and has been given room
+    (its size is set by a layout)."""
+
+    def placed(widget: Widget) -> bool:
+        return all(
+            c.is_mounted and c.size.area > 0 and placed(c) for c in widget.children if c.display
+        )
+
+    return row.is_mounted and preview.size.area > 0 and row.size == preview.size and placed(row)
 
 
 def _text(value: object) -> str:

@@ -44,14 +44,25 @@ def compact(noun: str, any_label: str, names: Sequence[str], width: int) -> str:
     return (first + more)[: max(width, 0)]
 
 
+def field_text(noun: str, any_label: str, names: Sequence[str], width: int) -> str:
+    """What a PickerField `width` cells wide (inside its padding) draws:
+    the choice in words that fit, then ` ▾` at the right end, as a Select.
+    The banner's first-frame preview draws the same (kit/row_preview.py)."""
+    room = max(3, width) - 2
+    return compact(noun, any_label, names, room).ljust(room) + " ▾"
+
+
 class PickerField(Widget, can_focus=True):
     """One filter of the banner: what is picked, in words that fit; `enter`,
     `space` or a click opens the popup (the owner answers `Open`)."""
 
-    DEFAULT_CSS = """
-    PickerField { height: 1; padding: 0 1; }
-    PickerField:focus { background: $block-cursor-background; color: $block-cursor-foreground; }
-    PickerField.-picked { text-style: bold; }
+    PADDING = 1  # cells each side (the banner's preview draws the same: kit/row_preview.py)
+    DEFAULT_CSS = f"""
+    PickerField {{ height: 1; padding: 0 {PADDING}; }}
+    PickerField:focus {{
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }}
+    PickerField.-picked {{ text-style: bold; }}
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space", "open", "Pick", show=False, id="picker-field.open"),
@@ -62,12 +73,15 @@ class PickerField(Widget, can_focus=True):
             super().__init__()
             self.field = field
 
-    def __init__(self, key: str, noun: str, any_label: str, **kw: Any) -> None:
+    def __init__(
+        self, key: str, noun: str, any_label: str, names: Sequence[str] = (), **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self.key = key  # the filter key: agent_id, site_id, status
         self.noun = noun
         self.any_label = any_label
-        self.names: list[str] = []
+        self.names: list[str] = list(names)
+        self.set_class(bool(self.names), "-picked")
 
     def show(self, names: Sequence[str]) -> None:
         self.names = list(names)
@@ -75,8 +89,9 @@ class PickerField(Widget, can_focus=True):
         self.refresh()
 
     def render(self) -> RenderResult:
-        room = max(3, self.content_size.width or 20) - 2  # " ▾" at the right end, as a Select
-        return Text(compact(self.noun, self.any_label, self.names, room).ljust(room) + " ▾")
+        return Text(
+            field_text(self.noun, self.any_label, self.names, self.content_size.width or 20)
+        )
 
     def action_open(self) -> None:
         self.post_message(self.Open(self))

@@ -42,20 +42,20 @@ class ListTab(BannerKeys, Vertical):
 
     def __init__(self, *, first_frame: bool = False, **kw: Any) -> None:
         """`first_frame`: the tab in front as the console starts; its
-        banner draws the date range with a preview until the first rows
-        are in (FilterBanner range_later). A tab built later has its
-        Select from the start."""
+        banner draws its first line with one widget until the first rows
+        are in (FilterBanner row_later, kit/row_preview.py). A tab built
+        later has the line's widgets from the start."""
         super().__init__(**kw)
         self.loaded = False
         self.first: tuple[Filters, Page[Any]] | None = None  # see `prefetch`
         # made with the tab, not when it is composed: its filters are known
         # before it is mounted (the app asks for the front list's first page
         # while the first frame is being built: `prefetch`)
-        # its hidden second line, and for the first frame its date range's
-        # Select, after the first rows (activate; the range drawn the same
+        # its hidden second line, and for the first frame its first line's
+        # widgets, after the first rows (activate; the line drawn the same
         # till then): a lighter first frame
         self._banner = FilterBanner(
-            self.ctx.tz, second_line_later=True, range_later=first_frame, **self.BANNER
+            self.ctx.tz, second_line_later=True, row_later=first_frame, **self.BANNER
         )
 
     @property
@@ -133,7 +133,7 @@ class ListTab(BannerKeys, Vertical):
             self.table.reload(first[1] if first and first[0] == self.filters else None)
             # after the frame with the first rows has been drawn
             self.call_after_refresh(self.call_later, self.banner.build_second_line)
-            self.call_after_refresh(self.call_later, self.banner.build_range)
+            self.call_after_refresh(self.call_later, self.banner.build_row)
         self.call_after_refresh(self._focus_list)
 
     def _focus_list(self) -> None:
