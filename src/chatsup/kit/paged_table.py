@@ -165,7 +165,7 @@ class PagedTable(DataTable[Any], Generic[T]):
         self.clear(columns=True)
         for i, w in shown:
             c = self.columns_spec[i]
-            self.add_column(c.label, key=c.key, width=w)
+            self.add_column(Text(c.label), key=c.key, width=w)  # (a str: parsed as markup)
         for k in keys:
             if k in self.items:
                 self.add_row(*self._cells(self.items[k]), key=k)
