@@ -9,7 +9,8 @@ row right after the frame with the first rows, or at once when something
 needs it sooner (FilterBanner.build_row): a key that goes to the banner, a
 click, the focus, the mouse over it. Keys that come while the row is being
 built are held here and handed to the widget that takes the focus when the
-row is shown (issue 14, P7).
+row is shown (issue 14, P7: −3.1 % of the instructions to the first rows,
+1,825 M → 1,767 M; the banner's first line composed empty: 1,745 M).
 
 `row_layout` is where the row's widths are set: the banner's CSS is made
 from the same numbers, and the spans are Textual's horizontal layout's.
