@@ -141,7 +141,9 @@ async def waiting(cond: Any, timeout: float = 10) -> None:
 
 async def press(app: App[Any], *keys: str) -> None:
     """Keys as the driver sends them, 20 ms apart (a fast typist), without
-    the pilot's wait."""
+    the pilot's wait. (A key after one that a binding handles must wait for
+    it: the binding runs when the key has bubbled up to the App, and Textual
+    hands the next key to the focused widget meanwhile, as for any app.)"""
     for key in keys:
         app.post_message(events.Key(key, key if len(key) == 1 else None))
         await asyncio.sleep(0.02)
@@ -255,7 +257,9 @@ async def test_keys_before_the_row_is_shown_go_to_the_search_box(gate: asyncio.E
     async with app.run_test(size=(100, 8)) as pilot:
         later = app.later
         await pilot.pause()
-        await press(app, "slash", "u", "m", "x", "backspace", "b")
+        await press(app, "slash")
+        await waiting(lambda: isinstance(app.focused, RowPreview))  # (`/` handled: a binding)
+        await press(app, "u", "m", "x", "backspace", "b")
         await built_behind(later)
         assert app.focused is later.query_one(RowPreview)
         assert "/ search" in text(lines(app, later))
@@ -277,7 +281,9 @@ async def test_a_tab_into_the_preview_gives_the_focus_to_the_row(gate: asyncio.E
         later = app.later
         await pilot.pause()
         assert app.focused is app.query_one("#below")
-        await press(app, "shift+tab", "z")
+        await press(app, "shift+tab")
+        await waiting(lambda: isinstance(app.focused, RowPreview))
+        await press(app, "z")
         await built_behind(later)
         gate.set()
         await until(pilot, lambda: later.row_ready and app.focused is later.query_one("#fb-search"))
@@ -367,7 +373,7 @@ async def test_a_popup_opened_while_the_row_mounts(gate: asyncio.Event) -> None:
         await waiting(lambda: isinstance(app.screen, MultiPicker))
         gate.set()
         await waiting(lambda: later.row_ready)  # (the screen under a popup is laid out)
-        await press(app, "down", "space", "enter")  # the second status: waiting
+        await pilot.press("down", "space", "enter")  # the second status: waiting
         await until(pilot, lambda: not isinstance(app.screen, MultiPicker))
         await until(pilot, lambda: later.row_ready)
         await pilot.pause()
@@ -405,7 +411,9 @@ async def test_the_console_takes_a_search_typed_before_the_row_is_shown(
         banner = app.messages.banner
         await waiting(lambda: app.messages.table.row_count == 3)
         await built_behind(banner)
-        await press(app, "slash", *"umbrella", "enter")
+        await press(app, "slash")
+        await waiting(lambda: isinstance(app.focused, RowPreview))
+        await press(app, *"umbrella", "enter")
         assert app.messages.table.row_count == 3 and banner.query(RowPreview)
         gate.set()
         await until(pilot, lambda: banner.row_ready and banner.filters.q == "umbrella")
