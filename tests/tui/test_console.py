@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
@@ -281,3 +282,36 @@ async def test_a_late_focus_of_a_list_does_not_bring_its_tab_back(busy_world: Wo
         await pilot.pause(0.2)
         assert app.query_one("TabbedContent").active == "visitors"  # type: ignore[attr-defined]
         assert isinstance(app.focused, PagedTable) and app.focused is visitors
+
+
+async def test_live_rows_look_nothing_up_in_the_dom(busy_world: World) -> None:
+    """A live event reaches the Messages list, its status line and
+    Monitoring without a DOM query (one per event cost the console ~a
+    fifth of its CPU while tailing, P8): kept references, and the status
+    line drawn again only when what it says changes."""
+    from textual.dom import DOMNode
+
+    app = app_for(busy_world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app, 3)
+        await until(pilot, lambda: app.built("monitoring") is not None)  # (the preload)
+        status = app.messages.query_one(".status")
+        queries = 0
+        query = DOMNode.query
+
+        def counted(self: DOMNode, selector: Any = None) -> Any:
+            nonlocal queries
+            queries += 1
+            return query(self, selector)
+
+        DOMNode.query = counted  # type: ignore[method-assign]
+        try:
+            v, _ = busy_world.visitor()
+            with v:
+                for i in range(5):
+                    await asyncio.to_thread(v.post, "/v1/widget/messages", json={"body": f"q {i}"})
+            await until(pilot, lambda: app.messages.table.row_count == 4 and app.live_events >= 5)
+        finally:
+            DOMNode.query = query  # type: ignore[method-assign]
+        assert queries < app.live_events, (queries, app.live_events)
+        assert "4 shown" in str(status.render())

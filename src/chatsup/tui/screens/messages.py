@@ -15,7 +15,7 @@ from chatsup.domain import rules
 from chatsup.domain.models import ConversationItem, Page
 from chatsup.domain.rules import CONVERSATION_STATUSES
 from chatsup.kit import render as r
-from chatsup.kit.paged_table import Column, PagedTable
+from chatsup.kit.paged_table import Column
 from chatsup.tui.messages import EditProfile, MailTranscript, OpenDetails, OpenTail
 from chatsup.tui.screens.base import ListTab
 
@@ -90,7 +90,8 @@ class MessagesTab(ListTab):
         the server's rule); a row that no longer belongs goes. With a search
         text, which only the server can match, rows shown are updated and
         none is added."""
-        if not self.loaded or not self.query(PagedTable):  # not shown yet, or quitting
+        if not self.loaded or self._table is None or not self._table.is_attached:
+            # not shown yet, or quitting
             return
         key = str(item.id)
         belongs = conversation_matches(item, self.filters, self.ctx.tz)
