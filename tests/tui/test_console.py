@@ -7,7 +7,7 @@ from typing import Any
 
 from chatsup.tui.app import ChatsupApp
 from tests.harness import World
-from tests.tui.pilot import until
+from tests.tui.pilot import screen_text, until
 
 
 async def ready(pilot, app: ChatsupApp, rows: int) -> None:
@@ -282,6 +282,7 @@ async def test_a_late_focus_of_a_list_does_not_bring_its_tab_back(busy_world: Wo
         await pilot.pause(0.2)
         assert app.query_one("TabbedContent").active == "visitors"  # type: ignore[attr-defined]
         assert isinstance(app.focused, PagedTable) and app.focused is visitors
+        assert "3 shown" in screen_text(app) and "Last line" not in screen_text(app)
 
 
 async def test_live_rows_look_nothing_up_in_the_dom(busy_world: World) -> None:

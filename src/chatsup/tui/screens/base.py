@@ -95,10 +95,16 @@ class ListTab(BannerKeys, Vertical):
     def table(self) -> PagedTable[Any]:
         """The list (kept, not looked up: a DOM query per live event cost
         the console ~a fifth of its CPU while tailing, P8)."""
-        table = self._table
-        if table is None or not table.is_attached:
+        table = self.mounted_table
+        if table is None:
             raise NoMatches("the list is not mounted")
         return table
+
+    @property
+    def mounted_table(self) -> PagedTable[Any] | None:
+        """The list, or None before it is composed and once taken down."""
+        table = self._table
+        return table if table is not None and table.is_attached else None
 
     @property
     def filters(self) -> Filters:

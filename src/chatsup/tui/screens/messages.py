@@ -90,15 +90,15 @@ class MessagesTab(ListTab):
         the server's rule); a row that no longer belongs goes. With a search
         text, which only the server can match, rows shown are updated and
         none is added."""
-        if not self.loaded or self._table is None or not self._table.is_attached:
-            # not shown yet, or quitting
+        table = self.mounted_table
+        if not self.loaded or table is None:  # not shown yet, or quitting
             return
         key = str(item.id)
         belongs = conversation_matches(item, self.filters, self.ctx.tz)
-        if belongs or (belongs is None and key in self.table.items):
-            self.table.upsert(item)
-        elif key in self.table.items:
-            self.table.discard(key)
+        if belongs or (belongs is None and key in table.items):
+            table.upsert(item)
+        elif key in table.items:
+            table.discard(key)
         else:
             return
         self.show_status()
